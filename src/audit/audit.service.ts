@@ -1,0 +1,57 @@
+// Writes audit events in the caller's unit of work, and reads the trail with tenancy.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AuditEvent } from './audit-event.entity';
+import type { Context } from '../shared/context';
+import type { Page } from '../shared/connection';
+
+export interface AuditEntry {
+  action: string;
+  entityType: string;
+  entityId: string;
+  /** Organizations that may read the event. */
+  partyIds: string[];
+  before?: unknown;
+  after?: unknown;
+}
+
+/** Adds an event to `em`'s unit of work: it commits or rolls back with the change it describes. */
+export function recordAudit(ctx: Pick<Context, 'viewer' | 'requestId'>, em: EntityManager, entry: AuditEntry): AuditEvent {
+  const e = new AuditEvent();
+  e.action = entry.action;
+  e.entityType = entry.entityType;
+  e.entityId = entry.entityId;
+  e.partyIds = [...new Set(entry.partyIds)];
+  e.changes = { before: entry.before ?? null, after: entry.after ?? null };
+  e.actorKeyId = ctx.viewer?.apiKeyId ?? null;
+  e.actorRole = ctx.viewer?.role ?? null;
+  e.actorOrganizationId = ctx.viewer?.organizationId ?? null;
+  e.requestId = ctx.requestId;
+  em.persist(e);
+  return e;
+}
+
+/** The fields of `after` that differ from `before`, as `{ before, after }` snapshots. */
+export function diff<T extends object>(before: T, after: T): { before: Partial<T>; after: Partial<T> } {
+  const b: Partial<T> = {};
+  const a: Partial<T> = {};
+  for (const k of Object.keys(after) as (keyof T)[]) {
+    if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) {
+      b[k] = before[k];
+      a[k] = after[k];
+    }
+  }
+  return { before: b, after: a };
+}
+
+export async function auditTrail(ctx: Context, entityId: string | null | undefined, page: Page) {
+  const viewer = ctx.viewer!;
+  const where: Record<string, unknown> = {};
+  if (entityId) where.entityId = entityId;
+  if (!viewer.isOperator) where.partyIds = { $overlap: viewer.partyIds };
+  const [events, total] = await ctx.em.findAndCount(AuditEvent, where, {
+    orderBy: { at: 'desc', id: 'desc' },
+    limit: page.limit,
+    offset: page.offset,
+  });
+  return { events, total };
+}

@@ -1,0 +1,58 @@
+import { Entity, Enum, Property } from '@mikro-orm/core';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { BaseEntity } from '../shared/base.entity';
+import { DateTimeScalar } from '../shared/scalars';
+
+export enum Role {
+  OPERATOR = 'OPERATOR',
+  ADMIN = 'ADMIN',
+  SALES = 'SALES',
+  INTEGRATION = 'INTEGRATION',
+}
+registerEnumType(Role, {
+  name: 'Role',
+  description: 'What an API key may do.',
+  valuesConfig: {
+    OPERATOR: { description: 'The network operator: everything.' },
+    ADMIN: { description: 'Everything within its organization, selling and buying.' },
+    SALES: { description: "Read within its organization's view and run matches; no writes." },
+    INTEGRATION: { description: "A network's server-to-server key: acts as buyer for the network and its member hospitals." },
+  },
+});
+
+/** An API key. Only a SHA-256 hash of the secret is stored; the secret is shown once at creation. */
+@ObjectType({ description: 'An API key (the secret itself is never readable after creation).' })
+@Entity({ tableName: 'api_key' })
+export class ApiKey extends BaseEntity {
+  /** Null for OPERATOR keys. */
+  @Property({ type: 'uuid', nullable: true })
+  organizationId: string | null;
+
+  @Field(() => Role, { description: 'Role of the key.' })
+  @Enum({ items: () => Role })
+  role: Role;
+
+  @Field({ description: 'Label to recognize the key by, e.g. `billing portal`.' })
+  @Property({ type: 'text' })
+  label: string;
+
+  @Property({ type: 'text', hidden: true })
+  secretHash: string;
+
+  @Field({ description: 'First characters of the secret, to recognize it in logs and settings.' })
+  @Property({ type: 'text' })
+  secretPrefix: string;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the key was revoked; a revoked key authenticates nothing.' })
+  @Property({ type: 'timestamptz', nullable: true })
+  revokedAt: Date | null = null;
+
+  constructor(init: { organizationId: string | null; role: Role; label: string; secretHash: string; secretPrefix: string }) {
+    super();
+    this.organizationId = init.organizationId;
+    this.role = init.role;
+    this.label = init.label;
+    this.secretHash = init.secretHash;
+    this.secretPrefix = init.secretPrefix;
+  }
+}

@@ -1,0 +1,84 @@
+import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Organization } from '../organizations/organization.entity';
+import { IsOptional, Length } from 'class-validator';
+import { ApiKey, Role } from './api-key.entity';
+import { Viewer } from './viewer';
+import { createApiKey, revokeApiKey } from './api-key.service';
+import { SELLERS } from './auth-checker';
+import type { Context } from '../shared/context';
+import { UserError } from '../shared/errors';
+import { Payload, toPayload } from '../shared/payload';
+
+@InputType({ description: 'A new API key.' })
+class CreateApiKeyInput {
+  @Field(() => ID, { nullable: true, description: 'Organization of the key; null for OPERATOR keys (operator only).' })
+  @IsOptional()
+  organizationId?: string | null;
+
+  @Field(() => Role, { description: 'Role of the key.' })
+  role!: Role;
+
+  @Field({ description: 'Label to recognize the key by (1-100 characters).' })
+  @Length(1, 100)
+  label!: string;
+}
+
+@ObjectType({ description: 'Result of `createApiKey`: the secret is shown here once and never again.' })
+class CreateApiKeyPayload {
+  @Field(() => ApiKey, { nullable: true, description: 'The new key.' })
+  apiKey!: ApiKey | null;
+
+  @Field(() => String, { nullable: true, description: 'The secret to send as `Authorization: Bearer <secret>`. Store it now: it cannot be read again.' })
+  secret!: string | null;
+
+  @Field(() => [UserError], { description: 'Business-rule failures; empty on success.' })
+  userErrors!: UserError[];
+}
+
+@InputType({ description: 'Names the API key to revoke.' })
+class RevokeApiKeyInput {
+  @Field(() => ID, { description: 'The key.' })
+  id!: string;
+}
+
+const RevokeApiKeyPayload = Payload('RevokeApiKey', 'apiKey', ApiKey);
+
+@Resolver()
+export class ApiKeyResolver {
+  @Authorized()
+  @Query(() => Viewer, { description: 'The caller: API key, role and organization.' })
+  viewer(@Ctx() ctx: Context): Viewer {
+    return ctx.viewer!;
+  }
+
+  @Authorized(...SELLERS)
+  @Mutation(() => CreateApiKeyPayload, { description: 'Creates an API key and shows its secret once. ADMIN for its organization; OPERATOR for any.' })
+  createApiKey(@Arg('input') input: CreateApiKeyInput, @Ctx() ctx: Context): Promise<CreateApiKeyPayload> {
+    return toPayload(
+      () => createApiKey(ctx, input),
+      (r, userErrors) => ({ apiKey: r?.key ?? null, secret: r?.secret ?? null, userErrors }),
+    );
+  }
+
+  @Authorized(...SELLERS)
+  @Mutation(() => RevokeApiKeyPayload, { description: 'Revokes an API key; it stops working on every instance within one second.' })
+  revokeApiKey(@Arg('input') input: RevokeApiKeyInput, @Ctx() ctx: Context) {
+    return toPayload(() => revokeApiKey(ctx, input.id));
+  }
+}
+
+@Resolver(() => Viewer)
+export class ViewerResolver {
+  @FieldResolver(() => Organization, { nullable: true, description: 'Organization of the key (null for operator keys).' })
+  organization(@Root() viewer: Viewer, @Ctx() ctx: Context) {
+    return viewer.organizationId ? ctx.loaders.organizationById.load(viewer.organizationId) : null;
+  }
+}
+
+@Resolver(() => ApiKey)
+export class ApiKeyFieldsResolver {
+  @FieldResolver(() => Organization, { nullable: true, description: 'Organization of the key (null for operator keys).' })
+  organization(@Root() key: ApiKey, @Ctx() ctx: Context) {
+    return key.organizationId ? ctx.loaders.organizationById.load(key.organizationId) : null;
+  }
+}

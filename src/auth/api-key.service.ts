@@ -1,0 +1,110 @@
+// API keys: high-entropy secrets shown once, stored as SHA-256 hashes, resolved to a Viewer per request.
+import { createHash, randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ApiKey, Role } from './api-key.entity';
+import { Viewer } from './viewer';
+import { Organization } from '../organizations/organization.entity';
+import type { Context } from '../shared/context';
+import { assertAdminOf } from './viewer';
+import { forbidden, invalid, notFound, refuse, UserErrorCode } from '../shared/errors';
+import { recordAudit } from '../audit/audit.service';
+
+/** The bootstrap operator key (from OPERATOR_API_KEY) has a fixed id so a new value replaces the old. */
+export const BOOTSTRAP_OPERATOR_KEY_ID = '00000000-0000-4000-8000-000000000001';
+
+/** A revoked key stops working on every instance within this time. */
+const CACHE_MS = 800;
+
+export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
+const newSecret = () => `hsx_${randomBytes(32).toString('base64url')}`;
+
+interface CachedViewer {
+  viewer: Viewer | null;
+  until: number;
+}
+const cache = new Map<string, CachedViewer>();
+
+/** Resolves a bearer secret to a Viewer; null when unknown or revoked. */
+export async function authenticate(em: EntityManager, secret: string): Promise<Viewer | null> {
+  const hash = hashSecret(secret);
+  const hit = cache.get(hash);
+  if (hit && hit.until > Date.now()) return hit.viewer;
+  const rows: { id: string; role: Role; organization_id: string | null; member_ids: string[] | null }[] = await em.getConnection().execute(
+    `select k.id, k.role, k.organization_id,
+            case when k.role = 'INTEGRATION' then array(select m.id from organization m where m.network_id = k.organization_id) end as member_ids
+       from api_key k where k.secret_hash = ? and k.revoked_at is null`,
+    [hash],
+  );
+  const row = rows[0];
+  const viewer = row ? new Viewer(row.id, row.role, row.organization_id, row.member_ids ?? []) : null;
+  if (cache.size > 10_000) cache.clear();
+  cache.set(hash, { viewer, until: Date.now() + CACHE_MS });
+  return viewer;
+}
+
+export function forgetCachedKeys(): void {
+  cache.clear();
+}
+
+/** Makes OPERATOR_API_KEY a working operator key (replacing an earlier value). */
+export async function bootstrapOperatorKey(em: EntityManager, secret: string): Promise<void> {
+  await em.getConnection().execute(
+    `insert into api_key (id, role, label, secret_hash, secret_prefix)
+     values (?, 'OPERATOR', 'bootstrap operator (OPERATOR_API_KEY)', ?, ?)
+     on conflict (id) do update set secret_hash = excluded.secret_hash, secret_prefix = excluded.secret_prefix, revoked_at = null, updated_at = now()`,
+    [BOOTSTRAP_OPERATOR_KEY_ID, hashSecret(secret), secret.slice(0, 8)],
+  );
+}
+
+/** Inserts a key with a known secret (demo network). */
+export function keyWithSecret(organizationId: string | null, role: Role, label: string, secret: string): ApiKey {
+  return new ApiKey({ organizationId, role, label, secretHash: hashSecret(secret), secretPrefix: secret.slice(0, 8) });
+}
+
+export async function createApiKey(ctx: Context, input: { organizationId?: string | null; role: Role; label: string }) {
+  const viewer = ctx.viewer!;
+  const orgId = input.organizationId ?? null;
+  if (input.role === Role.OPERATOR) {
+    if (!viewer.isOperator) throw forbidden('Only the operator may create OPERATOR keys.');
+    if (orgId) invalid('input.organizationId', 'OPERATOR keys belong to no organization; leave organizationId null.');
+  } else {
+    if (!orgId) invalid('input.organizationId', 'organizationId is required for ADMIN, SALES and INTEGRATION keys.');
+    assertAdminOf(viewer, orgId!);
+  }
+  const label = input.label.trim();
+  if (!label) invalid('input.label', 'label must not be empty.');
+  return ctx.em.transactional(async (em) => {
+    if (orgId && !(await em.findOne(Organization, orgId))) throw notFound('Organization');
+    const secret = newSecret();
+    const key = new ApiKey({ organizationId: orgId, role: input.role, label, secretHash: hashSecret(secret), secretPrefix: secret.slice(0, 8) });
+    em.persist(key);
+    recordAudit(ctx, em, {
+      action: 'apiKey.created',
+      entityType: 'ApiKey',
+      entityId: key.id,
+      partyIds: orgId ? [orgId] : [],
+      after: { role: key.role, label: key.label, organizationId: orgId, secretPrefix: key.secretPrefix },
+    });
+    return { key, secret };
+  });
+}
+
+export async function revokeApiKey(ctx: Context, id: string): Promise<ApiKey> {
+  const viewer = ctx.viewer!;
+  return ctx.em.transactional(async (em) => {
+    const key = await em.findOne(ApiKey, id);
+    if (!key || !viewer.isPartyOf(key.organizationId) || (key.role === Role.OPERATOR && !viewer.isOperator)) throw notFound('API key');
+    if (key.organizationId) assertAdminOf(viewer, key.organizationId);
+    if (key.revokedAt) refuse(UserErrorCode.INVALID_TRANSITION, 'The API key is already revoked.', 'input.id');
+    key.revokedAt = new Date();
+    recordAudit(ctx, em, {
+      action: 'apiKey.revoked',
+      entityType: 'ApiKey',
+      entityId: key.id,
+      partyIds: key.organizationId ? [key.organizationId] : [],
+      before: { revokedAt: null },
+      after: { revokedAt: key.revokedAt },
+    });
+    return key;
+  });
+}

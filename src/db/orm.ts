@@ -1,0 +1,74 @@
+// MikroORM configuration, migrations and the reference-data sync run at every start.
+import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { SeedManager } from '@mikro-orm/seeder';
+import { Organization } from '../organizations/organization.entity';
+import { Offering } from '../catalog/offering.entity';
+import { ApiKey } from '../auth/api-key.entity';
+import { AuditEvent } from '../audit/audit-event.entity';
+import { migrationsList } from './migrations';
+import { ehrPlatforms, regions, serviceCategories } from '../reference/reference.service';
+
+export const entities = [Organization, Offering, ApiKey, AuditEvent];
+
+export interface OrmOptions {
+  databaseUrl: string;
+  poolMax?: number;
+  statementTimeoutMs?: number;
+  debug?: boolean;
+}
+
+export function ormConfig(o: OrmOptions) {
+  return defineConfig({
+    clientUrl: o.databaseUrl,
+    entities,
+    extensions: [Migrator, SeedManager],
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    debug: o.debug ?? false,
+    pool: { min: 0, max: o.poolMax ?? 10 },
+    driverOptions: {
+      connection: {
+        options: `-c statement_timeout=${o.statementTimeoutMs ?? 10_000} -c lock_timeout=${o.statementTimeoutMs ?? 10_000}`,
+        application_name: 'health-services-exchange',
+      },
+    },
+    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
+  });
+}
+
+export async function openOrm(o: OrmOptions): Promise<MikroORM> {
+  return MikroORM.init(ormConfig(o));
+}
+
+/** Applies pending migrations and upserts the reference data owned by the code. */
+export async function migrate(orm: MikroORM): Promise<void> {
+  await orm.getMigrator().up();
+  await syncReferenceData(orm);
+}
+
+async function syncReferenceData(orm: MikroORM): Promise<void> {
+  const em = orm.em.fork();
+  const conn = em.getConnection();
+  const json = (rows: unknown[]) => JSON.stringify(rows);
+  await conn.execute(
+    `insert into ehr_platform (code, name, vendor)
+     select code, name, vendor from jsonb_to_recordset(?::jsonb) as x(code text, name text, vendor text)
+     on conflict (code) do update set name = excluded.name, vendor = excluded.vendor`,
+    [json(ehrPlatforms)],
+  );
+  // One statement: the states' references to their HHS region are checked at its end.
+  await conn.execute(
+    `insert into region (code, name, kind, hhs_region_code)
+     select code, name, kind, "hhsRegion" from jsonb_to_recordset(?::jsonb) as x(code text, name text, kind text, "hhsRegion" text)
+     on conflict (code) do update set name = excluded.name, kind = excluded.kind, hhs_region_code = excluded.hhs_region_code`,
+    [json(regions)],
+  );
+  await conn.execute(
+    `insert into service_category (code, name, unit, touches_phi)
+     select code, name, unit, "touchesPhi" from jsonb_to_recordset(?::jsonb) as x(code text, name text, unit text, "touchesPhi" boolean)
+     on conflict (code) do update set name = excluded.name, unit = excluded.unit, touches_phi = excluded.touches_phi`,
+    [json(serviceCategories)],
+  );
+}

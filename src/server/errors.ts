@@ -1,0 +1,47 @@
+// Turns every error leaving the API into its public form: known codes pass, the rest is masked and logged.
+import type { GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ArgumentValidationError } from 'type-graphql';
+import type { Logger } from 'pino';
+import { PUBLIC_CODES } from '../shared/errors';
+import { requestScope } from '../shared/request-scope';
+
+/** Errors raised by GraphQL itself for malformed requests; their messages describe the request only. */
+const MALFORMED = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE']);
+
+export function formatError(log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const base = { locations: formatted.locations, path: formatted.path };
+    if (original instanceof ArgumentValidationError) {
+      const fields = flattenValidation(original.extensions.validationErrors as ValidationLike[]);
+      return {
+        ...base,
+        message: `Invalid input: ${fields.map((f) => `${f.field}: ${f.messages.join(', ')}`).join('; ')}`,
+        extensions: { code: 'BAD_USER_INPUT', validationErrors: fields },
+      };
+    }
+    const code = String(formatted.extensions?.code ?? '');
+    if (PUBLIC_CODES.has(code) || MALFORMED.has(code)) {
+      const { stacktrace: _s, http: _h, exception: _e, ...ext } = formatted.extensions ?? {};
+      return { ...base, message: formatted.message, extensions: { ...ext, code: MALFORMED.has(code) ? 'BAD_USER_INPUT' : code } };
+    }
+    const requestId = requestScope.getStore()?.requestId;
+    log.error({ err: original, requestId, path: formatted.path }, 'unexpected error');
+    return { ...base, message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } };
+  };
+}
+
+interface ValidationLike {
+  property: string;
+  constraints?: Record<string, string>;
+  children?: ValidationLike[];
+}
+
+function flattenValidation(errors: ValidationLike[], prefix = ''): { field: string; messages: string[] }[] {
+  return errors.flatMap((e) => {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    const own = e.constraints ? [{ field, messages: Object.values(e.constraints) }] : [];
+    return [...own, ...flattenValidation(e.children ?? [], field)];
+  });
+}

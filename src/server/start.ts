@@ -1,0 +1,70 @@
+// Starts one API instance: database (embedded or DATABASE_URL), migrations, demo data, Redis, HTTP.
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config';
+import { migrate, openOrm } from '../db/orm';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded-postgres';
+import { memoryStore, redisStore, type SharedStore } from '../redis/shared-store';
+import { bootstrapOperatorKey } from '../auth/api-key.service';
+import { countSqlStatement } from '../shared/request-scope';
+import { createLogger } from '../shared/logger';
+import type { AppDeps } from '../shared/context';
+import { createApp } from './app';
+import { DemoSeeder } from '../../seeds/DemoSeeder';
+
+export interface RunningApi {
+  url: string;
+  port: number;
+  deps: AppDeps;
+  embedded: EmbeddedDatabase | null;
+  /** Stops accepting, finishes in-flight requests, closes pools and the embedded database. */
+  stop(): Promise<void>;
+}
+
+export async function startApi(config: Config): Promise<RunningApi> {
+  const log = createLogger(config.LOG_LEVEL);
+  const embedded = config.DATABASE_URL
+    ? null
+    : await startEmbeddedPostgres({ dataDir: config.DATA_DIR, database: 'exchange', log: (l) => log.debug({ postgres: l }) });
+  const databaseUrl = config.DATABASE_URL ?? embedded!.url;
+  let store: SharedStore | undefined;
+  try {
+    const orm = await openOrm({ databaseUrl, poolMax: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS });
+    orm.em.getConnection().getKnex().on('query', countSqlStatement);
+    await migrate(orm);
+    const em = orm.em.fork();
+    if (config.OPERATOR_API_KEY) await bootstrapOperatorKey(em, config.OPERATOR_API_KEY);
+    if (config.DEMO_DATA) {
+      const [{ n }] = await em.getConnection().execute<{ n: string }[]>('select count(*) as n from organization');
+      if (Number(n) === 0) {
+        log.info('loading the demo network into an empty database');
+        await orm.getSeeder().seed(DemoSeeder);
+      }
+    }
+    store = config.REDIS_URL ? await redisStore(config.REDIS_URL, (err) => log.warn({ err }, 'redis error')) : memoryStore();
+    const deps: AppDeps = { config, orm, store, log };
+    const { httpServer, apollo } = await createApp(deps);
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.PORT, resolve);
+    });
+    const port = (httpServer.address() as AddressInfo).port;
+    let stopping: Promise<void> | undefined;
+    return {
+      url: `http://localhost:${port}/graphql`,
+      port,
+      deps,
+      embedded,
+      stop: () =>
+        (stopping ??= (async () => {
+          await apollo.stop(); // drains the HTTP server: in-flight requests complete
+          await store!.close();
+          await orm.close();
+          await embedded?.stop();
+        })()),
+    };
+  } catch (e) {
+    await store?.close().catch(() => {});
+    await embedded?.stop().catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,54 @@
+// The per-request context, built in one place for the server and the tests: a forked
+// EntityManager, the viewer, and a fresh set of DataLoaders.
+import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { SharedStore } from '../redis/shared-store';
+import type { Viewer } from '../auth/viewer';
+import { authenticate } from '../auth/api-key.service';
+import { unauthenticated } from './errors';
+import { createOrganizationLoaders } from '../organizations/organization.loader';
+import { createOfferingLoaders } from '../catalog/offering.loader';
+
+/** Long-lived parts of a running API instance. */
+export interface AppDeps {
+  config: Config;
+  orm: MikroORM;
+  store: SharedStore;
+  log: Logger;
+}
+
+export const createLoaders = (em: EntityManager) => ({
+  ...createOrganizationLoaders(em),
+  ...createOfferingLoaders(em),
+});
+export type Loaders = ReturnType<typeof createLoaders>;
+
+export interface Context {
+  requestId: string;
+  em: EntityManager;
+  viewer: Viewer | null;
+  loaders: Loaders;
+  deps: AppDeps;
+  log: Logger;
+}
+
+/** Reads `Authorization: Bearer <key>`; a header that is present but wrong is refused outright. */
+export async function createContext(deps: AppDeps, req: { authorization?: string; requestId: string }): Promise<Context> {
+  const em = deps.orm.em.fork();
+  let viewer: Viewer | null = null;
+  if (req.authorization) {
+    const m = /^Bearer\s+(\S{1,200})$/i.exec(req.authorization.trim());
+    if (!m) throw unauthenticated('The Authorization header must be "Bearer <api key>".');
+    viewer = await authenticate(em, m[1]);
+    if (!viewer) throw unauthenticated('The API key is not valid or has been revoked.');
+  }
+  return {
+    requestId: req.requestId,
+    em,
+    viewer,
+    loaders: createLoaders(em),
+    deps,
+    log: deps.log.child({ requestId: req.requestId, apiKeyId: viewer?.apiKeyId }),
+  };
+}

@@ -1,0 +1,34 @@
+// Mutation payloads: the changed object (named after its type) plus userErrors.
+import { ClassType, Field, ObjectType } from 'type-graphql';
+import { UserError, UserErrors } from './errors';
+
+export interface PayloadShape<T> {
+  object: T | null;
+  userErrors: UserError[];
+}
+
+/** Builds `<Name>Payload { <field>: T, userErrors: [UserError!]! }`. */
+export function Payload<T extends object>(name: string, field: string, type: ClassType<T>) {
+  @ObjectType(`${name}Payload`, { description: `Result of \`${name[0].toLowerCase() + name.slice(1)}\`.` })
+  class PayloadType implements PayloadShape<T> {
+    @Field(() => type, { name: field, nullable: true, description: `The ${type.name}; null when userErrors is not empty.` })
+    object!: T | null;
+
+    @Field(() => [UserError], { description: 'Business-rule failures; empty on success.' })
+    userErrors!: UserError[];
+  }
+  return PayloadType;
+}
+
+/** Runs a unit of work and turns thrown UserErrors into a payload with nothing changed. */
+export async function toPayload<T, R = { object: T | null; userErrors: UserError[] }>(
+  work: () => Promise<T>,
+  shape: (result: T | null, userErrors: UserError[]) => R = (object, userErrors) => ({ object, userErrors }) as R,
+): Promise<R> {
+  try {
+    return shape(await work(), []);
+  } catch (e) {
+    if (e instanceof UserErrors) return shape(null, e.errors);
+    throw e;
+  }
+}
