@@ -25,6 +25,8 @@ const schema = z.object({
   DATA_DIR: z.string().default('.data'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** How often expired quote holds are swept (they stop counting at expiry whatever this is). */
+  HOLD_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'DEMO_DATA'> & { DEMO_DATA: boolean };

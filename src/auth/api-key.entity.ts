@@ -1,4 +1,5 @@
-import { Entity, Enum, Property } from '@mikro-orm/core';
+import { Entity, Enum, ManyToOne, Property } from '@mikro-orm/core';
+import { Organization } from '../organizations/organization.entity';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { BaseEntity } from '../shared/base.entity';
 import { DateTimeScalar } from '../shared/scalars';
@@ -25,7 +26,7 @@ registerEnumType(Role, {
 @Entity({ tableName: 'api_key' })
 export class ApiKey extends BaseEntity {
   /** Null for OPERATOR keys. */
-  @Property({ type: 'uuid', nullable: true })
+  @ManyToOne(() => Organization, { mapToPk: true, nullable: true, fieldName: 'organization_id' })
   organizationId: string | null;
 
   @Field(() => Role, { description: 'Role of the key.' })

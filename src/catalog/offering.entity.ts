@@ -1,8 +1,8 @@
-import { ArrayType, Entity, Enum, Property } from '@mikro-orm/core';
+import { ArrayType, Entity, Enum, ManyToOne, Property } from '@mikro-orm/core';
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { BaseEntity } from '../shared/base.entity';
 import { DecimalScalar } from '../shared/scalars';
-import { Certification } from '../organizations/organization.entity';
+import { Certification, Organization } from '../organizations/organization.entity';
 
 export enum OfferingStatus {
   DRAFT = 'DRAFT',
@@ -89,7 +89,7 @@ export class SlaTarget {
 @ObjectType({ description: 'What a provider sells in one service category.' })
 @Entity({ tableName: 'offering' })
 export class Offering extends BaseEntity {
-  @Property({ type: 'uuid' })
+  @ManyToOne(() => Organization, { mapToPk: true, fieldName: 'provider_id' })
   providerId: string;
 
   @Property({ type: 'text' })

@@ -1,4 +1,4 @@
-import { ArrayType, Entity, Enum, Property } from '@mikro-orm/core';
+import { ArrayType, Entity, Enum, ManyToOne, Property } from '@mikro-orm/core';
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { BaseEntity } from '../shared/base.entity';
 
@@ -68,7 +68,7 @@ export class Organization extends BaseEntity {
   certifications: Certification[] = [];
 
   /** The regional network this organization belongs to, if any. */
-  @Property({ type: 'uuid', nullable: true })
+  @ManyToOne(() => Organization, { mapToPk: true, nullable: true, fieldName: 'network_id' })
   networkId: string | null = null;
 
   constructor(init: { name: string; kind: OrganizationKind; stateCode: string; ehrPlatformCode: string }) {
