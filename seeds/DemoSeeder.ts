@@ -7,6 +7,8 @@ import { keyWithSecret } from '../src/auth/api-key.service';
 import type { Role } from '../src/auth/api-key.entity';
 import { DEMO_OFFERINGS, DEMO_ORGANIZATIONS } from './demo-network.data';
 import { DEMO_KEYS } from './demo-keys';
+import { addMonths, currentMonth } from '../src/shared/month';
+import { sellableUnits } from '../src/capacity/phase-policy';
 
 export class DemoSeeder extends Seeder {
   async run(em: EntityManager): Promise<void> {
@@ -20,6 +22,14 @@ export class DemoSeeder extends Seeder {
       byHandle.set(d.handle, org);
       em.persist(org);
     }
+    // A mix of phases: most providers still piloting, some expanding, a few at scale.
+    const providers = [...byHandle.values()].filter((o) => o.kind === OrganizationKind.HEALTH_SYSTEM);
+    providers.forEach((p, i) => {
+      p.currentPhase = i % 4 === 3 ? 2 : i % 3 === 1 ? 1 : 0;
+      p.phaseEnteredAt = new Date(Date.now() - (3 + (i % 7)) * 30 * 86_400_000);
+    });
+    await em.flush();
+    const capacity: { offeringId: string; month: string; total: number; sellable: number }[] = [];
     for (const d of DEMO_OFFERINGS) {
       const o = new Offering({ providerId: byHandle.get(d.provider)!.id, categoryCode: d.categoryCode, title: d.title, unitPrice: d.unitPrice });
       o.description = d.description;
@@ -35,7 +45,20 @@ export class DemoSeeder extends Seeder {
       o.languages = d.languages;
       o.certifications = d.certifications as Certification[];
       em.persist(o);
+      const provider = byHandle.get(d.provider)!;
+      const share = provider.phasePolicy[provider.currentPhase].maxExternalShare;
+      for (let m = 0; m < 24; m++) {
+        // Seasonal swing of +-10% and a slow ramp of the provider's own capacity.
+        const total = Math.round(d.monthlyCapacity * (1 + 0.1 * Math.sin((m / 12) * 2 * Math.PI) + 0.005 * m));
+        capacity.push({ offeringId: o.id, month: addMonths(currentMonth(), m), total, sellable: sellableUnits(total, share) });
+      }
     }
+    await em.flush();
+    await em.getConnection().execute(
+      `insert into capacity_month (offering_id, month, total_units, sellable_units)
+       select o, (m || '-01')::date, t, s from jsonb_to_recordset(?::jsonb) as x(o uuid, m text, t int, s int)`,
+      [JSON.stringify(capacity.map((c) => ({ o: c.offeringId, m: c.month, t: c.total, s: c.sellable })))],
+    );
     const first = (kind: OrganizationKind, pred: (o: Organization) => boolean = () => true) =>
       [...byHandle.values()].find((o) => o.kind === kind && pred(o))!;
     const orgFor = {

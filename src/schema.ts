@@ -8,13 +8,14 @@ import { ReferenceResolver } from './reference/reference.resolver';
 import { OrganizationResolver } from './organizations/organization.resolver';
 import { OfferingResolver } from './catalog/offering.resolver';
 import { AuditResolver } from './audit/audit.resolver';
+import { CapacityResolver, OfferingCapacityResolver, PhasePolicyResolver } from './capacity/capacity.resolver';
 import { DateTimeScalar } from './shared/scalars';
 
 let built: Promise<GraphQLSchema> | undefined;
 
 export function buildAppSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [ReferenceResolver, ApiKeyResolver, ViewerResolver, ApiKeyFieldsResolver, OrganizationResolver, OfferingResolver, AuditResolver],
+    resolvers: [ReferenceResolver, ApiKeyResolver, ViewerResolver, ApiKeyFieldsResolver, OrganizationResolver, OfferingResolver, AuditResolver, CapacityResolver, OfferingCapacityResolver, PhasePolicyResolver],
     authChecker,
     validate: { forbidUnknownValues: false },
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],

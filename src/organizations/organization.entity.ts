@@ -1,6 +1,7 @@
 import { ArrayType, Entity, Enum, ManyToOne, Property } from '@mikro-orm/core';
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { BaseEntity } from '../shared/base.entity';
+import { DEFAULT_PHASE_POLICY, type PhaseDefinition } from '../capacity/phase-policy';
 
 export enum OrganizationKind {
   HEALTH_SYSTEM = 'HEALTH_SYSTEM',
@@ -70,6 +71,17 @@ export class Organization extends BaseEntity {
   /** The regional network this organization belongs to, if any. */
   @ManyToOne(() => Organization, { mapToPk: true, nullable: true, fieldName: 'network_id' })
   networkId: string | null = null;
+
+  /** Ordered selling phases (see capacity/phase-policy.ts); every provider starts on the default policy. */
+  @Property({ type: 'json' })
+  phasePolicy: PhaseDefinition[] = DEFAULT_PHASE_POLICY.map((p) => ({ ...p }));
+
+  /** Index into `phasePolicy` of the phase in force. */
+  @Property({ type: 'smallint' })
+  currentPhase = 0;
+
+  @Property({ type: 'timestamptz' })
+  phaseEnteredAt: Date = new Date();
 
   constructor(init: { name: string; kind: OrganizationKind; stateCode: string; ehrPlatformCode: string }) {
     super();

@@ -9,6 +9,7 @@ import { authenticate } from '../auth/api-key.service';
 import { unauthenticated } from './errors';
 import { createOrganizationLoaders } from '../organizations/organization.loader';
 import { createOfferingLoaders } from '../catalog/offering.loader';
+import { createCapacityLoaders } from '../capacity/capacity.loader';
 
 /** Long-lived parts of a running API instance. */
 export interface AppDeps {
@@ -21,6 +22,7 @@ export interface AppDeps {
 export const createLoaders = (em: EntityManager) => ({
   ...createOrganizationLoaders(em),
   ...createOfferingLoaders(em),
+  ...createCapacityLoaders(em),
 });
 export type Loaders = ReturnType<typeof createLoaders>;
 

@@ -1,6 +1,8 @@
 // Migrations, listed explicitly so that compiled and test runs find the same ones.
 import { Migration20261122000001Foundation } from './Migration20261122000001Foundation';
+import { Migration20261122000002Capacity } from './Migration20261122000002Capacity';
 
 export const migrationsList = [
   { name: 'Migration20261122000001Foundation', class: Migration20261122000001Foundation },
+  { name: 'Migration20261122000002Capacity', class: Migration20261122000002Capacity },
 ];

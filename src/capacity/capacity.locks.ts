@@ -1,0 +1,86 @@
+// Every row-lock query of the exchange lives here. Order, always: the provider's organization row
+// first, then capacity_month rows in (offering_id, month) order. One order everywhere = no deadlocks.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { PhaseDefinition } from './phase-policy';
+
+export interface LockedMonth {
+  offeringId: string;
+  month: string; // YYYY-MM
+  totalUnits: number;
+  sellableUnits: number;
+  heldUnits: number;
+  committedUnits: number;
+  conditionalUnits: number;
+}
+
+export interface LockedProvider {
+  id: string;
+  phasePolicy: PhaseDefinition[];
+  currentPhase: number;
+  phaseEnteredAt: Date;
+}
+
+/** PostgreSQL array literal of values we produced ourselves (UUIDs, dates). */
+export const pgArray = (values: string[]) => `{${values.join(',')}}`;
+
+const MONTH_COLUMNS = `c.offering_id as "offeringId", to_char(c.month, 'YYYY-MM') as month, c.total_units as "totalUnits",
+  c.sellable_units as "sellableUnits", c.held_units as "heldUnits", c.committed_units as "committedUnits", c.conditional_units as "conditionalUnits"`;
+
+/** Locks a provider's organization row (phase changes, engagement slots). */
+export async function lockProvider(em: EntityManager, providerId: string): Promise<LockedProvider | null> {
+  const rows = await em.execute<LockedProvider[]>(
+    `select id, phase_policy as "phasePolicy", current_phase as "currentPhase", phase_entered_at as "phaseEnteredAt"
+       from organization where id = ? for update`,
+    [providerId],
+  );
+  return rows[0] ?? null;
+}
+
+/** Locks the capacity months of one offering (those that exist), in month order. */
+export async function lockOfferingMonths(em: EntityManager, offeringId: string, months: string[]): Promise<LockedMonth[]> {
+  return em.execute<LockedMonth[]>(
+    `select ${MONTH_COLUMNS} from capacity_month c
+      where c.offering_id = ? and c.month = any(?::date[])
+      order by c.offering_id, c.month for update`,
+    [offeringId, pgArray(months.map((m) => `${m}-01`))],
+  );
+}
+
+/** Locks the capacity months that hold ACTIVE reservations of a quote or an engagement. */
+export async function lockReservedMonths(em: EntityManager, by: { quoteId?: string; engagementId?: string }): Promise<LockedMonth[]> {
+  const [column, id] = by.quoteId ? ['quote_id', by.quoteId] : ['engagement_id', by.engagementId!];
+  return em.execute<LockedMonth[]>(
+    `select ${MONTH_COLUMNS} from capacity_month c
+      where (c.offering_id, c.month) in (select r.offering_id, r.month from reservation r where r.${column} = ? and r.status = 'ACTIVE')
+      order by c.offering_id, c.month for update`,
+    [id],
+  );
+}
+
+/** Locks every capacity month of a provider from `fromMonth` on (phase and policy changes). */
+export async function lockProviderMonths(em: EntityManager, providerId: string, fromMonth: string): Promise<LockedMonth[]> {
+  return em.execute<LockedMonth[]>(
+    `select ${MONTH_COLUMNS} from capacity_month c join offering o on o.id = c.offering_id
+      where o.provider_id = ? and c.month >= ?::date
+      order by c.offering_id, c.month for update of c`,
+    [providerId, `${fromMonth}-01`],
+  );
+}
+
+/** Locks capacity months that hold expired, not yet released holds (the sweeper), at most `limit`. */
+export async function lockMonthsWithExpiredHolds(em: EntityManager, limit: number): Promise<LockedMonth[]> {
+  return em.execute<LockedMonth[]>(
+    `select ${MONTH_COLUMNS} from capacity_month c
+      where (c.offering_id, c.month) in (
+        select r.offering_id, r.month from reservation r
+         where r.status = 'ACTIVE' and r.kind = 'HELD' and r.expires_at <= now() limit ?)
+      order by c.offering_id, c.month for update`,
+    [limit],
+  );
+}
+
+/** Transaction-scoped advisory lock: true for exactly one caller at a time across instances. */
+export async function tryAdvisoryLock(em: EntityManager, key: number): Promise<boolean> {
+  const [row] = await em.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [key]);
+  return row.locked;
+}

@@ -1,0 +1,99 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Offering, OfferingStatus } from '../catalog/offering.entity';
+import { Organization } from '../organizations/organization.entity';
+import { SELLERS } from '../auth/auth-checker';
+import type { Context } from '../shared/context';
+import { MonthScalar } from '../shared/scalars';
+import { isUuid } from '../shared/ids';
+import { toPayload } from '../shared/payload';
+import {
+  AdvanceProviderPhaseInput,
+  AdvanceProviderPhasePayload,
+  CapacityMonth,
+  OfferingCapacity,
+  PhasePolicy,
+  RetreatProviderPhaseInput,
+  RetreatProviderPhasePayload,
+  SetCapacityInput,
+  SetCapacityPayload,
+  SetPhasePolicyInput,
+  SetPhasePolicyPayload,
+} from './capacity.types';
+import { advanceProviderPhase, checkRange, retreatProviderPhase, setCapacity, setPhasePolicy, toCapacityMonths } from './capacity.service';
+
+async function capacityOf(ctx: Context, offering: Offering, from: string, to: string, months: string[]): Promise<CapacityMonth[]> {
+  const fullView = ctx.viewer!.isPartyOf(offering.providerId);
+  const [rows, provider] = await Promise.all([
+    ctx.loaders.capacityByOffering.load({ offeringId: offering.id, from, to }),
+    fullView ? ctx.loaders.organizationById.load(offering.providerId) : null,
+  ]);
+  return toCapacityMonths(rows, months, fullView, provider ? provider.phasePolicy[provider.currentPhase].name : null);
+}
+
+@Authorized()
+@Resolver(() => Offering)
+export class OfferingCapacityResolver {
+  @FieldResolver(() => [CapacityMonth], { description: 'Capacity per month of the range (availability only, unless you are the provider).' })
+  capacity(
+    @Root() offering: Offering,
+    @Arg('from', () => MonthScalar, { description: 'First month.' }) from: string,
+    @Arg('to', () => MonthScalar, { description: 'Last month (inclusive).' }) to: string,
+    @Ctx() ctx: Context,
+  ) {
+    return capacityOf(ctx, offering, from, to, checkRange(from, to));
+  }
+}
+
+@Authorized()
+@Resolver(() => Organization)
+export class PhasePolicyResolver {
+  @FieldResolver(() => PhasePolicy, { nullable: true, description: 'The provider’s phase policy (visible to the organization itself and the operator).' })
+  phasePolicy(@Root() org: Organization, @Ctx() ctx: Context): PhasePolicy | null {
+    if (!ctx.viewer!.isPartyOf(org.id)) return null;
+    return { phases: org.phasePolicy, currentPhase: org.phasePolicy[org.currentPhase], enteredCurrentPhaseAt: org.phaseEnteredAt };
+  }
+}
+
+@Authorized()
+@Resolver()
+export class CapacityResolver {
+  @Query(() => [OfferingCapacity], {
+    description: 'Capacity of a provider’s offerings over a range: every figure for the provider and the operator; published offerings with availability only for others.',
+  })
+  async capacityOverview(
+    @Arg('providerId', () => ID, { description: 'The provider.' }) providerId: string,
+    @Arg('from', () => MonthScalar, { description: 'First month.' }) from: string,
+    @Arg('to', () => MonthScalar, { description: 'Last month (inclusive).' }) to: string,
+    @Ctx() ctx: Context,
+  ): Promise<OfferingCapacity[]> {
+    const months = checkRange(from, to);
+    if (!isUuid(providerId)) return [];
+    const where = ctx.viewer!.isPartyOf(providerId) ? { providerId } : { providerId, status: OfferingStatus.PUBLISHED };
+    const offerings = await ctx.em.find(Offering, where, { orderBy: { title: 'asc', id: 'asc' } });
+    return Promise.all(offerings.map(async (offering) => ({ offering, months: await capacityOf(ctx, offering, from, to, months) })));
+  }
+
+  @Authorized(...SELLERS)
+  @Mutation(() => SetCapacityPayload, { description: 'Sets total units per month of an offering; refused where a month would fall below what is reserved.' })
+  setCapacity(@Arg('input') input: SetCapacityInput, @Ctx() ctx: Context) {
+    return toPayload(() => setCapacity(ctx, input));
+  }
+
+  @Authorized(...SELLERS)
+  @Mutation(() => SetPhasePolicyPayload, { description: 'Replaces a provider’s phase policy; sellable units are recomputed, and refused where below reservations.' })
+  setPhasePolicy(@Arg('input') input: SetPhasePolicyInput, @Ctx() ctx: Context) {
+    return toPayload(() => setPhasePolicy(ctx, { providerId: input.providerId, phases: input.phases.map((p) => ({ ...p, maxActiveEngagements: p.maxActiveEngagements ?? null })) }));
+  }
+
+  @Authorized(...SELLERS)
+  @Mutation(() => AdvanceProviderPhasePayload, { description: 'Moves a provider to its next phase when the gate is met, or by operator override with a reason.' })
+  advanceProviderPhase(@Arg('input') input: AdvanceProviderPhaseInput, @Ctx() ctx: Context) {
+    return toPayload(() => advanceProviderPhase(ctx, input));
+  }
+
+  @Authorized(...SELLERS)
+  @Mutation(() => RetreatProviderPhasePayload, { description: 'Moves a provider back one phase; refused where reservations would exceed the smaller share.' })
+  retreatProviderPhase(@Arg('input') input: RetreatProviderPhaseInput, @Ctx() ctx: Context) {
+    return toPayload(() => retreatProviderPhase(ctx, input));
+  }
+}

@@ -1,0 +1,193 @@
+// The capacity book (setCapacity), phase policies and phase moves, and capacity reads with tenancy.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Offering } from '../catalog/offering.entity';
+import { Organization } from '../organizations/organization.entity';
+import { canSeeOffering } from '../catalog/offering.service';
+import type { Context } from '../shared/context';
+import { assertAdminOf, type Viewer } from '../auth/viewer';
+import { badInput, forbidden, notFound, refuse, UserError, UserErrorCode, UserErrors } from '../shared/errors';
+import { isUuid } from '../shared/ids';
+import { currentMonth, monthRange, monthsBetween } from '../shared/month';
+import { InputChecks } from '../shared/validation';
+import { recordAudit } from '../audit/audit.service';
+import { lockOfferingMonths, lockProvider, lockProviderMonths, pgArray, type LockedProvider } from './capacity.locks';
+import { releaseExpiredHolds, reservedUnits } from './ledger';
+import { policyProblems, sellableUnits, type PhaseDefinition } from './phase-policy';
+import type { CapacityMonth, SetCapacityInput } from './capacity.types';
+import type { CapacityRow } from './capacity.loader';
+
+export const MAX_MONTHS_AHEAD = 60;
+
+const shareOf = (p: Pick<LockedProvider, 'phasePolicy' | 'currentPhase'>) => p.phasePolicy[p.currentPhase].maxExternalShare;
+
+async function lockedProviderFor(em: EntityManager, viewer: Viewer, providerId: string): Promise<LockedProvider> {
+  const provider = isUuid(providerId) ? await lockProvider(em, providerId) : null;
+  if (!provider) throw notFound('Organization');
+  assertAdminOf(viewer, providerId);
+  return provider;
+}
+
+export async function setCapacity(ctx: Context, input: SetCapacityInput): Promise<Offering> {
+  const now = currentMonth();
+  const checks = new InputChecks();
+  const seen = new Set<string>();
+  input.months.forEach((m, i) => {
+    checks
+      .check(m.month >= now, `input.months.${i}.month`, `${m.month} is in the past; capacity can be set from ${now}.`)
+      .check(monthsBetween(now, m.month) <= MAX_MONTHS_AHEAD, `input.months.${i}.month`, `${m.month} is more than ${MAX_MONTHS_AHEAD} months ahead.`)
+      .check(!seen.has(m.month), `input.months.${i}.month`, `${m.month} appears twice.`);
+    seen.add(m.month);
+  });
+  checks.done();
+  return ctx.em.transactional(async (em) => {
+    const offering = isUuid(input.offeringId) ? await em.findOne(Offering, input.offeringId) : null;
+    if (!offering || !canSeeOffering(ctx.viewer!, offering)) throw notFound('Offering');
+    const provider = await lockedProviderFor(em, ctx.viewer!, offering.providerId);
+    const share = shareOf(provider);
+    const existing = await releaseExpiredHolds(em, await lockOfferingMonths(em, offering.id, input.months.map((m) => m.month)));
+    const byMonth = new Map(existing.map((m) => [m.month, m]));
+    const below = input.months.flatMap((m, i) => {
+      const row = byMonth.get(m.month);
+      const reserved = row ? reservedUnits(row) : 0;
+      const sellable = sellableUnits(m.totalUnits, share);
+      return sellable < reserved
+        ? [new UserError(UserErrorCode.CAPACITY_EXCEEDED, `${m.month}: ${reserved} units are reserved; ${m.totalUnits} total units leave only ${sellable} sellable.`, `input.months.${i}.totalUnits`)]
+        : [];
+    });
+    if (below.length) throw new UserErrors(below);
+    await em.execute(
+      `insert into capacity_month (offering_id, month, total_units, sellable_units)
+       select ?, m, t, s from unnest(?::date[], ?::int[], ?::int[]) as x(m, t, s)
+       on conflict (offering_id, month) do update
+         set total_units = excluded.total_units, sellable_units = excluded.sellable_units, updated_at = now()`,
+      [
+        offering.id,
+        pgArray(input.months.map((m) => `${m.month}-01`)),
+        pgArray(input.months.map((m) => String(m.totalUnits))),
+        pgArray(input.months.map((m) => String(sellableUnits(m.totalUnits, share)))),
+      ],
+    );
+    recordAudit(ctx, em, {
+      action: 'capacity.set',
+      entityType: 'Offering',
+      entityId: offering.id,
+      partyIds: [offering.providerId],
+      before: { months: input.months.map((m) => ({ month: m.month, totalUnits: byMonth.get(m.month)?.totalUnits ?? null })) },
+      after: { months: input.months.map((m) => ({ month: m.month, totalUnits: m.totalUnits, sellableUnits: sellableUnits(m.totalUnits, share) })) },
+    });
+    return offering;
+  });
+}
+
+/**
+ * Recomputes sellable units of every month from now on for a new share, or refuses naming each
+ * month that would fall below what is already reserved there.
+ */
+async function applyShare(em: EntityManager, providerId: string, share: number): Promise<void> {
+  const from = currentMonth();
+  const months = await releaseExpiredHolds(em, await lockProviderMonths(em, providerId, from));
+  const below = months.filter((m) => sellableUnits(m.totalUnits, share) < reservedUnits(m));
+  if (below.length) {
+    throw new UserErrors(
+      below.map((m) =>
+        new UserError(
+          UserErrorCode.CAPACITY_EXCEEDED,
+          `${m.month}: ${reservedUnits(m)} units are reserved on offering ${m.offeringId}; a share of ${share} leaves only ${sellableUnits(m.totalUnits, share)} sellable.`,
+        ),
+      ),
+    );
+  }
+  await em.execute(
+    `update capacity_month c set sellable_units = floor(c.total_units * ?::numeric), updated_at = now()
+       from offering o where o.id = c.offering_id and o.provider_id = ? and c.month >= ?::date`,
+    [String(share), providerId, `${from}-01`],
+  );
+}
+
+async function movePhase(ctx: Context, em: EntityManager, provider: LockedProvider, to: number, action: string, reason: string | null) {
+  const org = await em.findOneOrFail(Organization, provider.id);
+  const from = provider.phasePolicy[provider.currentPhase];
+  await applyShare(em, provider.id, provider.phasePolicy[to].maxExternalShare);
+  org.currentPhase = to;
+  org.phaseEnteredAt = new Date();
+  recordAudit(ctx, em, {
+    action,
+    entityType: 'Organization',
+    entityId: org.id,
+    partyIds: [org.id],
+    before: { phase: from.name },
+    after: { phase: provider.phasePolicy[to].name, ...(reason ? { reason } : {}) },
+  });
+  return org;
+}
+
+export async function setPhasePolicy(ctx: Context, input: { providerId: string; phases: PhaseDefinition[] }): Promise<Organization> {
+  const phases = input.phases.map((p) => ({ name: p.name, maxExternalShare: p.maxExternalShare, maxActiveEngagements: p.maxActiveEngagements ?? null }));
+  const checks = new InputChecks();
+  for (const [field, message] of policyProblems(phases)) checks.check(false, field, message);
+  checks.done();
+  return ctx.em.transactional(async (em) => {
+    const provider = await lockedProviderFor(em, ctx.viewer!, input.providerId);
+    const currentName = provider.phasePolicy[provider.currentPhase].name;
+    const sameName = phases.findIndex((p) => p.name === currentName);
+    const current = sameName >= 0 ? sameName : Math.min(provider.currentPhase, phases.length - 1);
+    await applyShare(em, provider.id, phases[current].maxExternalShare);
+    const org = await em.findOneOrFail(Organization, provider.id);
+    const before = { phases: org.phasePolicy, currentPhase: currentName };
+    org.phasePolicy = phases;
+    if (current !== org.currentPhase || phases[current].name !== currentName) org.phaseEnteredAt = new Date();
+    org.currentPhase = current;
+    recordAudit(ctx, em, { action: 'phasePolicy.set', entityType: 'Organization', entityId: org.id, partyIds: [org.id], before, after: { phases, currentPhase: phases[current].name } });
+    return org;
+  });
+}
+
+export async function advanceProviderPhase(ctx: Context, input: { providerId: string; overrideReason?: string | null }): Promise<Organization> {
+  const viewer = ctx.viewer!;
+  return ctx.em.transactional(async (em) => {
+    const provider = await lockedProviderFor(em, viewer, input.providerId);
+    if (provider.currentPhase + 1 >= provider.phasePolicy.length) {
+      refuse(UserErrorCode.INVALID_TRANSITION, `${provider.phasePolicy[provider.currentPhase].name} is the last phase.`, 'input.providerId');
+    }
+    const reason = input.overrideReason?.trim() || null;
+    if (reason && !viewer.isOperator) throw forbidden('Only the network operator may override the phase gate.');
+    if (!reason) {
+      refuse(
+        UserErrorCode.GATE_NOT_MET,
+        'Advancing needs the phase gate (months in phase and SLA attainment across engagements) or an operator override with a reason.',
+        'input.overrideReason',
+      );
+    }
+    return movePhase(ctx, em, provider, provider.currentPhase + 1, 'provider.phaseAdvanced', reason);
+  });
+}
+
+export async function retreatProviderPhase(ctx: Context, input: { providerId: string; reason?: string | null }): Promise<Organization> {
+  return ctx.em.transactional(async (em) => {
+    const provider = await lockedProviderFor(em, ctx.viewer!, input.providerId);
+    if (provider.currentPhase === 0) refuse(UserErrorCode.INVALID_TRANSITION, `${provider.phasePolicy[0].name} is the first phase.`, 'input.providerId');
+    return movePhase(ctx, em, provider, provider.currentPhase - 1, 'provider.phaseRetreated', input.reason?.trim() || null);
+  });
+}
+
+/** Validates a month range for capacity reads. */
+export function checkRange(from: string, to: string): string[] {
+  if (to < from) throw badInput('to must not be before from.', 'to');
+  if (monthsBetween(from, to) >= 72) throw badInput('A range covers at most 72 months.', 'to');
+  return monthRange(from, to);
+}
+
+/** Capacity months of one offering for `viewer`: every figure for its provider, availability only for others. */
+export function toCapacityMonths(rows: CapacityRow[], months: string[], fullView: boolean, phase: string | null): CapacityMonth[] {
+  const byMonth = new Map(rows.map((r) => [r.month, r]));
+  return months.map((month) => {
+    const r = byMonth.get(month) ?? { month, totalUnits: 0, sellableUnits: 0, heldUnits: 0, committedUnits: 0, conditionalUnits: 0 };
+    const reserved = reservedUnits(r);
+    const available = Math.max(0, r.sellableUnits - reserved);
+    if (!fullView) {
+      return { month, availableUnits: available, totalUnits: null, sellableUnits: null, heldUnits: null, committedUnits: null, conditionalUnits: null, reservedUnits: null, utilization: null, phase: null };
+    }
+    return { ...r, month, reservedUnits: reserved, availableUnits: available, utilization: r.sellableUnits ? reserved / r.sellableUnits : null, phase };
+  });
+}
+

@@ -1,0 +1,52 @@
+// Releases expired holds in the background. Expired holds already stop counting at their expiry
+// (reads and writes net them out); the sweeper makes it permanent and runs expiry hooks.
+// With several instances only one sweeps at a time: a Redis lock when configured, else a
+// PostgreSQL advisory lock.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppDeps } from '../shared/context';
+import { lockMonthsWithExpiredHolds, tryAdvisoryLock } from './capacity.locks';
+import { releaseExpiredHolds } from './ledger';
+
+const ADVISORY_KEY = 7_340_001;
+const BATCH = 1000;
+
+type ExpiryHook = (em: EntityManager) => Promise<void>;
+const hooks: ExpiryHook[] = [];
+
+/** Lets other modules expire what depends on holds (quotes) in the sweeper's transaction. */
+export function onSweep(hook: ExpiryHook): void {
+  hooks.push(hook);
+}
+
+/** One sweep; returns the number of capacity months it touched (0 when another instance sweeps). */
+export async function sweepExpiredHolds(deps: Pick<AppDeps, 'orm' | 'store'>): Promise<number> {
+  const release = deps.store.kind === 'redis' ? await deps.store.tryLock('hsx:lock:hold-sweeper', 60_000) : null;
+  if (deps.store.kind === 'redis' && !release) return 0;
+  try {
+    return await deps.orm.em.fork().transactional(async (em) => {
+      if (!release && !(await tryAdvisoryLock(em, ADVISORY_KEY))) return 0;
+      const months = await lockMonthsWithExpiredHolds(em, BATCH);
+      await releaseExpiredHolds(em, months);
+      for (const hook of hooks) await hook(em);
+      return months.length;
+    });
+  } finally {
+    await release?.();
+  }
+}
+
+/** Sweeps every `intervalMs` (0 = never); returns a stop function that waits for a running sweep. */
+export function startHoldSweeper(deps: AppDeps, intervalMs: number): () => Promise<void> {
+  if (!intervalMs) return async () => {};
+  let running: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    running ??= sweepExpiredHolds(deps)
+      .catch((err) => deps.log.warn({ err }, 'hold sweep failed; will retry'))
+      .finally(() => (running = null));
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}

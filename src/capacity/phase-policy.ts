@@ -1,0 +1,42 @@
+// Phase policies as pure rules: the default policy, validation, and sellable units of a month.
+import Decimal from 'decimal.js';
+
+export interface PhaseDefinition {
+  name: string;
+  /** Share of total capacity that may be sold externally, 0 < share <= 1. */
+  maxExternalShare: number;
+  /** Active engagements allowed in the phase; null = unlimited. */
+  maxActiveEngagements: number | null;
+}
+
+export const DEFAULT_PHASE_POLICY: readonly PhaseDefinition[] = [
+  { name: 'PILOT', maxExternalShare: 0.1, maxActiveEngagements: 2 },
+  { name: 'EXPANSION', maxExternalShare: 0.25, maxActiveEngagements: 10 },
+  { name: 'SCALE', maxExternalShare: 0.5, maxActiveEngagements: null },
+];
+
+/** floor(total x share), computed exactly (0.29 x 100 is 29, not 28.999...). */
+export function sellableUnits(totalUnits: number, share: number): number {
+  return new Decimal(totalUnits).times(new Decimal(String(share))).floor().toNumber();
+}
+
+/** Problems with a proposed policy, as [field, message] pairs; empty when valid. */
+export function policyProblems(phases: PhaseDefinition[]): [string, string][] {
+  const problems: [string, string][] = [];
+  if (phases.length < 1 || phases.length > 10) problems.push(['input.phases', 'A policy has 1 to 10 phases.']);
+  const names = new Set<string>();
+  phases.forEach((p, i) => {
+    const field = `input.phases.${i}`;
+    if (!/^[A-Z][A-Z0-9_]{0,39}$/.test(p.name)) problems.push([`${field}.name`, 'Phase names are upper-case letters, digits and underscores (at most 40).']);
+    if (names.has(p.name)) problems.push([`${field}.name`, `Phase name ${p.name} appears twice.`]);
+    names.add(p.name);
+    if (!(p.maxExternalShare > 0 && p.maxExternalShare <= 1)) problems.push([`${field}.maxExternalShare`, 'maxExternalShare must be greater than 0 and at most 1.']);
+    if (i > 0 && p.maxExternalShare < phases[i - 1].maxExternalShare) {
+      problems.push([`${field}.maxExternalShare`, 'maxExternalShare may not decrease from one phase to the next.']);
+    }
+    if (p.maxActiveEngagements !== null && !(Number.isInteger(p.maxActiveEngagements) && p.maxActiveEngagements >= 0)) {
+      problems.push([`${field}.maxActiveEngagements`, 'maxActiveEngagements must be a whole number >= 0, or null for unlimited.']);
+    }
+  });
+  return problems;
+}
