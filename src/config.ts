@@ -27,6 +27,24 @@ const schema = z.object({
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** How often expired quote holds are swept (they stop counting at expiry whatever this is). */
   HOLD_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Browser origins allowed to call the API cross-origin, comma separated (none by default). */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .refine((list) => list.every((o) => /^https?:\/\/[^/\s]+$/.test(o)), 'must be origins like https://portal.example.org, comma separated'),
+  /** Rate limit per API key: points per minute, one point per operation plus one per 100 of query cost. 0 turns it off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
+  /** Rate limit per client IP for requests without a valid API key (anonymous, wrong or revoked keys). 0 turns it off. */
+  RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  QUERY_MAX_DEPTH: z.coerce.number().int().min(2).default(10),
+  /** Estimated objects a query may resolve; a list's page size multiplies the cost of what it contains. */
+  QUERY_MAX_COST: z.coerce.number().int().min(100).default(20_000),
+  QUERY_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
+  QUERY_MAX_TOKENS: z.coerce.number().int().min(100).default(5000),
+  QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(20),
+  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'DEMO_DATA'> & { DEMO_DATA: boolean };

@@ -1,5 +1,5 @@
 // The HTTP application: Express 5 with Apollo Server at /graphql and the health endpoints.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -10,6 +10,11 @@ import { buildAppSchema } from '../schema';
 import { createContext, type AppDeps, type Context } from '../shared/context';
 import { requestScope } from '../shared/request-scope';
 import { formatError } from './errors';
+import { persistedQueryCache } from './apq-cache';
+import { metrics, watchPool, type PoolLike } from './metrics';
+import { createRateLimits } from './rate-limit';
+import { logRequests, noteErrorCodes, requestFactsPlugin } from './request-log';
+import { chargeUnauthenticated, httpSecurity, queryGuard, queryLimits } from './security';
 
 const BODY_LIMIT = '1mb';
 
@@ -34,21 +39,51 @@ const responseHeaders: ApolloServerPlugin<Context> = {
   },
 };
 
+/** Keeps the DB pool gauges of /metrics fed while the server runs. */
+const poolGauges = (deps: AppDeps): ApolloServerPlugin<Context> => ({
+  async serverWillStart() {
+    const knex = deps.orm.em.getConnection().getKnex() as unknown as { client: { pool?: PoolLike } };
+    const unwatch = watchPool(() => knex.client.pool);
+    return { serverWillStop: async () => unwatch() };
+  },
+});
+
+const withTimeout = <T>(p: Promise<T>, ms: number, fallback: T) =>
+  Promise.race([p, new Promise<T>((resolve) => setTimeout(() => resolve(fallback), ms).unref())]);
+
 export async function createApp(deps: AppDeps): Promise<RunningApp> {
+  const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   const httpServer = http.createServer(app);
+  // Redis may serve several exchanges (or test databases): its keys are namespaced by the database.
+  const namespace = `hsx:${createHash('sha256').update(deps.orm.config.getClientUrl(true)).digest('hex').slice(0, 12)}`;
+  const limits = createRateLimits(config, deps.store, deps.log, namespace);
+  const armor = queryLimits(config);
   const apollo = new ApolloServer<Context>({
     schema: await buildAppSchema(),
-    introspection: true,
+    ...armor,
+    introspection: true, // for API keys only: queryGuard refuses it to anonymous requests
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    stopOnTerminationSignals: false, // main.ts owns the signals and the shutdown order
+    persistedQueries: deps.store.kind === 'redis' ? { cache: persistedQueryCache(deps.store, deps.log, namespace), ttl: 24 * 3600 } : {},
     formatError: formatError(deps.log),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), responseHeaders],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      ...armor.plugins,
+      requestFactsPlugin,
+      queryGuard(config, limits),
+      poolGauges(deps),
+      responseHeaders,
+    ],
   });
   await apollo.start();
+
+  app.use(...httpSecurity(config));
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const given = req.header('x-request-id');
@@ -60,19 +95,36 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
     const [database, redis] = await Promise.all([
-      deps.orm.isConnected().catch(() => false),
-      deps.store.kind === 'redis' ? deps.store.ping() : Promise.resolve(null),
+      withTimeout(deps.orm.isConnected().catch(() => false), 3000, false),
+      deps.store.kind === 'redis' ? withTimeout(deps.store.ping(), 1000, false) : Promise.resolve(null),
     ]);
     const ready = database;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database, redis: redis ?? 'not configured', degraded: redis === false });
   });
 
+  app.get('/metrics', async (req, res) => {
+    if (config.METRICS_TOKEN && req.headers.authorization !== `Bearer ${config.METRICS_TOKEN}`) {
+      res.status(401).json({ errors: [{ message: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.' }] });
+      return;
+    }
+    res.setHeader('content-type', metrics.registry.contentType);
+    res.setHeader('cache-control', 'no-store');
+    res.send(await metrics.registry.metrics());
+  });
+
   app.use(
     '/graphql',
+    logRequests(deps.log),
     express.json({ limit: BODY_LIMIT }),
     expressMiddleware(apollo, {
-      context: async ({ req }) =>
-        createContext(deps, { authorization: req.headers.authorization, requestId: requestScope.getStore()!.requestId }),
+      context: async ({ req }) => {
+        try {
+          return await createContext(deps, { authorization: req.headers.authorization, requestId: requestScope.getStore()!.requestId });
+        } catch (e) {
+          if ((e as { extensions?: { code?: unknown } }).extensions?.code === 'UNAUTHENTICATED') await chargeUnauthenticated(limits);
+          throw e;
+        }
+      },
     }),
   );
 
@@ -80,7 +132,9 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) deps.log.error({ err, requestId: requestScope.getStore()?.requestId }, 'unhandled HTTP error');
     const message = status === 413 ? `Request body larger than ${BODY_LIMIT}.` : status === 500 ? 'Internal server error.' : 'Malformed request.';
-    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+    const errors = [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }];
+    noteErrorCodes(errors);
+    res.status(status).json({ errors });
   });
   app.use((_req, res) => void res.status(404).json({ errors: [{ message: 'Not found. The API is at /graphql.' }] }));
 

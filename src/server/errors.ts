@@ -7,7 +7,17 @@ import { PUBLIC_CODES } from '../shared/errors';
 import { requestScope } from '../shared/request-scope';
 
 /** Errors raised by GraphQL itself for malformed requests; their messages describe the request only. */
-const MALFORMED = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE']);
+const MALFORMED = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);
+
+/**
+ * Field, enum and input suggestions ("Did you mean ...?") would let anyone map the schema without
+ * introspection. graphql-armor masks field suggestions; this also catches enum and input ones.
+ */
+const hideSuggestions = (message: string) => message.replace(/\s*(Did you mean[^?]*|\[Suggestion hidden\])\?/g, '');
+
+/** Limits are not revealed (graphql-js's token limit names its number); armor's refusals are not syntax errors. */
+const hideLimits = (message: string) =>
+  message.replace(/Document contains more th\w+ \d+ tokens\. Parsing aborted\./, 'Query is too long.').replace(/^Syntax Error: (Query (is|uses) )/, '$1');
 
 export function formatError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -24,7 +34,8 @@ export function formatError(log: Logger) {
     const code = String(formatted.extensions?.code ?? '');
     if (PUBLIC_CODES.has(code) || MALFORMED.has(code)) {
       const { stacktrace: _s, http: _h, exception: _e, ...ext } = formatted.extensions ?? {};
-      return { ...base, message: formatted.message, extensions: { ...ext, code: MALFORMED.has(code) ? 'BAD_USER_INPUT' : code } };
+      const publicCode = MALFORMED.has(code) && !code.startsWith('PERSISTED_QUERY') ? 'BAD_USER_INPUT' : code;
+      return { ...base, message: hideLimits(hideSuggestions(formatted.message)), extensions: { ...ext, code: publicCode } };
     }
     const requestId = requestScope.getStore()?.requestId;
     log.error({ err: original, requestId, path: formatted.path }, 'unexpected error');

@@ -1,5 +1,6 @@
 // Starts one API instance: database (embedded or DATABASE_URL), migrations, demo data, Redis, HTTP.
 import type { AddressInfo } from 'node:net';
+import type { DestinationStream } from 'pino';
 import type { Config } from '../config';
 import { migrate, openOrm } from '../db/orm';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded-postgres';
@@ -10,6 +11,7 @@ import { createLogger } from '../shared/logger';
 import type { AppDeps } from '../shared/context';
 import { createApp } from './app';
 import { DemoSeeder } from '../../seeds/DemoSeeder';
+import { startHoldSweeper } from '../capacity/hold-sweeper';
 
 export interface RunningApi {
   url: string;
@@ -20,8 +22,8 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-export async function startApi(config: Config): Promise<RunningApi> {
-  const log = createLogger(config.LOG_LEVEL);
+export async function startApi(config: Config, options: { logDestination?: DestinationStream } = {}): Promise<RunningApi> {
+  const log = createLogger(config.LOG_LEVEL, options.logDestination);
   const embedded = config.DATABASE_URL
     ? null
     : await startEmbeddedPostgres({ dataDir: config.DATA_DIR, database: 'exchange', log: (l) => log.debug({ postgres: l }) });
@@ -48,6 +50,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
       httpServer.listen(config.PORT, resolve);
     });
     const port = (httpServer.address() as AddressInfo).port;
+    const stopSweeper = startHoldSweeper(deps, config.HOLD_SWEEP_INTERVAL_MS);
     let stopping: Promise<void> | undefined;
     return {
       url: `http://localhost:${port}/graphql`,
@@ -57,6 +60,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
       stop: () =>
         (stopping ??= (async () => {
           await apollo.stop(); // drains the HTTP server: in-flight requests complete
+          await stopSweeper();
           await store!.close();
           await orm.close();
           await embedded?.stop();

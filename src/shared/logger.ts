@@ -1,11 +1,17 @@
-import pino from 'pino';
+// Structured JSON logs (pino) on stdout, or on a given stream (tests capture it to check nothing secret leaks).
+import pino, { type DestinationStream, type Logger } from 'pino';
 
-/** JSON logs; secrets are never logged (Authorization headers are redacted should they appear). */
-export function createLogger(level: string) {
-  return pino({
-    level,
-    base: { service: 'health-services-exchange' },
-    redact: { paths: ['req.headers.authorization', 'authorization', 'secret', '*.secret'], censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+/** Secrets are never logged: these paths are censored should they ever appear in a log object. */
+const REDACT = ['req.headers.authorization', 'headers.authorization', 'authorization', 'secret', '*.secret', 'variables', '*.variables'];
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'health-services-exchange' },
+      redact: { paths: REDACT, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
 }

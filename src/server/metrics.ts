@@ -1,0 +1,87 @@
+// Prometheus metrics (prom-client): requests and latency per operation, errors by code, DB pool,
+// reservation conflicts, process defaults. Domain code increments `metrics.reservationConflicts`.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+/** The part of knex's (tarn) pool the gauges read. */
+export interface PoolLike {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+}
+const pools = new Set<() => PoolLike | undefined>();
+const sumPools = (read: (p: PoolLike) => number) => {
+  let total = 0;
+  for (const source of pools) {
+    const pool = source();
+    if (pool) total += read(pool);
+  }
+  return total;
+};
+
+export const metrics = {
+  registry,
+  requests: new Counter({
+    name: 'graphql_requests_total',
+    help: 'GraphQL HTTP requests by operation name and HTTP status.',
+    labelNames: ['operation', 'status'] as const,
+    registers: [registry],
+  }),
+  duration: new Histogram({
+    name: 'graphql_request_duration_seconds',
+    help: 'GraphQL request latency by operation name.',
+    labelNames: ['operation'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  }),
+  errors: new Counter({
+    name: 'graphql_errors_total',
+    help: 'Top-level GraphQL errors by extensions.code.',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  }),
+  rateLimited: new Counter({
+    name: 'rate_limited_total',
+    help: 'Requests refused by the rate limiter, by what was limited.',
+    labelNames: ['scope'] as const,
+    registers: [registry],
+  }),
+  /** Incremented by the capacity module when a reservation loses a race or would exceed sellable units. */
+  reservationConflicts: new Counter({
+    name: 'reservation_conflicts_total',
+    help: 'Capacity reservations refused because of a concurrent change or insufficient sellable capacity.',
+    registers: [registry],
+  }),
+  dbPool: new Gauge({
+    name: 'db_pool_connections',
+    help: 'Database pool connections by state (used, free, pending_acquires).',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      this.set({ state: 'used' }, sumPools((p) => p.numUsed()));
+      this.set({ state: 'free' }, sumPools((p) => p.numFree()));
+      this.set({ state: 'pending_acquires' }, sumPools((p) => p.numPendingAcquires()));
+    },
+  }),
+};
+
+/** Adds a database pool to the gauges until the returned function is called. */
+export function watchPool(source: () => PoolLike | undefined): () => void {
+  pools.add(source);
+  return () => void pools.delete(source);
+}
+
+// Operation names come from clients: keep label cardinality bounded.
+const MAX_OPERATION_LABELS = 300;
+const seenOperations = new Set<string>();
+
+export function operationLabel(name: string | null | undefined, resolved: boolean): string {
+  if (!resolved) return '(invalid)';
+  if (!name) return '(anonymous)';
+  if (seenOperations.has(name)) return name;
+  if (seenOperations.size >= MAX_OPERATION_LABELS || !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) return '(other)';
+  seenOperations.add(name);
+  return name;
+}

@@ -1,0 +1,98 @@
+// One structured log line and the Prometheus figures for every request to /graphql. What Apollo
+// learns (operation, key, error codes, cost) is kept per request beside the request scope.
+import type { NextFunction, Request, Response } from 'express';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+import { requestScope, type RequestScope } from '../shared/request-scope';
+import type { Context } from '../shared/context';
+import { metrics, operationLabel } from './metrics';
+
+export interface RequestFacts {
+  ip: string;
+  /** Apollo saw the request (false for requests refused before it, e.g. a body over the limit). */
+  graphql: boolean;
+  resolved: boolean;
+  operationName?: string | null;
+  operationType?: string;
+  apiKeyId?: string;
+  role?: string;
+  cost?: number;
+  errorCodes: string[];
+}
+
+const factsByScope = new WeakMap<RequestScope, RequestFacts>();
+
+/** The facts of the request being handled, when there is one. */
+export function requestFacts(): RequestFacts | undefined {
+  const scope = requestScope.getStore();
+  return scope && factsByScope.get(scope);
+}
+
+export function noteErrorCodes(errors: readonly GraphQLFormattedError[] | undefined): void {
+  const facts = requestFacts();
+  if (facts && errors) facts.errorCodes.push(...errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')));
+}
+
+/** Express middleware (inside the request scope): logs and measures the request when the response is sent. */
+export function logRequests(log: Logger) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const scope = requestScope.getStore()!;
+    const facts: RequestFacts = { ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', graphql: false, resolved: false, errorCodes: [] };
+    factsByScope.set(scope, facts);
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const operation = facts.graphql ? operationLabel(facts.operationName, facts.resolved) : '(none)';
+      metrics.requests.inc({ operation, status: String(res.statusCode) });
+      metrics.duration.observe({ operation }, seconds);
+      for (const code of facts.errorCodes) metrics.errors.inc({ code });
+      log.info(
+        {
+          requestId: scope.requestId,
+          method: req.method,
+          operationName: facts.operationName ?? undefined,
+          operationType: facts.operationType,
+          apiKeyId: facts.apiKeyId,
+          role: facts.role,
+          status: res.statusCode,
+          durationMs: Math.round(seconds * 10_000) / 10,
+          sqlStatements: scope.sqlStatements,
+          cost: facts.cost,
+          errorCodes: facts.errorCodes.length ? [...new Set(facts.errorCodes)] : undefined,
+          ip: facts.ip,
+        },
+        'graphql request',
+      );
+    });
+    next();
+  };
+}
+
+/** Records what Apollo learns about the request into its facts. */
+export const requestFactsPlugin: ApolloServerPlugin<Context> = {
+  async contextCreationDidFail({ error }) {
+    const facts = requestFacts();
+    if (facts) {
+      facts.graphql = true;
+      facts.errorCodes.push(String((error as { extensions?: { code?: unknown } }).extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+    }
+  },
+  async requestDidStart({ contextValue }) {
+    const facts = requestFacts();
+    if (!facts) return;
+    facts.graphql = true;
+    facts.apiKeyId = contextValue.viewer?.apiKeyId;
+    facts.role = contextValue.viewer?.role;
+    return {
+      async didResolveOperation({ operation, operationName }) {
+        facts.resolved = true;
+        facts.operationName = operationName;
+        facts.operationType = operation?.operation;
+      },
+      async willSendResponse({ response }) {
+        if (response.body.kind === 'single') noteErrorCodes(response.body.singleResult.errors);
+      },
+    };
+  },
+};
