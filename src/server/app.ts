@@ -15,6 +15,7 @@ import { metrics, watchPool, type PoolLike } from './metrics';
 import { createRateLimits } from './rate-limit';
 import { logRequests, noteErrorCodes, requestFactsPlugin } from './request-log';
 import { chargeUnauthenticated, httpSecurity, queryGuard, queryLimits } from './security';
+import { inFlightRequests } from './shutdown';
 
 const BODY_LIMIT = '1mb';
 
@@ -61,6 +62,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   const namespace = `hsx:${createHash('sha256').update(deps.orm.config.getClientUrl(true)).digest('hex').slice(0, 12)}`;
   const limits = createRateLimits(config, deps.store, deps.log, namespace);
   const armor = queryLimits(config);
+  const inFlight = inFlightRequests();
   const apollo = new ApolloServer<Context>({
     schema: await buildAppSchema(),
     ...armor,
@@ -73,6 +75,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     formatError: formatError(deps.log),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      inFlight.plugin,
       ApolloServerPluginLandingPageDisabled(),
       ...armor.plugins,
       requestFactsPlugin,
@@ -115,17 +118,19 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   app.use(
     '/graphql',
     logRequests(deps.log),
-    express.json({ limit: BODY_LIMIT }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        try {
-          return await createContext(deps, { authorization: req.headers.authorization, requestId: requestScope.getStore()!.requestId });
-        } catch (e) {
-          if ((e as { extensions?: { code?: unknown } }).extensions?.code === 'UNAUTHENTICATED') await chargeUnauthenticated(limits);
-          throw e;
-        }
-      },
-    }),
+    inFlight.handler(
+      express.json({ limit: BODY_LIMIT }),
+      expressMiddleware(apollo, {
+        context: async ({ req }) => {
+          try {
+            return await createContext(deps, { authorization: req.headers.authorization, requestId: requestScope.getStore()!.requestId });
+          } catch (e) {
+            if ((e as { extensions?: { code?: unknown } }).extensions?.code === 'UNAUTHENTICATED') await chargeUnauthenticated(limits);
+            throw e;
+          }
+        },
+      }),
+    ),
   );
 
   app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
