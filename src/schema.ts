@@ -9,13 +9,18 @@ import { OrganizationResolver } from './organizations/organization.resolver';
 import { OfferingResolver } from './catalog/offering.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { CapacityResolver, OfferingCapacityResolver, PhasePolicyResolver } from './capacity/capacity.resolver';
+import { NeedResolver } from './needs/need.resolver';
+import { QuoteResolver } from './quotes/quote.resolver';
+import { EngagementResolver } from './engagements/engagement.resolver';
+import { MatchResolver } from './matching/matching.resolver';
 import { DateTimeScalar } from './shared/scalars';
 
 let built: Promise<GraphQLSchema> | undefined;
 
 export function buildAppSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [ReferenceResolver, ApiKeyResolver, ViewerResolver, ApiKeyFieldsResolver, OrganizationResolver, OfferingResolver, AuditResolver, CapacityResolver, OfferingCapacityResolver, PhasePolicyResolver],
+    resolvers: [ReferenceResolver, ApiKeyResolver, ViewerResolver, ApiKeyFieldsResolver, OrganizationResolver, OfferingResolver, AuditResolver, CapacityResolver, OfferingCapacityResolver, PhasePolicyResolver,
+      NeedResolver, QuoteResolver, EngagementResolver, MatchResolver],
     authChecker,
     validate: { forbidUnknownValues: false },
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],

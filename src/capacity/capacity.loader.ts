@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { pgArray } from './capacity.locks';
+import { pgArray } from '../db/locks';
 
 export interface CapacityRow {
   month: string;

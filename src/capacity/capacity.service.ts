@@ -10,7 +10,7 @@ import { isUuid } from '../shared/ids';
 import { currentMonth, monthRange, monthsBetween } from '../shared/month';
 import { InputChecks } from '../shared/validation';
 import { recordAudit } from '../audit/audit.service';
-import { lockOfferingMonths, lockProvider, lockProviderMonths, pgArray, type LockedProvider } from './capacity.locks';
+import { lockOfferingMonths, lockProvider, lockProviderMonths, pgArray, type LockedProvider } from '../db/locks';
 import { releaseExpiredHolds, reservedUnits } from './ledger';
 import { policyProblems, sellableUnits, type PhaseDefinition } from './phase-policy';
 import type { CapacityMonth, SetCapacityInput } from './capacity.types';

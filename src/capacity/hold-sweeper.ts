@@ -1,22 +1,14 @@
-// Releases expired holds in the background. Expired holds already stop counting at their expiry
-// (reads and writes net them out); the sweeper makes it permanent and runs expiry hooks.
+// Releases expired holds in the background and marks their quotes EXPIRED. Expired holds already
+// stop counting at their expiry (reads and writes net them out); the sweeper makes it permanent.
 // With several instances only one sweeps at a time: a Redis lock when configured, else a
 // PostgreSQL advisory lock.
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../shared/context';
-import { lockMonthsWithExpiredHolds, tryAdvisoryLock } from './capacity.locks';
+import { lockMonthsWithExpiredHolds, tryAdvisoryLock } from '../db/locks';
 import { releaseExpiredHolds } from './ledger';
+import { expireLapsedQuotes } from '../quotes/quote.ledger';
 
 const ADVISORY_KEY = 7_340_001;
 const BATCH = 1000;
-
-type ExpiryHook = (em: EntityManager) => Promise<void>;
-const hooks: ExpiryHook[] = [];
-
-/** Lets other modules expire what depends on holds (quotes) in the sweeper's transaction. */
-export function onSweep(hook: ExpiryHook): void {
-  hooks.push(hook);
-}
 
 /** One sweep; returns the number of capacity months it touched (0 when another instance sweeps). */
 export async function sweepExpiredHolds(deps: Pick<AppDeps, 'orm' | 'store'>): Promise<number> {
@@ -27,7 +19,7 @@ export async function sweepExpiredHolds(deps: Pick<AppDeps, 'orm' | 'store'>): P
       if (!release && !(await tryAdvisoryLock(em, ADVISORY_KEY))) return 0;
       const months = await lockMonthsWithExpiredHolds(em, BATCH);
       await releaseExpiredHolds(em, months);
-      for (const hook of hooks) await hook(em);
+      await expireLapsedQuotes(em);
       return months.length;
     });
   } finally {

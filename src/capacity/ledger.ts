@@ -4,7 +4,7 @@
 // that the refusal is a clear userError rather than a constraint violation.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UserError, UserErrorCode, UserErrors } from '../shared/errors';
-import { lockOfferingMonths, lockReservedMonths, pgArray, type LockedMonth } from './capacity.locks';
+import { lockOfferingMonths, lockReservedMonths, pgArray, type LockedMonth } from '../db/locks';
 import { countReservationConflict } from './capacity.events';
 
 export type EngagementPhase = 'PILOT' | 'EXPANSION' | 'STEADY';

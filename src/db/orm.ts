@@ -6,10 +6,14 @@ import { Organization } from '../organizations/organization.entity';
 import { Offering } from '../catalog/offering.entity';
 import { ApiKey } from '../auth/api-key.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
+import { Need } from '../needs/need.entity';
+import { Quote } from '../quotes/quote.entity';
+import { Engagement } from '../engagements/engagement.entity';
+import { PerformanceReport } from '../engagements/performance-report.entity';
 import { migrationsList } from './migrations';
 import { ehrPlatforms, regions, serviceCategories } from '../reference/reference.service';
 
-export const entities = [Organization, Offering, ApiKey, AuditEvent];
+export const entities = [Organization, Offering, ApiKey, AuditEvent, Need, Quote, Engagement, PerformanceReport];
 
 export interface OrmOptions {
   databaseUrl: string;

@@ -10,6 +10,9 @@ import { unauthenticated } from './errors';
 import { createOrganizationLoaders } from '../organizations/organization.loader';
 import { createOfferingLoaders } from '../catalog/offering.loader';
 import { createCapacityLoaders } from '../capacity/capacity.loader';
+import { createNeedLoaders } from '../needs/need.loader';
+import { createQuoteLoaders } from '../quotes/quote.loader';
+import { createEngagementLoaders } from '../engagements/engagement.loader';
 
 /** Long-lived parts of a running API instance. */
 export interface AppDeps {
@@ -23,6 +26,9 @@ export const createLoaders = (em: EntityManager) => ({
   ...createOrganizationLoaders(em),
   ...createOfferingLoaders(em),
   ...createCapacityLoaders(em),
+  ...createNeedLoaders(em),
+  ...createQuoteLoaders(em),
+  ...createEngagementLoaders(em),
 });
 export type Loaders = ReturnType<typeof createLoaders>;
 

@@ -62,3 +62,50 @@ export async function provider(t: TestApi, input: Record<string, unknown> = {}) 
   const id = await createOrg(t, { kind: 'HEALTH_SYSTEM', ...input });
   return { id, key: await createKey(t, id, 'ADMIN') };
 }
+
+/** A buyer hospital with an ADMIN key. */
+export async function buyer(t: TestApi, input: Record<string, unknown> = {}) {
+  const id = await createOrg(t, { kind: 'HOSPITAL', stateCode: 'US-OH', ehrPlatformCode: 'MEDITECH_EXPANSE', beds: 60, ...input });
+  return { id, key: await createKey(t, id, 'ADMIN') };
+}
+
+export async function setCapacity(t: TestApi, key: string, offeringId: string, months: string[], totalUnits: number) {
+  const r = ok(
+    await t.gql(`mutation($i: SetCapacityInput!) { setCapacity(input: $i) { userErrors { code message } } }`, {
+      i: { offeringId, months: months.map((month) => ({ month, totalUnits })) },
+    }, key),
+  );
+  if (r.setCapacity.userErrors.length) throw new Error(JSON.stringify(r.setCapacity.userErrors));
+}
+
+export const needInput = (overrides: Record<string, unknown> = {}) => ({
+  categoryCode: 'REVENUE_CYCLE',
+  monthlyVolume: 100,
+  startMonth: nextMonth(1),
+  durationMonths: 3,
+  ehrPlatformCode: 'EPIC',
+  regionCode: 'US-OH',
+  ...overrides,
+});
+
+export async function createNeed(t: TestApi, key: string, overrides: Record<string, unknown> = {}): Promise<string> {
+  const r = ok(await t.gql(`mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } userErrors { code field message } } }`, { i: needInput(overrides) }, key));
+  if (r.createNeed.userErrors.length) throw new Error(JSON.stringify(r.createNeed.userErrors));
+  return r.createNeed.need.id;
+}
+
+export function nextMonth(n: number): string {
+  const d = new Date();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() + n);
+  return d.toISOString().slice(0, 7);
+}
+
+export const ISSUE = `mutation($i: IssueQuoteInput!) { issueQuote(input: $i) { quote { id status total version schedule { month units phase unitPrice amount } } userErrors { code field message } } }`;
+export const ACCEPT = `mutation($i: AcceptQuoteInput!) { acceptQuote(input: $i) { engagement { id status phase } quote { id status } userErrors { code field message } } }`;
+
+export async function issueQuote(t: TestApi, key: string, input: Record<string, unknown>): Promise<string> {
+  const r = ok(await t.gql(ISSUE, { i: { validDays: 7, ...input } }, key));
+  if (r.issueQuote.userErrors.length) throw new Error(JSON.stringify(r.issueQuote.userErrors));
+  return r.issueQuote.quote.id;
+}

@@ -1,8 +1,10 @@
 // Migrations, listed explicitly so that compiled and test runs find the same ones.
 import { Migration20261122000001Foundation } from './Migration20261122000001Foundation';
 import { Migration20261122000002Capacity } from './Migration20261122000002Capacity';
+import { Migration20261122000003Trading } from './Migration20261122000003Trading';
 
 export const migrationsList = [
   { name: 'Migration20261122000001Foundation', class: Migration20261122000001Foundation },
   { name: 'Migration20261122000002Capacity', class: Migration20261122000002Capacity },
+  { name: 'Migration20261122000003Trading', class: Migration20261122000003Trading },
 ];

@@ -1,7 +1,9 @@
-// Every row-lock query of the exchange lives here. Order, always: the provider's organization row
-// first, then capacity_month rows in (offering_id, month) order. One order everywhere = no deadlocks.
+// Every row-lock query of the exchange lives here. One order everywhere, so no deadlocks:
+//   1. the provider's organization row, 2. the need, 3. quotes, 4. the engagement,
+//   5. capacity_month rows, in (offering_id, month) order and all in ONE statement per transaction
+//      (a transaction that needs more months later re-locks a subset of what it holds).
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { PhaseDefinition } from './phase-policy';
+import type { PhaseDefinition } from '../capacity/phase-policy';
 
 export interface LockedMonth {
   offeringId: string;
@@ -34,6 +36,42 @@ export async function lockProvider(em: EntityManager, providerId: string): Promi
     [providerId],
   );
   return rows[0] ?? null;
+}
+
+/** Locks a need (serializes acceptances on it). */
+export async function lockNeed(em: EntityManager, needId: string): Promise<{ id: string; status: string } | null> {
+  const rows = await em.execute<{ id: string; status: string }[]>(`select id, status from need where id = ? for update`, [needId]);
+  return rows[0] ?? null;
+}
+
+/** Locks a quote. */
+export async function lockQuote(em: EntityManager, quoteId: string): Promise<{ id: string; status: string; expiresAt: Date } | null> {
+  const rows = await em.execute<{ id: string; status: string; expiresAt: Date }[]>(`select id, status, expires_at as "expiresAt" from quote where id = ? for update`, [quoteId]);
+  return rows[0] ?? null;
+}
+
+/** Locks an engagement. */
+export async function lockEngagement(em: EntityManager, engagementId: string): Promise<{ id: string } | null> {
+  const rows = await em.execute<{ id: string }[]>(`select id from engagement where id = ? for update`, [engagementId]);
+  return rows[0] ?? null;
+}
+
+/** Counts a provider's engagements that take a slot of its phase (call with the provider locked). */
+export async function countActiveEngagements(em: EntityManager, providerId: string): Promise<number> {
+  const [row] = await em.execute<{ n: number }[]>(`select count(*)::int as n from engagement where provider_id = ? and status in ('PENDING_BAA', 'ACTIVE')`, [providerId]);
+  return row.n;
+}
+
+/** Locks every capacity month with active reservations of any quote on a need (acceptance). */
+export async function lockNeedMonths(em: EntityManager, needId: string): Promise<LockedMonth[]> {
+  return em.execute<LockedMonth[]>(
+    `select ${MONTH_COLUMNS} from capacity_month c
+      where (c.offering_id, c.month) in (
+        select r.offering_id, r.month from reservation r join quote q on q.id = r.quote_id
+         where q.need_id = ? and r.status = 'ACTIVE')
+      order by c.offering_id, c.month for update`,
+    [needId],
+  );
 }
 
 /** Locks the capacity months of one offering (those that exist), in month order. */

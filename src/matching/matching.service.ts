@@ -1,0 +1,211 @@
+// Matching: the hard filters and the capacity arithmetic run in PostgreSQL as one set-based query;
+// the surviving candidates are scored in TypeScript (scoring.ts).
+import type { Context } from '../shared/context';
+import { COVERAGE_ORDER, type CoverageHours } from '../catalog/offering.entity';
+import { pgArray } from '../db/locks';
+import { badInput, notFound } from '../shared/errors';
+import { isUuid } from '../shared/ids';
+import { addMonths, monthRange } from '../shared/month';
+import { coveringRegions, region, serviceCategory } from '../reference/reference.service';
+import { checkNeedFields, findNeed } from '../needs/need.service';
+import { UserErrors } from '../shared/errors';
+import { rank, type Candidate, type NeedProfile, type Scored } from './scoring';
+import type { Match, MatchInput } from './matching.types';
+
+export const DEFAULT_MATCHES = 10;
+export const MAX_MATCHES = 100;
+
+export interface MatchRequest {
+  categoryCode: string;
+  monthlyVolume: number;
+  startMonth: string;
+  durationMonths: number;
+  ehrPlatformCode: string;
+  regionCode: string;
+  requiredCertifications: string[];
+  coverageHours: CoverageHours | null;
+  languages: string[];
+  maxUnitPrice: string | null;
+  buyerId: string | null;
+  includePartial: boolean;
+}
+
+interface Row {
+  offeringId: string;
+  providerId: string;
+  providerState: string;
+  providerEhr: string;
+  providerEhrProduct: string | null;
+  unitPrice: string;
+  tiers: { fromUnits: number; unitPrice: string }[];
+  monthlyMinimum: string;
+  currency: string;
+  slaTargets: Candidate['slaTargets'];
+  attainment: string | null;
+  reports: number;
+  withBuyer: number;
+  available: number[];
+  sellable: number[];
+  buyerEhrProduct: string | null;
+}
+
+/**
+ * Published offerings in the category that support the EHR, serve the region, hold the required
+ * certifications, cover the hours and languages, whose provider has an engagement slot left in its
+ * phase, with their availability per month (sellable - held - committed - conditional; expired holds
+ * never count). Fully available ones only, unless partial results are asked for.
+ */
+const CANDIDATES_SQL = `
+with months as (
+  select generate_series(?::date, ?::date, interval '1 month')::date as month
+), cand as (
+  select o.id, o.provider_id, o.currency, o.unit_price, o.price_tiers, o.monthly_minimum, o.sla_targets,
+         p.state_code, p.ehr_platform_code, p.ehr_product,
+         (p.phase_policy -> p.current_phase ->> 'maxActiveEngagements')::int as max_active
+    from offering o join organization p on p.id = o.provider_id
+   where o.status = 'PUBLISHED' and o.category_code = ?
+     and o.ehr_platform_codes @> ?::text[] and o.region_codes && ?::text[]
+     and o.certifications @> ?::text[] and o.languages @> ?::text[]
+     and (?::text[] is null or o.coverage_hours = any(?::text[]))
+     and o.provider_id is distinct from ?::uuid
+), engaged as (
+  select e.provider_id,
+         count(*) as active,
+         count(*) filter (where e.buyer_id = ?::uuid) as with_buyer
+    from engagement e
+   where e.status in ('PENDING_BAA', 'ACTIVE') and e.provider_id in (select provider_id from cand)
+   group by e.provider_id
+), history as (
+  select e.offering_id, avg(r.attainment) as attainment, count(*)::int as reports
+    from performance_report r join engagement e on e.id = r.engagement_id
+   where e.offering_id in (select id from cand)
+   group by e.offering_id
+)
+select c.id as "offeringId", c.provider_id as "providerId", c.state_code as "providerState",
+       c.ehr_platform_code as "providerEhr", c.ehr_product as "providerEhrProduct",
+       c.unit_price as "unitPrice", c.price_tiers as tiers, c.monthly_minimum as "monthlyMinimum",
+       c.currency, c.sla_targets as "slaTargets", h.attainment, coalesce(h.reports, 0) as reports,
+       coalesce(g.with_buyer, 0)::int as "withBuyer", a.available, a.sellable,
+       (select b.ehr_product from organization b where b.id = ?::uuid) as "buyerEhrProduct"
+  from cand c
+  left join engaged g on g.provider_id = c.provider_id
+  left join history h on h.offering_id = c.id
+  cross join lateral (
+    select array_agg(greatest(v.available, 0) order by m.month) as available,
+           array_agg(v.sellable order by m.month) as sellable,
+           min(v.available) as min_available, max(v.available) as max_available
+      from months m
+      left join capacity_month cm on cm.offering_id = c.id and cm.month = m.month
+      cross join lateral (
+        select coalesce(cm.sellable_units, 0) as sellable,
+               coalesce(cm.sellable_units - cm.held_units - cm.committed_units - cm.conditional_units
+                 + (select coalesce(sum(r.units), 0) from reservation r
+                     where cm.held_units > 0 and r.offering_id = cm.offering_id and r.month = cm.month
+                       and r.status = 'ACTIVE' and r.kind = 'HELD' and r.expires_at <= now()), 0)::int as available
+      ) v
+  ) a
+ where (c.max_active is null or coalesce(g.active, 0) < c.max_active)
+   and (a.min_available >= ? or (? and a.max_available > 0))`;
+
+export async function findMatches(ctx: Context, req: MatchRequest, first: number): Promise<Match[]> {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_MATCHES) throw badInput(`first must be between 1 and ${MAX_MATCHES}.`, 'first');
+  const months = monthRange(req.startMonth, addMonths(req.startMonth, req.durationMonths - 1));
+  const coverage = req.coverageHours ? COVERAGE_ORDER.slice(COVERAGE_ORDER.indexOf(req.coverageHours)) : null;
+  const buyerId = req.buyerId && isUuid(req.buyerId) ? req.buyerId : null;
+  const rows = await ctx.em.execute<Row[]>(CANDIDATES_SQL, [
+    `${months[0]}-01`,
+    `${months[months.length - 1]}-01`,
+    req.categoryCode,
+    pgArray([req.ehrPlatformCode]),
+    pgArray(coveringRegions(req.regionCode)),
+    pgArray(req.requiredCertifications),
+    pgArray(req.languages),
+    coverage ? pgArray(coverage) : null,
+    coverage ? pgArray(coverage) : null,
+    buyerId,
+    buyerId,
+    buyerId,
+    req.monthlyVolume,
+    req.includePartial,
+  ]);
+  const r = region(req.regionCode)!;
+  const profile: NeedProfile = {
+    monthlyVolume: req.monthlyVolume,
+    months,
+    ehrPlatformCode: req.ehrPlatformCode,
+    ehrProduct: rows[0]?.buyerEhrProduct ?? null,
+    regionCode: req.regionCode,
+    needStates: r.states,
+    needHhsRegion: r.hhsRegion ?? (r.kind === 'HHS_REGION' ? r.code : null),
+    maxUnitPrice: req.maxUnitPrice,
+    unit: serviceCategory(req.categoryCode)?.unit ?? 'units',
+  };
+  // Relationships are the buyer's business: only the buyer side (and the operator) sees them count.
+  const relationshipVisible = !!buyerId && ctx.viewer!.isPartyOf(buyerId);
+  const candidates: (Candidate & { providerId: string })[] = rows.map((row) => ({
+    ...row,
+    providerHhsRegion: region(row.providerState)?.hhsRegion ?? null,
+    slaHistory: row.attainment === null ? null : { attainment: Number(row.attainment), reports: row.reports },
+    engagementsWithBuyer: relationshipVisible ? row.withBuyer : null,
+  }));
+  return rank(candidates, profile)
+    .slice(0, first)
+    .map((s) => toMatch(s, months, (s.candidate as Candidate & { providerId: string }).providerId, req.monthlyVolume));
+}
+
+function toMatch(s: Scored, months: string[], providerId: string, volume: number): Match {
+  const c = s.candidate;
+  return {
+    offeringId: c.offeringId,
+    providerId,
+    score: s.score,
+    fullyAvailable: s.fullyAvailable,
+    minAvailableUnits: s.minAvailableUnits,
+    availability: months.map((month, i) => ({ month, availableUnits: c.available[i] })),
+    shortMonths: months.filter((_, i) => c.available[i] < volume),
+    estimatedMonthlyCost: s.estimatedMonthlyCost,
+    currency: c.currency,
+    breakdown: s.breakdown as Match['breakdown'],
+    warnings: s.warnings,
+  };
+}
+
+/** Validates an ad-hoc search like a need, so both give the same errors. */
+export function requestFromInput(input: MatchInput): MatchRequest {
+  try {
+    checkNeedFields(input);
+  } catch (e) {
+    if (e instanceof UserErrors) throw badInput(e.errors.map((x) => x.message).join(' '), e.errors[0].field ?? undefined);
+    throw e;
+  }
+  return {
+    ...input,
+    coverageHours: input.coverageHours ?? null,
+    maxUnitPrice: input.maxUnitPrice ?? null,
+    buyerId: input.buyerId ?? null,
+  };
+}
+
+export async function matchesForNeed(ctx: Context, needId: string, first: number, includePartial: boolean): Promise<Match[]> {
+  const need = await findNeed(ctx, needId);
+  if (!need) throw notFound('Need');
+  return findMatches(
+    ctx,
+    {
+      categoryCode: need.categoryCode,
+      monthlyVolume: need.monthlyVolume,
+      startMonth: need.startMonth,
+      durationMonths: need.durationMonths,
+      ehrPlatformCode: need.ehrPlatformCode,
+      regionCode: need.regionCode,
+      requiredCertifications: need.requiredCertifications,
+      coverageHours: need.coverageHours,
+      languages: need.languages,
+      // The buyer's budget is private: only the buyer side's ranking uses it (a score would reveal it).
+      maxUnitPrice: ctx.viewer!.isPartyOf(need.buyerId) ? need.maxUnitPrice : null,
+      buyerId: need.buyerId,
+      includePartial,
+    },
+    first,
+  );
+}

@@ -1,0 +1,141 @@
+// Needs: buyers post what they need; open needs are visible to every organization.
+import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { Need, NeedStatus } from './need.entity';
+import type { CancelNeedInput, CreateNeedInput, NeedFilter, UpdateNeedInput } from './need.types';
+import { Organization } from '../organizations/organization.entity';
+import type { Context } from '../shared/context';
+import { assertBuyerSide, type Viewer } from '../auth/viewer';
+import type { Page } from '../shared/connection';
+import { badInput, notFound, refuse, UserErrorCode } from '../shared/errors';
+import { isUuid } from '../shared/ids';
+import { currentMonth, monthsBetween } from '../shared/month';
+import { InputChecks, uniq } from '../shared/validation';
+import { idempotent } from '../shared/idempotency';
+import { ehrPlatform, isLanguage, overlappingRegions, region, serviceCategory } from '../reference/reference.service';
+import { diff, recordAudit } from '../audit/audit.service';
+import { closeQuotesOfNeed } from '../quotes/quote.ledger';
+
+export const canSeeNeed = (viewer: Viewer, n: Pick<Need, 'status' | 'buyerId'>) => n.status === NeedStatus.OPEN || viewer.isPartyOf(n.buyerId);
+
+const snapshot = (n: Need) => ({
+  categoryCode: n.categoryCode,
+  monthlyVolume: n.monthlyVolume,
+  startMonth: n.startMonth,
+  durationMonths: n.durationMonths,
+  ehrPlatformCode: n.ehrPlatformCode,
+  regionCode: n.regionCode,
+  requiredCertifications: n.requiredCertifications,
+  coverageHours: n.coverageHours,
+  languages: n.languages,
+  maxUnitPrice: n.maxUnitPrice,
+  notes: n.notes,
+  status: n.status,
+});
+
+/** Range and reference checks shared by needs and ad-hoc match searches. */
+export function checkNeedFields(input: Partial<Pick<CreateNeedInput, 'categoryCode' | 'startMonth' | 'ehrPlatformCode' | 'regionCode' | 'languages'>>) {
+  const now = currentMonth();
+  new InputChecks()
+    .known(input.categoryCode ? [input.categoryCode] : [], 'input.categoryCode', serviceCategory, 'service category')
+    .known(input.ehrPlatformCode ? [input.ehrPlatformCode] : [], 'input.ehrPlatformCode', ehrPlatform, 'EHR platform')
+    .known(input.regionCode ? [input.regionCode] : [], 'input.regionCode', region, 'region')
+    .known(input.languages, 'input.languages', isLanguage, 'ISO 639-1 language')
+    .check(!input.startMonth || input.startMonth >= now, 'input.startMonth', `startMonth must be ${now} or later.`)
+    .check(!input.startMonth || monthsBetween(now, input.startMonth) <= 60, 'input.startMonth', 'startMonth is at most 60 months ahead.')
+    .done();
+}
+
+export async function findNeed(ctx: Context, id: string): Promise<Need | null> {
+  const n = isUuid(id) ? await ctx.loaders.needById.load(id) : null;
+  return n && canSeeNeed(ctx.viewer!, n) ? n : null;
+}
+
+export async function listNeeds(ctx: Context, filter: NeedFilter | undefined, page: Page) {
+  const viewer = ctx.viewer!;
+  const and: FilterQuery<Need>[] = [];
+  if (!viewer.isOperator) and.push({ $or: [{ status: NeedStatus.OPEN }, { buyerId: { $in: viewer.partyIds } }] });
+  if (filter?.status) and.push({ status: filter.status });
+  if (filter?.categoryCode) and.push({ categoryCode: filter.categoryCode });
+  if (filter?.buyerId) and.push({ buyerId: isUuid(filter.buyerId) ? filter.buyerId : null });
+  if (filter?.regionCode) {
+    const r = region(filter.regionCode);
+    if (!r) throw badInput(`Unknown region code ${JSON.stringify(filter.regionCode)}.`, 'filter.regionCode');
+    and.push({ regionCode: { $in: uniq([...r.states, ...overlappingRegions(filter.regionCode)]) } });
+  }
+  const [nodes, total] = await ctx.em.findAndCount(Need, and.length ? { $and: and } : {}, { orderBy: { createdAt: 'desc', id: 'asc' }, limit: page.limit, offset: page.offset });
+  return { nodes, total };
+}
+
+/** The organization a need is posted for: the key's own for ADMIN keys, a member (or the network) for INTEGRATION keys. */
+function buyerFor(viewer: Viewer, buyerId: string | null | undefined): string {
+  const id = buyerId ?? viewer.organizationId;
+  if (!id) throw badInput('buyerId is required for operator keys.', 'input.buyerId');
+  assertBuyerSide(viewer, id);
+  return id;
+}
+
+export async function createNeed(ctx: Context, input: CreateNeedInput): Promise<Need> {
+  const buyerId = buyerFor(ctx.viewer!, input.buyerId);
+  checkNeedFields(input);
+  return ctx.em.transactional((em) =>
+    idempotent(
+      ctx,
+      em,
+      'createNeed',
+      input,
+      async () => {
+        if (!(isUuid(buyerId) && (await em.findOne(Organization, buyerId)))) throw notFound('Organization');
+        const n = new Need({ ...input, buyerId });
+        n.requiredCertifications = uniq(input.requiredCertifications);
+        n.coverageHours = input.coverageHours ?? null;
+        n.languages = uniq(input.languages);
+        n.maxUnitPrice = input.maxUnitPrice ?? null;
+        n.notes = input.notes?.trim() || null;
+        em.persist(n);
+        recordAudit(ctx, em, { action: 'need.created', entityType: 'Need', entityId: n.id, partyIds: [buyerId], after: snapshot(n) });
+        return { result: n, saved: { needId: n.id } };
+      },
+      async ({ needId }) => em.findOneOrFail(Need, needId),
+    ),
+  );
+}
+
+/** Loads a need the viewer may act on as its buyer; anything else reads as not found. */
+async function ownNeed(ctx: Context, em: EntityManager, id: string): Promise<Need> {
+  const n = isUuid(id) ? await em.findOne(Need, id) : null;
+  if (!n || !canSeeNeed(ctx.viewer!, n)) throw notFound('Need');
+  assertBuyerSide(ctx.viewer!, n.buyerId);
+  return n;
+}
+
+export async function updateNeed(ctx: Context, input: UpdateNeedInput): Promise<Need> {
+  checkNeedFields(input);
+  return ctx.em.transactional(async (em) => {
+    const n = await ownNeed(ctx, em, input.id);
+    if (n.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `A ${n.status} need cannot be changed.`, 'input.id');
+    const before = snapshot(n);
+    if (input.monthlyVolume !== undefined) n.monthlyVolume = input.monthlyVolume;
+    if (input.startMonth !== undefined) n.startDate = `${input.startMonth}-01`;
+    if (input.durationMonths !== undefined) n.durationMonths = input.durationMonths;
+    if (input.ehrPlatformCode !== undefined) n.ehrPlatformCode = input.ehrPlatformCode;
+    if (input.regionCode !== undefined) n.regionCode = input.regionCode;
+    if (input.requiredCertifications) n.requiredCertifications = uniq(input.requiredCertifications);
+    if (input.coverageHours !== undefined) n.coverageHours = input.coverageHours;
+    if (input.languages) n.languages = uniq(input.languages);
+    if (input.maxUnitPrice !== undefined) n.maxUnitPrice = input.maxUnitPrice;
+    if (input.notes !== undefined) n.notes = input.notes?.trim() || null;
+    recordAudit(ctx, em, { action: 'need.updated', entityType: 'Need', entityId: n.id, partyIds: [n.buyerId], ...diff(before, snapshot(n)) });
+    return n;
+  });
+}
+
+export async function cancelNeed(ctx: Context, input: CancelNeedInput): Promise<Need> {
+  return ctx.em.transactional(async (em) => {
+    const n = await ownNeed(ctx, em, input.id);
+    if (n.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `A ${n.status} need cannot be cancelled.`, 'input.id');
+    n.status = NeedStatus.CANCELLED;
+    await closeQuotesOfNeed(ctx, em, n.id, null);
+    recordAudit(ctx, em, { action: 'need.cancelled', entityType: 'Need', entityId: n.id, partyIds: [n.buyerId], before: { status: NeedStatus.OPEN }, after: { status: n.status } });
+    return n;
+  });
+}

@@ -1,0 +1,73 @@
+// Pure quote arithmetic: the ramp schedule and its exact prices. Unit prices come from the offering's
+// volume tiers for each month's units, less the discount (kept to 4 decimals, half-up); each month is
+// billed at least the monthly minimum and rounded half-up to cents; total = sum of months + setup fee.
+import { Money, toCents } from '../shared/money';
+import { addMonths } from '../shared/month';
+import type { EngagementPhase } from '../capacity/ledger';
+
+export interface Ramp {
+  startMonth: string;
+  durationMonths: number;
+  monthlyVolume: number;
+  pilotMonths: number;
+  pilotUnits: number;
+  expansionMonths: number;
+  expansionUnits: number;
+}
+
+export interface PriceBook {
+  unitPrice: string;
+  tiers: { fromUnits: number; unitPrice: string }[];
+  monthlyMinimum: string;
+  setupFee: string;
+}
+
+export interface PricedLine {
+  month: string;
+  units: number;
+  phase: EngagementPhase;
+  unitPrice: string;
+  amount: string;
+}
+
+/** Month-by-month units: pilot months, then expansion months, then steady volume to the end. */
+export function rampSchedule(r: Ramp): { month: string; units: number; phase: EngagementPhase }[] {
+  return Array.from({ length: r.durationMonths }, (_, i) => {
+    const phase: EngagementPhase = i < r.pilotMonths ? 'PILOT' : i < r.pilotMonths + r.expansionMonths ? 'EXPANSION' : 'STEADY';
+    const units = phase === 'PILOT' ? r.pilotUnits : phase === 'EXPANSION' ? r.expansionUnits : r.monthlyVolume;
+    return { month: addMonths(r.startMonth, i), units, phase };
+  });
+}
+
+/** Problems with a ramp against its need, as [field, message]. */
+export function rampProblems(r: Ramp): [string, string][] {
+  const p: [string, string][] = [];
+  if (r.pilotMonths + r.expansionMonths > r.durationMonths) p.push(['input.expansionMonths', `pilotMonths + expansionMonths must fit in the need's ${r.durationMonths} months.`]);
+  if (r.pilotMonths > 0 && !(r.pilotUnits >= 1 && r.pilotUnits <= r.monthlyVolume)) p.push(['input.pilotUnits', `pilotUnits must be between 1 and the need's monthly volume (${r.monthlyVolume}).`]);
+  if (r.expansionMonths > 0 && !(r.expansionUnits >= 1 && r.expansionUnits <= r.monthlyVolume)) p.push(['input.expansionUnits', `expansionUnits must be between 1 and the need's monthly volume (${r.monthlyVolume}).`]);
+  return p;
+}
+
+/** The unit price for a month of `units`: the highest tier reached, else the base price. */
+export function tierUnitPrice(book: Pick<PriceBook, 'unitPrice' | 'tiers'>, units: number): string {
+  const tier = [...book.tiers].sort((a, b) => b.fromUnits - a.fromUnits).find((t) => units >= t.fromUnits);
+  return tier ? tier.unitPrice : book.unitPrice;
+}
+
+export function discounted(unitPrice: string, discountPercent: number): string {
+  return new Money(unitPrice).times(new Money(100).minus(String(discountPercent))).div(100).toDecimalPlaces(4).toFixed(4);
+}
+
+/** Billed amount of one month: units x price, at least the monthly minimum, in cents. */
+export function monthAmount(units: number, unitPrice: string, monthlyMinimum: string): string {
+  return toCents(Money.max(new Money(unitPrice).times(units), monthlyMinimum));
+}
+
+export function priceSchedule(r: Ramp, book: PriceBook, discountPercent: number): { lines: PricedLine[]; total: string; totalUnits: number } {
+  const lines = rampSchedule(r).map((l) => {
+    const unitPrice = discounted(tierUnitPrice(book, l.units), discountPercent);
+    return { ...l, unitPrice, amount: monthAmount(l.units, unitPrice, book.monthlyMinimum) };
+  });
+  const total = lines.reduce((s, l) => s.plus(l.amount), new Money(book.setupFee));
+  return { lines, total: toCents(total), totalUnits: lines.reduce((s, l) => s + l.units, 0) };
+}

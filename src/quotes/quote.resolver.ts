@@ -1,0 +1,120 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Quote } from './quote.entity';
+import {
+  AcceptQuoteInput,
+  AcceptQuotePayload,
+  DeclineQuoteInput,
+  DeclineQuotePayload,
+  IssueQuoteInput,
+  IssueQuotePayload,
+  QuoteConnection,
+  QuoteFilter,
+  ReviseQuoteInput,
+  ReviseQuotePayload,
+  WithdrawQuoteInput,
+  WithdrawQuotePayload,
+} from './quote.types';
+import { acceptQuote, declineQuote, findQuote, issueQuote, listQuotes, reviseQuote, withdrawQuote } from './quote.service';
+import { Need } from '../needs/need.entity';
+import { Offering, SlaTarget } from '../catalog/offering.entity';
+import { Organization } from '../organizations/organization.entity';
+import { SELLERS, WRITERS } from '../auth/auth-checker';
+import type { Context } from '../shared/context';
+import { PageArgs, toConnection, toPage } from '../shared/connection';
+import { DecimalScalar } from '../shared/scalars';
+import { Money } from '../shared/money';
+import { toPayload } from '../shared/payload';
+
+@Authorized()
+@Resolver(() => Quote)
+export class QuoteResolver {
+  @Query(() => Quote, { nullable: true, description: 'A quote, for its two parties and the operator.' })
+  quote(@Arg('id', () => ID, { description: 'Quote id.' }) id: string, @Ctx() ctx: Context) {
+    return findQuote(ctx, id);
+  }
+
+  @Query(() => QuoteConnection, { description: 'Quotes you are a party to, newest first.' })
+  async quotes(
+    @Arg('filter', () => QuoteFilter, { nullable: true, description: 'Filters; all must hold.' }) filter: QuoteFilter | undefined,
+    @Args() args: PageArgs,
+    @Ctx() ctx: Context,
+  ) {
+    const page = toPage(args);
+    const { nodes, total } = await listQuotes(ctx, filter, page);
+    return toConnection(nodes, total, page);
+  }
+
+  @Authorized(...SELLERS)
+  @Mutation(() => IssueQuotePayload, { description: 'Issues a quote and holds its capacity in every month (all or nothing).' })
+  issueQuote(@Arg('input') input: IssueQuoteInput, @Ctx() ctx: Context) {
+    return toPayload(() => issueQuote(ctx, input));
+  }
+
+  @Authorized(...SELLERS)
+  @Mutation(() => ReviseQuotePayload, { description: 'Issues version n+1 of a quote; version n becomes SUPERSEDED and its holds move.' })
+  reviseQuote(@Arg('input') input: ReviseQuoteInput, @Ctx() ctx: Context) {
+    return toPayload(() => reviseQuote(ctx, input));
+  }
+
+  @Authorized(...SELLERS)
+  @Mutation(() => WithdrawQuotePayload, { description: 'Withdraws an ISSUED quote (provider).' })
+  withdrawQuote(@Arg('input') input: WithdrawQuoteInput, @Ctx() ctx: Context) {
+    return toPayload(() => withdrawQuote(ctx, input.id));
+  }
+
+  @Authorized(...WRITERS)
+  @Mutation(() => DeclineQuotePayload, { description: 'Declines an ISSUED quote (buyer side).' })
+  declineQuote(@Arg('input') input: DeclineQuoteInput, @Ctx() ctx: Context) {
+    return toPayload(() => declineQuote(ctx, input));
+  }
+
+  @Authorized(...WRITERS)
+  @Mutation(() => AcceptQuotePayload, { description: 'Accepts a quote (buyer side): creates the engagement, awards the need and expires the other quotes.' })
+  acceptQuote(@Arg('input') input: AcceptQuoteInput, @Ctx() ctx: Context): Promise<AcceptQuotePayload> {
+    return toPayload(
+      () => acceptQuote(ctx, input),
+      (r, userErrors) => ({ quote: r?.quote ?? null, engagement: r?.engagement ?? null, userErrors }),
+    );
+  }
+
+  @FieldResolver(() => Need, { description: 'The need quoted.' })
+  need(@Root() q: Quote, @Ctx() ctx: Context) {
+    return ctx.loaders.needById.load(q.needId);
+  }
+
+  @FieldResolver(() => Offering, { description: 'The offering quoted.' })
+  offering(@Root() q: Quote, @Ctx() ctx: Context) {
+    return ctx.loaders.offeringById.load(q.offeringId);
+  }
+
+  @FieldResolver(() => Organization, { description: 'The provider.' })
+  provider(@Root() q: Quote, @Ctx() ctx: Context) {
+    return ctx.loaders.organizationById.load(q.providerId);
+  }
+
+  @FieldResolver(() => Organization, { description: 'The buyer.' })
+  buyer(@Root() q: Quote, @Ctx() ctx: Context) {
+    return ctx.loaders.organizationById.load(q.buyerId);
+  }
+
+  @FieldResolver(() => Quote, { nullable: true, description: 'The version this one replaced.' })
+  supersedes(@Root() q: Quote, @Ctx() ctx: Context) {
+    return q.supersedesId ? ctx.loaders.quoteById.load(q.supersedesId) : null;
+  }
+
+  @FieldResolver(() => Int, { description: 'Units over the whole schedule.' })
+  totalUnits(@Root() q: Quote) {
+    return q.schedule.reduce((s, l) => s + l.units, 0);
+  }
+
+  @FieldResolver(() => DecimalScalar, { description: 'Total divided by total units (setup fee included), to compare quotes.' })
+  costPerUnit(@Root() q: Quote) {
+    const units = q.schedule.reduce((s, l) => s + l.units, 0);
+    return new Money(q.total).div(units || 1).toDecimalPlaces(4).toFixed(4);
+  }
+
+  @FieldResolver(() => [SlaTarget], { description: 'SLA targets of the offering, for side-by-side comparison.' })
+  async slaTargets(@Root() q: Quote, @Ctx() ctx: Context) {
+    return (await ctx.loaders.offeringById.load(q.offeringId))?.slaTargets ?? [];
+  }
+}

@@ -1,0 +1,224 @@
+// Quotes: issue (holds capacity), revise (new version, holds move), withdraw, decline, accept.
+import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { Quote, QuoteStatus } from './quote.entity';
+import type { AcceptQuoteInput, DeclineQuoteInput, IssueQuoteInput, QuoteFilter, QuoteTermsInput, ReviseQuoteInput } from './quote.types';
+import { priceSchedule, rampProblems, type Ramp } from './pricing';
+import { closeQuote, closeQuotesOfNeed } from './quote.ledger';
+import { Need, NeedStatus } from '../needs/need.entity';
+import { canSeeNeed } from '../needs/need.service';
+import { Offering, OfferingStatus } from '../catalog/offering.entity';
+import { Engagement } from '../engagements/engagement.entity';
+import type { Context } from '../shared/context';
+import { assertAdminOf, assertBuyerSide, type Viewer } from '../auth/viewer';
+import type { Page } from '../shared/connection';
+import { notFound, refuse, UserErrorCode } from '../shared/errors';
+import { isUuid } from '../shared/ids';
+import { InputChecks } from '../shared/validation';
+import { idempotent } from '../shared/idempotency';
+import { countActiveEngagements, lockNeed, lockNeedMonths, lockOfferingMonths, lockProvider, lockQuote } from '../db/locks';
+import { convertHoldsToEngagement, placeHolds } from '../capacity/ledger';
+import { serviceCategory } from '../reference/reference.service';
+import { recordAudit } from '../audit/audit.service';
+import { EngagementPhaseEnum } from './quote.entity';
+
+const DEFAULT_VALID_DAYS = 14;
+const MAX_VALID_MS = 90 * 86_400_000;
+
+/** A quote is visible to its provider side, its buyer side and the operator; never to a competitor. */
+export const canSeeQuote = (viewer: Viewer, q: Pick<Quote, 'providerId' | 'buyerId'>) => viewer.isPartyOf(q.providerId, q.buyerId);
+
+function visibleTo(viewer: Viewer): FilterQuery<Quote> {
+  return viewer.isOperator ? {} : { $or: [{ providerId: { $in: viewer.partyIds } }, { buyerId: { $in: viewer.partyIds } }] };
+}
+
+export async function findQuote(ctx: Context, id: string): Promise<Quote | null> {
+  const q = isUuid(id) ? await ctx.loaders.quoteById.load(id) : null;
+  return q && canSeeQuote(ctx.viewer!, q) ? q : null;
+}
+
+export async function listQuotes(ctx: Context, filter: QuoteFilter | undefined, page: Page) {
+  const and: FilterQuery<Quote>[] = [visibleTo(ctx.viewer!)];
+  if (filter?.needId) and.push({ needId: isUuid(filter.needId) ? filter.needId : null });
+  if (filter?.offeringId) and.push({ offeringId: isUuid(filter.offeringId) ? filter.offeringId : null });
+  if (filter?.status === QuoteStatus.EXPIRED) and.push({ $or: [{ storedStatus: QuoteStatus.EXPIRED }, { storedStatus: QuoteStatus.ISSUED, expiresAt: { $lte: new Date() } }] });
+  else if (filter?.status === QuoteStatus.ISSUED) and.push({ storedStatus: QuoteStatus.ISSUED, expiresAt: { $gt: new Date() } });
+  else if (filter?.status) and.push({ storedStatus: filter.status });
+  const [nodes, total] = await ctx.em.findAndCount(Quote, { $and: and }, { orderBy: { createdAt: 'desc', id: 'asc' }, limit: page.limit, offset: page.offset });
+  return { nodes, total };
+}
+
+function expiryOf(terms: QuoteTermsInput, fallback?: Date): Date {
+  if (terms.validUntil) {
+    const ms = terms.validUntil.getTime() - Date.now();
+    if (ms <= 0 || ms > MAX_VALID_MS) refuse(UserErrorCode.VALIDATION, 'validUntil must be in the future and at most 90 days ahead.', 'input.validUntil');
+    return terms.validUntil;
+  }
+  if (terms.validDays) return new Date(Date.now() + terms.validDays * 86_400_000);
+  return fallback ?? new Date(Date.now() + DEFAULT_VALID_DAYS * 86_400_000);
+}
+
+/** Builds a priced quote (not yet persisted) for a need and offering from the terms. */
+function priceQuote(need: Need, offering: Offering, terms: Required<Pick<QuoteTermsInput, 'pilotMonths' | 'pilotUnits' | 'expansionMonths' | 'expansionUnits' | 'discountPercent'>>, expiresAt: Date): Quote {
+  const ramp: Ramp = { startMonth: need.startMonth, durationMonths: need.durationMonths, monthlyVolume: need.monthlyVolume, ...terms };
+  const checks = new InputChecks();
+  for (const [field, message] of rampProblems(ramp)) checks.check(false, field, message);
+  checks.done();
+  const { lines, total } = priceSchedule(ramp, { ...offering.pricing, setupFee: offering.setupFee }, terms.discountPercent);
+  const q = new Quote({ needId: need.id, offeringId: offering.id, providerId: offering.providerId, buyerId: need.buyerId, expiresAt, currency: offering.currency, setupFee: offering.setupFee, total, schedule: lines });
+  Object.assign(q, { pilotMonths: terms.pilotMonths, pilotUnits: terms.pilotUnits, expansionMonths: terms.expansionMonths, expansionUnits: terms.expansionUnits, discountPercent: String(terms.discountPercent) });
+  return q;
+}
+
+const snapshot = (q: Quote) => ({ version: q.version, status: q.storedStatus, total: q.total, currency: q.currency, expiresAt: q.expiresAt, schedule: q.schedule.map((l) => ({ month: l.month, units: l.units, phase: l.phase })) });
+
+async function holdAndRecord(ctx: Context, em: EntityManager, q: Quote, action: string) {
+  em.persist(q);
+  await em.flush(); // the quote row must exist before its holds reference it
+  await placeHolds(em, { offeringId: q.offeringId, quoteId: q.id, expiresAt: q.expiresAt, schedule: q.schedule });
+  recordAudit(ctx, em, { action, entityType: 'Quote', entityId: q.id, partyIds: [q.providerId, q.buyerId], after: snapshot(q) });
+}
+
+export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote> {
+  return ctx.em.transactional((em) =>
+    idempotent(
+      ctx,
+      em,
+      'issueQuote',
+      input,
+      async () => {
+        const offering = isUuid(input.offeringId) ? await em.findOne(Offering, input.offeringId) : null;
+        if (!offering || (offering.status !== OfferingStatus.PUBLISHED && !ctx.viewer!.isPartyOf(offering.providerId))) throw notFound('Offering');
+        assertAdminOf(ctx.viewer!, offering.providerId);
+        const need = isUuid(input.needId) ? await em.findOne(Need, input.needId) : null;
+        if (!need || !canSeeNeed(ctx.viewer!, need)) throw notFound('Need');
+        if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is ${need.status}; only OPEN needs can be quoted.`, 'input.needId');
+        if (offering.status !== OfferingStatus.PUBLISHED) refuse(UserErrorCode.INVALID_TRANSITION, `The offering is ${offering.status}; publish it to quote.`, 'input.offeringId');
+        if (offering.categoryCode !== need.categoryCode) refuse(UserErrorCode.VALIDATION, `The offering sells ${offering.categoryCode}; the need is for ${need.categoryCode}.`, 'input.offeringId');
+        if (need.buyerId === offering.providerId) refuse(UserErrorCode.VALIDATION, 'An organization cannot quote its own need.', 'input.needId');
+        const live = await em.count(Quote, { needId: need.id, offeringId: offering.id, storedStatus: QuoteStatus.ISSUED, expiresAt: { $gt: new Date() } });
+        if (live) refuse(UserErrorCode.CONFLICT, 'This offering already has a live quote on the need; revise it instead.', 'input.offeringId');
+        // A lapsed quote still marked ISSUED would block the unique index: close it first.
+        for (const old of await em.find(Quote, { needId: need.id, offeringId: offering.id, storedStatus: QuoteStatus.ISSUED })) await closeQuote(ctx, em, old, QuoteStatus.EXPIRED);
+        const q = priceQuote(need, offering, { pilotMonths: input.pilotMonths ?? 0, pilotUnits: input.pilotUnits ?? 0, expansionMonths: input.expansionMonths ?? 0, expansionUnits: input.expansionUnits ?? 0, discountPercent: input.discountPercent ?? 0 }, expiryOf(input));
+        await holdAndRecord(ctx, em, q, 'quote.issued');
+        return { result: q, saved: { quoteId: q.id } };
+      },
+      ({ quoteId }) => em.findOneOrFail(Quote, quoteId),
+    ),
+  );
+}
+
+/** Loads a quote for an action by one of its parties; anything not visible reads as not found. */
+async function quoteFor(ctx: Context, em: EntityManager, id: string, side: 'provider' | 'buyer'): Promise<Quote> {
+  const q = isUuid(id) ? await em.findOne(Quote, id) : null;
+  if (!q || !canSeeQuote(ctx.viewer!, q)) throw notFound('Quote');
+  if (side === 'provider') assertAdminOf(ctx.viewer!, q.providerId);
+  else assertBuyerSide(ctx.viewer!, q.buyerId);
+  await lockQuote(em, q.id);
+  await em.refresh(q);
+  return q;
+}
+
+function assertLive(q: Quote) {
+  if (q.status === QuoteStatus.EXPIRED) refuse(UserErrorCode.QUOTE_EXPIRED, `The quote expired at ${q.expiresAt.toISOString()}.`, 'input.quoteId');
+  if (q.status !== QuoteStatus.ISSUED) refuse(UserErrorCode.INVALID_TRANSITION, `The quote is ${q.status}.`, 'input.quoteId');
+}
+
+export async function reviseQuote(ctx: Context, input: ReviseQuoteInput): Promise<Quote> {
+  return ctx.em.transactional((em) =>
+    idempotent(
+      ctx,
+      em,
+      'reviseQuote',
+      input,
+      async () => {
+        const old = await quoteFor(ctx, em, input.quoteId, 'provider');
+        assertLive(old);
+        const [need, offering] = await Promise.all([em.findOneOrFail(Need, old.needId), em.findOneOrFail(Offering, old.offeringId)]);
+        const next = priceQuote(need, offering, {
+          pilotMonths: input.pilotMonths ?? old.pilotMonths,
+          pilotUnits: input.pilotUnits ?? old.pilotUnits,
+          expansionMonths: input.expansionMonths ?? old.expansionMonths,
+          expansionUnits: input.expansionUnits ?? old.expansionUnits,
+          discountPercent: input.discountPercent ?? Number(old.discountPercent),
+        }, expiryOf(input, old.expiresAt));
+        next.version = old.version + 1;
+        next.supersedesId = old.id;
+        // Lock every month of both schedules at once (one ordered statement), then move the holds.
+        await lockOfferingMonths(em, old.offeringId, [...new Set([...old.schedule, ...next.schedule].map((l) => l.month))]);
+        await closeQuote(ctx, em, old, QuoteStatus.SUPERSEDED, { supersededBy: next.id });
+        await em.flush(); // the old version leaves ISSUED before the new one enters it
+        await holdAndRecord(ctx, em, next, 'quote.revised');
+        return { result: next, saved: { quoteId: next.id } };
+      },
+      ({ quoteId }) => em.findOneOrFail(Quote, quoteId),
+    ),
+  );
+}
+
+export async function withdrawQuote(ctx: Context, id: string): Promise<Quote> {
+  return ctx.em.transactional(async (em) => {
+    const q = await quoteFor(ctx, em, id, 'provider');
+    assertLive(q);
+    await closeQuote(ctx, em, q, QuoteStatus.WITHDRAWN);
+    return q;
+  });
+}
+
+export async function declineQuote(ctx: Context, input: DeclineQuoteInput): Promise<Quote> {
+  return ctx.em.transactional(async (em) => {
+    const q = await quoteFor(ctx, em, input.id, 'buyer');
+    assertLive(q);
+    q.declineReason = input.reason?.trim() || null;
+    await closeQuote(ctx, em, q, QuoteStatus.DECLINED, q.declineReason ? { reason: q.declineReason } : {});
+    return q;
+  });
+}
+
+/**
+ * Accepting creates the engagement, turns holds into committed (current phase) and conditional
+ * (later phases) units, awards the need and expires the other quotes, all in one transaction.
+ * Locks: provider (engagement slots), need (one acceptance wins), quote, then all capacity months.
+ */
+export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ quote: Quote; engagement: Engagement }> {
+  return ctx.em.transactional((em) =>
+    idempotent(
+      ctx,
+      em,
+      'acceptQuote',
+      input,
+      async () => {
+        const found = isUuid(input.quoteId) ? await em.findOne(Quote, input.quoteId) : null;
+        if (!found || !canSeeQuote(ctx.viewer!, found)) throw notFound('Quote');
+        assertBuyerSide(ctx.viewer!, found.buyerId);
+        const provider = (await lockProvider(em, found.providerId))!;
+        await lockNeed(em, found.needId);
+        const q = await quoteFor(ctx, em, found.id, 'buyer');
+        assertLive(q);
+        const need = await em.findOneOrFail(Need, q.needId);
+        await em.refresh(need);
+        if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is already ${need.status}.`, 'input.quoteId');
+        const phase = provider.phasePolicy[provider.currentPhase];
+        if (phase.maxActiveEngagements !== null && (await countActiveEngagements(em, q.providerId)) >= phase.maxActiveEngagements) {
+          refuse(UserErrorCode.PHASE_LIMIT_REACHED, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left.`, 'input.quoteId');
+        }
+        await lockNeedMonths(em, need.id);
+        const offering = await em.findOneOrFail(Offering, q.offeringId);
+        const firstPhase = q.schedule[0].phase as EngagementPhaseEnum;
+        const engagement = new Engagement({ quote: q, phase: firstPhase, baaRequired: serviceCategory(offering.categoryCode)?.touchesPhi ?? true });
+        em.persist(engagement);
+        q.storedStatus = QuoteStatus.ACCEPTED;
+        need.status = NeedStatus.AWARDED;
+        await em.flush();
+        await convertHoldsToEngagement(em, q.id, engagement.id, firstPhase);
+        await closeQuotesOfNeed(ctx, em, need.id, q.id);
+        const parties = [q.providerId, q.buyerId];
+        recordAudit(ctx, em, { action: 'quote.accepted', entityType: 'Quote', entityId: q.id, partyIds: parties, before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.ACCEPTED, engagementId: engagement.id } });
+        recordAudit(ctx, em, { action: 'need.awarded', entityType: 'Need', entityId: need.id, partyIds: [need.buyerId], before: { status: NeedStatus.OPEN }, after: { status: NeedStatus.AWARDED, quoteId: q.id } });
+        recordAudit(ctx, em, { action: 'engagement.created', entityType: 'Engagement', entityId: engagement.id, partyIds: parties, after: { quoteId: q.id, status: engagement.status, phase: engagement.phase } });
+        return { result: { quote: q, engagement }, saved: { quoteId: q.id, engagementId: engagement.id } };
+      },
+      async ({ quoteId, engagementId }) => ({ quote: await em.findOneOrFail(Quote, quoteId), engagement: await em.findOneOrFail(Engagement, engagementId) }),
+    ),
+  );
+}
