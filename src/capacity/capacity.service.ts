@@ -7,12 +7,12 @@ import type { Context } from '../shared/context';
 import { assertAdminOf, type Viewer } from '../auth/viewer';
 import { badInput, forbidden, notFound, refuse, UserError, UserErrorCode, UserErrors } from '../shared/errors';
 import { isUuid } from '../shared/ids';
-import { currentMonth, monthRange, monthsBetween } from '../shared/month';
+import { currentMonth, monthOf, monthRange, monthsBetween } from '../shared/month';
 import { InputChecks } from '../shared/validation';
 import { recordAudit } from '../audit/audit.service';
 import { lockOfferingMonths, lockProvider, lockProviderMonths, pgArray, type LockedProvider } from '../db/locks';
 import { releaseExpiredHolds, reservedUnits } from './ledger';
-import { policyProblems, sellableUnits, type PhaseDefinition } from './phase-policy';
+import { policyProblems, providerGateFailure, sellableUnits, type PhaseDefinition } from './phase-policy';
 import type { CapacityMonth, SetCapacityInput } from './capacity.types';
 import type { CapacityRow } from './capacity.loader';
 
@@ -142,6 +142,10 @@ export async function setPhasePolicy(ctx: Context, input: { providerId: string; 
   });
 }
 
+/**
+ * Advances when the provider's own record meets the gate (time in phase, SLA attainment across its
+ * engagements), or when the operator overrides it with a reason (kept in the audit trail).
+ */
 export async function advanceProviderPhase(ctx: Context, input: { providerId: string; overrideReason?: string | null }): Promise<Organization> {
   const viewer = ctx.viewer!;
   return ctx.em.transactional(async (em) => {
@@ -152,11 +156,18 @@ export async function advanceProviderPhase(ctx: Context, input: { providerId: st
     const reason = input.overrideReason?.trim() || null;
     if (reason && !viewer.isOperator) throw forbidden('Only the network operator may override the phase gate.');
     if (!reason) {
-      refuse(
-        UserErrorCode.GATE_NOT_MET,
-        'Advancing needs the phase gate (months in phase and SLA attainment across engagements) or an operator override with a reason.',
-        'input.overrideReason',
+      const [record] = await em.execute<{ reports: number; attainment: string | null }[]>(
+        `select count(*)::int as reports, avg(r.attainment) as attainment
+           from performance_report r join engagement e on e.id = r.engagement_id
+          where e.provider_id = ? and r.created_at >= ?`,
+        [provider.id, provider.phaseEnteredAt],
       );
+      const failure = providerGateFailure({
+        monthsInPhase: monthsBetween(monthOf(new Date(provider.phaseEnteredAt)), currentMonth()),
+        reports: record.reports,
+        attainment: record.attainment === null ? null : Number(record.attainment),
+      });
+      if (failure) refuse(UserErrorCode.GATE_NOT_MET, `${failure} The operator may override it with a reason.`, 'input.overrideReason');
     }
     return movePhase(ctx, em, provider, provider.currentPhase + 1, 'provider.phaseAdvanced', reason);
   });

@@ -40,3 +40,17 @@ export function policyProblems(phases: PhaseDefinition[]): [string, string][] {
   });
   return problems;
 }
+
+/** The provider phase gate: time in the phase and SLA attainment across its engagements. */
+export const PROVIDER_GATE = { minMonthsInPhase: 3, minReports: 3, minAttainment: 0.95 } as const;
+
+/** Null when a provider may advance on its own record, else why not. */
+export function providerGateFailure(s: { monthsInPhase: number; reports: number; attainment: number | null }): string | null {
+  const g = PROVIDER_GATE;
+  if (s.monthsInPhase < g.minMonthsInPhase) return `The phase gate needs ${g.minMonthsInPhase} months in the current phase; ${s.monthsInPhase} so far.`;
+  if (s.reports < g.minReports) return `The phase gate needs ${g.minReports} performance reports across engagements in this phase; ${s.reports} so far.`;
+  if ((s.attainment ?? 0) < g.minAttainment) {
+    return `The phase gate needs ${g.minAttainment * 100}% SLA attainment across engagements in this phase; it is ${Math.round((s.attainment ?? 0) * 1000) / 10}%.`;
+  }
+  return null;
+}
