@@ -2,6 +2,7 @@
 // and the provider phase gate.
 import { errorCode, ok, startTestApi, type TestApi } from './support/api';
 import { ACCEPT, buyer, createNeed, createOffering, issueQuote, nextMonth, provider, setCapacity } from './support/fixtures';
+import { sweepExpiredHolds } from '../src/capacity/hold-sweeper';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -144,5 +145,15 @@ describe('provider phase gate', () => {
     expect(r.userErrors).toEqual([]);
     const [ev] = await t.sql(`select changes, actor_role from audit_event where entity_id = $1 and action = 'provider.phaseAdvanced'`, [p.id]);
     expect(ev).toEqual({ changes: { before: { phase: 'PILOT' }, after: { phase: 'EXPANSION', reason: 'Board approved early expansion' } }, actor_role: 'OPERATOR' });
+  });
+});
+
+describe('completion', () => {
+  it('the sweeper completes engagements whose last month has passed and closes their need', async () => {
+    const { b, id } = await engagement('DATA_ANALYTICS');
+    await t.sql(`update engagement set start_month = $2::date, end_month = $2::date where id = $1`, [id, `${M[0]}-01`]);
+    await sweepExpiredHolds(t.api.deps);
+    const d = ok(await t.gql(`query($id: ID!) { engagement(id: $id) { status need { status } } }`, { id }, b.key));
+    expect(d.engagement).toEqual({ status: 'COMPLETED', need: { status: 'CLOSED' } });
   });
 });

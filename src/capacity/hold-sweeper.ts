@@ -1,11 +1,12 @@
-// Releases expired holds in the background and marks their quotes EXPIRED. Expired holds already
-// stop counting at their expiry (reads and writes net them out); the sweeper makes it permanent.
+// Background upkeep: releases expired holds and marks their quotes EXPIRED (expired holds already
+// stop counting at their expiry; the sweeper makes it permanent), and completes ended engagements.
 // With several instances only one sweeps at a time: a Redis lock when configured, else a
 // PostgreSQL advisory lock.
 import type { AppDeps } from '../shared/context';
 import { lockMonthsWithExpiredHolds, tryAdvisoryLock } from '../db/locks';
 import { releaseExpiredHolds } from './ledger';
 import { expireLapsedQuotes } from '../quotes/quote.ledger';
+import { completeEndedEngagements } from '../engagements/engagement.service';
 
 const ADVISORY_KEY = 7_340_001;
 const BATCH = 1000;
@@ -20,6 +21,7 @@ export async function sweepExpiredHolds(deps: Pick<AppDeps, 'orm' | 'store'>): P
       const months = await lockMonthsWithExpiredHolds(em, BATCH);
       await releaseExpiredHolds(em, months);
       await expireLapsedQuotes(em);
+      await completeEndedEngagements(em);
       return months.length;
     });
   } finally {

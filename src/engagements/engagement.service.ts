@@ -6,6 +6,7 @@ import type { EngagementFilter, RecordPerformanceInput, SetTaskBoundariesInput, 
 import { evaluate, gateFailure } from './phase-gate';
 import { EngagementPhaseEnum } from '../quotes/quote.entity';
 import { Offering } from '../catalog/offering.entity';
+import { Need, NeedStatus } from '../needs/need.entity';
 import type { Context } from '../shared/context';
 import { assertAdminOf, assertBuyerSide, type Viewer } from '../auth/viewer';
 import type { Page } from '../shared/connection';
@@ -172,3 +173,14 @@ export async function terminateEngagement(ctx: Context, input: TerminateEngageme
   });
 }
 
+
+/** Sweeper step: engagements whose last month has passed are COMPLETED and their needs CLOSED. */
+export async function completeEndedEngagements(em: EntityManager): Promise<void> {
+  const ended = await em.find(Engagement, { status: EngagementStatus.ACTIVE, endDate: { $lt: `${currentMonth()}-01` } }, { limit: 500 });
+  const system = { viewer: null, requestId: 'hold-sweeper' };
+  for (const e of ended) {
+    e.status = EngagementStatus.COMPLETED;
+    await em.nativeUpdate(Need, { id: e.needId, status: NeedStatus.AWARDED }, { status: NeedStatus.CLOSED });
+    recordAudit(system, em, { action: 'engagement.completed', entityType: 'Engagement', entityId: e.id, partyIds: [e.providerId, e.buyerId], before: { status: EngagementStatus.ACTIVE }, after: { status: e.status } });
+  }
+}
