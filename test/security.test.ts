@@ -4,6 +4,9 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createClient } from 'redis';
 import { serverAudits } from 'graphql-http';
+import { Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
+import { buildAppSchema } from '../src/schema';
+import { operationCost } from '../src/server/query-cost';
 import { loadConfig } from '../src/config';
 import { startApi } from '../src/server/start';
 import { forgetCachedKeys } from '../src/auth/api-key.service';
@@ -103,6 +106,30 @@ describe('query abuse limits', () => {
     const viaVariables = await t.gql('query($f: OrganizationFilter) { organizations(filter: $f) { totalCount } }', { f: { kind: 'HOSPITL', knid: 'x' } });
     expect(errorCode(viaVariables)).toBe('BAD_USER_INPUT');
     expect(JSON.stringify(viaVariables)).not.toMatch(/Did you mean|Suggestion/i);
+  });
+});
+
+describe('query cost', () => {
+  const cost = async (query: string, variables: Record<string, unknown> = {}) => {
+    const document = parse(query);
+    const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+    const fragments = Object.fromEntries(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+    return operationCost({ schema: await buildAppSchema(), operation, fragments, variables });
+  };
+
+  it('multiplies what a page contains by its size: literal, variable, variable default or argument default', async () => {
+    const nested = (outer: string, inner: string) => `{ offerings(${outer}) { edges { node { provider { offerings(${inner}) { edges { node { id } } } } } } } }`;
+    expect(await cost(nested('first: 100', 'first: 10'))).toBe(100 * (1 + 1 + 1 + 1 + 10 * 3));
+    expect(await cost(nested('first: 100', 'first: 100'))).toBe(30_400);
+    expect(await cost(`query($n: Int) ${nested('first: $n', 'first: $n')}`, { n: 100 })).toBe(30_400);
+    expect(await cost(`query($n: Int = 5) ${nested('first: $n', 'first: $n')}`)).toBe(5 * (4 + 5 * 3));
+    expect(await cost('{ offerings { totalCount } }')).toBe(20);
+    expect(await cost('{ offerings(first: 1000) { totalCount } }')).toBe(100);
+  });
+
+  it('counts fragments where they are spread and leaves nothing for scalars or introspection', async () => {
+    expect(await cost('{ offerings(first: 10) { ...Page } } fragment Page on OfferingConnection { edges { node { id title } } }')).toBe(10 * (1 + 2));
+    expect(await cost('{ __typename viewer { role } __schema { types { name } } }')).toBe(1);
   });
 });
 
