@@ -27,6 +27,8 @@ const schema = z.object({
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** How often expired quote holds are swept (they stop counting at expiry whatever this is). */
   HOLD_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Adds `x-sql-statements` to GraphQL responses (default: everywhere but production; benchmarks turn it on). */
+  SQL_COUNT_HEADER: bool.optional(),
   /** Browser origins allowed to call the API cross-origin, comma separated (none by default). */
   CORS_ORIGINS: z
     .string()
@@ -47,7 +49,7 @@ const schema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
-export type Config = Omit<z.infer<typeof schema>, 'DEMO_DATA'> & { DEMO_DATA: boolean };
+export type Config = Omit<z.infer<typeof schema>, 'DEMO_DATA' | 'SQL_COUNT_HEADER'> & { DEMO_DATA: boolean; SQL_COUNT_HEADER: boolean };
 
 export class ConfigError extends Error {}
 
@@ -61,5 +63,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const c = parsed.data;
   // The demo network is for trying the exchange locally; production loads it only when asked.
-  return { ...c, DEMO_DATA: c.DEMO_DATA ?? c.NODE_ENV !== 'production' };
+  return { ...c, DEMO_DATA: c.DEMO_DATA ?? c.NODE_ENV !== 'production', SQL_COUNT_HEADER: c.SQL_COUNT_HEADER ?? c.NODE_ENV !== 'production' };
 }

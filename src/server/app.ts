@@ -32,7 +32,7 @@ const responseHeaders: ApolloServerPlugin<Context> = {
       async willSendResponse({ response, contextValue }) {
         const scope = requestScope.getStore();
         response.http.headers.set('cache-control', contextValue?.viewer ? 'private, no-store' : 'no-store');
-        if (scope && contextValue?.deps?.config.NODE_ENV !== 'production') {
+        if (scope && contextValue?.deps?.config.SQL_COUNT_HEADER) {
           response.http.headers.set('x-sql-statements', String(scope.sqlStatements));
         }
       },

@@ -1,0 +1,205 @@
+// `npm run bench`: builds, generates the network (default 1,000 providers) into a dedicated database,
+import 'reflect-metadata';
+// starts the API in production mode and measures: the nested offerings read against the raw-SQL floor
+// (alternating rounds), `matches`, holds (reservations) and the quote flow. Prints figures and writes
+// bench/results/latest.json. Options: --providers N, --sections nested,matches,holds,flow, --quick.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { isDeepStrictEqual } from 'node:util';
+import { freePort } from '../src/db/embedded-postgres';
+import { addMonths, currentMonth } from '../src/shared/month';
+import { NESTED_QUERY, startFloor } from './floor';
+import { benchKey, cannon, gql, must, percentile, root, round, startStack, timed, type Stack } from './support';
+
+const { values } = parseArgs({
+  options: {
+    providers: { type: 'string', default: process.env.BENCH_PROVIDERS ?? '1000' },
+    sections: { type: 'string', default: 'nested,matches,holds,flow' },
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string', default: path.join(root, 'bench/results/latest.json') },
+  },
+});
+const quick = values.quick;
+const log = (s: string) => console.log(s);
+const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+
+async function nested(stack: Stack) {
+  const from = currentMonth();
+  const body = JSON.stringify({ query: NESTED_QUERY, variables: { from, to: addMonths(from, 23) } });
+  const floor = await startFloor(stack.databaseUrl, await freePort());
+  try {
+    const post = async (url: string) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.providerKey}` }, body })).json();
+    const [api, raw] = await Promise.all([post(stack.apiUrl), post(floor.url)]);
+    if (!isDeepStrictEqual(api, raw)) throw new Error(`the API and the floor disagree:\n${JSON.stringify(api).slice(0, 300)}\n${JSON.stringify(raw).slice(0, 300)}`);
+    const { sql } = await gql(stack.apiUrl, stack.providerKey, NESTED_QUERY, { from, to: addMonths(from, 23) });
+    log(`nested read: answers equal (50 offerings x provider, category, 24 months); ${sql} SQL statements per request`);
+    const seconds = quick ? 3 : 10;
+    const rounds = quick ? 2 : 5;
+    await cannon(stack.apiUrl, body, stack.providerKey, 2, 16);
+    await cannon(floor.url, body, stack.providerKey, 2, 16);
+    const results: { api: Awaited<ReturnType<typeof cannon>>; floor: Awaited<ReturnType<typeof cannon>>; ratio: number }[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const a = await cannon(stack.apiUrl, body, stack.providerKey, seconds, 16);
+      const f = await cannon(floor.url, body, stack.providerKey, seconds, 16);
+      results.push({ api: a, floor: f, ratio: round(a.rps / f.rps, 3) });
+      log(`  round ${i + 1}: API ${a.rps} req/s (p50 ${a.p50} ms, p99 ${a.p99} ms) | floor ${f.rps} req/s (p50 ${f.p50} ms, p99 ${f.p99} ms) | ratio ${round(a.rps / f.rps, 3)}`);
+    }
+    const ratio = median(results.map((r) => r.ratio));
+    log(`  median ratio API/floor: ${ratio} at 16 connections`);
+    return { sqlStatements: sql, connections: 16, rounds: results, medianRatio: ratio, apiMedianRps: median(results.map((r) => r.api.rps)), floorMedianRps: median(results.map((r) => r.floor.rps)) };
+  } finally {
+    await floor.stop();
+  }
+}
+
+const MATCHES = `query($id: ID!) { matches(needId: $id, first: 10) { score fullyAvailable offering { id title } provider { id name } breakdown { factor value } } }`;
+
+async function matches(stack: Stack) {
+  const { rows } = await stack.sql.query(`select id from need where status = 'OPEN' order by id limit 200`);
+  const ids = rows.map((r) => r.id as string);
+  const statements: number[] = [];
+  const found: number[] = [];
+  for (const id of ids.slice(0, 20)) await gql(stack.apiUrl, stack.operatorKey, MATCHES, { id }); // warm-up
+  const sequential = await timed(ids.length, 1, async (i) => {
+    const r = await gql(stack.apiUrl, stack.operatorKey, MATCHES, { id: ids[i] });
+    if (r.errors) throw new Error(JSON.stringify(r.errors));
+    statements.push(r.sql);
+    found.push(r.data.matches.length);
+  });
+  const concurrent = await timed(ids.length * 2, 8, async (i) => {
+    await gql(stack.apiUrl, stack.operatorKey, MATCHES, { id: ids[i % ids.length] });
+  });
+  const result = { needs: ids.length, sequential, concurrent8: concurrent, maxSqlStatements: Math.max(...statements), averageMatches: round(found.reduce((a, b) => a + b, 0) / found.length) };
+  log(`matches: ${ids.length} needs, p50 ${sequential.p50} ms, p95 ${sequential.p95} ms, p99 ${sequential.p99} ms (1 client); ${concurrent.perSecond} req/s at 8 clients (p99 ${concurrent.p99} ms); <= ${result.maxSqlStatements} SQL statements; ${result.averageMatches} matches per need`);
+  return result;
+}
+
+const ISSUE = `mutation($i: IssueQuoteInput!) { issueQuote(input: $i) { quote { id } userErrors { code message } } }`;
+
+/** Needs for one-unit quotes on the provider's first offerings: one hot month, or spread over months and offerings. */
+async function holdNeeds(stack: Stack, count: number, spread: boolean) {
+  const { rows: offerings } = await stack.sql.query(`select id, category_code from offering where provider_id = $1 order by id limit ${spread ? 10 : 1}`, [stack.providerId]);
+  await stack.sql.query(`update capacity_month set total_units = 10000000, sellable_units = floor(10000000 * 0.1) where offering_id = any($1)`, [offerings.map((o) => o.id)]);
+  const { rows } = await stack.sql.query(
+    `insert into need (id, buyer_id, category_code, monthly_volume, start_month, duration_months, ehr_platform_code, region_code)
+     select gen_random_uuid(), $1, (($2::jsonb) -> (g % $3) ->> 'category_code'), 1,
+            ($4::date + make_interval(months => case when $5 then g % 24 else 1 end))::date, 1, 'EPIC', 'US-OH'
+       from generate_series(0, $6 - 1) g
+     returning id, category_code`,
+    [stack.buyerId, JSON.stringify(offerings), offerings.length, `${currentMonth()}-01`, spread, count],
+  );
+  return rows.map((r) => ({ needId: r.id as string, offeringId: offerings.find((o) => o.category_code === r.category_code)!.id as string }));
+}
+
+async function holds(stack: Stack) {
+  const out: Record<string, unknown> = {};
+  for (const spread of [false, true]) {
+    for (const clients of [1, 8, 32]) {
+      const count = quick ? clients * 10 : Math.max(200, clients * 25);
+      const work = await holdNeeds(stack, count, spread);
+      let refused = 0;
+      const t = await timed(count, clients, async (i) => {
+        const r = await gql(stack.apiUrl, stack.providerKey, ISSUE, { i: { ...work[i], validDays: 1 } });
+        if (r.errors) throw new Error(JSON.stringify(r.errors));
+        if (r.data.issueQuote.userErrors.length) refused++;
+      });
+      const label = `${spread ? 'spread' : 'hot month'}, ${clients} client(s)`;
+      out[label] = { ...t, refused };
+      log(`holds (${label}): ${t.perSecond} holds/s, p50 ${t.p50} ms, p99 ${t.p99} ms, refused ${refused}`);
+    }
+  }
+  return out;
+}
+
+async function flow(stack: Stack) {
+  const clients = 16;
+  const flows = quick ? 64 : 600;
+  const providerKeys = new Map<string, string>();
+  const keyOf = async (providerId: string) => {
+    if (!providerKeys.has(providerId)) providerKeys.set(providerId, await benchKey(stack.sql, providerId));
+    return providerKeys.get(providerId)!;
+  };
+  const { rows: profiles } = await stack.sql.query(
+    `select category_code, region_codes[1] as region, ehr_platform_codes[1] as ehr from offering o join organization p on p.id = o.provider_id
+      where o.status = 'PUBLISHED' and o.region_codes[1] like 'US-%' order by o.id limit 200`,
+  );
+  const steps: Record<string, number[]> = { createNeed: [], matches: [], issueQuote: [], acceptQuote: [] };
+  let accepted = 0;
+  let noMatch = 0;
+  const step = async <T>(name: string, f: () => Promise<T>) => {
+    const s = performance.now();
+    const r = await f();
+    steps[name].push(performance.now() - s);
+    return r;
+  };
+  const t = await timed(flows, clients, async (i) => {
+    const p = profiles[i % profiles.length];
+    const need = await step('createNeed', () =>
+      must(stack.apiUrl, stack.buyerKey, `mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } userErrors { code message } } }`, {
+        i: { categoryCode: p.category_code, monthlyVolume: 5, startMonth: addMonths(currentMonth(), 1), durationMonths: 3, ehrPlatformCode: p.ehr, regionCode: p.region },
+      }),
+    );
+    const needId = need.createNeed.need.id;
+    const m = await step('matches', () => must(stack.apiUrl, stack.buyerKey, `query($id: ID!) { matches(needId: $id, first: 3) { offering { id } provider { id } } }`, { id: needId }));
+    const top = m.matches[0];
+    if (!top) return void noMatch++;
+    const key = await keyOf(top.provider.id);
+    const q = await step('issueQuote', () => gql(stack.apiUrl, key, ISSUE, { i: { needId, offeringId: top.offering.id, pilotMonths: 1, pilotUnits: 1, validDays: 7 } }));
+    const quoteId = q.data?.issueQuote?.quote?.id;
+    if (!quoteId) return;
+    const a = await step('acceptQuote', () => gql(stack.apiUrl, stack.buyerKey, `mutation($i: AcceptQuoteInput!) { acceptQuote(input: $i) { engagement { id } userErrors { code } } }`, { i: { quoteId } }));
+    if (a.data?.acceptQuote?.engagement) accepted++;
+  });
+  const perStep = Object.fromEntries(
+    Object.entries(steps).map(([k, xs]) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      return [k, { count: xs.length, p50: round(percentile(sorted, 50), 2), p99: round(percentile(sorted, 99), 2) }];
+    }),
+  );
+  const acceptedPerSecond = round((accepted / t.count) * t.perSecond);
+  log(`quote flow (need -> matches -> quote -> accept, ${clients} clients): ${t.perSecond} flows/s, ${acceptedPerSecond} accepted quotes/s (${accepted}/${flows}; ${noMatch} without a match)`);
+  for (const [k, v] of Object.entries(perStep)) log(`  ${k}: p50 ${v.p50} ms, p99 ${v.p99} ms`);
+  return { clients, flows, accepted, noMatch, flowsPerSecond: t.perSecond, acceptedPerSecond, perStep };
+}
+
+/** Counters equal the sums of active reservations and never exceed sellable units, everywhere. */
+async function invariant(stack: Stack) {
+  const { rows: [r] } = await stack.sql.query(
+    `select count(*) filter (where c.held_units + c.committed_units + c.conditional_units > c.sellable_units)::int as oversold,
+            count(*) filter (where c.held_units <> coalesce(x.held, 0) or c.committed_units <> coalesce(x.committed, 0) or c.conditional_units <> coalesce(x.conditional, 0))::int as drifted
+       from capacity_month c left join (
+         select offering_id, month, sum(units) filter (where kind = 'HELD') as held, sum(units) filter (where kind = 'COMMITTED') as committed,
+                sum(units) filter (where kind = 'CONDITIONAL') as conditional
+           from reservation where status = 'ACTIVE' group by offering_id, month) x on x.offering_id = c.offering_id and x.month = c.month`,
+  );
+  log(`invariant: ${r.oversold} oversold months, ${r.drifted} counters differing from the ledger`);
+  return r;
+}
+
+async function main() {
+  const providers = Number(values.providers);
+  const sections = new Set(values.sections!.split(','));
+  const started = new Date();
+  log(`Health Services Exchange benchmark, ${started.toISOString()} on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  const stack = await startStack(providers, log);
+  const results: Record<string, unknown> = { date: started.toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version }, providers };
+  try {
+    if (sections.has('nested')) results.nested = await nested(stack);
+    if (sections.has('matches')) results.matches = await matches(stack);
+    if (sections.has('holds')) results.holds = await holds(stack);
+    if (sections.has('flow')) results.flow = await flow(stack);
+    results.invariant = await invariant(stack);
+  } finally {
+    await stack.stop();
+  }
+  mkdirSync(path.dirname(values.out!), { recursive: true });
+  writeFileSync(values.out!, JSON.stringify(results, null, 2) + '\n');
+  log(`results written to ${path.relative(root, values.out!)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

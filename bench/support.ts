@@ -1,0 +1,152 @@
+// Shared pieces of the benchmarks: a dedicated database with the generated network, the API started
+// in production mode as its own process, a GraphQL client, percentiles and autocannon rounds.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import { freePort, startEmbeddedPostgres } from '../src/db/embedded-postgres';
+import { migrate, openOrm } from '../src/db/orm';
+import { seedScaleNetwork } from '../seeds/scale-network';
+import { hashSecret } from '../src/auth/api-key.service';
+
+export const root = path.resolve(__dirname, '..', ...(path.basename(path.resolve(__dirname, '..')) === 'dist' ? ['..'] : []));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface Stack {
+  apiUrl: string;
+  databaseUrl: string;
+  operatorKey: string;
+  sql: Client;
+  /** An ADMIN key of a generated provider, and of a generated buyer. */
+  providerKey: string;
+  providerId: string;
+  buyerKey: string;
+  buyerId: string;
+  stop(): Promise<void>;
+}
+
+export async function gql(url: string, key: string, query: string, variables: Record<string, unknown> = {}) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as { data?: any; errors?: { message: string }[] };
+  return { status: res.status, sql: Number(res.headers.get('x-sql-statements') ?? NaN), ...body };
+}
+
+export async function must(url: string, key: string, query: string, variables: Record<string, unknown> = {}) {
+  const r = await gql(url, key, query, variables);
+  if (r.errors?.length || !r.data) throw new Error(JSON.stringify(r.errors ?? r).slice(0, 500));
+  const payload = Object.values(r.data)[0] as { userErrors?: unknown[] } | null;
+  if (payload?.userErrors?.length) throw new Error(JSON.stringify(payload.userErrors));
+  return r.data;
+}
+
+/** Inserts an API key with a known secret straight into the database (benchmark set-up only). */
+export async function benchKey(sql: Client, organizationId: string): Promise<string> {
+  const secret = `hsx_bench_${randomBytes(16).toString('hex')}`;
+  await sql.query(`insert into api_key (id, organization_id, role, label, secret_hash, secret_prefix) values (gen_random_uuid(), $1, 'ADMIN', 'bench', $2, $3)`, [organizationId, hashSecret(secret), secret.slice(0, 8)]);
+  return secret;
+}
+
+/** Dedicated database (BENCH_DATABASE_URL or a throwaway embedded cluster) with `providers` generated providers. */
+export async function startStack(providers: number, log: (s: string) => void): Promise<Stack> {
+  const embedded = process.env.BENCH_DATABASE_URL
+    ? null
+    : await startEmbeddedPostgres({ dataDir: mkdtempSync(path.join(tmpdir(), 'hsx-bench-')), database: 'bench', ephemeral: true });
+  const databaseUrl = process.env.BENCH_DATABASE_URL ?? embedded!.url;
+  const orm = await openOrm({ databaseUrl, statementTimeoutMs: 600_000 });
+  await migrate(orm);
+  const t0 = Date.now();
+  const totals = await seedScaleNetwork(orm.em.fork(), { providers });
+  await orm.em.fork().getConnection().execute('analyze');
+  await orm.close();
+  log(`generated network: ${JSON.stringify(totals)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const sql = new Client({ connectionString: databaseUrl });
+  await sql.connect();
+  const { rows: [p] } = await sql.query(`select id from organization where kind = 'HEALTH_SYSTEM' order by name limit 1`);
+  const { rows: [b] } = await sql.query(`select id from organization where kind in ('HOSPITAL', 'PRACTICE') order by name limit 1`);
+  const operatorKey = `bench-operator-${randomBytes(16).toString('hex')}`;
+  const port = await freePort();
+  const server: ChildProcess = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      OPERATOR_API_KEY: operatorKey,
+      DEMO_DATA: 'false',
+      LOG_LEVEL: 'warn',
+      SQL_COUNT_HEADER: 'true',
+      RATE_LIMIT_PER_MINUTE: '0',
+      RATE_LIMIT_IP_PER_MINUTE: '0',
+      DB_POOL_MAX: process.env.BENCH_POOL ?? '20',
+      ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const apiUrl = `http://127.0.0.1:${port}/graphql`;
+  for (let i = 0; !(await fetch(apiUrl.replace('/graphql', '/readyz')).then((r) => r.ok, () => false)); i++) {
+    if (server.exitCode !== null || i > 300) throw new Error('the API did not start');
+    await sleep(200);
+  }
+  return {
+    apiUrl,
+    databaseUrl,
+    operatorKey,
+    sql,
+    providerId: p.id,
+    providerKey: await benchKey(sql, p.id),
+    buyerId: b.id,
+    buyerKey: await benchKey(sql, b.id),
+    async stop() {
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await Promise.race([exited, sleep(15_000)]);
+      await sql.end();
+      await embedded?.stop();
+    },
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export const round = (x: number, places = 1) => Math.round(x * 10 ** places) / 10 ** places;
+
+export interface Timing {
+  count: number;
+  perSecond: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/** Runs `task(i)` `count` times with `concurrency` workers; latency in ms per task. */
+export async function timed(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<Timing> {
+  const latencies: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        const s = performance.now();
+        await task(i);
+        latencies.push(performance.now() - s);
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { count, perSecond: round(count / seconds), p50: round(percentile(latencies, 50), 2), p95: round(percentile(latencies, 95), 2), p99: round(percentile(latencies, 99), 2) };
+}
+
+/** One autocannon round against a fixed POST body. */
+export async function cannon(url: string, body: string, key: string, seconds: number, connections: number) {
+  const r = await autocannon({ url, method: 'POST', connections, duration: seconds, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
+  return { rps: round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+}
