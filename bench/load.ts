@@ -1,6 +1,6 @@
 // Load test (autocannon): mixed traffic (reads, matches, needs, quote issue/accept) against one API
 // instance for BENCH_DURATION seconds, then the capacity invariant checked through the API.
-// `npm run bench`. Starts its own PostgreSQL and API unless BENCH_URL (+ BENCH_OPERATOR_KEY) is given.
+// `npm run bench:load`. Starts its own PostgreSQL and API unless BENCH_URL (+ BENCH_OPERATOR_KEY) is given.
 // Operations missing from the schema are skipped. Exit code 1 on any error other than business userErrors.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
