@@ -5,7 +5,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UserError, UserErrorCode, UserErrors } from '../shared/errors';
 import { lockOfferingMonths, lockReservedMonths, pgArray, type LockedMonth } from '../db/locks';
-import { countReservationConflict } from './capacity.events';
+import { metrics } from '../server/metrics';
 
 export type EngagementPhase = 'PILOT' | 'EXPANSION' | 'STEADY';
 
@@ -50,7 +50,7 @@ export async function placeHolds(
     .map((line) => ({ line, available: byMonth.has(line.month) ? availableUnits(byMonth.get(line.month)!) : 0 }))
     .filter(({ line, available }) => line.units > available);
   if (short.length) {
-    countReservationConflict();
+    metrics.reservationConflicts.inc();
     throw new UserErrors(
       short.map(({ line, available }) =>
         new UserError(UserErrorCode.CAPACITY_EXCEEDED, `${line.month}: requested ${line.units} units, ${available} available.`, 'schedule'),
