@@ -1,11 +1,11 @@
-// The HTTP application: Express 5 with Apollo Server at /graphql and the health endpoints.
+// The HTTP application: Express 5 with Apollo Server at /graphql, the explorer, health and metrics endpoints.
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildAppSchema } from '../schema';
 import { createContext, type AppDeps, type Context } from '../shared/context';
 import { requestScope } from '../shared/request-scope';
@@ -16,6 +16,7 @@ import { createRateLimits } from './rate-limit';
 import { logRequests, noteErrorCodes, requestFactsPlugin } from './request-log';
 import { chargeUnauthenticated, httpSecurity, queryGuard, queryLimits } from './security';
 import { inFlightRequests } from './shutdown';
+import { explorerRouter } from '../explorer/explorer.router';
 
 const BODY_LIMIT = '1mb';
 
@@ -77,6 +78,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       inFlight.plugin,
       ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(), // no per-field cache hints: responses are private
       ...armor.plugins,
       requestFactsPlugin,
       queryGuard(config, limits),
@@ -114,6 +116,8 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     res.setHeader('cache-control', 'no-store');
     res.send(await metrics.registry.metrics());
   });
+
+  app.use(explorerRouter()); // GET /graphql from a browser, and its bundle under /explorer/
 
   app.use(
     '/graphql',
