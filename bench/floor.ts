@@ -33,11 +33,14 @@ export async function startFloor(databaseUrl: string, port: number): Promise<{ u
         if (!rowCount) return void res.writeHead(401).end();
         keys.set(hash, Date.now() + 800);
       }
-      const page = await pool.query(
-        `select o.id, o.title, p.id as provider_id, p.name, p.state_code, o.category_code, count(*) over () as total
-           from offering o join organization p on p.id = o.provider_id
-          where o.status = 'PUBLISHED' order by o.title, o.id limit 50`,
-      );
+      const [page, count] = await Promise.all([
+        pool.query(
+          `select o.id, o.title, p.id as provider_id, p.name, p.state_code, o.category_code
+             from offering o join organization p on p.id = o.provider_id
+            where o.status = 'PUBLISHED' order by o.title, o.id limit 50`,
+        ),
+        pool.query(`select count(*)::int as total from offering where status = 'PUBLISHED'`),
+      ]);
       const cap = await pool.query(
         `select c.offering_id, to_char(c.month, 'YYYY-MM') as month,
                 c.sellable_units - c.held_units - c.committed_units - c.conditional_units
@@ -55,7 +58,7 @@ export async function startFloor(databaseUrl: string, port: number): Promise<{ u
       const body = {
         data: {
           offerings: {
-            totalCount: Number(page.rows[0]?.total ?? 0),
+            totalCount: count.rows[0].total,
             edges: page.rows.map((r) => {
               const c = serviceCategory(r.category_code)!;
               const avail = byOffering.get(r.id);

@@ -19,7 +19,7 @@ export class AuditResolver {
   ) {
     if (entityId && !isUuid(entityId)) throw badInput('entityId must be a UUID.', 'entityId');
     const page = toPage(args);
-    const { events, total } = await auditTrail(ctx, entityId, page);
-    return toConnection(events, total, page);
+    const { nodes, total } = await auditTrail(ctx, entityId, page);
+    return toConnection(nodes, total, page);
   }
 }

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditEvent } from './audit-event.entity';
 import type { Context } from '../shared/context';
 import type { Page } from '../shared/connection';
+import { findPage } from '../shared/read-model';
 
 export interface AuditEntry {
   action: string;
@@ -48,10 +49,5 @@ export async function auditTrail(ctx: Context, entityId: string | null | undefin
   const where: Record<string, unknown> = {};
   if (entityId) where.entityId = entityId;
   if (!viewer.isOperator) where.partyIds = { $overlap: viewer.partyIds };
-  const [events, total] = await ctx.em.findAndCount(AuditEvent, where, {
-    orderBy: { at: 'desc', id: 'desc' },
-    limit: page.limit,
-    offset: page.offset,
-  });
-  return { events, total };
+  return findPage(ctx.em, AuditEvent, where, { at: 'desc', id: 'desc' }, page);
 }

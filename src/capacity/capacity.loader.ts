@@ -35,9 +35,9 @@ export function createCapacityLoaders(em: EntityManager) {
           const rows = await em.execute<(CapacityRow & { offeringId: string })[]>(
             `select c.offering_id as "offeringId", to_char(c.month, 'YYYY-MM') as month, c.total_units as "totalUnits",
                     c.sellable_units as "sellableUnits", c.committed_units as "committedUnits", c.conditional_units as "conditionalUnits",
-                    c.held_units - coalesce((select sum(r.units) from reservation r
+                    case when c.held_units = 0 then 0 else c.held_units - coalesce((select sum(r.units) from reservation r
                        where r.offering_id = c.offering_id and r.month = c.month and r.status = 'ACTIVE'
-                         and r.kind = 'HELD' and r.expires_at <= now()), 0)::int as "heldUnits"
+                         and r.kind = 'HELD' and r.expires_at <= now()), 0)::int end as "heldUnits"
                from capacity_month c
               where c.offering_id = any(?::uuid[]) and c.month between ?::date and ?::date
               order by c.offering_id, c.month`,

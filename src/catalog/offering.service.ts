@@ -7,6 +7,7 @@ import type { Context } from '../shared/context';
 import type { Viewer } from '../auth/viewer';
 import { assertAdminOf } from '../auth/viewer';
 import type { Page } from '../shared/connection';
+import { findPage } from '../shared/read-model';
 import { badInput, notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { hasAtMostPlaces, Money } from '../shared/money';
@@ -40,8 +41,7 @@ export async function listOfferings(ctx: Context, filter: OfferingFilter | undef
   }
   if (filter?.providerId) and.push({ providerId: isUuid(filter.providerId) ? filter.providerId : null });
   if (filter?.status) and.push({ status: filter.status });
-  const [nodes, total] = await ctx.em.findAndCount(Offering, { $and: and }, { orderBy: { title: 'asc', id: 'asc' }, limit: page.limit, offset: page.offset });
-  return { nodes, total };
+  return findPage(ctx.em, Offering, { $and: and }, { title: 'asc', id: 'asc' }, page);
 }
 
 const snapshot = (o: Offering) => ({

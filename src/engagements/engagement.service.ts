@@ -10,6 +10,7 @@ import { Need, NeedStatus } from '../needs/need.entity';
 import type { Context } from '../shared/context';
 import { assertAdminOf, assertBuyerSide, type Viewer } from '../auth/viewer';
 import type { Page } from '../shared/connection';
+import { findPage } from '../shared/read-model';
 import { forbidden, notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { addMonths, currentMonth } from '../shared/month';
@@ -33,8 +34,7 @@ export async function listEngagements(ctx: Context, filter: EngagementFilter | u
   if (filter?.status) and.push({ status: filter.status });
   if (filter?.providerId) and.push({ providerId: isUuid(filter.providerId) ? filter.providerId : null });
   if (filter?.buyerId) and.push({ buyerId: isUuid(filter.buyerId) ? filter.buyerId : null });
-  const [nodes, total] = await ctx.em.findAndCount(Engagement, and.length ? { $and: and } : {}, { orderBy: { createdAt: 'desc', id: 'asc' }, limit: page.limit, offset: page.offset });
-  return { nodes, total };
+  return findPage(ctx.em, Engagement, and.length ? { $and: and } : {}, { createdAt: 'desc', id: 'asc' }, page);
 }
 
 type Side = 'provider' | 'buyer' | 'either';

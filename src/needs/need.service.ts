@@ -6,6 +6,7 @@ import { Organization } from '../organizations/organization.entity';
 import type { Context } from '../shared/context';
 import { assertBuyerSide, type Viewer } from '../auth/viewer';
 import type { Page } from '../shared/connection';
+import { findPage } from '../shared/read-model';
 import { badInput, notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { currentMonth, monthsBetween } from '../shared/month';
@@ -62,8 +63,7 @@ export async function listNeeds(ctx: Context, filter: NeedFilter | undefined, pa
     if (!r) throw badInput(`Unknown region code ${JSON.stringify(filter.regionCode)}.`, 'filter.regionCode');
     and.push({ regionCode: { $in: uniq([...r.states, ...overlappingRegions(filter.regionCode)]) } });
   }
-  const [nodes, total] = await ctx.em.findAndCount(Need, and.length ? { $and: and } : {}, { orderBy: { createdAt: 'desc', id: 'asc' }, limit: page.limit, offset: page.offset });
-  return { nodes, total };
+  return findPage(ctx.em, Need, and.length ? { $and: and } : {}, { createdAt: 'desc', id: 'asc' }, page);
 }
 
 /** The organization a need is posted for: the key's own for ADMIN keys, a member (or the network) for INTEGRATION keys. */

@@ -5,6 +5,7 @@ import { Organization, OrganizationKind } from './organization.entity';
 import type { CreateOrganizationInput, OrganizationFilter, UpdateOrganizationInput } from './organization.types';
 import type { Context } from '../shared/context';
 import type { Page } from '../shared/connection';
+import { findPage } from '../shared/read-model';
 import { forbidden, notFound, refuse, UserErrorCode } from '../shared/errors';
 import { InputChecks, uniq } from '../shared/validation';
 import { ehrPlatform, isState } from '../reference/reference.service';
@@ -29,8 +30,7 @@ export async function listOrganizations(ctx: Context, filter: OrganizationFilter
   if (filter?.ehrPlatformCode) where.ehrPlatformCode = filter.ehrPlatformCode;
   if (filter?.networkId) where.networkId = filter.networkId;
   if (filter?.search?.trim()) where.name = { $ilike: `%${filter.search.trim().replace(/[\\%_]/g, (c) => '\\' + c)}%` };
-  const [nodes, total] = await ctx.em.findAndCount(Organization, where, { orderBy: { name: 'asc', id: 'asc' }, limit: page.limit, offset: page.offset });
-  return { nodes, total };
+  return findPage(ctx.em, Organization, where, { name: 'asc', id: 'asc' }, page);
 }
 
 async function checkInput(em: EntityManager, input: Partial<CreateOrganizationInput>, selfId?: string) {

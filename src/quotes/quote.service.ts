@@ -11,6 +11,7 @@ import { Engagement } from '../engagements/engagement.entity';
 import type { Context } from '../shared/context';
 import { assertAdminOf, assertBuyerSide, type Viewer } from '../auth/viewer';
 import type { Page } from '../shared/connection';
+import { findPage } from '../shared/read-model';
 import { notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { InputChecks } from '../shared/validation';
@@ -43,8 +44,7 @@ export async function listQuotes(ctx: Context, filter: QuoteFilter | undefined, 
   if (filter?.status === QuoteStatus.EXPIRED) and.push({ $or: [{ storedStatus: QuoteStatus.EXPIRED }, { storedStatus: QuoteStatus.ISSUED, expiresAt: { $lte: new Date() } }] });
   else if (filter?.status === QuoteStatus.ISSUED) and.push({ storedStatus: QuoteStatus.ISSUED, expiresAt: { $gt: new Date() } });
   else if (filter?.status) and.push({ storedStatus: filter.status });
-  const [nodes, total] = await ctx.em.findAndCount(Quote, { $and: and }, { orderBy: { createdAt: 'desc', id: 'asc' }, limit: page.limit, offset: page.offset });
-  return { nodes, total };
+  return findPage(ctx.em, Quote, { $and: and }, { createdAt: 'desc', id: 'asc' }, page);
 }
 
 function expiryOf(terms: QuoteTermsInput, fallback?: Date): Date {

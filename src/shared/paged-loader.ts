@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EntityClass } from '@mikro-orm/core';
 import type { Page } from './connection';
+import { rowMapper } from './read-model';
 
 export interface ChildPageKey extends Page {
   parentId: string;
@@ -44,11 +45,12 @@ export function childPageLoader<T extends object>(
            ) x where x._rn > ? and x._rn <= ? order by x.${sql.parentColumn}, x._rn`,
           [`{${parentIds.join(',')}}`, offset, offset + limit],
         );
+        const map = rowMapper(em, entity);
         const byParent = new Map<string, ChildPage<T>>(parentIds.map((id) => [id, { nodes: [], total: 0 }]));
         for (const { _rn, _total, ...row } of rows) {
           const page = byParent.get(row[sql.parentColumn] as string)!;
           page.total = Number(_total);
-          page.nodes.push(em.map(entity, row as never));
+          page.nodes.push(map(row));
         }
         for (const [id, page] of byParent) results.set(`${id}:${limit}:${offset}:${scope ?? ''}`, page);
       }

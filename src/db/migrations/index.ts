@@ -2,9 +2,11 @@
 import { Migration20261122000001Foundation } from './Migration20261122000001Foundation';
 import { Migration20261122000002Capacity } from './Migration20261122000002Capacity';
 import { Migration20261122000003Trading } from './Migration20261122000003Trading';
+import { Migration20261122000004ReadIndexes } from './Migration20261122000004ReadIndexes';
 
 export const migrationsList = [
   { name: 'Migration20261122000001Foundation', class: Migration20261122000001Foundation },
   { name: 'Migration20261122000002Capacity', class: Migration20261122000002Capacity },
   { name: 'Migration20261122000003Trading', class: Migration20261122000003Trading },
+  { name: 'Migration20261122000004ReadIndexes', class: Migration20261122000004ReadIndexes },
 ];
