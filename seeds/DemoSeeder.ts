@@ -9,6 +9,7 @@ import { DEMO_OFFERINGS, DEMO_ORGANIZATIONS } from './demo-network.data';
 import { DEMO_KEYS } from './demo-keys';
 import { addMonths, currentMonth } from '../src/shared/month';
 import { sellableUnits } from '../src/capacity/phase-policy';
+import { seedDemoTrading } from './demo-trading';
 
 export class DemoSeeder extends Seeder {
   async run(em: EntityManager): Promise<void> {
@@ -47,7 +48,8 @@ export class DemoSeeder extends Seeder {
       em.persist(o);
       const provider = byHandle.get(d.provider)!;
       const share = provider.phasePolicy[provider.currentPhase].maxExternalShare;
-      for (let m = 0; m < 24; m++) {
+      // From 8 months back (the history of the demo's engagements) to 2 years ahead.
+      for (let m = -8; m < 24; m++) {
         // Seasonal swing of +-10% and a slow ramp of the provider's own capacity.
         const total = Math.round(d.monthlyCapacity * (1 + 0.1 * Math.sin((m / 12) * 2 * Math.PI) + 0.005 * m));
         capacity.push({ offeringId: o.id, month: addMonths(currentMonth(), m), total, sellable: sellableUnits(total, share) });
@@ -70,6 +72,7 @@ export class DemoSeeder extends Seeder {
       em.persist(keyWithSecret(k.org ? orgFor[k.org].id : null, k.role as Role, k.label, k.secret));
     }
     await em.flush();
+    await seedDemoTrading(em);
   }
 }
 
