@@ -181,11 +181,19 @@ export async function retreatProviderPhase(ctx: Context, input: { providerId: st
   });
 }
 
-/** Validates a month range for capacity reads. */
+const ranges = new Map<string, string[]>();
+
+/** Validates a month range for capacity reads and returns its months (memoized: pure and small). */
 export function checkRange(from: string, to: string): string[] {
-  if (to < from) throw badInput('to must not be before from.', 'to');
-  if (monthsBetween(from, to) >= 72) throw badInput('A range covers at most 72 months.', 'to');
-  return monthRange(from, to);
+  const key = `${from}:${to}`;
+  let months = ranges.get(key);
+  if (!months) {
+    if (to < from) throw badInput('to must not be before from.', 'to');
+    if (monthsBetween(from, to) >= 72) throw badInput('A range covers at most 72 months.', 'to');
+    if (ranges.size > 1000) ranges.clear();
+    ranges.set(key, (months = monthRange(from, to)));
+  }
+  return months;
 }
 
 /** Capacity months of one offering for `viewer`: every figure for its provider, availability only for others. */

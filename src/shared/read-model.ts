@@ -16,13 +16,15 @@ export function rowMapper<T extends object>(em: EntityManager, entity: EntityCla
   if (!mapper) {
     const props = em.getMetadata().get(entity.name).props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false);
     const columns = props.map((p) => ({ column: p.fieldNames[0], name: p.name, isDate: p.runtimeType === 'Date' }));
+    // Own data properties, defined rather than assigned: the ORM's accessors on the prototype
+    // (reference tracking for managed entities) are neither needed nor triggered here.
     mapper = (row) => {
-      const o = Object.create(entity.prototype) as Record<string, unknown>;
+      const descriptors: PropertyDescriptorMap = {};
       for (const c of columns) {
         const v = row[c.column];
-        o[c.name] = c.isDate && typeof v === 'string' ? new Date(v) : v;
+        descriptors[c.name] = { value: c.isDate && typeof v === 'string' ? new Date(v) : v, writable: true, enumerable: true, configurable: true };
       }
-      return o as T;
+      return Object.create(entity.prototype, descriptors) as T;
     };
     mappers.set(entity, mapper as Mapper<unknown>);
   }
