@@ -174,13 +174,24 @@ export async function terminateEngagement(ctx: Context, input: TerminateEngageme
 }
 
 
-/** Sweeper step: engagements whose last month has passed are COMPLETED and their needs CLOSED. */
+/**
+ * Sweeper step: engagements whose last month has passed are COMPLETED and their needs CLOSED; one
+ * still waiting for its BAA by then never started, so it is TERMINATED and its reservations released.
+ */
 export async function completeEndedEngagements(em: EntityManager): Promise<void> {
-  const ended = await em.find(Engagement, { status: EngagementStatus.ACTIVE, endDate: { $lt: `${currentMonth()}-01` } }, { limit: 500 });
+  const ended = await em.find(Engagement, { status: { $in: [EngagementStatus.ACTIVE, EngagementStatus.PENDING_BAA] }, endDate: { $lt: `${currentMonth()}-01` } }, { limit: 500 });
   const system = { viewer: null, requestId: 'hold-sweeper' };
   for (const e of ended) {
-    e.status = EngagementStatus.COMPLETED;
-    await em.nativeUpdate(Need, { id: e.needId, status: NeedStatus.AWARDED }, { status: NeedStatus.CLOSED });
-    recordAudit(system, em, { action: 'engagement.completed', entityType: 'Engagement', entityId: e.id, partyIds: [e.providerId, e.buyerId], before: { status: EngagementStatus.ACTIVE }, after: { status: e.status } });
+    const before = { status: e.status };
+    if (e.status === EngagementStatus.ACTIVE) {
+      e.status = EngagementStatus.COMPLETED;
+      await em.nativeUpdate(Need, { id: e.needId, status: NeedStatus.AWARDED }, { status: NeedStatus.CLOSED });
+    } else {
+      await releaseEngagementFrom(em, e.id, e.startMonth);
+      e.status = EngagementStatus.TERMINATED;
+      e.terminatedAt = new Date();
+      e.terminationReason = 'The BAA was never signed before the last month of the engagement.';
+    }
+    recordAudit(system, em, { action: `engagement.${e.status === EngagementStatus.COMPLETED ? 'completed' : 'terminated'}`, entityType: 'Engagement', entityId: e.id, partyIds: [e.providerId, e.buyerId], before, after: { status: e.status } });
   }
 }
