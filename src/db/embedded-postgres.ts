@@ -28,6 +28,8 @@ interface Options {
   database: string;
   /** Throwaway clusters (tests) trade durability for speed. */
   ephemeral?: boolean;
+  /** A fixed port (a restarted cluster keeps its address); a free one by default. */
+  port?: number;
   log?: (line: string) => void;
 }
 
@@ -42,7 +44,7 @@ export async function startEmbeddedPostgres(o: Options): Promise<EmbeddedDatabas
   const databaseDir = path.join(root, 'pg');
   mkdirSync(root, { recursive: true });
   chmodSync(root, 0o755);
-  const port = await freePort();
+  const port = o.port ?? (await freePort());
   const password = passwordFor(root);
   const fast = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
   const pg = new EmbeddedPostgres({

@@ -1,5 +1,5 @@
-// The HTTP application: Express 5 with Apollo Server at /graphql, the explorer, health and metrics endpoints.
-import { createHash, randomUUID } from 'node:crypto';
+// The HTTP application: Express 5 with Apollo Server at /graphql (and its WebSocket subscriptions), the explorer, health and metrics endpoints.
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -9,7 +9,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { buildAppSchema } from '../schema';
 import { createContext, type AppDeps, type Context } from '../shared/context';
 import { requestScope } from '../shared/request-scope';
-import { formatError } from './errors';
+import { databaseUnavailable, formatError, isDatabaseUnavailable } from './errors';
 import { persistedQueryCache } from './apq-cache';
 import { metrics, watchPool, type PoolLike } from './metrics';
 import { createRateLimits } from './rate-limit';
@@ -17,6 +17,8 @@ import { logRequests, noteErrorCodes, requestFactsPlugin } from './request-log';
 import { chargeUnauthenticated, httpSecurity, queryGuard, queryLimits } from './security';
 import { inFlightRequests } from './shutdown';
 import { explorerRouter } from '../explorer/explorer.router';
+import { storeNamespace } from '../redis/shared-store';
+import { liveSubscriptions } from './subscriptions';
 
 const BODY_LIMIT = '1mb';
 
@@ -35,6 +37,11 @@ const responseHeaders: ApolloServerPlugin<Context> = {
         response.http.headers.set('cache-control', contextValue?.viewer ? 'private, no-store' : 'no-store');
         if (scope && contextValue?.deps?.config.SQL_COUNT_HEADER) {
           response.http.headers.set('x-sql-statements', String(scope.sqlStatements));
+        }
+        // The database was unreachable: nothing committed, so tell clients to retry.
+        if (response.body.kind === 'single' && response.body.singleResult.errors?.some((e) => e.extensions?.retryable)) {
+          response.http.status = 503;
+          response.http.headers.set('retry-after', '1');
         }
       },
     };
@@ -59,13 +66,14 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   const httpServer = http.createServer(app);
-  // Redis may serve several exchanges (or test databases): its keys are namespaced by the database.
-  const namespace = `hsx:${createHash('sha256').update(deps.orm.config.getClientUrl(true)).digest('hex').slice(0, 12)}`;
+  const namespace = storeNamespace(deps.orm.config.getClientUrl(true));
   const limits = createRateLimits(config, deps.store, deps.log, namespace);
   const armor = queryLimits(config);
   const inFlight = inFlightRequests();
+  const schema = await buildAppSchema();
+  const live = await liveSubscriptions({ httpServer, schema, deps, limits, validationRules: armor.validationRules, namespace, config });
   const apollo = new ApolloServer<Context>({
-    schema: await buildAppSchema(),
+    schema,
     ...armor,
     introspection: true, // for API keys only: queryGuard refuses it to anonymous requests
     includeStacktraceInErrorResponses: false,
@@ -77,6 +85,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       inFlight.plugin,
+      live.plugin, // WebSocket subscriptions on the same server
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(), // no per-field cache hints: responses are private
       ...armor.plugins,
@@ -130,7 +139,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
             return await createContext(deps, { authorization: req.headers.authorization, requestId: requestScope.getStore()!.requestId });
           } catch (e) {
             if ((e as { extensions?: { code?: unknown } }).extensions?.code === 'UNAUTHENTICATED') await chargeUnauthenticated(limits);
-            throw e;
+            throw isDatabaseUnavailable(e) ? databaseUnavailable() : e;
           }
         },
       }),

@@ -1,5 +1,6 @@
 // Turns every error leaving the API into its public form: known codes pass, the rest is masked and logged.
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ArgumentValidationError } from 'type-graphql';
 import type { Logger } from 'pino';
@@ -38,9 +39,31 @@ export function formatError(log: Logger) {
       return { ...base, message: hideLimits(hideSuggestions(formatted.message)), extensions: { ...ext, code: publicCode } };
     }
     const requestId = requestScope.getStore()?.requestId;
+    if (formatted.extensions?.retryable || isDatabaseUnavailable(original)) {
+      log.warn({ err: original, requestId }, 'database unavailable');
+      return { ...base, message: 'The database is unavailable; nothing was changed. Retry shortly.', extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: true, requestId } };
+    }
     log.error({ err: original, requestId, path: formatted.path }, 'unexpected error');
     return { ...base, message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } };
   };
+}
+
+/** The error for a request refused because the database is unreachable (HTTP 503, Retry-After). */
+export const databaseUnavailable = () =>
+  new GraphQLError('The database is unavailable; nothing was changed. Retry shortly.', {
+    extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: true, http: { status: 503, headers: new HeaderMap([['retry-after', '1']]) } },
+  });
+
+/** PostgreSQL states and socket errors that mean "not reachable right now": the transaction did not commit. */
+const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+
+/** Whether an error means the database could not be reached (the request is safe to retry). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error as { code?: string; message?: string; cause?: unknown; previous?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if ((e.code && UNAVAILABLE.has(e.code)) || /Connection terminated|Timeout acquiring a connection|connect ECONNREFUSED|the database system is (shutting down|starting up)/.test(e.message ?? '')) return true;
+    e = (e.cause ?? e.previous) as typeof e;
+  }
+  return false;
 }
 
 interface ValidationLike {

