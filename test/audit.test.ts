@@ -40,7 +40,10 @@ describe('audit trail', () => {
     await provider(t);
     await expect(t.sql(`update audit_event set action = 'forged'`)).rejects.toThrow(/append-only/);
     await expect(t.sql(`delete from audit_event`)).rejects.toThrow(/append-only/);
-    await expect(t.sql(`truncate audit_event`)).rejects.toThrow(/append-only/);
+    // The outbox and webhook deliveries reference audit events, so a plain TRUNCATE is refused by
+    // their foreign keys first; with CASCADE the append-only trigger refuses it.
+    await expect(t.sql(`truncate audit_event`)).rejects.toThrow(/append-only|foreign key/);
+    await expect(t.sql(`truncate audit_event cascade`)).rejects.toThrow(/append-only/);
     const [row] = await t.sql(`select count(*)::int as n from audit_event where action = 'forged'`);
     expect(row.n).toBe(0);
   });

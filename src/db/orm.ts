@@ -10,10 +10,11 @@ import { Need } from '../needs/need.entity';
 import { Quote } from '../quotes/quote.entity';
 import { Engagement } from '../engagements/engagement.entity';
 import { PerformanceReport } from '../engagements/performance-report.entity';
+import { Webhook, WebhookDelivery } from '../webhooks/webhook.entity';
 import { migrationsList } from './migrations';
 import { ehrPlatforms, regions, serviceCategories } from '../reference/reference.service';
 
-export const entities = [Organization, Offering, ApiKey, AuditEvent, Need, Quote, Engagement, PerformanceReport];
+export const entities = [Organization, Offering, ApiKey, AuditEvent, Need, Quote, Engagement, PerformanceReport, Webhook, WebhookDelivery];
 
 export interface OrmOptions {
   databaseUrl: string;

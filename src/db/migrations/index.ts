@@ -3,10 +3,12 @@ import { Migration20261122000001Foundation } from './Migration20261122000001Foun
 import { Migration20261122000002Capacity } from './Migration20261122000002Capacity';
 import { Migration20261122000003Trading } from './Migration20261122000003Trading';
 import { Migration20261122000004ReadIndexes } from './Migration20261122000004ReadIndexes';
+import { Migration20261122000005Events } from './Migration20261122000005Events';
 
 export const migrationsList = [
   { name: 'Migration20261122000001Foundation', class: Migration20261122000001Foundation },
   { name: 'Migration20261122000002Capacity', class: Migration20261122000002Capacity },
   { name: 'Migration20261122000003Trading', class: Migration20261122000003Trading },
   { name: 'Migration20261122000004ReadIndexes', class: Migration20261122000004ReadIndexes },
+  { name: 'Migration20261122000005Events', class: Migration20261122000005Events },
 ];

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { ArrayType, Entity, Enum, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { BaseEntity } from '../shared/base.entity';
+import { DateTimeScalar } from '../shared/scalars';
+import { Organization } from '../organizations/organization.entity';
+import { AuditEvent } from '../audit/audit-event.entity';
+
+/**
+ * An organization's HTTP endpoint for events. The secret signs every delivery; it is stored (sealed
+ * when WEBHOOK_SECRETS_KEY is set) because signing needs it, and it is never part of the schema.
+ */
+@ObjectType({ description: "An organization's HTTPS endpoint that receives the events it subscribed to, signed with its secret." })
+@Entity({ tableName: 'webhook' })
+export class Webhook extends BaseEntity {
+  @ManyToOne(() => Organization, { mapToPk: true, fieldName: 'organization_id' })
+  organizationId: string;
+
+  @Field({ description: 'Where events are POSTed (http or https).' })
+  @Property({ type: 'text' })
+  url: string;
+
+  @Field(() => [String], { description: 'Event types delivered, e.g. `quote.accepted`, or `quote.*` for every quote event (see `webhookEventTypes`).' })
+  @Property({ type: ArrayType })
+  events: string[];
+
+  /** The signing secret, sealed (see webhook-secret.ts). */
+  @Property({ type: 'text' })
+  secret: string;
+
+  @Field({ description: 'Whether events are being delivered.' })
+  @Property({ type: 'boolean' })
+  active: boolean = true;
+
+  constructor(init: { organizationId: string; url: string; events: string[]; secret: string }) {
+    super();
+    this.organizationId = init.organizationId;
+    this.url = init.url;
+    this.events = init.events;
+    this.secret = init.secret;
+  }
+}
+
+export enum WebhookDeliveryStatus {
+  PENDING = 'PENDING',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+}
+registerEnumType(WebhookDeliveryStatus, {
+  name: 'WebhookDeliveryStatus',
+  description: 'PENDING until the receiver answers 2xx (SUCCEEDED) or every attempt has failed (FAILED).',
+  valuesConfig: {
+    PENDING: { description: 'Not delivered yet: waiting for its first attempt or for a retry at `nextAttemptAt`.' },
+    SUCCEEDED: { description: 'The receiver answered with a 2xx status.' },
+    FAILED: { description: 'Every attempt failed; no more retries.' },
+  },
+});
+
+/** One event for one webhook: its attempts so far and the outcome. Written by the event dispatcher. */
+@ObjectType({ description: 'One event sent (or to be sent) to one webhook, with its attempts and outcome.' })
+@Entity({ tableName: 'webhook_delivery' })
+export class WebhookDelivery {
+  [OptionalProps]?: 'createdAt';
+
+  @Field(() => ID, { description: 'Stable UUID; also sent as the `X-Exchange-Delivery` header.' })
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Field(() => DateTimeScalar, { description: 'When the delivery was queued.' })
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @ManyToOne(() => Webhook, { mapToPk: true, fieldName: 'webhook_id' })
+  webhookId!: string;
+
+  @Field(() => ID, { name: 'eventId', description: 'Id of the event (the `id` of the JSON body): the same on every retry, use it to ignore duplicates.' })
+  @ManyToOne(() => AuditEvent, { mapToPk: true, fieldName: 'audit_event_id' })
+  auditEventId!: string;
+
+  @Field({ description: 'Event type, e.g. `quote.accepted`.' })
+  @Property({ type: 'text' })
+  event!: string;
+
+  @Field(() => WebhookDeliveryStatus, { description: 'PENDING, SUCCEEDED or FAILED.' })
+  @Enum({ items: () => WebhookDeliveryStatus })
+  status: WebhookDeliveryStatus = WebhookDeliveryStatus.PENDING;
+
+  @Field(() => Int, { description: 'Attempts made so far.' })
+  @Property({ type: 'integer' })
+  attempts: number = 0;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the next attempt is due (PENDING only).' })
+  @Property({ type: 'timestamptz', nullable: true })
+  nextAttemptAt: Date | null = null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the last attempt started.' })
+  @Property({ type: 'timestamptz', nullable: true })
+  lastAttemptAt: Date | null = null;
+
+  @Field(() => Int, { nullable: true, description: 'HTTP status of the last answer (null when there was none: timeout, refused connection, blocked address).' })
+  @Property({ type: 'integer', nullable: true })
+  lastStatusCode: number | null = null;
+
+  @Field(() => String, { nullable: true, description: 'Why the last attempt failed (null after a success).' })
+  @Property({ type: 'text', nullable: true })
+  lastError: string | null = null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the receiver accepted it.' })
+  @Property({ type: 'timestamptz', nullable: true })
+  deliveredAt: Date | null = null;
+}
