@@ -47,9 +47,25 @@ const schema = z.object({
   QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(20),
   /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** How often each instance looks for new events (outbox) and due webhook deliveries. 0 turns both workers off on this instance. */
+  EVENTS_POLL_MS: z.coerce.number().int().min(0).max(60_000).default(200),
+  /** First retry delay of a failed webhook delivery; each further retry doubles it (capped at one hour). */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
+  /** Attempts per webhook delivery before it is marked FAILED. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(12),
+  /** Time a webhook receiver has to answer one attempt. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** Development only: lets webhooks target private, loopback and link-local addresses (refused otherwise). */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.optional(),
+  /** Encrypts webhook secrets at rest (AES-256-GCM with a key derived from this value). Without it they are stored as given. */
+  WEBHOOK_SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
-export type Config = Omit<z.infer<typeof schema>, 'DEMO_DATA' | 'SQL_COUNT_HEADER'> & { DEMO_DATA: boolean; SQL_COUNT_HEADER: boolean };
+export type Config = Omit<z.infer<typeof schema>, 'DEMO_DATA' | 'SQL_COUNT_HEADER' | 'WEBHOOK_ALLOW_PRIVATE_TARGETS'> & {
+  DEMO_DATA: boolean;
+  SQL_COUNT_HEADER: boolean;
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean;
+};
 
 export class ConfigError extends Error {}
 
@@ -63,5 +79,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const c = parsed.data;
   // The demo network is for trying the exchange locally; production loads it only when asked.
-  return { ...c, DEMO_DATA: c.DEMO_DATA ?? c.NODE_ENV !== 'production', SQL_COUNT_HEADER: c.SQL_COUNT_HEADER ?? c.NODE_ENV !== 'production' };
+  if (c.WEBHOOK_ALLOW_PRIVATE_TARGETS && c.NODE_ENV === 'production') {
+    throw new ConfigError('Invalid configuration:\n  WEBHOOK_ALLOW_PRIVATE_TARGETS: is a development setting; it cannot be true when NODE_ENV=production');
+  }
+  return {
+    ...c,
+    DEMO_DATA: c.DEMO_DATA ?? c.NODE_ENV !== 'production',
+    SQL_COUNT_HEADER: c.SQL_COUNT_HEADER ?? c.NODE_ENV !== 'production',
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: c.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? false,
+  };
 }

@@ -2,9 +2,12 @@
 // Used for caches, locks and event fan-out; correctness never depends on it (PostgreSQL holds the truth).
 import { EventEmitter } from 'node:events';
 import { createClient } from 'redis';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 export type Release = () => Promise<void>;
+
+/** Redis may serve several exchanges (or test databases): keys and channels are namespaced by the database. */
+export const storeNamespace = (databaseUrl: string) => `hsx:${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 12)}`;
 
 export interface SharedStore {
   readonly kind: 'redis' | 'memory';

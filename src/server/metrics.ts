@@ -1,5 +1,5 @@
 // Prometheus metrics (prom-client): requests and latency per operation, errors by code, DB pool,
-// reservation conflicts, process defaults. Domain code increments `metrics.reservationConflicts`.
+// reservation conflicts, events and webhook deliveries, live subscriptions, process defaults. Domain code increments `metrics.reservationConflicts`.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const registry = new Registry();
@@ -52,6 +52,22 @@ export const metrics = {
   reservationConflicts: new Counter({
     name: 'reservation_conflicts_total',
     help: 'Capacity reservations refused because of a concurrent change or insufficient sellable capacity.',
+    registers: [registry],
+  }),
+  eventsDispatched: new Counter({
+    name: 'events_dispatched_total',
+    help: 'Events taken from the outbox and published to subscribers and webhooks.',
+    registers: [registry],
+  }),
+  webhookAttempts: new Counter({
+    name: 'webhook_delivery_attempts_total',
+    help: 'Webhook delivery attempts by outcome (succeeded, retrying, failed).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  }),
+  liveSubscriptions: new Gauge({
+    name: 'graphql_subscriptions_active',
+    help: 'GraphQL subscriptions currently open on this instance.',
     registers: [registry],
   }),
   dbPool: new Gauge({

@@ -4,7 +4,7 @@ import type { DestinationStream } from 'pino';
 import type { Config } from '../config';
 import { migrate, openOrm } from '../db/orm';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded-postgres';
-import { memoryStore, redisStore, type SharedStore } from '../redis/shared-store';
+import { memoryStore, redisStore, storeNamespace, type SharedStore } from '../redis/shared-store';
 import { bootstrapOperatorKey } from '../auth/api-key.service';
 import { countSqlStatement } from '../shared/request-scope';
 import { createLogger } from '../shared/logger';
@@ -12,6 +12,8 @@ import type { AppDeps } from '../shared/context';
 import { createApp } from './app';
 import { DemoSeeder } from '../../seeds/DemoSeeder';
 import { startHoldSweeper } from '../capacity/hold-sweeper';
+import { startEventWorkers } from '../events/event-workers';
+import { eventsChannel } from '../events/event-catalog';
 
 export interface RunningApi {
   url: string;
@@ -51,6 +53,7 @@ export async function startApi(config: Config, options: { logDestination?: Desti
     });
     const port = (httpServer.address() as AddressInfo).port;
     const stopSweeper = startHoldSweeper(deps, config.HOLD_SWEEP_INTERVAL_MS);
+    const stopEvents = startEventWorkers(deps, eventsChannel(storeNamespace(orm.config.getClientUrl(true))));
     let stopping: Promise<void> | undefined;
     return {
       url: `http://localhost:${port}/graphql`,
@@ -59,7 +62,8 @@ export async function startApi(config: Config, options: { logDestination?: Desti
       embedded,
       stop: () =>
         (stopping ??= (async () => {
-          await apollo.stop(); // drains the HTTP server: in-flight requests complete
+          await apollo.stop(); // drains the HTTP server: in-flight requests complete, subscriptions close
+          await stopEvents(); // webhook attempts in flight complete; the rest stays queued in PostgreSQL
           await stopSweeper();
           await store!.close();
           await orm.close();

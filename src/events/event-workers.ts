@@ -1,0 +1,74 @@
+// The background loops every instance runs: the outbox dispatcher and the webhook delivery worker.
+// They poll PostgreSQL (EVENTS_POLL_MS), which holds everything still to do, so a restart or a crash
+// loses nothing: pending events and deliveries are picked up by whichever instance polls next.
+import type { AppDeps } from '../shared/context';
+import { dispatchPendingEvents, pruneDispatchedEvents } from './event-dispatcher';
+import { startDueDeliveries } from '../webhooks/webhook.delivery';
+
+/** Webhook attempts in flight per instance. */
+const MAX_IN_FLIGHT = 16;
+const PRUNE_EVERY_MS = 60_000;
+const WARN_EVERY_MS = 30_000;
+
+/** Starts both loops; the returned function stops them and waits for running work (attempts included). */
+export function startEventWorkers(deps: AppDeps, channel: string): () => Promise<void> {
+  const intervalMs = deps.config.EVENTS_POLL_MS;
+  if (!intervalMs) return async () => {};
+
+  // One warning per kind of failure and period: a dead Redis or database must not flood the log.
+  const lastWarned = new Map<string, number>();
+  const warn = (what: string, err: unknown) => {
+    const now = Date.now();
+    if ((lastWarned.get(what) ?? 0) + WARN_EVERY_MS > now) return;
+    lastWarned.set(what, now);
+    deps.log.warn({ err }, what);
+  };
+
+  const inFlight = new Set<Promise<void>>();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let tick: Promise<void> | null = null;
+  let prunedAt = Date.now();
+
+  const runOnce = async () => {
+    try {
+      // Drain the outbox: a burst of changes is dispatched in consecutive batches.
+      while (!stopped && (await dispatchPendingEvents(deps, channel, (err) => warn('could not publish an event to live subscribers', err))) > 0);
+    } catch (err) {
+      warn('event dispatch failed; will retry', err);
+    }
+    try {
+      if (!stopped) {
+        for (const p of await startDueDeliveries(deps, MAX_IN_FLIGHT - inFlight.size)) {
+          const tracked = p.finally(() => inFlight.delete(tracked));
+          inFlight.add(tracked);
+        }
+      }
+    } catch (err) {
+      warn('webhook delivery poll failed; will retry', err);
+    }
+    if (!stopped && Date.now() - prunedAt > PRUNE_EVERY_MS) {
+      prunedAt = Date.now();
+      await pruneDispatchedEvents(deps).catch((err) => warn('outbox pruning failed', err));
+    }
+  };
+
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      tick = runOnce().finally(() => {
+        tick = null;
+        schedule();
+      });
+    }, intervalMs);
+    timer.unref();
+  };
+  schedule();
+
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await tick;
+    await Promise.all(inFlight);
+  };
+}
