@@ -13,6 +13,8 @@ import { NeedResolver } from './needs/need.resolver';
 import { QuoteResolver } from './quotes/quote.resolver';
 import { EngagementResolver } from './engagements/engagement.resolver';
 import { MatchResolver } from './matching/matching.resolver';
+import { EventResolver } from './events/event.resolver';
+import { WebhookResolver } from './webhooks/webhook.resolver';
 import { DateTimeScalar } from './shared/scalars';
 
 let built: Promise<GraphQLSchema> | undefined;
@@ -20,14 +22,22 @@ let built: Promise<GraphQLSchema> | undefined;
 export function buildAppSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers: [ReferenceResolver, ApiKeyResolver, ViewerResolver, ApiKeyFieldsResolver, OrganizationResolver, OfferingResolver, AuditResolver, CapacityResolver, OfferingCapacityResolver, PhasePolicyResolver,
-      NeedResolver, QuoteResolver, EngagementResolver, MatchResolver],
+      NeedResolver, QuoteResolver, EngagementResolver, MatchResolver, EventResolver, WebhookResolver],
     authChecker,
     validate: { forbidUnknownValues: false },
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     orphanedTypes: [],
+    // Every @Subscription brings its own `subscribe` (fed by the event hub); type-graphql still wants a pubSub.
+    pubSub: {
+      publish() {},
+      subscribe() {
+        throw new Error('Subscriptions supply their own subscribe function.');
+      },
+    },
   }).then((schema) => {
     schema.getQueryType()!.description = 'Reads. Every field needs an API key (`Authorization: Bearer <key>`).';
     schema.getMutationType()!.description = 'Writes. Each takes one `input` and returns its object plus `userErrors`; on any userError nothing changed.';
+    schema.getSubscriptionType()!.description = 'Live events over WebSocket (graphql-ws protocol) at /graphql; send the API key in the connection_init payload.';
     return schema;
   });
   return built;

@@ -1,0 +1,183 @@
+// GraphQL subscriptions over WebSocket (graphql-ws protocol) on the API's own HTTP server, at /graphql.
+// The API key comes in the connection_init payload; a connection without a valid one is closed with
+// 4401. Only subscription operations run here (queries and mutations go to POST /graphql, with its
+// rate limits, logging and graceful shutdown); each one is validated with the same limits as HTTP and
+// charged to the key's rate limit.
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import { WebSocketServer } from 'ws';
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type * as GraphqlWsForWs from 'graphql-ws/dist/use/ws';
+import type { Config } from '../config';
+import { createContext, type AppDeps, type Context } from '../shared/context';
+import { EventHub } from '../events/event-hub';
+import { eventsChannel } from '../events/event-catalog';
+import type { LiveContext } from '../events/event.service';
+import type { RateLimits } from './rate-limit';
+import { formatError } from './errors';
+
+// graphql-ws publishes its ws adapter as a subpath export, which this project's TypeScript module
+// resolution ("node") cannot see; Node's require does.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { useServer } = require('graphql-ws/use/ws') as typeof GraphqlWsForWs;
+
+const PATH = '/graphql';
+const MAX_MESSAGE_BYTES = 64 * 1024;
+const MAX_SUBSCRIPTIONS_PER_CONNECTION = 25;
+
+/** WebSocket close codes sent to clients. */
+export const CLOSE_UNAUTHENTICATED = 4401;
+export const CLOSE_RATE_LIMITED = 4429;
+
+interface Connection {
+  authorization: string;
+  ip: string;
+}
+
+const codeOf = (e: unknown) => (e as { extensions?: { code?: unknown } })?.extensions?.code;
+
+/** Accepts `{ authorization: "Bearer <key>" }` (any case) or `{ apiKey: "<key>" }`. */
+function authorizationFrom(params: Record<string, unknown> | undefined): string | null {
+  if (!params) return null;
+  const header = Object.entries(params).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+  if (typeof header === 'string' && header.trim()) return header;
+  return typeof params.apiKey === 'string' && params.apiKey.trim() ? `Bearer ${params.apiKey.trim()}` : null;
+}
+
+const malformed = (e: GraphQLError) => new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { code: 'BAD_USER_INPUT' } });
+
+export interface LiveSubscriptions {
+  /** Apollo plugin: on drain, refuses new connections, closes open ones (1001) and leaves the bus. */
+  plugin: ApolloServerPlugin<Context>;
+}
+
+export async function liveSubscriptions(opts: {
+  httpServer: http.Server;
+  schema: GraphQLSchema;
+  deps: AppDeps;
+  limits: RateLimits;
+  validationRules: ValidationRule[];
+  namespace: string;
+  config: Config;
+}): Promise<LiveSubscriptions> {
+  const { httpServer, schema, deps, limits, config } = opts;
+  const hub = await EventHub.start(deps.store, eventsChannel(opts.namespace), deps.log);
+  const rules = [...specifiedRules, ...opts.validationRules];
+  const format = formatError(deps.log);
+  const formatAll = (errors: readonly GraphQLError[]): GraphQLFormattedError[] => errors.map((e) => format(e.toJSON(), e));
+  const connections = new WeakMap<object, Connection>();
+  let stopping = false;
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  httpServer.on('upgrade', (req: http.IncomingMessage, socket, head) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== PATH || stopping) {
+      socket.end(`HTTP/1.1 ${stopping ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  /** A request context for one subscription, renewed (fresh unit of work, key checked again) per event. */
+  const liveContext = (base: Context, connection: Connection, close: (code: number, reason: string) => void): LiveContext => {
+    const live: LiveContext = Object.assign(base, {
+      events: hub,
+      async renew() {
+        try {
+          const fresh = await createContext(deps, { authorization: connection.authorization, requestId: randomUUID() });
+          Object.assign(live, { em: fresh.em, loaders: fresh.loaders, viewer: fresh.viewer, requestId: fresh.requestId, log: fresh.log });
+          return true;
+        } catch (e) {
+          if (codeOf(e) !== 'UNAUTHENTICATED') throw e;
+          close(CLOSE_UNAUTHENTICATED, 'The API key is not valid or has been revoked.');
+          return false;
+        }
+      },
+    });
+    return live;
+  };
+
+  const server = useServer(
+    {
+      schema,
+      isProd: config.NODE_ENV === 'production',
+      connectionInitWaitTimeout: 5000,
+      async onConnect(ctx) {
+        const socket = ctx.extra.socket;
+        const ip = ctx.extra.request.socket.remoteAddress ?? 'unknown';
+        const authorization = authorizationFrom(ctx.connectionParams);
+        try {
+          if (authorization) {
+            const { viewer } = await createContext(deps, { authorization, requestId: randomUUID() });
+            connections.set(ctx, { authorization, ip });
+            return { role: viewer!.role };
+          }
+        } catch (e) {
+          if (codeOf(e) !== 'UNAUTHENTICATED') throw e;
+        }
+        try {
+          await limits.consume('ip', ip, 1); // guessing keys costs, as over HTTP
+        } catch {
+          socket.close(CLOSE_RATE_LIMITED, 'Too many requests: retry later.');
+          return false;
+        }
+        socket.close(CLOSE_UNAUTHENTICATED, authorization ? 'The API key is not valid or has been revoked.' : 'Send { "authorization": "Bearer <api key>" } in connection_init.');
+        return false;
+      },
+      async onSubscribe(ctx, _id, payload) {
+        const connection = connections.get(ctx)!;
+        const close = (code: number, reason: string) => ctx.extra.socket.close(code, reason);
+        if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+          return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection.`, { extensions: { code: 'BAD_USER_INPUT' } })];
+        }
+        let base: Context;
+        try {
+          base = await createContext(deps, { authorization: connection.authorization, requestId: randomUUID() });
+          await limits.consume('key', base.viewer!.apiKeyId, 1);
+        } catch (e) {
+          if (codeOf(e) === 'UNAUTHENTICATED') close(CLOSE_UNAUTHENTICATED, 'The API key is not valid or has been revoked.');
+          if (e instanceof GraphQLError) return [e];
+          throw e;
+        }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: config.QUERY_MAX_TOKENS });
+        } catch (e) {
+          return [malformed(e as GraphQLError)];
+        }
+        const errors = validate(schema, document, rules);
+        if (errors.length) return errors.map(malformed);
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError('Name the operation to run (operationName).', { extensions: { code: 'BAD_USER_INPUT' } })];
+        if (operation.operation !== 'subscription') {
+          return [new GraphQLError('Only subscriptions run over WebSocket; send queries and mutations to POST /graphql.', { extensions: { code: 'BAD_USER_INPUT' } })];
+        }
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: liveContext(base, connection, close),
+        };
+      },
+      onError: (_ctx, _id, _payload, errors) => formatAll(errors),
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatAll(result.errors) } : undefined),
+    },
+    wss,
+  );
+
+  return {
+    plugin: {
+      async serverWillStart() {
+        return {
+          async drainServer() {
+            stopping = true;
+            await server.dispose();
+            await hub.stop();
+          },
+        };
+      },
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Webhook, WebhookDeliveryStatus } from './webhook.entity';
+import { CreateWebhookInput, CreateWebhookPayload, DeleteWebhookInput, DeleteWebhookPayload, WebhookConnection, WebhookDeliveryConnection, WebhookEventType } from './webhook.types';
+import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, webhookEventTypes } from './webhook.service';
+import { Organization } from '../organizations/organization.entity';
+import { WRITERS } from '../auth/auth-checker';
+import type { Context } from '../shared/context';
+import { PageArgs, toConnection, toPage } from '../shared/connection';
+import { toPayload } from '../shared/payload';
+
+@Authorized(...WRITERS)
+@Resolver(() => Webhook)
+export class WebhookResolver {
+  @Query(() => WebhookConnection, { description: "Your organization's webhooks (all of them for the operator), newest first." })
+  async webhooks(@Args() args: PageArgs, @Ctx() ctx: Context) {
+    const page = toPage(args);
+    const { nodes, total } = await listWebhooks(ctx, page);
+    return toConnection(nodes, total, page);
+  }
+
+  @Query(() => WebhookDeliveryConnection, { description: 'Delivery log of one of your webhooks, newest first: status, attempts, last answer.' })
+  async webhookDeliveries(
+    @Arg('webhookId', () => ID, { description: 'The webhook.' }) webhookId: string,
+    @Arg('status', () => WebhookDeliveryStatus, { nullable: true, description: 'Only deliveries in this status.' }) status: WebhookDeliveryStatus | undefined,
+    @Args() args: PageArgs,
+    @Ctx() ctx: Context,
+  ) {
+    const page = toPage(args);
+    const { nodes, total } = await listDeliveries(ctx, webhookId, status, page);
+    return toConnection(nodes, total, page);
+  }
+
+  @Query(() => [WebhookEventType], { description: 'Event types webhooks can subscribe to. `<object>.*` (e.g. `quote.*`) subscribes to every type of that object.' })
+  webhookEventTypes(): WebhookEventType[] {
+    return webhookEventTypes();
+  }
+
+  @Mutation(() => CreateWebhookPayload, { description: 'Registers a webhook for an organization: ADMIN or INTEGRATION keys for their own, the operator for any.' })
+  createWebhook(@Arg('input') input: CreateWebhookInput, @Ctx() ctx: Context) {
+    return toPayload(() => createWebhook(ctx, input));
+  }
+
+  @Mutation(() => DeleteWebhookPayload, { description: 'Deletes a webhook and its delivery log; pending deliveries are dropped.' })
+  deleteWebhook(@Arg('input') input: DeleteWebhookInput, @Ctx() ctx: Context) {
+    return toPayload(() => deleteWebhook(ctx, input.id));
+  }
+
+  @FieldResolver(() => Organization, { description: 'The organization whose events the webhook receives.' })
+  organization(@Root() w: Webhook, @Ctx() ctx: Context) {
+    return ctx.loaders.organizationById.load(w.organizationId);
+  }
+}
