@@ -3,7 +3,7 @@
 // API-key auth and tenancy as queries.
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
-import { createDatabase, gql, ok, OPERATOR_KEY, type TestApi } from './support/api';
+import { createDatabase, gql, ok, OPERATOR_KEY, startTestApi, type TestApi } from './support/api';
 import { ACCEPT, buyer, createNeed, createOffering, issueQuote, nextMonth, provider, setCapacity } from './support/fixtures';
 import { sleep, startServerProcess, waitFor, type ServerProcess } from './support/server-process';
 
@@ -225,5 +225,38 @@ describe('needEvents', () => {
     const result = await waitFor('an error', async () => (sub.errors.length ? sub.errors[0] : undefined));
     expect(JSON.stringify(result)).toMatch(/BAD_USER_INPUT/);
     expect(JSON.stringify(result)).toMatch(/Unknown region code/);
+  });
+});
+
+describe('one instance without Redis', () => {
+  it('fans events out in process, and closes subscriptions (1001) when the server stops', async () => {
+    const t = await startTestApi({ REDIS_URL: '' });
+    expect(t.api.deps.store.kind).toBe('memory');
+    const server = { url: t.url } as ServerProcess;
+    const hospital = await buyer(t);
+    const seller = await provider(t);
+    const before = await activeSubscriptions(server);
+    const sub = subscribe(connect(server, { authorization: `Bearer ${seller.key}` }), NEED_EVENTS);
+    await subscribed(server, before, 1);
+    const needId = await createNeed(t, hospital.key);
+    await sub.next((e) => e.needEvents.need.id === needId);
+
+    const started = Date.now();
+    await t.close();
+    expect(((await sub.ended) as { code?: number }).code).toBe(1001);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('refuses subscriptions whose selection is too expensive to run for every event', async () => {
+    const t = await startTestApi({ REDIS_URL: '' });
+    try {
+      const nested = (alias: string) => `${alias}: quotes(first: 100) { edges { node { need { quotes(first: 100) { totalCount } } } } }`;
+      const query = `subscription { quoteEvents { quote { need { ${nested('a')} ${nested('b')} ${nested('c')} } } } }`;
+      const sub = subscribe(connect({ url: t.url } as ServerProcess, { authorization: `Bearer ${OPERATOR_KEY}` }), query);
+      const errors = (await sub.ended) as { message: string; extensions: { code: string } }[];
+      expect(errors[0]).toMatchObject({ message: expect.stringMatching(/too expensive/), extensions: { code: 'BAD_USER_INPUT' } });
+    } finally {
+      await t.close();
+    }
   });
 });

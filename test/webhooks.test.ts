@@ -224,6 +224,27 @@ describe('SSRF: private, loopback and link-local targets are refused (default co
     expect(await t.sql('select 1 from webhook where url = $1', [url])).toEqual([]);
   });
 
+  it('checks the address again at delivery time (a stored private target is never contacted)', async () => {
+    const hook = await receiver();
+    try {
+      const hospital = await buyer(t);
+      // As if the webhook had been created while its host still resolved to a public address.
+      const port = new URL(hook.url).port;
+      for (const url of [hook.url, `http://localhost:${port}/hooks/exchange`]) {
+        await t.sql(`insert into webhook (id, organization_id, url, events, secret) values (gen_random_uuid(), $1, $2, '{need.created}', $3)`, [hospital.id, url, `plain:${SECRET}`]);
+      }
+      await createNeed(t, hospital.key);
+      const failures = await waitFor('both attempts to fail', async () => {
+        const rows = await t.sql(`select d.last_error from webhook_delivery d join webhook w on w.id = d.webhook_id where w.organization_id = $1 and d.attempts >= 1 and d.last_error is not null`, [hospital.id]);
+        return rows.length === 2 ? rows.map((r) => r.last_error as string) : undefined;
+      });
+      expect(failures.every((e) => /private, loopback or link-local/.test(e))).toBe(true);
+      expect(hook.received).toEqual([]);
+    } finally {
+      await hook.close();
+    }
+  });
+
   it('accepts a public address', async () => {
     const owner = await buyer(t);
     const r = ok(await t.gql(CREATE, { i: { url: 'https://93.184.215.14/hooks/exchange', events: ['engagement.completed'], secret: SECRET } }, owner.key)).createWebhook;

@@ -1,12 +1,12 @@
 // GraphQL subscriptions over WebSocket (graphql-ws protocol) on the API's own HTTP server, at /graphql.
 // The API key comes in the connection_init payload; a connection without a valid one is closed with
 // 4401. Only subscription operations run here (queries and mutations go to POST /graphql, with its
-// rate limits, logging and graceful shutdown); each one is validated with the same limits as HTTP and
-// charged to the key's rate limit.
+// rate limits, logging and graceful shutdown); each one is validated with the same limits as HTTP
+// (depth, aliases, tokens, cost: its selection runs once per event) and charged to the key's rate limit.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { WebSocketServer } from 'ws';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { GraphQLError, Kind, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type FragmentDefinitionNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type * as GraphqlWsForWs from 'graphql-ws/dist/use/ws';
 import type { Config } from '../config';
@@ -16,6 +16,7 @@ import { eventsChannel } from '../events/event-catalog';
 import type { LiveContext } from '../events/event.service';
 import type { RateLimits } from './rate-limit';
 import { formatError } from './errors';
+import { operationCost } from './query-cost';
 
 // graphql-ws publishes its ws adapter as a subpath export, which this project's TypeScript module
 // resolution ("node") cannot see; Node's require does.
@@ -152,6 +153,11 @@ export async function liveSubscriptions(opts: {
         if (!operation) return [new GraphQLError('Name the operation to run (operationName).', { extensions: { code: 'BAD_USER_INPUT' } })];
         if (operation.operation !== 'subscription') {
           return [new GraphQLError('Only subscriptions run over WebSocket; send queries and mutations to POST /graphql.', { extensions: { code: 'BAD_USER_INPUT' } })];
+        }
+        const fragments: Record<string, FragmentDefinitionNode> = {};
+        for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+        if (operationCost({ schema, operation, fragments, variables: payload.variables ?? {} }) > config.QUERY_MAX_COST) {
+          return [new GraphQLError('Subscription is too expensive: select smaller pages (first) or fewer nested lists.', { extensions: { code: 'BAD_USER_INPUT' } })];
         }
         return {
           schema,
