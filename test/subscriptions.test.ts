@@ -169,6 +169,12 @@ describe('authentication', () => {
     expect(errors[0].message).toMatch(/Only subscriptions/);
   });
 
+  it('answers a subscription sent over HTTP with a pointer to the WebSocket endpoint', async () => {
+    const r = await gql(b.url, 'subscription { quoteEvents { type } }');
+    expect(r.status).toBe(400);
+    expect(r.errors![0]).toMatchObject({ message: expect.stringMatching(/WebSocket/), extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
   it('closes the connection once its key is revoked', async () => {
     const p = await provider(viaA);
     const created = ok(await viaA.gql(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id } secret } }`, { i: { organizationId: p.id, role: 'SALES', label: 'portal' } }, p.key));

@@ -49,9 +49,17 @@ function authorizationFrom(params: Record<string, unknown> | undefined): string 
 const malformed = (e: GraphQLError) => new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { code: 'BAD_USER_INPUT' } });
 
 export interface LiveSubscriptions {
-  /** Apollo plugin: on drain, refuses new connections, closes open ones (1001) and leaves the bus. */
+  /**
+   * Apollo plugin: refuses subscriptions sent over HTTP; on drain, refuses new connections, closes
+   * open ones (1001) and leaves the bus.
+   */
   plugin: ApolloServerPlugin<Context>;
 }
+
+const overHttp = () =>
+  new GraphQLError('Subscriptions run over WebSocket at /graphql (graphql-ws protocol); send the API key in connection_init.', {
+    extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+  });
 
 export async function liveSubscriptions(opts: {
   httpServer: http.Server;
@@ -175,6 +183,13 @@ export async function liveSubscriptions(opts: {
 
   return {
     plugin: {
+      async requestDidStart() {
+        return {
+          async didResolveOperation({ operation }) {
+            if (operation?.operation === 'subscription') throw overHttp();
+          },
+        };
+      },
       async serverWillStart() {
         return {
           async drainServer() {
