@@ -7,6 +7,15 @@ describe('configuration', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).DEMO_DATA).toBe(false);
   });
 
+  it('validates the event and webhook settings; private webhook targets are for development only', () => {
+    expect(loadConfig({})).toMatchObject({ EVENTS_POLL_MS: 200, WEBHOOK_RETRY_BASE_MS: 1000, WEBHOOK_MAX_ATTEMPTS: 12, WEBHOOK_TIMEOUT_MS: 5000, WEBHOOK_ALLOW_PRIVATE_TARGETS: false });
+    expect(loadConfig({ EVENTS_POLL_MS: '0' }).EVENTS_POLL_MS).toBe(0);
+    expect(() => loadConfig({ EVENTS_POLL_MS: '5' })).toThrow(/EVENTS_POLL_MS/);
+    expect(() => loadConfig({ WEBHOOK_SECRETS_KEY: 'too-short' })).toThrow(/WEBHOOK_SECRETS_KEY/);
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }).WEBHOOK_ALLOW_PRIVATE_TARGETS).toBe(true);
+    expect(() => loadConfig({ NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' })).toThrow(/development setting/);
+  });
+
   it('names every bad variable', () => {
     const bad = () => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', REDIS_URL: 'nope', DEMO_DATA: 'maybe', OPERATOR_API_KEY: 'short' });
     expect(bad).toThrow(ConfigError);

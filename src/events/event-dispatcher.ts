@@ -9,7 +9,8 @@ import { metrics } from '../server/metrics';
 import { enqueueDeliveries } from '../webhooks/webhook.delivery';
 import type { ExchangeEvent } from './event-catalog';
 
-const BATCH = 200;
+/** Events per dispatch transaction. */
+export const DISPATCH_BATCH = 200;
 
 interface OutboxRow {
   outbox_id: string;
@@ -56,7 +57,7 @@ const toEvent = (r: OutboxRow): ExchangeEvent => ({
  */
 export async function dispatchPendingEvents(deps: Pick<AppDeps, 'orm' | 'store'>, channel: string, onPublishError: (err: unknown) => void): Promise<number> {
   return deps.orm.em.fork().transactional(async (em) => {
-    const rows = await claimPending(em, BATCH);
+    const rows = await claimPending(em, DISPATCH_BATCH);
     if (!rows.length) return 0;
     await enqueueDeliveries(em, rows.map((r) => r.id));
     await em.execute(`update event_outbox set dispatched_at = now() where id = any(?::bigint[])`, [`{${rows.map((r) => r.outbox_id).join(',')}}`]);

@@ -2,7 +2,7 @@
 // They poll PostgreSQL (EVENTS_POLL_MS), which holds everything still to do, so a restart or a crash
 // loses nothing: pending events and deliveries are picked up by whichever instance polls next.
 import type { AppDeps } from '../shared/context';
-import { dispatchPendingEvents, pruneDispatchedEvents } from './event-dispatcher';
+import { DISPATCH_BATCH, dispatchPendingEvents, pruneDispatchedEvents } from './event-dispatcher';
 import { startDueDeliveries } from '../webhooks/webhook.delivery';
 
 /** Webhook attempts in flight per instance. */
@@ -32,8 +32,8 @@ export function startEventWorkers(deps: AppDeps, channel: string): () => Promise
 
   const runOnce = async () => {
     try {
-      // Drain the outbox: a burst of changes is dispatched in consecutive batches.
-      while (!stopped && (await dispatchPendingEvents(deps, channel, (err) => warn('could not publish an event to live subscribers', err))) > 0);
+      // Drain the outbox: a burst of changes is dispatched in consecutive full batches.
+      while (!stopped && (await dispatchPendingEvents(deps, channel, (err) => warn('could not publish an event to live subscribers', err))) === DISPATCH_BATCH);
     } catch (err) {
       warn('event dispatch failed; will retry', err);
     }
