@@ -23,4 +23,3 @@ export class InputChecks {
 }
 
 export const uniq = <T>(xs: readonly T[]) => [...new Set(xs)];
-export const trimmed = (s: string | null | undefined) => (s == null ? s : s.trim());
