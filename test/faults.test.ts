@@ -1,41 +1,15 @@
 // Given a running API, when it is told to stop under load or loses Redis, then accepted requests
 // complete, nothing is half-written, and it keeps serving (degraded) without Redis.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { freePort } from '../src/db/embedded-postgres';
 import { createDatabase, errorCode, gql, ok, OPERATOR_KEY, startTestApi, type GqlResult, type TestApi } from './support/api';
 import { createKey, createOrg } from './support/fixtures';
+import { ensureBuilt, sleep, waitFor } from './support/server-process';
 
 const root = path.join(__dirname, '..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const newest = (dir: string, ext: string): number =>
-  readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-    const p = path.join(dir, e.name);
-    return Math.max(m, e.isDirectory() ? newest(p, ext) : p.endsWith(ext) ? statSync(p).mtimeMs : 0);
-  }, 0);
-
-/** `npm test` builds first (pretest); a direct `npx jest` run builds here when the sources are newer. */
-function ensureBuilt() {
-  let built = 0;
-  try {
-    built = newest(path.join(root, 'dist/src'), '.js');
-  } catch {}
-  if (built < newest(path.join(root, 'src'), '.ts')) spawnSync(path.join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 function startRedis(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });

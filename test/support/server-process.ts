@@ -8,6 +8,8 @@ import { OPERATOR_KEY } from './api';
 
 const root = path.join(__dirname, '../..');
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A timeout for races: it does not keep the process (or jest) alive once the race is decided. */
+const deadline = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 const newest = (dir: string, ext: string): number =>
   readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
@@ -82,7 +84,7 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
     exited,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
-      await Promise.race([exited, sleep(10_000)]);
+      await Promise.race([exited, deadline(10_000)]);
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };
@@ -119,7 +121,7 @@ export async function startPostgresProcess(o: { dataDir: string; port: number; d
     url,
     async stop() {
       child.kill('SIGTERM');
-      await Promise.race([exited, sleep(15_000)]);
+      await Promise.race([exited, deadline(15_000)]);
     },
   };
 }
