@@ -223,3 +223,19 @@ describe('ranking', () => {
     expect(Number(r.headers.get('x-sql-statements'))).toBeLessThanOrEqual(5);
   });
 });
+
+describe('match explanations', () => {
+  it('do not reveal the sellable units of a provider to other organizations', async () => {
+    const p = await provider(t);
+    const offeringId = await createOffering(t, p.key, { categoryCode: 'MEDICAL_CODING' });
+    await setCapacity(t, p.key, offeringId, [nextMonth(1), nextMonth(2)], 4321); // PILOT 10% -> 432 sellable
+    const b = await buyer(t);
+    const q = `query($i: MatchInput!) { matchOffers(input: $i, first: 100) { offering { id } breakdown { factor reason } } }`;
+    const found = ok(await t.gql(q, { i: needInput({ categoryCode: 'MEDICAL_CODING', durationMonths: 2, monthlyVolume: 100 }) }, b.key)).matchOffers;
+    const m = found.find((x: any) => x.offering.id === offeringId);
+    expect(m).toBeTruthy();
+    const reasons = m.breakdown.map((f: any) => f.reason).join(' ');
+    expect(reasons).not.toContain('432');
+    expect(reasons).not.toMatch(/sellable/i);
+  });
+});

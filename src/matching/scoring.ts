@@ -102,7 +102,8 @@ export function headroom(c: Candidate, n: NeedProfile): [number, string] {
   const value = (m: (typeof months)[number]) => (m.sellable > 0 ? clamp(m.left / m.sellable) : 0);
   const worst = months.reduce((w, m) => (value(m) < value(w) ? m : w));
   if (worst.left < 0) return [0, `Short in ${worst.month}: this need would exceed the provider's limit.`];
-  return [value(worst), `Tightest month ${worst.month}: ${worst.left} of ${worst.sellable} sellable units would remain.`];
+  // Sellable units are the provider's private capacity book: the reason names only what availability shows.
+  return [value(worst), `Tightest month ${worst.month}: ${worst.left} available units would remain.`];
 }
 
 export function relationship(c: Candidate): [number, string] {
