@@ -8,6 +8,7 @@ import type { Context } from '../shared/context';
 import { assertAdminOf } from './viewer';
 import { forbidden, invalid, notFound, refuse, UserErrorCode } from '../shared/errors';
 import { recordAudit } from '../audit/audit.service';
+import { isUuid } from '../shared/ids';
 
 /** The bootstrap operator key (from OPERATOR_API_KEY) has a fixed id so a new value replaces the old. */
 export const BOOTSTRAP_OPERATOR_KEY_ID = '00000000-0000-4000-8000-000000000001';
@@ -74,7 +75,7 @@ export async function createApiKey(ctx: Context, input: { organizationId?: strin
   const label = input.label.trim();
   if (!label) invalid('input.label', 'label must not be empty.');
   return ctx.em.transactional(async (em) => {
-    if (orgId && !(await em.findOne(Organization, orgId))) throw notFound('Organization');
+    if (orgId && !(isUuid(orgId) && (await em.findOne(Organization, orgId)))) throw notFound('Organization');
     const secret = newSecret();
     const key = new ApiKey({ organizationId: orgId, role: input.role, label, secretHash: hashSecret(secret), secretPrefix: secret.slice(0, 8) });
     em.persist(key);
@@ -92,7 +93,7 @@ export async function createApiKey(ctx: Context, input: { organizationId?: strin
 export async function revokeApiKey(ctx: Context, id: string): Promise<ApiKey> {
   const viewer = ctx.viewer!;
   return ctx.em.transactional(async (em) => {
-    const key = await em.findOne(ApiKey, id);
+    const key = isUuid(id) ? await em.findOne(ApiKey, id) : null;
     if (!key || !viewer.isPartyOf(key.organizationId) || (key.role === Role.OPERATOR && !viewer.isOperator)) throw notFound('API key');
     if (key.organizationId) assertAdminOf(viewer, key.organizationId);
     if (key.revokedAt) refuse(UserErrorCode.INVALID_TRANSITION, 'The API key is already revoked.', 'input.id');

@@ -96,7 +96,7 @@ export async function createOffering(ctx: Context, input: CreateOfferingInput): 
   assertAdminOf(viewer, providerId);
   checkOfferingInput(input);
   return ctx.em.transactional(async (em) => {
-    if (!(await em.findOne(Organization, providerId))) throw notFound('Organization');
+    if (!(isUuid(providerId) && (await em.findOne(Organization, providerId)))) throw notFound('Organization');
     const o = new Offering({ providerId, categoryCode: input.categoryCode, title: input.title.trim(), unitPrice: input.pricing.unitPrice });
     o.description = input.description?.trim() || null;
     o.ehrPlatformCodes = uniq(input.ehrPlatformCodes);

@@ -11,6 +11,7 @@ import { InputChecks, uniq } from '../shared/validation';
 import { ehrPlatform, isState } from '../reference/reference.service';
 import { assertAdminOf } from '../auth/viewer';
 import { diff, recordAudit } from '../audit/audit.service';
+import { isUuid } from '../shared/ids';
 
 const snapshot = (o: Organization) => ({
   name: o.name,
@@ -28,7 +29,10 @@ export async function listOrganizations(ctx: Context, filter: OrganizationFilter
   if (filter?.kind) where.kind = filter.kind;
   if (filter?.stateCode) where.stateCode = filter.stateCode;
   if (filter?.ehrPlatformCode) where.ehrPlatformCode = filter.ehrPlatformCode;
-  if (filter?.networkId) where.networkId = filter.networkId;
+  if (filter?.networkId) {
+    if (!isUuid(filter.networkId)) return { nodes: [], total: 0 };
+    where.networkId = filter.networkId;
+  }
   if (filter?.search?.trim()) where.name = { $ilike: `%${filter.search.trim().replace(/[\\%_]/g, (c) => '\\' + c)}%` };
   return findPage(ctx.em, Organization, where, { name: 'asc', id: 'asc' }, page);
 }
@@ -39,7 +43,7 @@ async function checkInput(em: EntityManager, input: Partial<CreateOrganizationIn
     .check(input.stateCode === undefined || isState(input.stateCode), 'input.stateCode', 'stateCode must be a state code such as US-OH.')
     .known(input.ehrPlatformCode ? [input.ehrPlatformCode] : [], 'input.ehrPlatformCode', ehrPlatform, 'EHR platform');
   if (input.networkId) {
-    const network = await em.findOne(Organization, input.networkId);
+    const network = isUuid(input.networkId) ? await em.findOne(Organization, input.networkId) : null;
     checks.check(!!network && network.kind === OrganizationKind.NETWORK && network.id !== selfId, 'input.networkId', 'networkId must be an organization of kind NETWORK.');
   }
   checks.done();
@@ -73,7 +77,7 @@ export async function createOrganization(ctx: Context, input: CreateOrganization
 export async function updateOrganization(ctx: Context, input: UpdateOrganizationInput): Promise<Organization> {
   const viewer = ctx.viewer!;
   return ctx.em.transactional(async (em) => {
-    const org = await em.findOne(Organization, input.id);
+    const org = isUuid(input.id) ? await em.findOne(Organization, input.id) : null;
     if (!org) throw notFound('Organization');
     assertAdminOf(viewer, org.id);
     if (input.networkId !== undefined && input.networkId !== org.networkId && !viewer.isOperator) {
