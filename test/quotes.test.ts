@@ -226,3 +226,49 @@ describe('roles', () => {
     expect(errorCode(await t.gql(ISSUE, { i: { needId, offeringId } }, sales))).toBe('FORBIDDEN');
   });
 });
+
+describe('issuing while the need is being awarded', () => {
+  it('never leaves a live quote holding capacity on an awarded need', async () => {
+    const { Client } = await import('pg');
+    const p1 = await provider(t);
+    const p2 = await provider(t);
+    const offer = async (key: string) => {
+      const id = await createOffering(t, key, { categoryCode: 'HR_RECRUITMENT' });
+      await setCapacity(t, key, id, M.slice(0, 2), 1000);
+      return id;
+    };
+    const [o1, o2] = [await offer(p1.key), await offer(p2.key)];
+    const b = await buyer(t);
+    const needId = await createNeed(t, b.key, { categoryCode: 'HR_RECRUITMENT', monthlyVolume: 10, durationMonths: 2 });
+    const q1 = await issueQuote(t, p1.key, { needId, offeringId: o1 });
+
+    // Stall the acceptance after it has locked the need, on the capacity months of the accepted quote.
+    const blocker = new Client({ connectionString: t.databaseUrl });
+    await blocker.connect();
+    try {
+      await blocker.query('begin');
+      await blocker.query(`select 1 from capacity_month where offering_id = $1 for update`, [o1]);
+      const waiting = async (n: number) => {
+        for (let i = 0; i < 200; i++) {
+          const [{ c }] = await t.sql(`select count(*)::int as c from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`);
+          if (c >= n) return;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        throw new Error('the requests never reached their locks');
+      };
+      const accepting = t.gql(ACCEPT, { i: { quoteId: q1 } }, b.key);
+      await waiting(1);
+      const issuing = t.gql(ISSUE, { i: { needId, offeringId: o2, validDays: 7 } }, p2.key);
+      await Promise.race([waiting(2), new Promise((r) => setTimeout(r, 1500))]);
+      await blocker.query('commit');
+      const [accepted, issued] = await Promise.all([accepting, issuing]);
+      expect(ok(accepted).acceptQuote.userErrors).toEqual([]);
+      const live = await t.sql(`select q.id from quote q where q.need_id = $1 and q.status = 'ISSUED'`, [needId]);
+      const holds = await t.sql(`select r.id from reservation r join quote q on q.id = r.quote_id where q.need_id = $1 and r.kind = 'HELD' and r.status = 'ACTIVE'`, [needId]);
+      expect({ live, holds }).toEqual({ live: [], holds: [] });
+      if (!issued.errors) expect(issued.data.issueQuote.quote?.id ?? null).toBeNull();
+    } finally {
+      await blocker.end();
+    }
+  });
+});

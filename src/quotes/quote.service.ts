@@ -89,7 +89,9 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
         const offering = isUuid(input.offeringId) ? await em.findOne(Offering, input.offeringId) : null;
         if (!offering || (offering.status !== OfferingStatus.PUBLISHED && !ctx.viewer!.isPartyOf(offering.providerId))) throw notFound('Offering');
         assertAdminOf(ctx.viewer!, offering.providerId);
-        const need = isUuid(input.needId) ? await em.findOne(Need, input.needId) : null;
+        // Lock order: the need before quotes and capacity, so an acceptance on the need and this issue
+        // are serialized (otherwise a quote could stay live, holding capacity, on an awarded need).
+        const need = isUuid(input.needId) && (await lockNeed(em, input.needId)) ? await em.findOne(Need, input.needId) : null;
         if (!need || !canSeeNeed(ctx.viewer!, need)) throw notFound('Need');
         if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is ${need.status}; only OPEN needs can be quoted.`, 'input.needId');
         if (offering.status !== OfferingStatus.PUBLISHED) refuse(UserErrorCode.INVALID_TRANSITION, `The offering is ${offering.status}; publish it to quote.`, 'input.offeringId');
@@ -132,6 +134,8 @@ export async function reviseQuote(ctx: Context, input: ReviseQuoteInput): Promis
       'reviseQuote',
       input,
       async () => {
+        const found = isUuid(input.quoteId) ? await em.findOne(Quote, input.quoteId) : null;
+        if (found && canSeeQuote(ctx.viewer!, found)) await lockNeed(em, found.needId); // lock order: need, then quote
         const old = await quoteFor(ctx, em, input.quoteId, 'provider');
         assertLive(old);
         const [need, offering] = await Promise.all([em.findOneOrFail(Need, old.needId), em.findOneOrFail(Offering, old.offeringId)]);
