@@ -4,7 +4,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { DateTimeScalar, JSONScalar } from '../shared/scalars';
 import { Role } from '../auth/api-key.entity';
 
-@ObjectType({ description: 'Who made a change.' })
+@ObjectType({ simpleResolvers: true, description: 'Who made a change.' })
 export class AuditActor {
   @Field(() => ID, { nullable: true, description: 'API key used (null for system jobs such as the hold sweeper).' })
   apiKeyId!: string | null;
@@ -20,7 +20,7 @@ export class AuditActor {
  * One change, as written in the same transaction as the change itself. Append-only: PostgreSQL
  * refuses UPDATE, DELETE and TRUNCATE on this table.
  */
-@ObjectType({ description: 'One recorded change: who, what, before/after, when, request id. Append-only.' })
+@ObjectType({ simpleResolvers: true, description: 'One recorded change: who, what, before/after, when, request id. Append-only.' })
 @Entity({ tableName: 'audit_event' })
 export class AuditEvent {
   @Field(() => ID, { description: 'Stable UUID.' })

@@ -22,7 +22,7 @@ registerEnumType(Role, {
 });
 
 /** An API key. Only a SHA-256 hash of the secret is stored; the secret is shown once at creation. */
-@ObjectType({ description: 'An API key (the secret itself is never readable after creation).' })
+@ObjectType({ simpleResolvers: true, description: 'An API key (the secret itself is never readable after creation).' })
 @Entity({ tableName: 'api_key' })
 export class ApiKey extends BaseEntity {
   /** Null for OPERATOR keys. */

@@ -23,7 +23,7 @@ class CreateApiKeyInput {
   label!: string;
 }
 
-@ObjectType({ description: 'Result of `createApiKey`: the secret is shown here once and never again.' })
+@ObjectType({ simpleResolvers: true, description: 'Result of `createApiKey`: the secret is shown here once and never again.' })
 class CreateApiKeyPayload {
   @Field(() => ApiKey, { nullable: true, description: 'The new key.' })
   apiKey!: ApiKey | null;

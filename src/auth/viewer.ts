@@ -3,7 +3,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { Role } from './api-key.entity';
 import { forbidden } from '../shared/errors';
 
-@ObjectType({ description: 'The caller: the API key in use, its role and organization.' })
+@ObjectType({ simpleResolvers: true, description: 'The caller: the API key in use, its role and organization.' })
 export class Viewer {
   @Field(() => ID, { description: 'Id of the API key in use.' })
   apiKeyId: string;

@@ -5,7 +5,7 @@ import { Offering } from '../catalog/offering.entity';
 import { Organization } from '../organizations/organization.entity';
 import { Payload } from '../shared/payload';
 
-@ObjectType({ description: 'One phase of a provider’s selling policy.' })
+@ObjectType({ simpleResolvers: true, description: 'One phase of a provider’s selling policy.' })
 export class Phase {
   @Field({ description: 'Phase name, e.g. `PILOT`.' })
   name!: string;
@@ -17,7 +17,7 @@ export class Phase {
   maxActiveEngagements!: number | null;
 }
 
-@ObjectType({ description: 'How much of its capacity a provider sells, phase by phase.' })
+@ObjectType({ simpleResolvers: true, description: 'How much of its capacity a provider sells, phase by phase.' })
 export class PhasePolicy {
   @Field(() => Phase, { description: 'The phase in force.' })
   currentPhase!: Phase;
@@ -30,6 +30,7 @@ export class PhasePolicy {
 }
 
 @ObjectType({
+  simpleResolvers: true,
   description:
     'Capacity of an offering in one month. The provider and the operator see every figure; other viewers see only `month` and `availableUnits`.',
 })
@@ -65,7 +66,7 @@ export class CapacityMonth {
   phase!: string | null;
 }
 
-@ObjectType({ description: 'An offering with its capacity months.' })
+@ObjectType({ simpleResolvers: true, description: 'An offering with its capacity months.' })
 export class OfferingCapacity {
   @Field(() => Offering, { description: 'The offering.' })
   offering!: Offering;

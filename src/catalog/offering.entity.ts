@@ -43,7 +43,7 @@ export enum SlaDirection {
 }
 registerEnumType(SlaDirection, { name: 'SlaDirection', description: 'Whether a metric must stay at or above, or at or below, its target.' });
 
-@ObjectType({ description: 'A volume tier: from this many units a month, this unit price applies.' })
+@ObjectType({ simpleResolvers: true, description: 'A volume tier: from this many units a month, this unit price applies.' })
 export class PriceTier {
   @Field(() => Int, { description: 'Monthly units from which the tier applies.' })
   fromUnits!: number;
@@ -52,7 +52,7 @@ export class PriceTier {
   unitPrice!: string;
 }
 
-@ObjectType({ description: 'How an offering is priced.' })
+@ObjectType({ simpleResolvers: true, description: 'How an offering is priced.' })
 export class Pricing {
   @Field({ description: 'ISO 4217 currency code, e.g. `USD`.' })
   currency!: string;
@@ -70,7 +70,7 @@ export class Pricing {
   tiers!: PriceTier[];
 }
 
-@ObjectType({ description: 'A service-level target the provider commits to.' })
+@ObjectType({ simpleResolvers: true, description: 'A service-level target the provider commits to.' })
 export class SlaTarget {
   @Field({ description: 'Metric name, e.g. `answered_within_20s_pct`, `coding_accuracy_pct`.' })
   metric!: string;
@@ -86,7 +86,7 @@ export class SlaTarget {
 }
 
 /** What a provider sells in one service category: EHRs, regions, pricing, SLAs and status. */
-@ObjectType({ description: 'What a provider sells in one service category.' })
+@ObjectType({ simpleResolvers: true, description: 'What a provider sells in one service category.' })
 @Entity({ tableName: 'offering' })
 export class Offering extends BaseEntity {
   @ManyToOne(() => Organization, { mapToPk: true, fieldName: 'provider_id' })

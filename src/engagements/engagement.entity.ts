@@ -36,7 +36,7 @@ export const ENGAGEMENT_TRANSITIONS: Record<EngagementStatus, EngagementStatus[]
 /** Phases in order; an engagement only moves forward, and only through its buyer's approval. */
 export const PHASE_ORDER = [EngagementPhaseEnum.PILOT, EngagementPhaseEnum.EXPANSION, EngagementPhaseEnum.STEADY];
 
-@ObjectType({ description: 'A task and whose team owns it, so nobody duplicates work.' })
+@ObjectType({ simpleResolvers: true, description: 'A task and whose team owns it, so nobody duplicates work.' })
 export class TaskBoundary {
   @Field({ description: 'The task, e.g. `denial appeals`.' })
   task!: string;
@@ -45,7 +45,7 @@ export class TaskBoundary {
   owner!: TaskOwner;
 }
 
-@ObjectType({ description: 'A phase change of an engagement.' })
+@ObjectType({ simpleResolvers: true, description: 'A phase change of an engagement.' })
 export class PhaseChange {
   @Field(() => EngagementPhaseEnum, { description: 'Phase before.' })
   from!: EngagementPhaseEnum;
@@ -61,7 +61,7 @@ export class PhaseChange {
 }
 
 /** The contract after a quote is accepted. */
-@ObjectType({ description: 'The contract after acceptance: parties, schedule, phase, task boundaries, BAA status. Visible to its two parties and the operator.' })
+@ObjectType({ simpleResolvers: true, description: 'The contract after acceptance: parties, schedule, phase, task boundaries, BAA status. Visible to its two parties and the operator.' })
 @Entity({ tableName: 'engagement' })
 export class Engagement extends BaseEntity {
   @ManyToOne(() => Quote, { mapToPk: true, fieldName: 'quote_id' })

@@ -6,7 +6,7 @@ import { SlaDirection } from '../catalog/offering.entity';
 import { EngagementPhaseEnum } from '../quotes/quote.entity';
 import { Engagement } from './engagement.entity';
 
-@ObjectType({ description: 'One SLA metric of a report, against its target.' })
+@ObjectType({ simpleResolvers: true, description: 'One SLA metric of a report, against its target.' })
 export class MetricResult {
   @Field({ description: 'Metric name.' })
   metric!: string;
@@ -25,7 +25,7 @@ export class MetricResult {
 }
 
 /** A provider's monthly report on an engagement: volume delivered and SLA metrics. */
-@ObjectType({ description: 'A monthly performance report: delivered units, SLA metrics and attainment.' })
+@ObjectType({ simpleResolvers: true, description: 'A monthly performance report: delivered units, SLA metrics and attainment.' })
 @Entity({ tableName: 'performance_report' })
 export class PerformanceReport extends BaseEntity {
   @ManyToOne(() => Engagement, { mapToPk: true, fieldName: 'engagement_id' })

@@ -59,7 +59,7 @@ registerEnumType(NeedEventType, {
   valuesConfig: { CREATED: { description: 'A buyer posted a new open need.' } },
 });
 
-@ObjectType({ description: 'A change to a quote you are a party to.' })
+@ObjectType({ simpleResolvers: true, description: 'A change to a quote you are a party to.' })
 export class QuoteEvent {
   @Field(() => ID, { description: 'Event id: the audit event recording the change (the same id webhooks send).' })
   id!: string;
@@ -74,7 +74,7 @@ export class QuoteEvent {
   quote!: Quote;
 }
 
-@ObjectType({ description: 'A change to an engagement you are a party to.' })
+@ObjectType({ simpleResolvers: true, description: 'A change to an engagement you are a party to.' })
 export class EngagementEvent {
   @Field(() => ID, { description: 'Event id: the audit event recording the change (the same id webhooks send).' })
   id!: string;
@@ -89,7 +89,7 @@ export class EngagementEvent {
   engagement!: Engagement;
 }
 
-@ObjectType({ description: 'New demand: a need posted in the categories and regions you subscribed to.' })
+@ObjectType({ simpleResolvers: true, description: 'New demand: a need posted in the categories and regions you subscribed to.' })
 export class NeedEvent {
   @Field(() => ID, { description: 'Event id: the audit event recording the change.' })
   id!: string;

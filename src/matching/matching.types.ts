@@ -26,7 +26,7 @@ registerEnumType(MatchFactor, {
   },
 });
 
-@ObjectType({ description: 'One factor of a match score.' })
+@ObjectType({ simpleResolvers: true, description: 'One factor of a match score.' })
 export class ScoreFactor {
   @Field(() => MatchFactor, { description: 'The factor.' })
   factor!: MatchFactor;
@@ -41,7 +41,7 @@ export class ScoreFactor {
   reason!: string;
 }
 
-@ObjectType({ description: 'Units available in one month.' })
+@ObjectType({ simpleResolvers: true, description: 'Units available in one month.' })
 export class MonthAvailability {
   @Field(() => MonthScalar, { description: 'The month.' })
   month!: string;
@@ -50,7 +50,7 @@ export class MonthAvailability {
   availableUnits!: number;
 }
 
-@ObjectType({ description: 'A ranked, explained candidate offering.' })
+@ObjectType({ simpleResolvers: true, description: 'A ranked, explained candidate offering.' })
 export class Match {
   offeringId!: string;
   providerId!: string;

@@ -17,7 +17,7 @@ registerEnumType(NeedStatus, {
 });
 
 /** A buyer's request for service. Month columns are DATE (first of month) exposed as `YYYY-MM`. */
-@ObjectType({ description: "A buyer's request for service. `maxUnitPrice` and `notes` are visible only to the buyer side and the operator." })
+@ObjectType({ simpleResolvers: true, description: "A buyer's request for service. `maxUnitPrice` and `notes` are visible only to the buyer side and the operator." })
 @Entity({ tableName: 'need' })
 export class Need extends BaseEntity {
   @ManyToOne(() => Organization, { mapToPk: true, fieldName: 'buyer_id' })

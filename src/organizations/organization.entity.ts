@@ -38,7 +38,7 @@ registerEnumType(Certification, {
  * A health system, hospital, practice or regional network. Any organization may sell and buy;
  * a network's members point at it through `networkId`.
  */
-@ObjectType({ description: 'A health system, hospital, practice or regional network; any organization may sell and buy.' })
+@ObjectType({ simpleResolvers: true, description: 'A health system, hospital, practice or regional network; any organization may sell and buy.' })
 @Entity({ tableName: 'organization' })
 export class Organization extends BaseEntity {
   @Field({ description: 'Legal or trading name.' })

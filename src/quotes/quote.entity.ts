@@ -27,7 +27,7 @@ export enum EngagementPhaseEnum {
 }
 registerEnumType(EngagementPhaseEnum, { name: 'EngagementPhase', description: 'Ramp phase of a quote line or an engagement.' });
 
-@ObjectType({ description: 'One month of a quote or engagement schedule.' })
+@ObjectType({ simpleResolvers: true, description: 'One month of a quote or engagement schedule.' })
 export class ScheduleLine {
   @Field(() => MonthScalar, { description: 'The month.' })
   month!: string;
@@ -46,7 +46,7 @@ export class ScheduleLine {
 }
 
 /** A provider's priced offer for a need. Revisions are new versions that supersede the old one. */
-@ObjectType({ description: "A provider's priced offer for a need: ramp schedule, prices, totals, validity. Visible only to its two parties and the operator." })
+@ObjectType({ simpleResolvers: true, description: "A provider's priced offer for a need: ramp schedule, prices, totals, validity. Visible only to its two parties and the operator." })
 @Entity({ tableName: 'quote' })
 export class Quote extends BaseEntity {
   @ManyToOne(() => Need, { mapToPk: true, fieldName: 'need_id' })

@@ -113,7 +113,7 @@ export class AcceptQuoteInput {
   idempotencyKey?: string | null;
 }
 
-@ObjectType({ description: 'Result of `acceptQuote`.' })
+@ObjectType({ simpleResolvers: true, description: 'Result of `acceptQuote`.' })
 export class AcceptQuotePayload {
   @Field(() => Engagement, { nullable: true, description: 'The new engagement.' })
   engagement!: Engagement | null;

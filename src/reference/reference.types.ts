@@ -7,7 +7,7 @@ export enum RegionKind {
 }
 registerEnumType(RegionKind, { name: 'RegionKind', description: 'Granularity of a region.' });
 
-@ObjectType({ description: 'An EHR platform an organization runs or an offering supports.' })
+@ObjectType({ simpleResolvers: true, description: 'An EHR platform an organization runs or an offering supports.' })
 export class EhrPlatform {
   @Field({ description: 'Stable code, e.g. `EPIC`, `MEDITECH_EXPANSE`.' })
   code!: string;
@@ -19,7 +19,7 @@ export class EhrPlatform {
   vendor!: string;
 }
 
-@ObjectType({ description: 'A US state (`US-OH`), an HHS region (`HHS-5`) or `NATIONWIDE`.' })
+@ObjectType({ simpleResolvers: true, description: 'A US state (`US-OH`), an HHS region (`HHS-5`) or `NATIONWIDE`.' })
 export class Region {
   @Field({ description: 'Stable code.' })
   code!: string;
@@ -37,7 +37,7 @@ export class Region {
   hhsRegion!: string | null;
 }
 
-@ObjectType({ description: 'A back-office service category with its unit of measure.' })
+@ObjectType({ simpleResolvers: true, description: 'A back-office service category with its unit of measure.' })
 export class ServiceCategory {
   @Field({ description: 'Stable code, e.g. `REVENUE_CYCLE`.' })
   code!: string;

@@ -4,7 +4,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { DateTimeScalar } from './scalars';
 
 /** Id and timestamps shared by every domain entity (not itself part of the schema). */
-@ObjectType({ description: 'Id and timestamps.' })
+@ObjectType({ simpleResolvers: true, description: 'Id and timestamps.' })
 export abstract class BaseEntity {
   [OptionalProps]?: 'createdAt' | 'updatedAt';
 

@@ -5,7 +5,7 @@ import { badInput } from './errors';
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
-@ObjectType({ description: 'Relay page information.' })
+@ObjectType({ simpleResolvers: true, description: 'Relay page information.' })
 export class PageInfo {
   @Field({ description: 'Whether more items follow this page.' })
   hasNextPage!: boolean;
@@ -73,7 +73,7 @@ export function toConnection<T>(nodes: T[], totalCount: number, page: Page): Con
 
 /** Builds `XConnection` and `XEdge` types for a node type. */
 export function Connection<T extends object>(node: ClassType<T>, name = node.name) {
-  @ObjectType(`${name}Edge`, { description: `An edge to a ${name}.` })
+  @ObjectType(`${name}Edge`, { simpleResolvers: true, description: `An edge to a ${name}.` })
   class Edge {
     @Field({ description: 'Opaque cursor of this item.' })
     cursor!: string;
@@ -82,7 +82,7 @@ export function Connection<T extends object>(node: ClassType<T>, name = node.nam
     node!: T;
   }
 
-  @ObjectType(`${name}Connection`, { description: `A page of ${name} items.` })
+  @ObjectType(`${name}Connection`, { simpleResolvers: true, description: `A page of ${name} items.` })
   class ConnectionType implements ConnectionShape<T> {
     @Field(() => [Edge], { description: 'The items of this page.' })
     edges!: Edge[];

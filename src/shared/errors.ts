@@ -55,7 +55,7 @@ registerEnumType(UserErrorCode, {
   },
 });
 
-@ObjectType({ description: 'A business-rule failure of a mutation. When any is returned, nothing was changed.' })
+@ObjectType({ simpleResolvers: true, description: 'A business-rule failure of a mutation. When any is returned, nothing was changed.' })
 export class UserError {
   @Field(() => UserErrorCode, { description: 'Machine-readable reason.' })
   code!: UserErrorCode;

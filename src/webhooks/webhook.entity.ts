@@ -10,7 +10,7 @@ import { AuditEvent } from '../audit/audit-event.entity';
  * An organization's HTTP endpoint for events. The secret signs every delivery; it is stored (sealed
  * when WEBHOOK_SECRETS_KEY is set) because signing needs it, and it is never part of the schema.
  */
-@ObjectType({ description: "An organization's HTTPS endpoint that receives the events it subscribed to, signed with its secret." })
+@ObjectType({ simpleResolvers: true, description: "An organization's HTTPS endpoint that receives the events it subscribed to, signed with its secret." })
 @Entity({ tableName: 'webhook' })
 export class Webhook extends BaseEntity {
   @ManyToOne(() => Organization, { mapToPk: true, fieldName: 'organization_id' })
@@ -57,7 +57,7 @@ registerEnumType(WebhookDeliveryStatus, {
 });
 
 /** One event for one webhook: its attempts so far and the outcome. Written by the event dispatcher. */
-@ObjectType({ description: 'One event sent (or to be sent) to one webhook, with its attempts and outcome.' })
+@ObjectType({ simpleResolvers: true, description: 'One event sent (or to be sent) to one webhook, with its attempts and outcome.' })
 @Entity({ tableName: 'webhook_delivery' })
 export class WebhookDelivery {
   [OptionalProps]?: 'createdAt';
@@ -73,7 +73,7 @@ export class WebhookDelivery {
   @ManyToOne(() => Webhook, { mapToPk: true, fieldName: 'webhook_id' })
   webhookId!: string;
 
-  @Field(() => ID, { name: 'eventId', description: 'Id of the event (the `id` of the JSON body): the same on every retry, use it to ignore duplicates.' })
+  @Field(() => ID, { name: 'eventId', simple: false, description: 'Id of the event (the `id` of the JSON body): the same on every retry, use it to ignore duplicates.' })
   @ManyToOne(() => AuditEvent, { mapToPk: true, fieldName: 'audit_event_id' })
   auditEventId!: string;
 

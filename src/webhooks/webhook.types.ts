@@ -30,7 +30,7 @@ export class DeleteWebhookInput {
   id!: string;
 }
 
-@ObjectType({ description: 'An event type webhooks can subscribe to.' })
+@ObjectType({ simpleResolvers: true, description: 'An event type webhooks can subscribe to.' })
 export class WebhookEventType {
   @Field({ description: 'Name, as sent in the `type` field and the `X-Exchange-Event` header, e.g. `quote.accepted`.' })
   name!: string;
