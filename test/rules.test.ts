@@ -47,7 +47,7 @@ describe('match scoring', () => {
   const base: Candidate = {
     offeringId: 'a', providerState: 'US-OH', providerHhsRegion: 'HHS-5', providerEhr: 'EPIC', providerEhrProduct: 'Community Connect',
     unitPrice: '4.00', tiers: [], monthlyMinimum: '0', currency: 'USD', slaTargets: [{ metric: 'x', target: 1, unit: '%', direction: SlaDirection.AT_LEAST }],
-    slaHistory: null, available: [600, 400], sellable: [1000, 1000], engagementsWithBuyer: 1,
+    slaHistory: null, available: [600, 400], engagementsWithBuyer: 1,
   };
 
   it('weights add up to 100', () => {
@@ -56,12 +56,12 @@ describe('match scoring', () => {
 
   it('computes a hand-checked score', () => {
     // EHR 1 x 25 + proximity 1 x 15 + price (0.5 + 0.5 x 0.2 = 0.6) x 20 + SLA ((0.5 + 0.5) / 2 = 0.5) x 15
-    // + headroom (tightest 2027-02: (400 - 100) / 1000 = 0.3) x 15 + relationship 1 x 10 = 25 + 15 + 12 + 7.5 + 4.5 + 10 = 74
+    // + headroom (tightest 2027-02: (400 - 100) / 400 = 0.75) x 15 + relationship 1 x 10 = 25 + 15 + 12 + 7.5 + 11.25 + 10 = 80.75
     const s = scoreCandidate(base, need, '4.00');
     expect(s.breakdown.map((f) => [f.factor, f.value])).toEqual([
-      ['EHR_FIT', 1], ['PROXIMITY', 1], ['PRICE', 0.6], ['SLA', 0.5], ['CAPACITY_HEADROOM', 0.3], ['EXISTING_RELATIONSHIP', 1],
+      ['EHR_FIT', 1], ['PROXIMITY', 1], ['PRICE', 0.6], ['SLA', 0.5], ['CAPACITY_HEADROOM', 0.75], ['EXISTING_RELATIONSHIP', 1],
     ]);
-    expect(s.score).toBe(74);
+    expect(s.score).toBe(80.75);
     expect(s.estimatedMonthlyCost).toBe('400.00');
     expect(s.fullyAvailable).toBe(true);
   });

@@ -45,7 +45,6 @@ interface Row {
   reports: number;
   withBuyer: number;
   available: number[];
-  sellable: number[];
   buyerEhrProduct: string | null;
 }
 
@@ -85,20 +84,18 @@ select c.id as "offeringId", c.provider_id as "providerId", c.state_code as "pro
        c.ehr_platform_code as "providerEhr", c.ehr_product as "providerEhrProduct",
        c.unit_price as "unitPrice", c.price_tiers as tiers, c.monthly_minimum as "monthlyMinimum",
        c.currency, c.sla_targets as "slaTargets", h.attainment, coalesce(h.reports, 0) as reports,
-       coalesce(g.with_buyer, 0)::int as "withBuyer", a.available, a.sellable,
+       coalesce(g.with_buyer, 0)::int as "withBuyer", a.available,
        (select b.ehr_product from organization b where b.id = ?::uuid) as "buyerEhrProduct"
   from cand c
   left join engaged g on g.provider_id = c.provider_id
   left join history h on h.offering_id = c.id
   cross join lateral (
     select array_agg(greatest(v.available, 0) order by m.month) as available,
-           array_agg(v.sellable order by m.month) as sellable,
            min(v.available) as min_available, max(v.available) as max_available
       from months m
       left join capacity_month cm on cm.offering_id = c.id and cm.month = m.month
       cross join lateral (
-        select coalesce(cm.sellable_units, 0) as sellable,
-               coalesce(cm.sellable_units - cm.held_units - cm.committed_units - cm.conditional_units
+        select coalesce(cm.sellable_units - cm.held_units - cm.committed_units - cm.conditional_units
                  + (select coalesce(sum(r.units), 0) from reservation r
                      where cm.held_units > 0 and r.offering_id = cm.offering_id and r.month = cm.month
                        and r.status = 'ACTIVE' and r.kind = 'HELD' and r.expires_at <= now()), 0)::int as available

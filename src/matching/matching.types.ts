@@ -21,7 +21,7 @@ registerEnumType(MatchFactor, {
     PROXIMITY: { description: 'Provider based in the same state (1.0) > same HHS region (0.6) > elsewhere (0.3).' },
     PRICE: { description: 'Unit price against the buyer’s maximum (or against the cheapest candidate when no maximum).' },
     SLA: { description: 'SLA targets offered and share of targets met in delivered reports.' },
-    CAPACITY_HEADROOM: { description: 'Sellable capacity left in the tightest month after this need: prefers providers far from their limit.' },
+    CAPACITY_HEADROOM: { description: 'Share of the available units this need leaves free in the tightest month: prefers providers far from their limit.' },
     EXISTING_RELATIONSHIP: { description: 'An active engagement between provider and buyer (consolidation over fragmentation).' },
   },
 });

@@ -50,7 +50,6 @@ export interface Candidate {
   /** Average attainment of delivered reports (0..1) and how many; null when none. */
   slaHistory: { attainment: number; reports: number } | null;
   available: number[];
-  sellable: number[];
   /** Active engagements between this provider and the buyer; null when not evaluated for this viewer. */
   engagementsWithBuyer: number | null;
 }
@@ -98,11 +97,12 @@ export function sla(c: Candidate): [number, string] {
 }
 
 export function headroom(c: Candidate, n: NeedProfile): [number, string] {
-  const months = n.months.map((month, i) => ({ month, left: c.available[i] - n.monthlyVolume, sellable: c.sellable[i] }));
-  const value = (m: (typeof months)[number]) => (m.sellable > 0 ? clamp(m.left / m.sellable) : 0);
+  // Computed from availability only: sellable units are the provider's private capacity book, and a
+  // value relative to them would let anyone derive them from the score.
+  const months = n.months.map((month, i) => ({ month, left: c.available[i] - n.monthlyVolume, available: c.available[i] }));
+  const value = (m: (typeof months)[number]) => (m.available > 0 ? clamp(m.left / m.available) : 0);
   const worst = months.reduce((w, m) => (value(m) < value(w) ? m : w));
   if (worst.left < 0) return [0, `Short in ${worst.month}: this need would exceed the provider's limit.`];
-  // Sellable units are the provider's private capacity book: the reason names only what availability shows.
   return [value(worst), `Tightest month ${worst.month}: ${worst.left} available units would remain.`];
 }
 
