@@ -2,6 +2,7 @@
 // stop counting at their expiry; the sweeper makes it permanent), and completes ended engagements.
 // With several instances only one sweeps at a time: a Redis lock when configured, else a
 // PostgreSQL advisory lock.
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../shared/context';
 import { lockMonthsWithExpiredHolds, tryAdvisoryLock } from '../db/locks';
 import { releaseExpiredHolds } from './ledger';
@@ -11,19 +12,22 @@ import { completeEndedEngagements } from '../engagements/engagement.service';
 const ADVISORY_KEY = 7_340_001;
 const BATCH = 1000;
 
-/** One sweep; returns the number of capacity months it touched (0 when another instance sweeps). */
+/**
+ * One sweep, as three transactions so that each takes its row locks in the global order
+ * (quotes, engagements, then capacity months; see src/db/locks.ts): lapsed quotes are expired with
+ * their holds, leftover expired holds released, ended engagements completed. Returns how many
+ * capacity months had leftover expired holds (0 when another instance sweeps).
+ */
 export async function sweepExpiredHolds(deps: Pick<AppDeps, 'orm' | 'store'>): Promise<number> {
   const release = deps.store.kind === 'redis' ? await deps.store.tryLock('hsx:lock:hold-sweeper', 60_000) : null;
   if (deps.store.kind === 'redis' && !release) return 0;
+  const step = <T>(work: (em: EntityManager) => Promise<T>, none: T) =>
+    deps.orm.em.fork().transactional(async (em) => (release || (await tryAdvisoryLock(em, ADVISORY_KEY)) ? work(em) : none));
   try {
-    return await deps.orm.em.fork().transactional(async (em) => {
-      if (!release && !(await tryAdvisoryLock(em, ADVISORY_KEY))) return 0;
-      const months = await lockMonthsWithExpiredHolds(em, BATCH);
-      await releaseExpiredHolds(em, months);
-      await expireLapsedQuotes(em);
-      await completeEndedEngagements(em);
-      return months.length;
-    });
+    await step(expireLapsedQuotes, undefined);
+    const months = await step(async (em) => (await releaseExpiredHolds(em, await lockMonthsWithExpiredHolds(em, BATCH))).length, 0);
+    await step(completeEndedEngagements, undefined);
+    return months;
   } finally {
     await release?.();
   }

@@ -2,6 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Quote, QuoteStatus } from './quote.entity';
 import { releaseQuoteHolds } from '../capacity/ledger';
+import { lockLapsedQuotes } from '../db/locks';
 import { recordAudit } from '../audit/audit.service';
 import type { Context } from '../shared/context';
 
@@ -31,6 +32,7 @@ export async function closeQuotesOfNeed(ctx: Actor, em: EntityManager, needId: s
 
 /** Sweeper hook: ISSUED quotes past their expiry become EXPIRED (their holds were released already). */
 export async function expireLapsedQuotes(em: EntityManager): Promise<void> {
-  const lapsed = await em.find(Quote, { storedStatus: QuoteStatus.ISSUED, expiresAt: { $lte: new Date() } }, { limit: 1000 });
+  const ids = await lockLapsedQuotes(em, 500);
+  const lapsed = ids.length ? await em.find(Quote, { id: { $in: ids } }, { orderBy: { id: 'asc' } }) : [];
   for (const q of lapsed) await closeQuote({ viewer: null, requestId: 'hold-sweeper' }, em, q, QuoteStatus.EXPIRED);
 }

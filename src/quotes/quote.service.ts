@@ -99,9 +99,14 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
         if (need.buyerId === offering.providerId) refuse(UserErrorCode.VALIDATION, 'An organization cannot quote its own need.', 'input.needId');
         const live = await em.count(Quote, { needId: need.id, offeringId: offering.id, storedStatus: QuoteStatus.ISSUED, expiresAt: { $gt: new Date() } });
         if (live) refuse(UserErrorCode.CONFLICT, 'This offering already has a live quote on the need; revise it instead.', 'input.offeringId');
-        // A lapsed quote still marked ISSUED would block the unique index: close it first.
-        for (const old of await em.find(Quote, { needId: need.id, offeringId: offering.id, storedStatus: QuoteStatus.ISSUED })) await closeQuote(ctx, em, old, QuoteStatus.EXPIRED);
         const q = priceQuote(need, offering, { pilotMonths: input.pilotMonths ?? 0, pilotUnits: input.pilotUnits ?? 0, expansionMonths: input.expansionMonths ?? 0, expansionUnits: input.expansionUnits ?? 0, discountPercent: input.discountPercent ?? 0 }, expiryOf(input));
+        // A lapsed quote still marked ISSUED would block the unique index: close it first, having
+        // locked its months and the new schedule's in one ordered statement.
+        const lapsed = await em.find(Quote, { needId: need.id, offeringId: offering.id, storedStatus: QuoteStatus.ISSUED });
+        if (lapsed.length) {
+          await lockOfferingMonths(em, offering.id, [...new Set([...lapsed.flatMap((o) => o.schedule), ...q.schedule].map((l) => l.month))]);
+          for (const old of lapsed) await closeQuote(ctx, em, old, QuoteStatus.EXPIRED);
+        }
         await holdAndRecord(ctx, em, q, 'quote.issued');
         return { result: q, saved: { quoteId: q.id } };
       },
