@@ -168,3 +168,25 @@ describe('GraphQL over HTTP', () => {
     expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe('a network INTEGRATION key acts as buyer for its members, not as their seller', () => {
+  it("sees a member's buyer side but not its selling side", async () => {
+    const network = await createOrg(t, { kind: 'NETWORK' });
+    const member = await createOrg(t, { kind: 'HOSPITAL', networkId: network });
+    const memberAdmin = await createKey(t, member, 'ADMIN');
+    const integration = await createKey(t, network, 'INTEGRATION');
+    const draft = await createOffering(t, memberAdmin, {}, false);
+    const published = await createOffering(t, memberAdmin);
+    const month = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 1, 1)).toISOString().slice(0, 7);
+    ok(await t.gql(`mutation($i: SetCapacityInput!) { setCapacity(input: $i) { userErrors { code } } }`, { i: { offeringId: published, months: [{ month, totalUnits: 100 }] } }, memberAdmin));
+    const ownView = await t.gql(OFFERING, { id: draft }, integration);
+    const randomView = await t.gql(OFFERING, { id: randomUUID() }, integration);
+    expect({ data: ownView.data, errors: ownView.errors }).toEqual({ data: randomView.data, errors: randomView.errors });
+    const cap = ok(await t.gql(`query($id: ID!) { offering(id: $id) { capacity(from: "${month}", to: "${month}") { totalUnits availableUnits } } }`, { id: published }, integration));
+    expect(cap.offering.capacity).toEqual([{ totalUnits: null, availableUnits: 10 }]);
+    const policy = ok(await t.gql(`query($id: ID!) { organization(id: $id) { phasePolicy { currentPhase { name } } } }`, { id: member }, integration));
+    expect(policy.organization.phasePolicy).toBeNull();
+    const need = ok(await t.gql(`mutation { createNeed(input: { buyerId: "${member}", categoryCode: "TELEHEALTH", monthlyVolume: 5, startMonth: "${month}", durationMonths: 1, ehrPlatformCode: "EPIC", regionCode: "US-OH", maxUnitPrice: "9.00" }) { need { id maxUnitPrice } userErrors { code } } }`, {}, integration));
+    expect(need.createNeed.need.maxUnitPrice).toBe('9.00');
+  });
+});

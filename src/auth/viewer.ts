@@ -33,7 +33,20 @@ export class Viewer {
     return this.organizationId ? [this.organizationId, ...this.memberIds] : [];
   }
 
-  /** Whether the key may read what belongs to any of these organizations. */
+  /**
+   * Organizations whose selling side (drafts, capacity books, phase policy, quotes as provider) this key
+   * may read: its own only. A network's INTEGRATION key acts as buyer for its members, not as their seller.
+   */
+  get sellerIds(): string[] {
+    return this.organizationId ? [this.organizationId] : [];
+  }
+
+  /** Whether the key may read the selling side of any of these organizations. */
+  isSellerOf(...orgIds: (string | null | undefined)[]): boolean {
+    return this.isOperator || orgIds.some((id) => !!id && id === this.organizationId);
+  }
+
+  /** Whether the key may read what belongs to any of these organizations (as buyer side or own). */
   isPartyOf(...orgIds: (string | null | undefined)[]): boolean {
     return this.isOperator || orgIds.some((id) => !!id && this.partyIds.includes(id));
   }

@@ -22,7 +22,7 @@ import {
 import { advanceProviderPhase, checkRange, retreatProviderPhase, setCapacity, setPhasePolicy, toCapacityMonths } from './capacity.service';
 
 async function capacityOf(ctx: Context, offering: Offering, from: string, to: string, months: string[]): Promise<CapacityMonth[]> {
-  const fullView = ctx.viewer!.isPartyOf(offering.providerId);
+  const fullView = ctx.viewer!.isSellerOf(offering.providerId);
   const [rows, provider] = await Promise.all([
     ctx.loaders.capacityByOffering.load({ offeringId: offering.id, from, to }),
     fullView ? ctx.loaders.organizationById.load(offering.providerId) : null,
@@ -49,7 +49,7 @@ export class OfferingCapacityResolver {
 export class PhasePolicyResolver {
   @FieldResolver(() => PhasePolicy, { nullable: true, description: 'The provider’s phase policy (visible to the organization itself and the operator).' })
   phasePolicy(@Root() org: Organization, @Ctx() ctx: Context): PhasePolicy | null {
-    if (!ctx.viewer!.isPartyOf(org.id)) return null;
+    if (!ctx.viewer!.isSellerOf(org.id)) return null;
     return { phases: org.phasePolicy, currentPhase: org.phasePolicy[org.currentPhase], enteredCurrentPhaseAt: org.phaseEnteredAt };
   }
 }
@@ -68,7 +68,7 @@ export class CapacityResolver {
   ): Promise<OfferingCapacity[]> {
     const months = checkRange(from, to);
     if (!isUuid(providerId)) return [];
-    const where = ctx.viewer!.isPartyOf(providerId) ? { providerId } : { providerId, status: OfferingStatus.PUBLISHED };
+    const where = ctx.viewer!.isSellerOf(providerId) ? { providerId } : { providerId, status: OfferingStatus.PUBLISHED };
     const offerings = await ctx.em.find(Offering, where, { orderBy: { title: 'asc', id: 'asc' } });
     return Promise.all(offerings.map(async (offering) => ({ offering, months: await capacityOf(ctx, offering, from, to, months) })));
   }

@@ -17,12 +17,12 @@ import { diff, recordAudit } from '../audit/audit.service';
 
 /** Whether `viewer` may see `offering` at all: published ones are public, the rest belong to their provider. */
 export const canSeeOffering = (viewer: Viewer, o: Pick<Offering, 'status' | 'providerId'>) =>
-  o.status === OfferingStatus.PUBLISHED || viewer.isPartyOf(o.providerId);
+  o.status === OfferingStatus.PUBLISHED || viewer.isSellerOf(o.providerId);
 
 /** SQL-side form of `canSeeOffering`. */
 function visibleTo(viewer: Viewer): FilterQuery<Offering> {
   if (viewer.isOperator) return {};
-  return { $or: [{ status: OfferingStatus.PUBLISHED }, { providerId: { $in: viewer.partyIds } }] };
+  return { $or: [{ status: OfferingStatus.PUBLISHED }, { providerId: { $in: viewer.sellerIds } }] };
 }
 
 export async function findOffering(ctx: Context, id: string): Promise<Offering | null> {

@@ -21,7 +21,7 @@ import { commitPhase, releaseEngagementFrom } from '../capacity/ledger';
 import { recordAudit } from '../audit/audit.service';
 import { Role } from '../auth/api-key.entity';
 
-export const canSeeEngagement = (viewer: Viewer, e: Pick<Engagement, 'providerId' | 'buyerId'>) => viewer.isPartyOf(e.providerId, e.buyerId);
+export const canSeeEngagement = (viewer: Viewer, e: Pick<Engagement, 'providerId' | 'buyerId'>) => viewer.isSellerOf(e.providerId) || viewer.isPartyOf(e.buyerId);
 
 export async function findEngagement(ctx: Context, id: string): Promise<Engagement | null> {
   const e = isUuid(id) ? await ctx.loaders.engagementById.load(id) : null;
@@ -30,7 +30,7 @@ export async function findEngagement(ctx: Context, id: string): Promise<Engageme
 
 export async function listEngagements(ctx: Context, filter: EngagementFilter | undefined, page: Page) {
   const viewer = ctx.viewer!;
-  const and: FilterQuery<Engagement>[] = viewer.isOperator ? [] : [{ $or: [{ providerId: { $in: viewer.partyIds } }, { buyerId: { $in: viewer.partyIds } }] }];
+  const and: FilterQuery<Engagement>[] = viewer.isOperator ? [] : [{ $or: [{ providerId: { $in: viewer.sellerIds } }, { buyerId: { $in: viewer.partyIds } }] }];
   if (filter?.status) and.push({ status: filter.status });
   if (filter?.providerId) and.push({ providerId: isUuid(filter.providerId) ? filter.providerId : null });
   if (filter?.buyerId) and.push({ buyerId: isUuid(filter.buyerId) ? filter.buyerId : null });

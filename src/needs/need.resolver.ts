@@ -88,7 +88,7 @@ export class NeedResolver {
     const page = toPage(args);
     const viewer = ctx.viewer!;
     // Values in the scope are UUIDs of the viewer's own organizations, never user text.
-    const scope = viewer.isPartyOf(n.buyerId) ? undefined : `t.provider_id in (${viewer.partyIds.filter(isUuid).map((id) => `'${id}'`).join(',') || 'null'})`;
+    const scope = viewer.isPartyOf(n.buyerId) ? undefined : `t.provider_id in (${viewer.sellerIds.filter(isUuid).map((id) => `'${id}'`).join(',') || 'null'})`;
     const { nodes, total } = await ctx.loaders.quotesByNeed.load({ parentId: n.id, ...page, scope });
     return toConnection(nodes, total, page);
   }

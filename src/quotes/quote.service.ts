@@ -26,10 +26,10 @@ const DEFAULT_VALID_DAYS = 14;
 const MAX_VALID_MS = 90 * 86_400_000;
 
 /** A quote is visible to its provider side, its buyer side and the operator; never to a competitor. */
-export const canSeeQuote = (viewer: Viewer, q: Pick<Quote, 'providerId' | 'buyerId'>) => viewer.isPartyOf(q.providerId, q.buyerId);
+export const canSeeQuote = (viewer: Viewer, q: Pick<Quote, 'providerId' | 'buyerId'>) => viewer.isSellerOf(q.providerId) || viewer.isPartyOf(q.buyerId);
 
 function visibleTo(viewer: Viewer): FilterQuery<Quote> {
-  return viewer.isOperator ? {} : { $or: [{ providerId: { $in: viewer.partyIds } }, { buyerId: { $in: viewer.partyIds } }] };
+  return viewer.isOperator ? {} : { $or: [{ providerId: { $in: viewer.sellerIds } }, { buyerId: { $in: viewer.partyIds } }] };
 }
 
 export async function findQuote(ctx: Context, id: string): Promise<Quote | null> {
@@ -87,7 +87,7 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
       input,
       async () => {
         const offering = isUuid(input.offeringId) ? await em.findOne(Offering, input.offeringId) : null;
-        if (!offering || (offering.status !== OfferingStatus.PUBLISHED && !ctx.viewer!.isPartyOf(offering.providerId))) throw notFound('Offering');
+        if (!offering || (offering.status !== OfferingStatus.PUBLISHED && !ctx.viewer!.isSellerOf(offering.providerId))) throw notFound('Offering');
         assertAdminOf(ctx.viewer!, offering.providerId);
         // Lock order: the need before quotes and capacity, so an acceptance on the need and this issue
         // are serialized (otherwise a quote could stay live, holding capacity, on an awarded need).
