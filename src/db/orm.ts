@@ -1,4 +1,5 @@
 // MikroORM configuration, migrations and the reference-data sync run at every start.
+import { Client } from 'pg';
 import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { SeedManager } from '@mikro-orm/seeder';
@@ -47,10 +48,22 @@ export async function openOrm(o: OrmOptions): Promise<MikroORM> {
   return MikroORM.init(ormConfig(o));
 }
 
-/** Applies pending migrations and upserts the reference data owned by the code. */
+const MIGRATION_LOCK = 7_340_002;
+
+/**
+ * Applies pending migrations and upserts the reference data owned by the code. Instances starting
+ * together take turns (a session advisory lock), so only one migrates.
+ */
 export async function migrate(orm: MikroORM): Promise<void> {
-  await orm.getMigrator().up();
-  await syncReferenceData(orm);
+  const lock = new Client({ connectionString: orm.config.getClientUrl() });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await orm.getMigrator().up();
+    await syncReferenceData(orm);
+  } finally {
+    await lock.end(); // ends the session, which releases the lock
+  }
 }
 
 async function syncReferenceData(orm: MikroORM): Promise<void> {
