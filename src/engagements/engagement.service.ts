@@ -42,12 +42,15 @@ type Side = 'provider' | 'buyer' | 'either';
 /** Loads and locks an engagement for an action by `side`; anything not visible reads as not found. */
 async function engagementFor(ctx: Context, em: EntityManager, id: string, side: Side): Promise<Engagement> {
   const viewer = ctx.viewer!;
-  const e = isUuid(id) && (await lockEngagement(em, id)) ? await em.findOneOrFail(Engagement, id) : null;
+  const e = isUuid(id) ? await em.findOne(Engagement, id) : null;
   if (!e || !canSeeEngagement(viewer, e)) throw notFound('Engagement');
   if (side === 'provider') assertAdminOf(viewer, e.providerId);
   else if (side === 'buyer') assertBuyerSide(viewer, e.buyerId);
   else if (!viewer.isOperator && viewer.role === Role.SALES) throw forbidden('SALES keys are read-only.');
   else if (!viewer.isOperator && viewer.role === Role.INTEGRATION && !viewer.partyIds.includes(e.buyerId)) throw forbidden();
+  // Locked only once the caller is known to be a party (outsiders cannot hold the row), then re-read.
+  await lockEngagement(em, e.id);
+  await em.refresh(e);
   return e;
 }
 
