@@ -60,7 +60,7 @@ async function startExplorerServer(api: TestApi): Promise<http.Server> {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: run \`node scripts/ensure-chromium.js\` (as root it installs Debian's chromium) or set CHROMIUM_PATH.`);
+    throw new Error(`Chromium not found at ${CHROMIUM}: run \`node scripts/ensure-test-tools.js\` (as root it installs Debian's chromium) or set CHROMIUM_PATH.`);
   }
   execFileSync(process.execPath, ['scripts/build-explorer.mjs'], { cwd: path.resolve(__dirname, '..'), stdio: 'inherit' });
   t = await startTestApi();

@@ -30,23 +30,14 @@ export interface MatchRequest {
   includePartial: boolean;
 }
 
-interface Row {
-  offeringId: string;
+/** A row of the candidate query: the candidate's own columns plus what scoring derives from. */
+type Row = Omit<Candidate, 'providerHhsRegion' | 'slaHistory' | 'engagementsWithBuyer'> & {
   providerId: string;
-  providerState: string;
-  providerEhr: string;
-  providerEhrProduct: string | null;
-  unitPrice: string;
-  tiers: { fromUnits: number; unitPrice: string }[];
-  monthlyMinimum: string;
-  currency: string;
-  slaTargets: Candidate['slaTargets'];
   attainment: string | null;
   reports: number;
   withBuyer: number;
-  available: number[];
   buyerEhrProduct: string | null;
-}
+};
 
 /**
  * Published offerings in the category that support the EHR, serve the region, hold the required
