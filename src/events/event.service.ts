@@ -8,7 +8,7 @@ import { findQuote } from '../quotes/quote.service';
 import { findEngagement } from '../engagements/engagement.service';
 import { findNeed } from '../needs/need.service';
 import { NeedStatus } from '../needs/need.entity';
-import { overlappingRegions, region, serviceCategory } from '../reference/reference.service';
+import { region, regionsOfNeedsIn, serviceCategory } from '../reference/reference.service';
 import type { EventHub } from './event-hub';
 import type { ExchangeEvent } from './event-catalog';
 import { EngagementEvent, EngagementEventType, NeedEvent, NeedEventType, QuoteEvent, QuoteEventType } from './event.types';
@@ -72,9 +72,8 @@ export interface NeedEventFilter {
 function needRegionsFor(codes: string[]): Set<string> {
   const matched = new Set<string>();
   for (const code of codes) {
-    const r = region(code);
-    if (!r) throw badInput(`Unknown region code ${JSON.stringify(code).slice(0, 40)}.`, 'regionCodes');
-    for (const c of [...r.states, ...overlappingRegions(code)]) matched.add(c);
+    if (!region(code)) throw badInput(`Unknown region code ${JSON.stringify(code).slice(0, 40)}.`, 'regionCodes');
+    for (const c of regionsOfNeedsIn(code)) matched.add(c);
   }
   return matched;
 }

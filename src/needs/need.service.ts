@@ -12,7 +12,7 @@ import { isUuid } from '../shared/ids';
 import { currentMonth, monthsBetween } from '../shared/month';
 import { InputChecks, uniq } from '../shared/validation';
 import { idempotent } from '../shared/idempotency';
-import { ehrPlatform, isLanguage, overlappingRegions, region, serviceCategory } from '../reference/reference.service';
+import { ehrPlatform, isLanguage, region, regionsOfNeedsIn, serviceCategory } from '../reference/reference.service';
 import { diff, recordAudit } from '../audit/audit.service';
 import { closeQuotesOfNeed } from '../quotes/quote.ledger';
 
@@ -61,7 +61,7 @@ export async function listNeeds(ctx: Context, filter: NeedFilter | undefined, pa
   if (filter?.regionCode) {
     const r = region(filter.regionCode);
     if (!r) throw badInput(`Unknown region code ${JSON.stringify(filter.regionCode)}.`, 'filter.regionCode');
-    and.push({ regionCode: { $in: uniq([...r.states, ...overlappingRegions(filter.regionCode)]) } });
+    and.push({ regionCode: { $in: regionsOfNeedsIn(filter.regionCode) } });
   }
   return findPage(ctx.em, Need, and.length ? { $and: and } : {}, { createdAt: 'desc', id: 'asc' }, page);
 }

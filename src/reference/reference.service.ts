@@ -51,6 +51,15 @@ export function coveringRegions(code: string): string[] {
   return [NATIONWIDE];
 }
 
+/**
+ * Region codes a need located in `code` may carry: the states inside it plus every region that
+ * overlaps it (a need in US-OH is "in" US-OH, HHS-5 and NATIONWIDE). Empty for an unknown code.
+ */
+export function regionsOfNeedsIn(code: string): string[] {
+  const r = regionByCode.get(code);
+  return r ? [...new Set([...r.states, ...overlappingRegions(code)])] : [];
+}
+
 /** Region codes serving at least part of `code`: the covering ones plus the regions inside it. */
 export function overlappingRegions(code: string): string[] {
   const r = regionByCode.get(code);
