@@ -97,15 +97,16 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
         if (offering.status !== OfferingStatus.PUBLISHED) refuse(UserErrorCode.INVALID_TRANSITION, `The offering is ${offering.status}; publish it to quote.`, 'input.offeringId');
         if (offering.categoryCode !== need.categoryCode) refuse(UserErrorCode.VALIDATION, `The offering sells ${offering.categoryCode}; the need is for ${need.categoryCode}.`, 'input.offeringId');
         if (need.buyerId === offering.providerId) refuse(UserErrorCode.VALIDATION, 'An organization cannot quote its own need.', 'input.needId');
-        const live = await em.count(Quote, { needId: need.id, offeringId: offering.id, storedStatus: QuoteStatus.ISSUED, expiresAt: { $gt: new Date() } });
-        if (live) refuse(UserErrorCode.CONFLICT, 'This offering already has a live quote on the need; revise it instead.', 'input.offeringId');
+        const issued = await em.find(Quote, { needId: need.id, offeringId: offering.id, storedStatus: QuoteStatus.ISSUED });
+        if (issued.some((o) => o.status === QuoteStatus.ISSUED)) {
+          refuse(UserErrorCode.CONFLICT, 'This offering already has a live quote on the need; revise it instead.', 'input.offeringId');
+        }
         const q = priceQuote(need, offering, { pilotMonths: input.pilotMonths ?? 0, pilotUnits: input.pilotUnits ?? 0, expansionMonths: input.expansionMonths ?? 0, expansionUnits: input.expansionUnits ?? 0, discountPercent: input.discountPercent ?? 0 }, expiryOf(input));
         // A lapsed quote still marked ISSUED would block the unique index: close it first, having
         // locked its months and the new schedule's in one ordered statement.
-        const lapsed = await em.find(Quote, { needId: need.id, offeringId: offering.id, storedStatus: QuoteStatus.ISSUED });
-        if (lapsed.length) {
-          await lockOfferingMonths(em, offering.id, [...new Set([...lapsed.flatMap((o) => o.schedule), ...q.schedule].map((l) => l.month))]);
-          for (const old of lapsed) await closeQuote(ctx, em, old, QuoteStatus.EXPIRED);
+        if (issued.length) {
+          await lockOfferingMonths(em, offering.id, [...new Set([...issued.flatMap((o) => o.schedule), ...q.schedule].map((l) => l.month))]);
+          for (const old of issued) await closeQuote(ctx, em, old, QuoteStatus.EXPIRED);
         }
         await holdAndRecord(ctx, em, q, 'quote.issued');
         return { result: q, saved: { quoteId: q.id } };
@@ -204,8 +205,7 @@ export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promis
         await lockNeed(em, found.needId);
         const q = await quoteFor(ctx, em, found.id, 'buyer');
         assertLive(q);
-        const need = await em.findOneOrFail(Need, q.needId);
-        await em.refresh(need);
+        const need = await em.findOneOrFail(Need, q.needId); // read after its lock: current
         if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is already ${need.status}.`, 'input.quoteId');
         const phase = provider.phasePolicy[provider.currentPhase];
         if (phase.maxActiveEngagements !== null && (await countActiveEngagements(em, q.providerId)) >= phase.maxActiveEngagements) {
