@@ -28,6 +28,7 @@ function fingerprint() {
   const sources = [
     fileURLToPath(import.meta.url),
     path.join(root, 'src', 'explorer', 'saved-operations.ts'),
+    path.join(root, 'src', 'shared', 'month.ts'),
     ...readdirSync(clientDir, { recursive: true })
       .map((f) => path.join(clientDir, String(f)))
       .filter((f) => statSync(f).isFile())

@@ -1,6 +1,7 @@
 // The explorer's library of documented example operations for provider sales teams.
 // Written against the binding names of ../shared/API.md; shared by the browser bundle and the tests.
 import { parse, print } from 'graphql';
+import { addMonths, monthOf } from '../shared/month';
 
 export interface ExplorerContext {
   /** Today, to derive month arguments (`YYYY-MM`, UTC). */
@@ -18,10 +19,7 @@ export interface SavedOperation {
 }
 
 /** `YYYY-MM` of the month `offset` months after `today`'s month. */
-export function monthFrom(today: Date, offset: number): string {
-  const d = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() + offset, 1));
-  return d.toISOString().slice(0, 7);
-}
+export const monthFrom = (today: Date, offset: number): string => addMonths(monthOf(today), offset);
 
 /** Splits text into lines of at most `width` characters (the comment stays readable in a narrow editor). */
 function wrap(text: string, width = 48): string[] {
