@@ -41,16 +41,21 @@ export function formatError(log: Logger) {
     const requestId = requestScope.getStore()?.requestId;
     if (formatted.extensions?.retryable || isDatabaseUnavailable(original)) {
       log.warn({ err: original, requestId }, 'database unavailable');
-      return { ...base, message: 'The database is unavailable; nothing was changed. Retry shortly.', extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: true, requestId } };
+      return { ...base, message: DATABASE_UNAVAILABLE, extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: true, requestId } };
     }
     log.error({ err: original, requestId, path: formatted.path }, 'unexpected error');
     return { ...base, message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } };
   };
 }
 
-/** The error for a request refused because the database is unreachable (HTTP 503, Retry-After). */
+const DATABASE_UNAVAILABLE = 'The database is unavailable; nothing was changed. Retry shortly.';
+
+/**
+ * The error for a request refused before execution because the database is unreachable (context
+ * creation): HTTP 503 and Retry-After here; errors during execution get them in app.ts's response plugin.
+ */
 export const databaseUnavailable = () =>
-  new GraphQLError('The database is unavailable; nothing was changed. Retry shortly.', {
+  new GraphQLError(DATABASE_UNAVAILABLE, {
     extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: true, http: { status: 503, headers: new HeaderMap([['retry-after', '1']]) } },
   });
 
