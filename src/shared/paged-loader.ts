@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EntityClass } from '@mikro-orm/core';
 import type { Page } from './connection';
-import { rowMapper } from './read-model';
+import { readRows, rowMapper } from './read-model';
 
 export interface ChildPageKey extends Page {
   parentId: string;
@@ -36,14 +36,15 @@ export function childPageLoader<T extends object>(
       for (const group of groups.values()) {
         const { limit, offset, scope } = group[0];
         const parentIds = [...new Set(group.map((k) => k.parentId))];
-        const rows: (Record<string, unknown> & { _rn: string; _total: string })[] = await em.getConnection().execute(
+        const rows = await readRows<Record<string, unknown> & { _rn: string; _total: string }>(
+          em,
           `select * from (
              select t.*, row_number() over (partition by t.${sql.parentColumn} order by ${sql.orderBy}) as _rn,
                     count(*) over (partition by t.${sql.parentColumn}) as _total
                from ${sql.table} t
-              where t.${sql.parentColumn} = any(?::uuid[]) ${scope ? `and (${scope})` : ''}
-           ) x where x._rn > ? and x._rn <= ? order by x.${sql.parentColumn}, x._rn`,
-          [`{${parentIds.join(',')}}`, offset, offset + limit],
+              where t.${sql.parentColumn} = any($1::uuid[]) ${scope ? `and (${scope})` : ''}
+           ) x where x._rn > $2 and x._rn <= $3 order by x.${sql.parentColumn}, x._rn`,
+          [parentIds, offset, offset + limit],
         );
         const map = rowMapper(em, entity);
         const byParent = new Map<string, ChildPage<T>>(parentIds.map((id) => [id, { nodes: [], total: 0 }]));

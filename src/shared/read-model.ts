@@ -1,11 +1,45 @@
 // Reads without the unit of work. GraphQL reads many rows and changes none of them, so read paths
-// turn rows into entity-shaped objects directly (no identity map, no change tracking), which is
+// send parameterized SQL straight to a pooled `pg` connection and turn rows into entity-shaped
+// objects directly (no identity map, no change tracking, no query formatting by the ORM), which is
 // several times cheaper than managed entities. Writes keep using managed entities and em.flush().
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager, FilterQuery, QueryOrderMap } from '@mikro-orm/postgresql';
+import { createHash } from 'node:crypto';
 import DataLoader from 'dataloader';
 import type { Page } from './connection';
 import { isUuid } from './ids';
+import { countSqlStatement } from './request-scope';
+
+interface PgClient {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/** Statement names by text: each connection prepares a statement once and reuses its plan. */
+const names = new Map<string, string>();
+const nameOf = (text: string) => {
+  let name = names.get(text);
+  if (!name) names.set(text, (name = `r${createHash('sha1').update(text).digest('hex').slice(0, 20)}`));
+  return name;
+};
+
+/**
+ * Runs one read-only statement (`$1`-style parameters, each used once, in order) as a prepared
+ * statement on a connection of the ORM's pool: PostgreSQL parses and plans it once per connection
+ * instead of at every request. Inside a transaction it runs on the transaction's connection instead,
+ * so it sees the transaction's writes. Texts must come from code (a bounded set), never from input.
+ */
+export async function readRows<T>(em: EntityManager, text: string, values: unknown[] = []): Promise<T[]> {
+  const connection = em.getConnection();
+  if (em.isInTransaction()) return connection.execute<T[]>(text.replace(/\$\d+/g, '?'), values);
+  const client = connection.getKnex().client;
+  const pg = (await client.acquireConnection()) as PgClient;
+  countSqlStatement();
+  try {
+    return (await pg.query({ name: nameOf(text), text, values })).rows as T[];
+  } finally {
+    client.releaseConnection(pg);
+  }
+}
 
 type Mapper<T> = (row: Record<string, unknown>) => T;
 const mappers = new WeakMap<EntityClass<unknown>, Mapper<unknown>>();
@@ -16,15 +50,17 @@ export function rowMapper<T extends object>(em: EntityManager, entity: EntityCla
   if (!mapper) {
     const props = em.getMetadata().get(entity.name).props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false);
     const columns = props.map((p) => ({ column: p.fieldNames[0], name: p.name, isDate: p.runtimeType === 'Date' }));
-    // Own data properties, defined rather than assigned: the ORM's accessors on the prototype
-    // (reference tracking for managed entities) are neither needed nor triggered here.
+    // The ORM puts accessors on the prototype (reference tracking for managed entities). A layer in
+    // between shadows them with plain data properties, so rows get ordinary own properties, assigned
+    // in one order (one hidden class, fast property access), and the accessors never run.
+    const prototype = Object.create(entity.prototype, Object.fromEntries(columns.map((c) => [c.name, { value: undefined, writable: true }])));
     mapper = (row) => {
-      const descriptors: PropertyDescriptorMap = {};
+      const o = Object.create(prototype);
       for (const c of columns) {
         const v = row[c.column];
-        descriptors[c.name] = { value: c.isDate && typeof v === 'string' ? new Date(v) : v, writable: true, enumerable: true, configurable: true };
+        o[c.name] = c.isDate && typeof v === 'string' ? new Date(v) : v;
       }
-      return Object.create(entity.prototype, descriptors) as T;
+      return o as T;
     };
     mappers.set(entity, mapper as Mapper<unknown>);
   }
@@ -35,7 +71,7 @@ export function rowMapper<T extends object>(em: EntityManager, entity: EntityCla
 export function byIdLoader<T extends { id: string }>(em: EntityManager, entity: EntityClass<T>): DataLoader<string, T | null> {
   const table = em.getMetadata().get(entity.name).tableName;
   return new DataLoader(async (ids) => {
-    const rows = await em.execute<Record<string, unknown>[]>(`select * from "${table}" where id = any(?::uuid[])`, [`{${ids.filter(isUuid).join(',')}}`]);
+    const rows = await readRows<Record<string, unknown>>(em, `select * from "${table}" where id = any($1::uuid[])`, [ids.filter(isUuid)]);
     const map = rowMapper(em, entity);
     const byId = new Map(rows.map((r) => [r.id as string, map(r)]));
     return ids.map((id) => byId.get(id) ?? null);
@@ -50,9 +86,12 @@ export async function findPage<T extends object>(
   orderBy: QueryOrderMap<T>,
   page: Page,
 ): Promise<{ nodes: T[]; total: number }> {
-  const [rows, total] = await Promise.all([
-    page.limit ? em.createQueryBuilder(entity, 'e').select('*').where(where).orderBy(orderBy).limit(page.limit).offset(page.offset).execute('all', false) : [],
-    em.createQueryBuilder(entity, 'e').where(where).getCount(),
+  const native = (qb: { getKnexQuery(): { toSQL(): { toNative(): { sql: string; bindings: readonly unknown[] } } } }) => qb.getKnexQuery().toSQL().toNative();
+  const list = page.limit ? native(em.createQueryBuilder(entity, 'e').select('*').where(where).orderBy(orderBy).limit(page.limit).offset(page.offset)) : null;
+  const count = native(em.createQueryBuilder(entity, 'e').count().where(where));
+  const [rows, [{ count: total }]] = await Promise.all([
+    list ? readRows<Record<string, unknown>>(em, list.sql, [...list.bindings]) : [],
+    readRows<{ count: string }>(em, count.sql, [...count.bindings]),
   ]);
-  return { nodes: (rows as Record<string, unknown>[]).map(rowMapper(em, entity)), total };
+  return { nodes: rows.map(rowMapper(em, entity)), total: Number(total) };
 }
