@@ -6,6 +6,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { jitGateway } from './jit-executor';
 import { buildAppSchema } from '../schema';
 import { createContext, type AppDeps, type Context } from '../shared/context';
 import { requestScope } from '../shared/request-scope';
@@ -64,6 +65,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false); // GraphQL answers are private and POSTed: an ETag only costs a hash of the body
   app.set('trust proxy', 'loopback');
   const httpServer = http.createServer(app);
   const namespace = storeNamespace(deps.orm.config.getClientUrl(true));
@@ -73,7 +75,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   const schema = await buildAppSchema();
   const live = await liveSubscriptions({ httpServer, schema, deps, limits, validationRules: armor.validationRules, namespace, config });
   const apollo = new ApolloServer<Context>({
-    schema,
+    gateway: jitGateway(schema), // compiled query execution; see jit-executor.ts
     ...armor,
     introspection: true, // for API keys only: queryGuard refuses it to anonymous requests
     includeStacktraceInErrorResponses: false,
