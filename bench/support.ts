@@ -69,7 +69,9 @@ export async function startStack(providers: number, log: (s: string) => void): P
   const { rows: [b] } = await sql.query(`select id from organization where kind in ('HOSPITAL', 'PRACTICE') order by name limit 1`);
   const operatorKey = `bench-operator-${randomBytes(16).toString('hex')}`;
   const port = await freePort();
-  const server: ChildProcess = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
+  // The flags of `npm start`: a 64 MB young generation keeps the many short-lived objects of
+  // concurrent requests out of the old generation (measured: ~15-20% less CPU per nested read).
+  const server: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=64', path.join(root, 'dist/src/main.js')], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
