@@ -19,6 +19,13 @@ describe('authentication', () => {
     expect(r.data?.offerings ?? null).toBeNull();
   });
 
+  it('refuses every anonymous operation as a whole, before any field runs (HTTP 401)', async () => {
+    for (const query of ['{ __typename }', '{ serviceCategories { code } }', 'mutation { __typename }', 'mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } } }']) {
+      const r = await t.gql(query, { i: { categoryCode: 'CODING', monthlyVolume: 1, startMonth: '2030-01', durationMonths: 1, ehrPlatformCode: 'EPIC', regionCode: 'US-OH' } }, null);
+      expect([r.status, errorCode(r), r.data ?? null]).toEqual([401, 'UNAUTHENTICATED', null]);
+    }
+  });
+
   it('refuses an unknown key with HTTP 401', async () => {
     const r = await t.gql('{ viewer { role } }', {}, 'hsx_not-a-real-key');
     expect(r.status).toBe(401);

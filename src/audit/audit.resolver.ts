@@ -8,7 +8,6 @@ import { isUuid } from '../shared/ids';
 
 const AuditEventConnection = Connection(AuditEvent);
 
-@Authorized()
 @Resolver(() => AuditEvent)
 export class AuditResolver {
   @Query(() => AuditEventConnection, { description: 'Recorded changes, newest first: all for the operator, those of your organization’s objects otherwise.' })

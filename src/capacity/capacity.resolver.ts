@@ -30,7 +30,6 @@ async function capacityOf(ctx: Context, offering: Offering, from: string, to: st
   return toCapacityMonths(rows, months, fullView, provider ? provider.phasePolicy[provider.currentPhase].name : null);
 }
 
-@Authorized()
 @Resolver(() => Offering)
 export class OfferingCapacityResolver {
   @FieldResolver(() => [CapacityMonth], { description: 'Capacity per month of the range (availability only, unless you are the provider).' })
@@ -44,7 +43,6 @@ export class OfferingCapacityResolver {
   }
 }
 
-@Authorized()
 @Resolver(() => Organization)
 export class PhasePolicyResolver {
   @FieldResolver(() => PhasePolicy, { nullable: true, description: 'The provider’s phase policy (visible to the organization itself and the operator).' })
@@ -54,7 +52,6 @@ export class PhasePolicyResolver {
   }
 }
 
-@Authorized()
 @Resolver()
 export class CapacityResolver {
   @Query(() => [OfferingCapacity], {

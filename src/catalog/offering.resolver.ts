@@ -21,7 +21,6 @@ import type { Context } from '../shared/context';
 import { PageArgs, toConnection, toPage } from '../shared/connection';
 import { toPayload } from '../shared/payload';
 
-@Authorized()
 @Resolver(() => Offering)
 export class OfferingResolver {
   @Query(() => Offering, { nullable: true, description: 'An offering by id: published ones for everyone, the others for their provider.' })

@@ -33,7 +33,6 @@ import type { Context } from '../shared/context';
 import { PageArgs, toConnection, toPage } from '../shared/connection';
 import { toPayload } from '../shared/payload';
 
-@Authorized()
 @Resolver(() => Engagement)
 export class EngagementResolver {
   @Query(() => Engagement, { nullable: true, description: 'An engagement, for its two parties and the operator.' })

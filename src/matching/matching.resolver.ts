@@ -5,7 +5,6 @@ import { Offering } from '../catalog/offering.entity';
 import { Organization } from '../organizations/organization.entity';
 import type { Context } from '../shared/context';
 
-@Authorized()
 @Resolver(() => Match)
 export class MatchResolver {
   @Query(() => [Match], { description: 'Ranked, explained offerings for a need (best first; ties by offering id).' })

@@ -14,7 +14,6 @@ import { DecimalScalar } from '../shared/scalars';
 import { toPayload } from '../shared/payload';
 import { isUuid } from '../shared/ids';
 
-@Authorized()
 @Resolver(() => Need)
 export class NeedResolver {
   @Query(() => Need, { nullable: true, description: 'A need: OPEN ones for everyone, the others for the buyer side and the operator.' })

@@ -18,7 +18,6 @@ import { PageArgs, toConnection, toPage } from '../shared/connection';
 import { isUuid } from '../shared/ids';
 import { toPayload } from '../shared/payload';
 
-@Authorized()
 @Resolver(() => Organization)
 export class OrganizationResolver {
   @Query(() => Organization, { nullable: true, description: 'An organization by id (every organization is visible to every key).' })

@@ -25,7 +25,6 @@ import { DecimalScalar } from '../shared/scalars';
 import { Money } from '../shared/money';
 import { toPayload } from '../shared/payload';
 
-@Authorized()
 @Resolver(() => Quote)
 export class QuoteResolver {
   @Query(() => Quote, { nullable: true, description: 'A quote, for its two parties and the operator.' })

@@ -2,7 +2,6 @@ import { Arg, Authorized, Query, Resolver } from 'type-graphql';
 import { EhrPlatform, Region, RegionKind, ServiceCategory } from './reference.types';
 import { ehrPlatforms, regions, serviceCategories } from './reference.service';
 
-@Authorized()
 @Resolver()
 export class ReferenceResolver {
   @Query(() => [EhrPlatform], { description: 'EHR platforms known to the exchange.' })

@@ -50,8 +50,11 @@ const tooExpensive = () =>
   });
 
 /**
- * Per operation, once it is parsed and validated: introspection needs a key, the cost is capped,
- * and the operation is charged to the key's (or, without a key, the client IP's) rate limit.
+ * Per operation, once it is parsed and validated: the operation is charged to the key's (or,
+ * without a key, the client IP's) rate limit, every operation needs a key, and the cost is capped.
+ * This is the one authentication check of queries and mutations, so field resolvers run without a
+ * per-field check (resolvers restricted to some roles carry `@Authorized(...roles)`; subscriptions
+ * are authenticated when their WebSocket connects).
  */
 export function queryGuard(config: Config, limits: RateLimits): ApolloServerPlugin<Context> {
   return {
@@ -70,6 +73,7 @@ export function queryGuard(config: Config, limits: RateLimits): ApolloServerPlug
           const points = costPoints(Math.min(cost, config.QUERY_MAX_COST));
           if (viewer) await limits.consume('key', viewer.apiKeyId, points);
           else if (facts) await limits.consume('ip', facts.ip, points);
+          if (!viewer) throw unauthenticated();
           if (cost > config.QUERY_MAX_COST) throw tooExpensive();
         },
       };
