@@ -23,14 +23,19 @@ const nameOf = (text: string) => {
 };
 
 /**
- * Runs one read-only statement (`$1`-style parameters, each used once, in order) as a prepared
+ * Runs one read-only statement (`$1`-style parameters) as a prepared
  * statement on a connection of the ORM's pool: PostgreSQL parses and plans it once per connection
  * instead of at every request. Inside a transaction it runs on the transaction's connection instead,
  * so it sees the transaction's writes. Texts must come from code (a bounded set), never from input.
  */
 export async function readRows<T>(em: EntityManager, text: string, values: unknown[] = []): Promise<T[]> {
   const connection = em.getConnection();
-  if (em.isInTransaction()) return connection.execute<T[]>(text.replace(/\$\d+/g, '?'), values);
+  if (em.isInTransaction()) {
+    // The ORM binds `?` in order, and would spread arrays: array literals, one value per occurrence.
+    const bind = (v: unknown) => (Array.isArray(v) ? `{${v.map((x) => JSON.stringify(String(x))).join(',')}}` : v);
+    const order = [...text.matchAll(/\$(\d+)/g)].map((m) => bind(values[Number(m[1]) - 1]));
+    return connection.execute<T[]>(text.replace(/\$\d+/g, '?'), order, 'all', em.getTransactionContext());
+  }
   const client = connection.getKnex().client;
   const pg = (await client.acquireConnection()) as PgClient;
   countSqlStatement();
