@@ -83,6 +83,25 @@ export function byIdLoader<T extends { id: string }>(em: EntityManager, entity: 
   });
 }
 
+type Native = { sql: string; bindings: readonly unknown[] };
+type Compilable = { getKnexQuery(): { toSQL(): { toNative(): Native } } };
+
+/**
+ * SQL of a query builder by what it was built from. Building and compiling a MikroORM query costs
+ * more CPU than parsing the page it returns, and listings repeat the same filters all day: the text
+ * is a pure function of the entity, criteria (values included), order and page, so it is compiled
+ * once (bounded memo).
+ */
+const compiled = new Map<string, Native>();
+function nativeSql(key: string, build: () => Compilable): Native {
+  let native = compiled.get(key);
+  if (!native) {
+    if (compiled.size >= 2000) compiled.clear();
+    compiled.set(key, (native = build().getKnexQuery().toSQL().toNative()));
+  }
+  return native;
+}
+
 /** One page of `entity` matching `where` and the total count: two statements, run side by side. */
 export async function findPage<T extends object>(
   em: EntityManager,
@@ -91,9 +110,13 @@ export async function findPage<T extends object>(
   orderBy: QueryOrderMap<T>,
   page: Page,
 ): Promise<{ nodes: T[]; total: number }> {
-  const native = (qb: { getKnexQuery(): { toSQL(): { toNative(): { sql: string; bindings: readonly unknown[] } } } }) => qb.getKnexQuery().toSQL().toNative();
-  const list = page.limit ? native(em.createQueryBuilder(entity, 'e').select('*').where(where).orderBy(orderBy).limit(page.limit).offset(page.offset)) : null;
-  const count = native(em.createQueryBuilder(entity, 'e').count().where(where));
+  const key = `${entity.name}:${JSON.stringify(where, (_k, v: unknown) => (v === undefined ? '(undefined)' : v))}`;
+  const list = page.limit
+    ? nativeSql(`${key}:${JSON.stringify(orderBy)}:${page.limit}:${page.offset}`, () =>
+        em.createQueryBuilder(entity, 'e').select('*').where(where).orderBy(orderBy).limit(page.limit).offset(page.offset),
+      )
+    : null;
+  const count = nativeSql(`${key}:count`, () => em.createQueryBuilder(entity, 'e').count().where(where));
   const [rows, [{ count: total }]] = await Promise.all([
     list ? readRows<Record<string, unknown>>(em, list.sql, [...list.bindings]) : [],
     readRows<{ count: string }>(em, count.sql, [...count.bindings]),
