@@ -4,6 +4,7 @@ import { rank, scoreCandidate, WEIGHTS, type Candidate, type NeedProfile } from 
 import { evaluate, gateFailure } from '../src/engagements/phase-gate';
 import { policyProblems, sellableUnits } from '../src/capacity/phase-policy';
 import { SlaDirection } from '../src/catalog/offering.entity';
+import { parseIntegers } from '../src/capacity/capacity.loader';
 
 describe('quote pricing', () => {
   const book = { unitPrice: '5.00', tiers: [{ fromUnits: 1000, unitPrice: '4.50' }, { fromUnits: 5000, unitPrice: '4.00' }], monthlyMinimum: '600.00', setupFee: '2500.00' };
@@ -137,5 +138,13 @@ describe('phase policy', () => {
     expect(policyProblems([{ name: 'PILOT', maxExternalShare: 0.1, maxActiveEngagements: 2 }])).toEqual([]);
     expect(policyProblems([{ name: 'A', maxExternalShare: 0, maxActiveEngagements: null }]).length).toBe(1);
     expect(policyProblems([{ name: 'A', maxExternalShare: 0.5, maxActiveEngagements: null }, { name: 'B', maxExternalShare: 0.4, maxActiveEngagements: null }]).length).toBe(1);
+  });
+});
+
+describe('integer arrays in PostgreSQL text form', () => {
+  it('reads nested and flat arrays into one flat list', () => {
+    expect(parseIntegers('{{0,1000,100,3,20,5},{1,0,0,0,0,0}}')).toEqual([0, 1000, 100, 3, 20, 5, 1, 0, 0, 0, 0, 0]);
+    expect(parseIntegers('{7}')).toEqual([7]);
+    expect(parseIntegers('{}')).toEqual([]);
   });
 });

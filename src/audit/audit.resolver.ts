@@ -1,4 +1,4 @@
-import { Arg, Args, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { AuditEvent } from './audit-event.entity';
 import { auditTrail } from './audit.service';
 import type { Context } from '../shared/context';

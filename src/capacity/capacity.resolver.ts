@@ -21,13 +21,13 @@ import {
 } from './capacity.types';
 import { advanceProviderPhase, checkRange, retreatProviderPhase, setCapacity, setPhasePolicy, toCapacityMonths } from './capacity.service';
 
-async function capacityOf(ctx: Context, offering: Offering, from: string, to: string, months: string[]): Promise<CapacityMonth[]> {
+async function capacityOf(ctx: Context, offering: Offering, from: string, to: string): Promise<CapacityMonth[]> {
   const fullView = ctx.viewer!.isSellerOf(offering.providerId);
   const [rows, provider] = await Promise.all([
     ctx.loaders.capacityByOffering.load({ offeringId: offering.id, from, to }),
     fullView ? ctx.loaders.organizationById.load(offering.providerId) : null,
   ]);
-  return toCapacityMonths(rows, months, fullView, provider ? provider.phasePolicy[provider.currentPhase].name : null);
+  return toCapacityMonths(rows, fullView, provider ? provider.phasePolicy[provider.currentPhase].name : null);
 }
 
 @Resolver(() => Offering)
@@ -39,7 +39,8 @@ export class OfferingCapacityResolver {
     @Arg('to', () => MonthScalar, { description: 'Last month (inclusive).' }) to: string,
     @Ctx() ctx: Context,
   ) {
-    return capacityOf(ctx, offering, from, to, checkRange(from, to));
+    checkRange(from, to);
+    return capacityOf(ctx, offering, from, to);
   }
 }
 
@@ -63,11 +64,11 @@ export class CapacityResolver {
     @Arg('to', () => MonthScalar, { description: 'Last month (inclusive).' }) to: string,
     @Ctx() ctx: Context,
   ): Promise<OfferingCapacity[]> {
-    const months = checkRange(from, to);
+    checkRange(from, to);
     if (!isUuid(providerId)) return [];
     const where = ctx.viewer!.isSellerOf(providerId) ? { providerId } : { providerId, status: OfferingStatus.PUBLISHED };
     const offerings = await ctx.em.find(Offering, where, { orderBy: { title: 'asc', id: 'asc' } });
-    return Promise.all(offerings.map(async (offering) => ({ offering, months: await capacityOf(ctx, offering, from, to, months) })));
+    return Promise.all(offerings.map(async (offering) => ({ offering, months: await capacityOf(ctx, offering, from, to) })));
   }
 
   @Authorized(...SELLERS)

@@ -7,7 +7,7 @@ import type { Context } from '../shared/context';
 import { assertAdminOf, type Viewer } from '../auth/viewer';
 import { badInput, forbidden, notFound, refuse, UserError, UserErrorCode, UserErrors } from '../shared/errors';
 import { isUuid } from '../shared/ids';
-import { currentMonth, monthOf, monthRange, monthsBetween } from '../shared/month';
+import { currentMonth, monthOf, monthsBetween } from '../shared/month';
 import { InputChecks } from '../shared/validation';
 import { recordAudit } from '../audit/audit.service';
 import { lockOfferingMonths, lockProvider, lockProviderMonths, pgArray, type LockedProvider } from '../db/locks';
@@ -181,32 +181,21 @@ export async function retreatProviderPhase(ctx: Context, input: { providerId: st
   });
 }
 
-const ranges = new Map<string, string[]>();
-
-/** Validates a month range for capacity reads and returns its months (memoized: pure and small). */
-export function checkRange(from: string, to: string): string[] {
-  const key = `${from}:${to}`;
-  let months = ranges.get(key);
-  if (!months) {
-    if (to < from) throw badInput('to must not be before from.', 'to');
-    if (monthsBetween(from, to) >= 72) throw badInput('A range covers at most 72 months.', 'to');
-    if (ranges.size > 1000) ranges.clear();
-    ranges.set(key, (months = monthRange(from, to)));
-  }
-  return months;
+/** Validates a month range for capacity reads. */
+export function checkRange(from: string, to: string): void {
+  if (to < from) throw badInput('to must not be before from.', 'to');
+  if (monthsBetween(from, to) >= 72) throw badInput('A range covers at most 72 months.', 'to');
 }
 
 /** Capacity months of one offering for `viewer`: every figure for its provider, availability only for others. */
-export function toCapacityMonths(rows: CapacityRow[], months: string[], fullView: boolean, phase: string | null): CapacityMonth[] {
-  const byMonth = new Map(rows.map((r) => [r.month, r]));
-  return months.map((month) => {
-    const r = byMonth.get(month) ?? { month, totalUnits: 0, sellableUnits: 0, heldUnits: 0, committedUnits: 0, conditionalUnits: 0 };
+export function toCapacityMonths(rows: CapacityRow[], fullView: boolean, phase: string | null): CapacityMonth[] {
+  return rows.map((r) => {
     const reserved = reservedUnits(r);
     const available = Math.max(0, r.sellableUnits - reserved);
     if (!fullView) {
-      return { month, availableUnits: available, totalUnits: null, sellableUnits: null, heldUnits: null, committedUnits: null, conditionalUnits: null, reservedUnits: null, utilization: null, phase: null };
+      return { month: r.month, availableUnits: available, totalUnits: null, sellableUnits: null, heldUnits: null, committedUnits: null, conditionalUnits: null, reservedUnits: null, utilization: null, phase: null };
     }
-    return { ...r, month, reservedUnits: reserved, availableUnits: available, utilization: r.sellableUnits ? reserved / r.sellableUnits : null, phase };
+    return { ...r, reservedUnits: reserved, availableUnits: available, utilization: r.sellableUnits ? reserved / r.sellableUnits : null, phase };
   });
 }
 

@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { Match, MatchInput } from './matching.types';
 import { DEFAULT_MATCHES, findMatches, matchesForNeed, requestFromInput } from './matching.service';
 import { Offering } from '../catalog/offering.entity';

@@ -1,4 +1,4 @@
-import { Arg, Authorized, Query, Resolver } from 'type-graphql';
+import { Arg, Query, Resolver } from 'type-graphql';
 import { EhrPlatform, Region, RegionKind, ServiceCategory } from './reference.types';
 import { ehrPlatforms, regions, serviceCategories } from './reference.service';
 
