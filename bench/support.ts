@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: a dedicated database with the generated network, the API started
 // in production mode as its own process, a GraphQL client, percentiles and autocannon rounds.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -25,6 +25,9 @@ export interface Stack {
   providerId: string;
   buyerKey: string;
   buyerId: string;
+  /** Process ids for CPU accounting: the API process and the PostgreSQL postmaster. */
+  apiPid: number;
+  postmasterPid: number | null;
   stop(): Promise<void>;
 }
 
@@ -69,7 +72,9 @@ export async function startStack(providers: number, log: (s: string) => void): P
   const { rows: [b] } = await sql.query(`select id from organization where kind in ('HOSPITAL', 'PRACTICE') order by name limit 1`);
   const operatorKey = `bench-operator-${randomBytes(16).toString('hex')}`;
   const port = await freePort();
-  const server: ChildProcess = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
+  // BENCH_NODE_ARGS: extra Node flags for the API process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server: ChildProcess = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/src/main.js')], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -92,11 +97,14 @@ export async function startStack(providers: number, log: (s: string) => void): P
     if (server.exitCode !== null || i > 300) throw new Error('the API did not start');
     await sleep(200);
   }
+  const { rows: [backend] } = await sql.query('select pg_backend_pid() as pid');
   return {
     apiUrl,
     databaseUrl,
     operatorKey,
     sql,
+    apiPid: server.pid!,
+    postmasterPid: embedded ? parentPid(backend.pid) : null,
     providerId: p.id,
     providerKey: await benchKey(sql, p.id),
     buyerId: b.id,
@@ -109,6 +117,43 @@ export async function startStack(providers: number, log: (s: string) => void): P
       await embedded?.stop();
     },
   };
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** [pid, ppid, utime + stime, cutime + cstime, stime] in clock ticks, from /proc/<pid>/stat. */
+function procStat(pid: number): [number, number, number, number, number] | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
+    return [pid, Number(f[1]), Number(f[11]) + Number(f[12]), Number(f[13]) + Number(f[14]), Number(f[12])];
+  } catch {
+    return null;
+  }
+}
+
+const parentPid = (pid: number) => procStat(pid)?.[1] ?? null;
+
+/**
+ * CPU milliseconds used so far by the API process, by the PostgreSQL cluster (the postmaster, its
+ * live backends and the backends that already exited) and by this benchmark process.
+ */
+export function cpuMs(stack: Pick<Stack, 'apiPid' | 'postmasterPid'>): { node: number; nodeSystem: number; postgres: number | null; bench: number } {
+  const toMs = (ticks: number) => (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  const api = procStat(stack.apiPid);
+  let postgres: number | null = null;
+  if (stack.postmasterPid) {
+    const master = procStat(stack.postmasterPid);
+    let ticks = master ? master[2] + master[3] : 0;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const st = procStat(Number(entry));
+      if (st && st[1] === stack.postmasterPid) ticks += st[2];
+    }
+    postgres = toMs(ticks);
+  }
+  const own = process.cpuUsage();
+  return { node: api ? toMs(api[2]) : NaN, nodeSystem: api ? toMs(api[4]) : NaN, postgres, bench: (own.user + own.system) / 1000 };
 }
 
 export function percentile(sorted: number[], p: number): number {
