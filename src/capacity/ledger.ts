@@ -4,7 +4,8 @@
 // that the refusal is a clear userError rather than a constraint violation.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UserError, UserErrorCode, UserErrors } from '../shared/errors';
-import { lockOfferingMonths, lockReservedMonths, pgArray, type LockedMonth } from '../db/locks';
+import { lockOfferingMonthsReleasingExpiredHolds, lockReservedMonths, pgArray, type LockedMonth } from '../db/locks';
+import type { SqlPart } from '../shared/write-model';
 import { metrics } from '../server/metrics';
 
 export type EngagementPhase = 'PILOT' | 'EXPANSION' | 'STEADY';
@@ -39,14 +40,14 @@ export async function releaseExpiredHolds(em: EntityManager, months: LockedMonth
   }));
 }
 
-/** Places one hold per schedule month for a quote, or refuses naming every short month. */
-export async function placeHolds(
-  em: EntityManager,
-  h: { offeringId: string; quoteId: string; expiresAt: Date; schedule: ScheduleLine[] },
-): Promise<void> {
-  const months = await releaseExpiredHolds(em, await lockOfferingMonths(em, h.offeringId, h.schedule.map((l) => l.month)));
+/**
+ * Locks the months of a schedule for new holds, releasing expired holds in them (one statement),
+ * and refuses naming every month short of capacity. Nothing is held yet: see `holdsInsert`.
+ */
+export async function assertHoldsFit(em: EntityManager, offeringId: string, schedule: ScheduleLine[]): Promise<void> {
+  const months = await lockOfferingMonthsReleasingExpiredHolds(em, offeringId, schedule.map((l) => l.month));
   const byMonth = new Map(months.map((m) => [m.month, m]));
-  const short = h.schedule
+  const short = schedule
     .map((line) => ({ line, available: byMonth.has(line.month) ? availableUnits(byMonth.get(line.month)!) : 0 }))
     .filter(({ line, available }) => line.units > available);
   if (short.length) {
@@ -57,18 +58,35 @@ export async function placeHolds(
       ),
     );
   }
-  await em.execute(
-    `insert into reservation (offering_id, month, kind, units, quote_id, phase, expires_at)
-     select ?, m, 'HELD', u, ?, p, ? from unnest(?::date[], ?::int[], ?::text[]) as x(m, u, p)`,
-    [
+}
+
+/**
+ * One HELD reservation per schedule month, as SQL to run after `assertHoldsFit` in the same
+ * transaction; `quoteIdFrom` names a CTE with the quote's `id` when the quote is inserted in the same statement.
+ */
+export function holdsInsert(h: { offeringId: string; quoteId: string; expiresAt: Date; schedule: ScheduleLine[] }, quoteIdFrom?: string): SqlPart {
+  return {
+    sql: `insert into reservation (offering_id, month, kind, units, quote_id, phase, expires_at)
+          select ?, m, 'HELD', u, ${quoteIdFrom ? `${quoteIdFrom}.id` : '?'}, p, ? from ${quoteIdFrom ? `${quoteIdFrom}, ` : ''}unnest(?::date[], ?::int[], ?::text[]) as x(m, u, p)`,
+    params: [
       h.offeringId,
-      h.quoteId,
+      ...(quoteIdFrom ? [] : [h.quoteId]),
       h.expiresAt,
       pgArray(h.schedule.map((l) => `${l.month}-01`)),
       pgArray(h.schedule.map((l) => String(l.units))),
       pgArray(h.schedule.map((l) => l.phase ?? 'NULL')),
     ],
-  );
+  };
+}
+
+/** Places one hold per schedule month for a quote, or refuses naming every short month. */
+export async function placeHolds(
+  em: EntityManager,
+  h: { offeringId: string; quoteId: string; expiresAt: Date; schedule: ScheduleLine[] },
+): Promise<void> {
+  await assertHoldsFit(em, h.offeringId, h.schedule);
+  const insert = holdsInsert(h);
+  await em.execute(insert.sql, insert.params);
 }
 
 /** Releases every active hold of a quote (withdrawn, declined, superseded or lost to another quote). */
@@ -79,16 +97,16 @@ export async function releaseQuoteHolds(em: EntityManager, quoteId: string): Pro
 
 /**
  * Turns an accepted quote's holds into the engagement's reservations: months of the engagement's
- * current phase become committed, later phases conditional.
+ * current phase become committed, later phases conditional. SQL for the acceptance statement; the
+ * caller holds the months locked and names the CTE that inserts the engagement.
  */
-export async function convertHoldsToEngagement(em: EntityManager, quoteId: string, engagementId: string, committedPhase: EngagementPhase): Promise<void> {
-  await lockReservedMonths(em, { quoteId });
-  await em.execute(
-    `update reservation set kind = case when phase = ? then 'COMMITTED' else 'CONDITIONAL' end,
-            engagement_id = ?, expires_at = null
-      where quote_id = ? and status = 'ACTIVE' and kind = 'HELD'`,
-    [committedPhase, engagementId, quoteId],
-  );
+export function convertHoldsToEngagement(quoteId: string, engagementFrom: string, committedPhase: EngagementPhase): SqlPart {
+  return {
+    sql: `update reservation set kind = case when phase = ? then 'COMMITTED' else 'CONDITIONAL' end,
+                 engagement_id = ${engagementFrom}.id, expires_at = null
+            from ${engagementFrom} where quote_id = ? and status = 'ACTIVE' and kind = 'HELD'`,
+    params: [committedPhase, quoteId],
+  };
 }
 
 /** An engagement entered `phase`: its conditional units of that phase become committed. */

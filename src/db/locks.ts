@@ -27,6 +27,7 @@ export const pgArray = (values: string[]) => `{${values.join(',')}}`;
 
 const MONTH_COLUMNS = `c.offering_id as "offeringId", to_char(c.month, 'YYYY-MM') as month, c.total_units as "totalUnits",
   c.sellable_units as "sellableUnits", c.held_units as "heldUnits", c.committed_units as "committedUnits", c.conditional_units as "conditionalUnits"`;
+const NET_MONTH_COLUMNS = MONTH_COLUMNS.replace('c.held_units as "heldUnits"', 'c.held_units - coalesce((select sum(x.units) from released x where x.month = c.month), 0)::int as "heldUnits"');
 
 /** Locks a provider's organization row (phase changes, engagement slots). */
 export async function lockProvider(em: EntityManager, providerId: string): Promise<LockedProvider | null> {
@@ -41,6 +42,45 @@ export async function lockProvider(em: EntityManager, providerId: string): Promi
 /** Locks a need (serializes acceptances on it). */
 export async function lockNeed(em: EntityManager, needId: string): Promise<{ id: string; status: string } | null> {
   const rows = await em.execute<{ id: string; status: string }[]>(`select id, status from need where id = ? for update`, [needId]);
+  return rows[0] ?? null;
+}
+
+/**
+ * Locks a need and reads it whole (issuing a quote), with the ids of the quotes still marked ISSUED
+ * for it by `offeringId` (normally none). One statement instead of lock, read and search.
+ */
+export async function lockNeedForQuote(em: EntityManager, needId: string, offeringId: string): Promise<(Record<string, unknown> & { issued_quote_ids: string[] }) | null> {
+  const rows = await em.execute<(Record<string, unknown> & { issued_quote_ids: string[] })[]>(
+    `select n.*, array(select q.id from quote q where q.need_id = n.id and q.offering_id = ? and q.status = 'ISSUED' order by q.id) as issued_quote_ids
+       from need n where n.id = ? for update`,
+    [offeringId, needId],
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * Locks a need and reads it whole (acceptance), with the ids of its quotes still marked ISSUED and
+ * the count of the provider's engagements that take a phase slot. Call with the provider locked:
+ * the count's snapshot is taken after that lock, and every engagement of the provider is created
+ * under it, so the count is current.
+ */
+export async function lockNeedForAcceptance(
+  em: EntityManager,
+  needId: string,
+  providerId: string,
+): Promise<(Record<string, unknown> & { issued_quote_ids: string[]; active_engagements: number }) | null> {
+  const rows = await em.execute<(Record<string, unknown> & { issued_quote_ids: string[]; active_engagements: number })[]>(
+    `select n.*, array(select q.id from quote q where q.need_id = n.id and q.status = 'ISSUED' order by q.id) as issued_quote_ids,
+            (select count(*)::int from engagement e where e.provider_id = ? and e.status in ('PENDING_BAA', 'ACTIVE')) as active_engagements
+       from need n where n.id = ? for update`,
+    [providerId, needId],
+  );
+  return rows[0] ?? null;
+}
+
+/** Locks a quote and reads it whole. */
+export async function lockQuoteRow(em: EntityManager, quoteId: string): Promise<Record<string, unknown> | null> {
+  const rows = await em.execute<Record<string, unknown>[]>(`select * from quote where id = ? for update`, [quoteId]);
   return rows[0] ?? null;
 }
 
@@ -90,6 +130,26 @@ export async function lockOfferingMonths(em: EntityManager, offeringId: string, 
       where c.offering_id = ? and c.month = any(?::date[])
       order by c.offering_id, c.month for update`,
     [offeringId, pgArray(months.map((m) => `${m}-01`))],
+  );
+}
+
+/**
+ * Locks the capacity months of one offering (those that exist), in month order, and in the same
+ * statement releases their holds past expiry; returns the months with counters net of the released
+ * holds (the trigger lowers the stored counters as the holds are released).
+ */
+export async function lockOfferingMonthsReleasingExpiredHolds(em: EntityManager, offeringId: string, months: string[]): Promise<LockedMonth[]> {
+  return em.execute<LockedMonth[]>(
+    `with c as (
+       select * from capacity_month c where c.offering_id = ? and c.month = any(?::date[])
+        order by c.offering_id, c.month for update),
+     released as (
+       update reservation r set status = 'EXPIRED', released_at = now()
+        where r.status = 'ACTIVE' and r.kind = 'HELD' and r.expires_at <= now()
+          and r.offering_id = ? and r.month in (select month from c)
+        returning r.month, r.units)
+     select ${NET_MONTH_COLUMNS} from c order by c.month`,
+    [offeringId, pgArray(months.map((m) => `${m}-01`)), offeringId],
   );
 }
 

@@ -3,7 +3,7 @@ import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { Quote, QuoteStatus } from './quote.entity';
 import type { AcceptQuoteInput, DeclineQuoteInput, IssueQuoteInput, QuoteFilter, QuoteTermsInput, ReviseQuoteInput } from './quote.types';
 import { priceSchedule, rampProblems, type Ramp } from './pricing';
-import { closeQuote, closeQuotesOfNeed } from './quote.ledger';
+import { closeQuote, expireQuotesOfNeed } from './quote.ledger';
 import { Need, NeedStatus } from '../needs/need.entity';
 import { canSeeNeed } from '../needs/need.service';
 import { Offering, OfferingStatus } from '../catalog/offering.entity';
@@ -11,15 +11,17 @@ import { Engagement } from '../engagements/engagement.entity';
 import type { Context } from '../shared/context';
 import { assertAdminOf, assertBuyerSide, type Viewer } from '../auth/viewer';
 import type { Page } from '../shared/connection';
-import { findPage } from '../shared/read-model';
+import { findPage, rowMapper } from '../shared/read-model';
 import { notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { InputChecks } from '../shared/validation';
 import { idempotent } from '../shared/idempotency';
-import { countActiveEngagements, lockNeed, lockNeedMonths, lockOfferingMonths, lockProvider, lockQuote } from '../db/locks';
-import { convertHoldsToEngagement, placeHolds } from '../capacity/ledger';
+import { lockNeed, lockNeedForAcceptance, lockNeedForQuote, lockNeedMonths, lockOfferingMonths, lockProvider, lockQuote, lockQuoteRow } from '../db/locks';
+import { assertHoldsFit, convertHoldsToEngagement, holdsInsert, placeHolds } from '../capacity/ledger';
 import { serviceCategory } from '../reference/reference.service';
-import { recordAudit } from '../audit/audit.service';
+import { auditEvent, recordAudit } from '../audit/audit.service';
+import { AuditEvent } from '../audit/audit-event.entity';
+import { executeWith, insertRows } from '../shared/write-model';
 import { EngagementPhaseEnum } from './quote.entity';
 
 const DEFAULT_VALID_DAYS = 14;
@@ -78,6 +80,11 @@ async function holdAndRecord(ctx: Context, em: EntityManager, q: Quote, action: 
   recordAudit(ctx, em, { action, entityType: 'Quote', entityId: q.id, partyIds: [q.providerId, q.buyerId], after: snapshot(q) });
 }
 
+/**
+ * Issuing: reads the offering, locks and reads the need (with any quote of the offering still marked
+ * ISSUED), locks the schedule's months releasing expired holds, then inserts the quote, its holds and
+ * its audit event in one statement.
+ */
 export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote> {
   return ctx.em.transactional((em) =>
     idempotent(
@@ -86,34 +93,52 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
       'issueQuote',
       input,
       async () => {
-        const offering = isUuid(input.offeringId) ? await em.findOne(Offering, input.offeringId) : null;
+        const offering = isUuid(input.offeringId) ? await readRow(em, Offering, input.offeringId) : null;
         if (!offering || (offering.status !== OfferingStatus.PUBLISHED && !ctx.viewer!.isSellerOf(offering.providerId))) throw notFound('Offering');
         assertAdminOf(ctx.viewer!, offering.providerId);
         // Lock order: the need before quotes and capacity, so an acceptance on the need and this issue
         // are serialized (otherwise a quote could stay live, holding capacity, on an awarded need).
-        const need = isUuid(input.needId) && (await lockNeed(em, input.needId)) ? await em.findOne(Need, input.needId) : null;
+        const locked = isUuid(input.needId) ? await lockNeedForQuote(em, input.needId, offering.id) : null;
+        const need = locked && rowMapper(em, Need)(locked);
         if (!need || !canSeeNeed(ctx.viewer!, need)) throw notFound('Need');
         if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is ${need.status}; only OPEN needs can be quoted.`, 'input.needId');
         if (offering.status !== OfferingStatus.PUBLISHED) refuse(UserErrorCode.INVALID_TRANSITION, `The offering is ${offering.status}; publish it to quote.`, 'input.offeringId');
         if (offering.categoryCode !== need.categoryCode) refuse(UserErrorCode.VALIDATION, `The offering sells ${offering.categoryCode}; the need is for ${need.categoryCode}.`, 'input.offeringId');
         if (need.buyerId === offering.providerId) refuse(UserErrorCode.VALIDATION, 'An organization cannot quote its own need.', 'input.needId');
-        const issued = await em.find(Quote, { needId: need.id, offeringId: offering.id, storedStatus: QuoteStatus.ISSUED });
-        if (issued.some((o) => o.status === QuoteStatus.ISSUED)) {
-          refuse(UserErrorCode.CONFLICT, 'This offering already has a live quote on the need; revise it instead.', 'input.offeringId');
-        }
         const q = priceQuote(need, offering, { pilotMonths: input.pilotMonths ?? 0, pilotUnits: input.pilotUnits ?? 0, expansionMonths: input.expansionMonths ?? 0, expansionUnits: input.expansionUnits ?? 0, discountPercent: input.discountPercent ?? 0 }, expiryOf(input));
-        // A lapsed quote still marked ISSUED would block the unique index: close it first, having
-        // locked its months and the new schedule's in one ordered statement.
-        if (issued.length) {
+        if (locked.issued_quote_ids.length) {
+          const issued = await em.find(Quote, { id: { $in: locked.issued_quote_ids } }, { orderBy: { id: 'asc' } });
+          if (issued.some((o) => o.status === QuoteStatus.ISSUED)) {
+            refuse(UserErrorCode.CONFLICT, 'This offering already has a live quote on the need; revise it instead.', 'input.offeringId');
+          }
+          // A lapsed quote still marked ISSUED would block the unique index: close it first, having
+          // locked its months and the new schedule's in one ordered statement.
           await lockOfferingMonths(em, offering.id, [...new Set([...issued.flatMap((o) => o.schedule), ...q.schedule].map((l) => l.month))]);
           for (const old of issued) await closeQuote(ctx, em, old, QuoteStatus.EXPIRED);
+          await em.flush();
         }
-        await holdAndRecord(ctx, em, q, 'quote.issued');
+        await assertHoldsFit(em, q.offeringId, q.schedule);
+        await executeWith(
+          em,
+          [
+            ['q', insertRows(em, Quote, [q], 'id')],
+            ['h', holdsInsert({ offeringId: q.offeringId, quoteId: q.id, expiresAt: q.expiresAt, schedule: q.schedule }, 'q')],
+            ['a', insertRows(em, AuditEvent, [auditEvent(ctx, { action: 'quote.issued', entityType: 'Quote', entityId: q.id, partyIds: [q.providerId, q.buyerId], after: snapshot(q) })])],
+          ],
+          { sql: 'select id from q', params: [] },
+        );
         return { result: q, saved: { quoteId: q.id } };
       },
       ({ quoteId }) => em.findOneOrFail(Quote, quoteId),
     ),
   );
+}
+
+/** One row by id as an unmanaged entity (no identity map, no change tracking). */
+async function readRow<T extends object>(em: EntityManager, entity: { new (...args: never[]): T; name: string }, id: string): Promise<T | null> {
+  const table = em.getMetadata().get(entity.name).tableName;
+  const [row] = await em.execute<Record<string, unknown>[]>(`select * from "${table}" where id = ?`, [id]);
+  return row ? rowMapper(em, entity)(row) : null;
 }
 
 /** Loads a quote for an action by one of its parties; anything not visible reads as not found. */
@@ -188,7 +213,8 @@ export async function declineQuote(ctx: Context, input: DeclineQuoteInput): Prom
 /**
  * Accepting creates the engagement, turns holds into committed (current phase) and conditional
  * (later phases) units, awards the need and expires the other quotes, all in one transaction.
- * Locks: provider (engagement slots), need (one acceptance wins), quote, then all capacity months.
+ * Locks: provider (engagement slots), need (one acceptance wins), quote, then all capacity months;
+ * the changes themselves are one statement (engagement, need, quote, reservations, audit events).
  */
 export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ quote: Quote; engagement: Engagement }> {
   return ctx.em.transactional((em) =>
@@ -198,33 +224,47 @@ export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promis
       'acceptQuote',
       input,
       async () => {
-        const found = isUuid(input.quoteId) ? await em.findOne(Quote, input.quoteId) : null;
+        const found = isUuid(input.quoteId) ? await readRow(em, Quote, input.quoteId) : null;
         if (!found || !canSeeQuote(ctx.viewer!, found)) throw notFound('Quote');
         assertBuyerSide(ctx.viewer!, found.buyerId);
         const provider = (await lockProvider(em, found.providerId))!;
-        await lockNeed(em, found.needId);
-        const q = await quoteFor(ctx, em, found.id, 'buyer');
+        const lockedNeed = (await lockNeedForAcceptance(em, found.needId, found.providerId))!;
+        const q = rowMapper(em, Quote)((await lockQuoteRow(em, found.id))!); // read after its lock: current
         assertLive(q);
-        const need = await em.findOneOrFail(Need, q.needId); // read after its lock: current
+        const need = rowMapper(em, Need)(lockedNeed);
         if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is already ${need.status}.`, 'input.quoteId');
         const phase = provider.phasePolicy[provider.currentPhase];
-        if (phase.maxActiveEngagements !== null && (await countActiveEngagements(em, q.providerId)) >= phase.maxActiveEngagements) {
+        if (phase.maxActiveEngagements !== null && lockedNeed.active_engagements >= phase.maxActiveEngagements) {
           refuse(UserErrorCode.PHASE_LIMIT_REACHED, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left.`, 'input.quoteId');
         }
         await lockNeedMonths(em, need.id);
-        const offering = await em.findOneOrFail(Offering, q.offeringId);
+        const others = lockedNeed.issued_quote_ids.filter((id) => id !== q.id);
+        const expired = others.length ? await expireQuotesOfNeed(ctx, em, need.id, q.id) : [];
         const firstPhase = q.schedule[0].phase as EngagementPhaseEnum;
-        const engagement = new Engagement({ quote: q, phase: firstPhase, baaRequired: serviceCategory(offering.categoryCode)?.touchesPhi ?? true });
-        em.persist(engagement);
+        const engagement = new Engagement({ quote: q, phase: firstPhase, baaRequired: serviceCategory(need.categoryCode)?.touchesPhi ?? true });
+        const now = new Date();
         q.storedStatus = QuoteStatus.ACCEPTED;
+        q.updatedAt = now;
         need.status = NeedStatus.AWARDED;
-        await em.flush();
-        await convertHoldsToEngagement(em, q.id, engagement.id, firstPhase);
-        await closeQuotesOfNeed(ctx, em, need.id, q.id);
+        need.updatedAt = now;
         const parties = [q.providerId, q.buyerId];
-        recordAudit(ctx, em, { action: 'quote.accepted', entityType: 'Quote', entityId: q.id, partyIds: parties, before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.ACCEPTED, engagementId: engagement.id } });
-        recordAudit(ctx, em, { action: 'need.awarded', entityType: 'Need', entityId: need.id, partyIds: [need.buyerId], before: { status: NeedStatus.OPEN }, after: { status: NeedStatus.AWARDED, quoteId: q.id } });
-        recordAudit(ctx, em, { action: 'engagement.created', entityType: 'Engagement', entityId: engagement.id, partyIds: parties, after: { quoteId: q.id, status: engagement.status, phase: engagement.phase } });
+        const events = [
+          ...expired,
+          auditEvent(ctx, { action: 'quote.accepted', entityType: 'Quote', entityId: q.id, partyIds: parties, before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.ACCEPTED, engagementId: engagement.id } }),
+          auditEvent(ctx, { action: 'need.awarded', entityType: 'Need', entityId: need.id, partyIds: [need.buyerId], before: { status: NeedStatus.OPEN }, after: { status: NeedStatus.AWARDED, quoteId: q.id } }),
+          auditEvent(ctx, { action: 'engagement.created', entityType: 'Engagement', entityId: engagement.id, partyIds: parties, after: { quoteId: q.id, status: engagement.status, phase: engagement.phase } }),
+        ];
+        await executeWith(
+          em,
+          [
+            ['e', insertRows(em, Engagement, [engagement], 'id')],
+            ['n', { sql: `update need set status = ?, updated_at = ? where id = ?`, params: [need.status, now, need.id] }],
+            ['q', { sql: `update quote set status = ?, updated_at = ? where id = ?`, params: [q.storedStatus, now, q.id] }],
+            ['r', convertHoldsToEngagement(q.id, 'e', firstPhase)],
+            ['a', insertRows(em, AuditEvent, events)],
+          ],
+          { sql: 'select id from e', params: [] },
+        );
         return { result: { quote: q, engagement }, saved: { quoteId: q.id, engagementId: engagement.id } };
       },
       async ({ quoteId, engagementId }) => ({ quote: await em.findOneOrFail(Quote, quoteId), engagement: await em.findOneOrFail(Engagement, engagementId) }),
