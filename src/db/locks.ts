@@ -58,19 +58,28 @@ export async function lockNeedForQuote(em: EntityManager, needId: string, offeri
   return rows[0] ?? null;
 }
 
+/** A quote still marked ISSUED on a need, with the capacity months its holds are in. */
+export interface IssuedQuoteMonths {
+  id: string;
+  offeringId: string;
+  months: string[]; // YYYY-MM
+}
+
 /**
- * Locks a need and reads it whole (acceptance), with the ids of its quotes still marked ISSUED and
- * the count of the provider's engagements that take a phase slot. Call with the provider locked:
- * the count's snapshot is taken after that lock, and every engagement of the provider is created
- * under it, so the count is current.
+ * Locks a need and reads it whole (acceptance), with its quotes still marked ISSUED (the only ones
+ * that can hold capacity on an open need; none can join them while the need is locked) and the count
+ * of the provider's engagements that take a phase slot. Call with the provider locked: the count's
+ * snapshot is taken after that lock, and every engagement of the provider is created under it.
  */
 export async function lockNeedForAcceptance(
   em: EntityManager,
   needId: string,
   providerId: string,
-): Promise<(Record<string, unknown> & { issued_quote_ids: string[]; active_engagements: number }) | null> {
-  const rows = await em.execute<(Record<string, unknown> & { issued_quote_ids: string[]; active_engagements: number })[]>(
-    `select n.*, array(select q.id from quote q where q.need_id = n.id and q.status = 'ISSUED' order by q.id) as issued_quote_ids,
+): Promise<(Record<string, unknown> & { issued_quotes: IssuedQuoteMonths[]; active_engagements: number }) | null> {
+  const rows = await em.execute<(Record<string, unknown> & { issued_quotes: IssuedQuoteMonths[]; active_engagements: number })[]>(
+    `select n.*,
+            coalesce((select jsonb_agg(jsonb_build_object('id', q.id, 'offeringId', q.offering_id, 'months', (select jsonb_agg(l -> 'month') from jsonb_array_elements(q.schedule) l)) order by q.id)
+                        from quote q where q.need_id = n.id and q.status = 'ISSUED'), '[]') as issued_quotes,
             (select count(*)::int from engagement e where e.provider_id = ? and e.status in ('PENDING_BAA', 'ACTIVE')) as active_engagements
        from need n where n.id = ? for update`,
     [providerId, needId],
@@ -111,15 +120,13 @@ export async function countActiveEngagements(em: EntityManager, providerId: stri
   return row.n;
 }
 
-/** Locks every capacity month with active reservations of any quote on a need (acceptance). */
-export async function lockNeedMonths(em: EntityManager, needId: string): Promise<LockedMonth[]> {
+/** Locks the given capacity months (those that exist) of any offerings, in (offering_id, month) order. */
+export async function lockMonths(em: EntityManager, months: { offeringId: string; month: string }[]): Promise<LockedMonth[]> {
   return em.execute<LockedMonth[]>(
     `select ${MONTH_COLUMNS} from capacity_month c
-      where (c.offering_id, c.month) in (
-        select r.offering_id, r.month from reservation r join quote q on q.id = r.quote_id
-         where q.need_id = ? and r.status = 'ACTIVE')
+      where (c.offering_id, c.month) in (select * from unnest(?::uuid[], ?::date[]))
       order by c.offering_id, c.month for update`,
-    [needId],
+    [pgArray(months.map((m) => m.offeringId)), pgArray(months.map((m) => `${m.month}-01`))],
   );
 }
 

@@ -16,7 +16,7 @@ import { notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { InputChecks } from '../shared/validation';
 import { idempotent } from '../shared/idempotency';
-import { lockNeed, lockNeedForAcceptance, lockNeedForQuote, lockNeedMonths, lockOfferingMonths, lockProvider, lockQuote, lockQuoteRow } from '../db/locks';
+import { lockNeed, lockNeedForAcceptance, lockNeedForQuote, lockMonths, lockOfferingMonths, lockProvider, lockQuote, lockQuoteRow } from '../db/locks';
 import { assertHoldsFit, convertHoldsToEngagement, holdsInsert, placeHolds } from '../capacity/ledger';
 import { serviceCategory } from '../reference/reference.service';
 import { auditEvent, recordAudit } from '../audit/audit.service';
@@ -237,8 +237,9 @@ export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promis
         if (phase.maxActiveEngagements !== null && lockedNeed.active_engagements >= phase.maxActiveEngagements) {
           refuse(UserErrorCode.PHASE_LIMIT_REACHED, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left.`, 'input.quoteId');
         }
-        await lockNeedMonths(em, need.id);
-        const others = lockedNeed.issued_quote_ids.filter((id) => id !== q.id);
+        // Every month whose counters change: this quote's holds and those of the quotes it expires.
+        await lockMonths(em, lockedNeed.issued_quotes.flatMap((i) => i.months.map((month) => ({ offeringId: i.offeringId, month }))));
+        const others = lockedNeed.issued_quotes.filter((i) => i.id !== q.id);
         const expired = others.length ? await expireQuotesOfNeed(ctx, em, need.id, q.id) : [];
         const firstPhase = q.schedule[0].phase as EngagementPhaseEnum;
         const engagement = new Engagement({ quote: q, phase: firstPhase, baaRequired: serviceCategory(need.categoryCode)?.touchesPhi ?? true });
