@@ -6,6 +6,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { UserError, UserErrorCode, UserErrors } from '../shared/errors';
 import { lockOfferingMonthsReleasingExpiredHolds, lockReservedMonths, pgArray, type LockedMonth } from '../db/locks';
 import type { SqlPart } from '../shared/write-model';
+import { prepared } from '../db/prepared';
 import { metrics } from '../server/metrics';
 
 export type EngagementPhase = 'PILOT' | 'EXPANSION' | 'STEADY';
@@ -86,7 +87,7 @@ export async function placeHolds(
 ): Promise<void> {
   await assertHoldsFit(em, h.offeringId, h.schedule);
   const insert = holdsInsert(h);
-  await em.execute(insert.sql, insert.params);
+  await prepared(em, insert.sql, insert.params);
 }
 
 /** Releases every active hold of a quote (withdrawn, declined, superseded or lost to another quote). */

@@ -4,6 +4,7 @@
 //      (a transaction that needs more months later re-locks a subset of what it holds).
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PhaseDefinition } from '../capacity/phase-policy';
+import { prepared } from './prepared';
 
 export interface LockedMonth {
   offeringId: string;
@@ -31,7 +32,8 @@ const NET_MONTH_COLUMNS = MONTH_COLUMNS.replace('c.held_units as "heldUnits"', '
 
 /** Locks a provider's organization row (phase changes, engagement slots). */
 export async function lockProvider(em: EntityManager, providerId: string): Promise<LockedProvider | null> {
-  const rows = await em.execute<LockedProvider[]>(
+  const rows = await prepared<LockedProvider>(
+    em,
     `select id, phase_policy as "phasePolicy", current_phase as "currentPhase", phase_entered_at as "phaseEnteredAt"
        from organization where id = ? for update`,
     [providerId],
@@ -41,7 +43,7 @@ export async function lockProvider(em: EntityManager, providerId: string): Promi
 
 /** Locks a need (serializes acceptances on it). */
 export async function lockNeed(em: EntityManager, needId: string): Promise<{ id: string; status: string } | null> {
-  const rows = await em.execute<{ id: string; status: string }[]>(`select id, status from need where id = ? for update`, [needId]);
+  const rows = await prepared<{ id: string; status: string }>(em, `select id, status from need where id = ? for update`, [needId]);
   return rows[0] ?? null;
 }
 
@@ -50,7 +52,8 @@ export async function lockNeed(em: EntityManager, needId: string): Promise<{ id:
  * for it by `offeringId` (normally none). One statement instead of lock, read and search.
  */
 export async function lockNeedForQuote(em: EntityManager, needId: string, offeringId: string): Promise<(Record<string, unknown> & { issued_quote_ids: string[] }) | null> {
-  const rows = await em.execute<(Record<string, unknown> & { issued_quote_ids: string[] })[]>(
+  const rows = await prepared<Record<string, unknown> & { issued_quote_ids: string[] }>(
+    em,
     `select n.*, array(select q.id from quote q where q.need_id = n.id and q.offering_id = ? and q.status = 'ISSUED' order by q.id) as issued_quote_ids
        from need n where n.id = ? for update`,
     [offeringId, needId],
@@ -76,7 +79,8 @@ export async function lockNeedForAcceptance(
   needId: string,
   providerId: string,
 ): Promise<(Record<string, unknown> & { issued_quotes: IssuedQuoteMonths[]; active_engagements: number }) | null> {
-  const rows = await em.execute<(Record<string, unknown> & { issued_quotes: IssuedQuoteMonths[]; active_engagements: number })[]>(
+  const rows = await prepared<Record<string, unknown> & { issued_quotes: IssuedQuoteMonths[]; active_engagements: number }>(
+    em,
     `select n.*,
             coalesce((select jsonb_agg(jsonb_build_object('id', q.id, 'offeringId', q.offering_id, 'months', (select jsonb_agg(l -> 'month') from jsonb_array_elements(q.schedule) l)) order by q.id)
                         from quote q where q.need_id = n.id and q.status = 'ISSUED'), '[]') as issued_quotes,
@@ -89,19 +93,20 @@ export async function lockNeedForAcceptance(
 
 /** Locks a quote and reads it whole. */
 export async function lockQuoteRow(em: EntityManager, quoteId: string): Promise<Record<string, unknown> | null> {
-  const rows = await em.execute<Record<string, unknown>[]>(`select * from quote where id = ? for update`, [quoteId]);
+  const rows = await prepared<Record<string, unknown>>(em, `select * from quote where id = ? for update`, [quoteId]);
   return rows[0] ?? null;
 }
 
 /** Locks a quote. */
 export async function lockQuote(em: EntityManager, quoteId: string): Promise<{ id: string; status: string; expiresAt: Date } | null> {
-  const rows = await em.execute<{ id: string; status: string; expiresAt: Date }[]>(`select id, status, expires_at as "expiresAt" from quote where id = ? for update`, [quoteId]);
+  const rows = await prepared<{ id: string; status: string; expiresAt: Date }>(em, `select id, status, expires_at as "expiresAt" from quote where id = ? for update`, [quoteId]);
   return rows[0] ?? null;
 }
 
 /** Locks ISSUED quotes past their expiry that nobody else holds (the sweeper skips busy ones). */
 export async function lockLapsedQuotes(em: EntityManager, limit: number): Promise<string[]> {
-  const rows = await em.execute<{ id: string }[]>(
+  const rows = await prepared<{ id: string }>(
+    em,
     `select id from quote where status = 'ISSUED' and expires_at <= now() order by id limit ? for update skip locked`,
     [limit],
   );
@@ -110,19 +115,20 @@ export async function lockLapsedQuotes(em: EntityManager, limit: number): Promis
 
 /** Locks an engagement. */
 export async function lockEngagement(em: EntityManager, engagementId: string): Promise<{ id: string } | null> {
-  const rows = await em.execute<{ id: string }[]>(`select id from engagement where id = ? for update`, [engagementId]);
+  const rows = await prepared<{ id: string }>(em, `select id from engagement where id = ? for update`, [engagementId]);
   return rows[0] ?? null;
 }
 
 /** Counts a provider's engagements that take a slot of its phase (call with the provider locked). */
 export async function countActiveEngagements(em: EntityManager, providerId: string): Promise<number> {
-  const [row] = await em.execute<{ n: number }[]>(`select count(*)::int as n from engagement where provider_id = ? and status in ('PENDING_BAA', 'ACTIVE')`, [providerId]);
+  const [row] = await prepared<{ n: number }>(em, `select count(*)::int as n from engagement where provider_id = ? and status in ('PENDING_BAA', 'ACTIVE')`, [providerId]);
   return row.n;
 }
 
 /** Locks the given capacity months (those that exist) of any offerings, in (offering_id, month) order. */
 export async function lockMonths(em: EntityManager, months: { offeringId: string; month: string }[]): Promise<LockedMonth[]> {
-  return em.execute<LockedMonth[]>(
+  return prepared<LockedMonth>(
+    em,
     `select ${MONTH_COLUMNS} from capacity_month c
       where (c.offering_id, c.month) in (select * from unnest(?::uuid[], ?::date[]))
       order by c.offering_id, c.month for update`,
@@ -132,7 +138,8 @@ export async function lockMonths(em: EntityManager, months: { offeringId: string
 
 /** Locks the capacity months of one offering (those that exist), in month order. */
 export async function lockOfferingMonths(em: EntityManager, offeringId: string, months: string[]): Promise<LockedMonth[]> {
-  return em.execute<LockedMonth[]>(
+  return prepared<LockedMonth>(
+    em,
     `select ${MONTH_COLUMNS} from capacity_month c
       where c.offering_id = ? and c.month = any(?::date[])
       order by c.offering_id, c.month for update`,
@@ -146,7 +153,8 @@ export async function lockOfferingMonths(em: EntityManager, offeringId: string, 
  * holds (the trigger lowers the stored counters as the holds are released).
  */
 export async function lockOfferingMonthsReleasingExpiredHolds(em: EntityManager, offeringId: string, months: string[]): Promise<LockedMonth[]> {
-  return em.execute<LockedMonth[]>(
+  return prepared<LockedMonth>(
+    em,
     `with c as (
        select * from capacity_month c where c.offering_id = ? and c.month = any(?::date[])
         order by c.offering_id, c.month for update),
@@ -163,7 +171,8 @@ export async function lockOfferingMonthsReleasingExpiredHolds(em: EntityManager,
 /** Locks the capacity months that hold ACTIVE reservations of a quote or an engagement. */
 export async function lockReservedMonths(em: EntityManager, by: { quoteId?: string; engagementId?: string }): Promise<LockedMonth[]> {
   const [column, id] = by.quoteId ? ['quote_id', by.quoteId] : ['engagement_id', by.engagementId!];
-  return em.execute<LockedMonth[]>(
+  return prepared<LockedMonth>(
+    em,
     `select ${MONTH_COLUMNS} from capacity_month c
       where (c.offering_id, c.month) in (select r.offering_id, r.month from reservation r where r.${column} = ? and r.status = 'ACTIVE')
       order by c.offering_id, c.month for update`,
@@ -173,7 +182,8 @@ export async function lockReservedMonths(em: EntityManager, by: { quoteId?: stri
 
 /** Locks every capacity month of a provider from `fromMonth` on (phase and policy changes). */
 export async function lockProviderMonths(em: EntityManager, providerId: string, fromMonth: string): Promise<LockedMonth[]> {
-  return em.execute<LockedMonth[]>(
+  return prepared<LockedMonth>(
+    em,
     `select ${MONTH_COLUMNS} from capacity_month c join offering o on o.id = c.offering_id
       where o.provider_id = ? and c.month >= ?::date
       order by c.offering_id, c.month for update of c`,
@@ -183,7 +193,8 @@ export async function lockProviderMonths(em: EntityManager, providerId: string, 
 
 /** Locks capacity months that hold expired, not yet released holds (the sweeper), at most `limit`. */
 export async function lockMonthsWithExpiredHolds(em: EntityManager, limit: number): Promise<LockedMonth[]> {
-  return em.execute<LockedMonth[]>(
+  return prepared<LockedMonth>(
+    em,
     `select ${MONTH_COLUMNS} from capacity_month c
       where (c.offering_id, c.month) in (
         select r.offering_id, r.month from reservation r
@@ -195,6 +206,6 @@ export async function lockMonthsWithExpiredHolds(em: EntityManager, limit: numbe
 
 /** Transaction-scoped advisory lock: true for exactly one caller at a time across instances. */
 export async function tryAdvisoryLock(em: EntityManager, key: number): Promise<boolean> {
-  const [row] = await em.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [key]);
+  const [row] = await prepared<{ locked: boolean }>(em, 'select pg_try_advisory_xact_lock(?) as locked', [key]);
   return row.locked;
 }

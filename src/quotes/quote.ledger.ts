@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Quote, QuoteStatus } from './quote.entity';
 import { releaseQuoteHolds } from '../capacity/ledger';
 import { lockLapsedQuotes } from '../db/locks';
+import { prepared } from '../db/prepared';
 import { auditEvent, recordAudit } from '../audit/audit.service';
 import type { AuditEvent } from '../audit/audit-event.entity';
 import type { Context } from '../shared/context';
@@ -37,7 +38,8 @@ export async function closeQuotesOfNeed(ctx: Actor, em: EntityManager, needId: s
  * the caller to write with its own.
  */
 export async function expireQuotesOfNeed(ctx: Actor, em: EntityManager, needId: string, keep: string): Promise<AuditEvent[]> {
-  const expired = await em.execute<{ id: string; provider_id: string; buyer_id: string }[]>(
+  const expired = await prepared<{ id: string; provider_id: string; buyer_id: string }>(
+    em,
     `with q as (
        update quote set status = 'EXPIRED', updated_at = now() where need_id = ? and status = 'ISSUED' and id <> ?
        returning id, provider_id, buyer_id),

@@ -14,6 +14,7 @@ import type { Page } from '../shared/connection';
 import { findPage, rowMapper } from '../shared/read-model';
 import { notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
+import { prepared } from '../db/prepared';
 import { InputChecks } from '../shared/validation';
 import { idempotent } from '../shared/idempotency';
 import { lockNeed, lockNeedForAcceptance, lockNeedForQuote, lockMonths, lockOfferingMonths, lockProvider, lockQuote, lockQuoteRow } from '../db/locks';
@@ -137,7 +138,7 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
 /** One row by id as an unmanaged entity (no identity map, no change tracking). */
 async function readRow<T extends object>(em: EntityManager, entity: { new (...args: never[]): T; name: string }, id: string): Promise<T | null> {
   const table = em.getMetadata().get(entity.name).tableName;
-  const [row] = await em.execute<Record<string, unknown>[]>(`select * from "${table}" where id = ?`, [id]);
+  const [row] = await prepared(em, `select * from "${table}" where id = ?`, [id]);
   return row ? rowMapper(em, entity)(row) : null;
 }
 
