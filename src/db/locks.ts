@@ -41,23 +41,32 @@ export async function lockProvider(em: EntityManager, providerId: string): Promi
   return rows[0] ?? null;
 }
 
+/**
+ * Acceptance: reads a quote (its parties and need never change) and locks its provider's
+ * organization row in one statement; the phase columns are read after the lock.
+ */
+export async function lockProviderOfQuote(
+  em: EntityManager,
+  quoteId: string,
+): Promise<{ quote: Record<string, unknown>; provider: Pick<LockedProvider, 'phasePolicy' | 'currentPhase'> } | null> {
+  const [row] = await prepared<Record<string, unknown> & { provider_phase_policy: PhaseDefinition[]; provider_current_phase: number }>(
+    em,
+    `select q.*, o.phase_policy as provider_phase_policy, o.current_phase as provider_current_phase
+       from quote q join organization o on o.id = q.provider_id where q.id = ? for update of o`,
+    [quoteId],
+  );
+  return row ? { quote: row, provider: { phasePolicy: row.provider_phase_policy, currentPhase: row.provider_current_phase } } : null;
+}
+
 /** Locks a need (serializes acceptances on it). */
 export async function lockNeed(em: EntityManager, needId: string): Promise<{ id: string; status: string } | null> {
   const rows = await prepared<{ id: string; status: string }>(em, `select id, status from need where id = ? for update`, [needId]);
   return rows[0] ?? null;
 }
 
-/**
- * Locks a need and reads it whole (issuing a quote), with the ids of the quotes still marked ISSUED
- * for it by `offeringId` (normally none). One statement instead of lock, read and search.
- */
-export async function lockNeedForQuote(em: EntityManager, needId: string, offeringId: string): Promise<(Record<string, unknown> & { issued_quote_ids: string[] }) | null> {
-  const rows = await prepared<Record<string, unknown> & { issued_quote_ids: string[] }>(
-    em,
-    `select n.*, array(select q.id from quote q where q.need_id = n.id and q.offering_id = ? and q.status = 'ISSUED' order by q.id) as issued_quote_ids
-       from need n where n.id = ? for update`,
-    [offeringId, needId],
-  );
+/** Locks a need and reads it whole. */
+export async function lockNeedRow(em: EntityManager, needId: string): Promise<Record<string, unknown> | null> {
+  const rows = await prepared(em, `select * from need where id = ? for update`, [needId]);
   return rows[0] ?? null;
 }
 
@@ -69,31 +78,34 @@ export interface IssuedQuoteMonths {
 }
 
 /**
- * Locks a need and reads it whole (acceptance), with its quotes still marked ISSUED (the only ones
- * that can hold capacity on an open need; none can join them while the need is locked) and the count
- * of the provider's engagements that take a phase slot. Call with the provider locked: the count's
- * snapshot is taken after that lock, and every engagement of the provider is created under it.
+ * Locks a need and reads it whole (acceptance), with the count of the provider's engagements that
+ * take a phase slot. Call with the provider locked: this statement's snapshot is taken after that
+ * lock, and every engagement of the provider is created under it, so the count is current.
  */
-export async function lockNeedForAcceptance(
-  em: EntityManager,
-  needId: string,
-  providerId: string,
-): Promise<(Record<string, unknown> & { issued_quotes: IssuedQuoteMonths[]; active_engagements: number }) | null> {
-  const rows = await prepared<Record<string, unknown> & { issued_quotes: IssuedQuoteMonths[]; active_engagements: number }>(
+export async function lockNeedForAcceptance(em: EntityManager, needId: string, providerId: string): Promise<(Record<string, unknown> & { active_engagements: number }) | null> {
+  const rows = await prepared<Record<string, unknown> & { active_engagements: number }>(
     em,
-    `select n.*,
-            coalesce((select jsonb_agg(jsonb_build_object('id', q.id, 'offeringId', q.offering_id, 'months', (select jsonb_agg(l -> 'month') from jsonb_array_elements(q.schedule) l)) order by q.id)
-                        from quote q where q.need_id = n.id and q.status = 'ISSUED'), '[]') as issued_quotes,
-            (select count(*)::int from engagement e where e.provider_id = ? and e.status in ('PENDING_BAA', 'ACTIVE')) as active_engagements
+    `select n.*, (select count(*)::int from engagement e where e.provider_id = ? and e.status in ('PENDING_BAA', 'ACTIVE')) as active_engagements
        from need n where n.id = ? for update`,
     [providerId, needId],
   );
   return rows[0] ?? null;
 }
 
-/** Locks a quote and reads it whole. */
-export async function lockQuoteRow(em: EntityManager, quoteId: string): Promise<Record<string, unknown> | null> {
-  const rows = await prepared<Record<string, unknown>>(em, `select * from quote where id = ? for update`, [quoteId]);
+/**
+ * Locks a quote and reads it whole (acceptance), with the quotes of its need still marked ISSUED:
+ * the only ones that can hold capacity on an open need. Call with the need locked: this statement's
+ * snapshot is taken after that lock, and quotes are only issued under it, so none is missed.
+ */
+export async function lockQuoteForAcceptance(em: EntityManager, quoteId: string): Promise<(Record<string, unknown> & { issued_quotes: IssuedQuoteMonths[] }) | null> {
+  const rows = await prepared<Record<string, unknown> & { issued_quotes: IssuedQuoteMonths[] }>(
+    em,
+    `select q.*,
+            coalesce((select jsonb_agg(jsonb_build_object('id', i.id, 'offeringId', i.offering_id, 'months', (select jsonb_agg(l -> 'month') from jsonb_array_elements(i.schedule) l)) order by i.id)
+                        from quote i where i.need_id = q.need_id and i.status = 'ISSUED'), '[]') as issued_quotes
+       from quote q where q.id = ? for update`,
+    [quoteId],
+  );
   return rows[0] ?? null;
 }
 

@@ -17,7 +17,7 @@ import { isUuid } from '../shared/ids';
 import { prepared } from '../db/prepared';
 import { InputChecks } from '../shared/validation';
 import { idempotent } from '../shared/idempotency';
-import { lockNeed, lockNeedForAcceptance, lockNeedForQuote, lockMonths, lockOfferingMonths, lockProvider, lockQuote, lockQuoteRow } from '../db/locks';
+import { lockMonths, lockNeed, lockNeedForAcceptance, lockNeedRow, lockOfferingMonths, lockProviderOfQuote, lockQuote, lockQuoteForAcceptance } from '../db/locks';
 import { assertHoldsFit, convertHoldsToEngagement, holdsInsert, placeHolds } from '../capacity/ledger';
 import { serviceCategory } from '../reference/reference.service';
 import { auditEvent, recordAudit } from '../audit/audit.service';
@@ -82,9 +82,9 @@ async function holdAndRecord(ctx: Context, em: EntityManager, q: Quote, action: 
 }
 
 /**
- * Issuing: reads the offering, locks and reads the need (with any quote of the offering still marked
- * ISSUED), locks the schedule's months releasing expired holds, then inserts the quote, its holds and
- * its audit event in one statement.
+ * Issuing: locks and reads the need, reads the offering (with any quote of it still marked ISSUED on
+ * the need), locks the schedule's months releasing expired holds, then inserts the quote, its holds
+ * and its audit event in one statement.
  */
 export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote> {
   return ctx.em.transactional((em) =>
@@ -94,21 +94,22 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
       'issueQuote',
       input,
       async () => {
-        const offering = isUuid(input.offeringId) ? await readRow(em, Offering, input.offeringId) : null;
-        if (!offering || (offering.status !== OfferingStatus.PUBLISHED && !ctx.viewer!.isSellerOf(offering.providerId))) throw notFound('Offering');
-        assertAdminOf(ctx.viewer!, offering.providerId);
         // Lock order: the need before quotes and capacity, so an acceptance on the need and this issue
         // are serialized (otherwise a quote could stay live, holding capacity, on an awarded need).
-        const locked = isUuid(input.needId) ? await lockNeedForQuote(em, input.needId, offering.id) : null;
-        const need = locked && rowMapper(em, Need)(locked);
+        const lockedNeed = isUuid(input.needId) ? await lockNeedRow(em, input.needId) : null;
+        const read = isUuid(input.offeringId) ? await readOfferingForQuote(em, input.offeringId, input.needId) : null;
+        const offering = read && rowMapper(em, Offering)(read);
+        if (!offering || (offering.status !== OfferingStatus.PUBLISHED && !ctx.viewer!.isSellerOf(offering.providerId))) throw notFound('Offering');
+        assertAdminOf(ctx.viewer!, offering.providerId);
+        const need = lockedNeed && rowMapper(em, Need)(lockedNeed);
         if (!need || !canSeeNeed(ctx.viewer!, need)) throw notFound('Need');
         if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is ${need.status}; only OPEN needs can be quoted.`, 'input.needId');
         if (offering.status !== OfferingStatus.PUBLISHED) refuse(UserErrorCode.INVALID_TRANSITION, `The offering is ${offering.status}; publish it to quote.`, 'input.offeringId');
         if (offering.categoryCode !== need.categoryCode) refuse(UserErrorCode.VALIDATION, `The offering sells ${offering.categoryCode}; the need is for ${need.categoryCode}.`, 'input.offeringId');
         if (need.buyerId === offering.providerId) refuse(UserErrorCode.VALIDATION, 'An organization cannot quote its own need.', 'input.needId');
         const q = priceQuote(need, offering, { pilotMonths: input.pilotMonths ?? 0, pilotUnits: input.pilotUnits ?? 0, expansionMonths: input.expansionMonths ?? 0, expansionUnits: input.expansionUnits ?? 0, discountPercent: input.discountPercent ?? 0 }, expiryOf(input));
-        if (locked.issued_quote_ids.length) {
-          const issued = await em.find(Quote, { id: { $in: locked.issued_quote_ids } }, { orderBy: { id: 'asc' } });
+        if (read.issued_quote_ids.length) {
+          const issued = await em.find(Quote, { id: { $in: read.issued_quote_ids } }, { orderBy: { id: 'asc' } });
           if (issued.some((o) => o.status === QuoteStatus.ISSUED)) {
             refuse(UserErrorCode.CONFLICT, 'This offering already has a live quote on the need; revise it instead.', 'input.offeringId');
           }
@@ -135,11 +136,18 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
   );
 }
 
-/** One row by id as an unmanaged entity (no identity map, no change tracking). */
-async function readRow<T extends object>(em: EntityManager, entity: { new (...args: never[]): T; name: string }, id: string): Promise<T | null> {
-  const table = em.getMetadata().get(entity.name).tableName;
-  const [row] = await prepared(em, `select * from "${table}" where id = ?`, [id]);
-  return row ? rowMapper(em, entity)(row) : null;
+/**
+ * The offering row, with the ids of its quotes on the need still marked ISSUED (normally none). Read
+ * after the need's lock, so that a quote issued just before is seen.
+ */
+async function readOfferingForQuote(em: EntityManager, offeringId: string, needId: string) {
+  const [row] = await prepared<Record<string, unknown> & { issued_quote_ids: string[] }>(
+    em,
+    `select o.*, array(select q.id from quote q where q.need_id = ? and q.offering_id = o.id and q.status = 'ISSUED' order by q.id) as issued_quote_ids
+       from offering o where o.id = ?`,
+    [isUuid(needId) ? needId : null, offeringId],
+  );
+  return row ?? null;
 }
 
 /** Loads a quote for an action by one of its parties; anything not visible reads as not found. */
@@ -214,7 +222,7 @@ export async function declineQuote(ctx: Context, input: DeclineQuoteInput): Prom
 /**
  * Accepting creates the engagement, turns holds into committed (current phase) and conditional
  * (later phases) units, awards the need and expires the other quotes, all in one transaction.
- * Locks: provider (engagement slots), need (one acceptance wins), quote, then all capacity months;
+ * Locks: provider (engagement slots; read with the quote), need (one acceptance wins), quote, then all capacity months;
  * the changes themselves are one statement (engagement, need, quote, reservations, audit events).
  */
 export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ quote: Quote; engagement: Engagement }> {
@@ -225,12 +233,14 @@ export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promis
       'acceptQuote',
       input,
       async () => {
-        const found = isUuid(input.quoteId) ? await readRow(em, Quote, input.quoteId) : null;
+        const read = isUuid(input.quoteId) ? await lockProviderOfQuote(em, input.quoteId) : null;
+        const found = read && rowMapper(em, Quote)(read.quote);
         if (!found || !canSeeQuote(ctx.viewer!, found)) throw notFound('Quote');
         assertBuyerSide(ctx.viewer!, found.buyerId);
-        const provider = (await lockProvider(em, found.providerId))!;
+        const provider = read.provider;
         const lockedNeed = (await lockNeedForAcceptance(em, found.needId, found.providerId))!;
-        const q = rowMapper(em, Quote)((await lockQuoteRow(em, found.id))!); // read after its lock: current
+        const lockedQuote = (await lockQuoteForAcceptance(em, found.id))!;
+        const q = rowMapper(em, Quote)(lockedQuote); // read after its lock: current
         assertLive(q);
         const need = rowMapper(em, Need)(lockedNeed);
         if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is already ${need.status}.`, 'input.quoteId');
@@ -239,8 +249,8 @@ export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promis
           refuse(UserErrorCode.PHASE_LIMIT_REACHED, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left.`, 'input.quoteId');
         }
         // Every month whose counters change: this quote's holds and those of the quotes it expires.
-        await lockMonths(em, lockedNeed.issued_quotes.flatMap((i) => i.months.map((month) => ({ offeringId: i.offeringId, month }))));
-        const others = lockedNeed.issued_quotes.filter((i) => i.id !== q.id);
+        await lockMonths(em, lockedQuote.issued_quotes.flatMap((i) => i.months.map((month) => ({ offeringId: i.offeringId, month }))));
+        const others = lockedQuote.issued_quotes.filter((i) => i.id !== q.id);
         const expired = others.length ? await expireQuotesOfNeed(ctx, em, need.id, q.id) : [];
         const firstPhase = q.schedule[0].phase as EngagementPhaseEnum;
         const engagement = new Engagement({ quote: q, phase: firstPhase, baaRequired: serviceCategory(need.categoryCode)?.touchesPhi ?? true });
