@@ -41,21 +41,35 @@ export async function lockProvider(em: EntityManager, providerId: string): Promi
   return rows[0] ?? null;
 }
 
+/** What acceptance needs of a quote's provider and need, read under their locks. */
+export interface AcceptanceParties {
+  quote: { id: string; needId: string; providerId: string; buyerId: string };
+  provider: Pick<LockedProvider, 'phasePolicy' | 'currentPhase'>;
+  need: { id: string; status: string; buyerId: string; categoryCode: string };
+}
+
 /**
  * Acceptance: reads a quote (its parties and need never change) and locks its provider's
- * organization row in one statement; the phase columns are read after the lock.
+ * organization row, then its need, in one statement (row marks are locked in the order listed:
+ * provider, need); the provider's and the need's columns are read after their locks.
  */
-export async function lockProviderOfQuote(
-  em: EntityManager,
-  quoteId: string,
-): Promise<{ quote: Record<string, unknown>; provider: Pick<LockedProvider, 'phasePolicy' | 'currentPhase'> } | null> {
-  const [row] = await prepared<Record<string, unknown> & { provider_phase_policy: PhaseDefinition[]; provider_current_phase: number }>(
+export async function lockPartiesOfQuote(em: EntityManager, quoteId: string): Promise<AcceptanceParties | null> {
+  const [row] = await prepared<{
+    id: string; need_id: string; provider_id: string; buyer_id: string; phase_policy: PhaseDefinition[]; current_phase: number; need_status: string; need_buyer_id: string; category_code: string;
+  }>(
     em,
-    `select q.*, o.phase_policy as provider_phase_policy, o.current_phase as provider_current_phase
-       from quote q join organization o on o.id = q.provider_id where q.id = ? for update of o`,
+    `select q.id, q.need_id, q.provider_id, q.buyer_id, o.phase_policy, o.current_phase, n.status as need_status, n.buyer_id as need_buyer_id, n.category_code
+       from quote q join organization o on o.id = q.provider_id join need n on n.id = q.need_id
+      where q.id = ? for update of o, n`,
     [quoteId],
   );
-  return row ? { quote: row, provider: { phasePolicy: row.provider_phase_policy, currentPhase: row.provider_current_phase } } : null;
+  return row
+    ? {
+        quote: { id: row.id, needId: row.need_id, providerId: row.provider_id, buyerId: row.buyer_id },
+        provider: { phasePolicy: row.phase_policy, currentPhase: row.current_phase },
+        need: { id: row.need_id, status: row.need_status, buyerId: row.need_buyer_id, categoryCode: row.category_code },
+      }
+    : null;
 }
 
 /** Locks a need (serializes acceptances on it). */
@@ -78,31 +92,22 @@ export interface IssuedQuoteMonths {
 }
 
 /**
- * Locks a need and reads it whole (acceptance), with the count of the provider's engagements that
- * take a phase slot. Call with the provider locked: this statement's snapshot is taken after that
- * lock, and every engagement of the provider is created under it, so the count is current.
+ * Locks a quote and reads it whole (acceptance), with the quotes of its need still marked ISSUED
+ * (the only ones that can hold capacity on an open need) and the count of its provider's engagements
+ * that take a phase slot. Call with the provider and the need locked: this statement's snapshot is
+ * taken after those locks, under which every engagement of the provider is created and every quote
+ * on the need is issued, so neither read misses one.
  */
-export async function lockNeedForAcceptance(em: EntityManager, needId: string, providerId: string): Promise<(Record<string, unknown> & { active_engagements: number }) | null> {
-  const rows = await prepared<Record<string, unknown> & { active_engagements: number }>(
-    em,
-    `select n.*, (select count(*)::int from engagement e where e.provider_id = ? and e.status in ('PENDING_BAA', 'ACTIVE')) as active_engagements
-       from need n where n.id = ? for update`,
-    [providerId, needId],
-  );
-  return rows[0] ?? null;
-}
-
-/**
- * Locks a quote and reads it whole (acceptance), with the quotes of its need still marked ISSUED:
- * the only ones that can hold capacity on an open need. Call with the need locked: this statement's
- * snapshot is taken after that lock, and quotes are only issued under it, so none is missed.
- */
-export async function lockQuoteForAcceptance(em: EntityManager, quoteId: string): Promise<(Record<string, unknown> & { issued_quotes: IssuedQuoteMonths[] }) | null> {
-  const rows = await prepared<Record<string, unknown> & { issued_quotes: IssuedQuoteMonths[] }>(
+export async function lockQuoteForAcceptance(
+  em: EntityManager,
+  quoteId: string,
+): Promise<(Record<string, unknown> & { issued_quotes: IssuedQuoteMonths[]; active_engagements: number }) | null> {
+  const rows = await prepared<Record<string, unknown> & { issued_quotes: IssuedQuoteMonths[]; active_engagements: number }>(
     em,
     `select q.*,
             coalesce((select jsonb_agg(jsonb_build_object('id', i.id, 'offeringId', i.offering_id, 'months', (select jsonb_agg(l -> 'month') from jsonb_array_elements(i.schedule) l)) order by i.id)
-                        from quote i where i.need_id = q.need_id and i.status = 'ISSUED'), '[]') as issued_quotes
+                        from quote i where i.need_id = q.need_id and i.status = 'ISSUED'), '[]') as issued_quotes,
+            (select count(*)::int from engagement e where e.provider_id = q.provider_id and e.status in ('PENDING_BAA', 'ACTIVE')) as active_engagements
        from quote q where q.id = ? for update`,
     [quoteId],
   );

@@ -17,7 +17,7 @@ import { isUuid } from '../shared/ids';
 import { prepared } from '../db/prepared';
 import { InputChecks } from '../shared/validation';
 import { idempotent } from '../shared/idempotency';
-import { lockMonths, lockNeed, lockNeedForAcceptance, lockNeedRow, lockOfferingMonths, lockProviderOfQuote, lockQuote, lockQuoteForAcceptance } from '../db/locks';
+import { lockMonths, lockNeed, lockNeedRow, lockOfferingMonths, lockPartiesOfQuote, lockQuote, lockQuoteForAcceptance } from '../db/locks';
 import { assertHoldsFit, convertHoldsToEngagement, holdsInsert, placeHolds } from '../capacity/ledger';
 import { serviceCategory } from '../reference/reference.service';
 import { auditEvent, recordAudit } from '../audit/audit.service';
@@ -222,7 +222,7 @@ export async function declineQuote(ctx: Context, input: DeclineQuoteInput): Prom
 /**
  * Accepting creates the engagement, turns holds into committed (current phase) and conditional
  * (later phases) units, awards the need and expires the other quotes, all in one transaction.
- * Locks: provider (engagement slots; read with the quote), need (one acceptance wins), quote, then all capacity months;
+ * Locks: provider (engagement slots) and need (one acceptance wins) in one statement, quote, then all capacity months;
  * the changes themselves are one statement (engagement, need, quote, reservations, audit events).
  */
 export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ quote: Quote; engagement: Engagement }> {
@@ -233,19 +233,16 @@ export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promis
       'acceptQuote',
       input,
       async () => {
-        const read = isUuid(input.quoteId) ? await lockProviderOfQuote(em, input.quoteId) : null;
-        const found = read && rowMapper(em, Quote)(read.quote);
-        if (!found || !canSeeQuote(ctx.viewer!, found)) throw notFound('Quote');
-        assertBuyerSide(ctx.viewer!, found.buyerId);
-        const provider = read.provider;
-        const lockedNeed = (await lockNeedForAcceptance(em, found.needId, found.providerId))!;
-        const lockedQuote = (await lockQuoteForAcceptance(em, found.id))!;
+        const parties = isUuid(input.quoteId) ? await lockPartiesOfQuote(em, input.quoteId) : null;
+        if (!parties || !canSeeQuote(ctx.viewer!, parties.quote)) throw notFound('Quote');
+        assertBuyerSide(ctx.viewer!, parties.quote.buyerId);
+        const lockedQuote = (await lockQuoteForAcceptance(em, parties.quote.id))!;
         const q = rowMapper(em, Quote)(lockedQuote); // read after its lock: current
         assertLive(q);
-        const need = rowMapper(em, Need)(lockedNeed);
+        const need = parties.need;
         if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is already ${need.status}.`, 'input.quoteId');
-        const phase = provider.phasePolicy[provider.currentPhase];
-        if (phase.maxActiveEngagements !== null && lockedNeed.active_engagements >= phase.maxActiveEngagements) {
+        const phase = parties.provider.phasePolicy[parties.provider.currentPhase];
+        if (phase.maxActiveEngagements !== null && lockedQuote.active_engagements >= phase.maxActiveEngagements) {
           refuse(UserErrorCode.PHASE_LIMIT_REACHED, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left.`, 'input.quoteId');
         }
         // Every month whose counters change: this quote's holds and those of the quotes it expires.
@@ -257,20 +254,18 @@ export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promis
         const now = new Date();
         q.storedStatus = QuoteStatus.ACCEPTED;
         q.updatedAt = now;
-        need.status = NeedStatus.AWARDED;
-        need.updatedAt = now;
-        const parties = [q.providerId, q.buyerId];
+        const partyIds = [q.providerId, q.buyerId];
         const events = [
           ...expired,
-          auditEvent(ctx, { action: 'quote.accepted', entityType: 'Quote', entityId: q.id, partyIds: parties, before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.ACCEPTED, engagementId: engagement.id } }),
+          auditEvent(ctx, { action: 'quote.accepted', entityType: 'Quote', entityId: q.id, partyIds, before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.ACCEPTED, engagementId: engagement.id } }),
           auditEvent(ctx, { action: 'need.awarded', entityType: 'Need', entityId: need.id, partyIds: [need.buyerId], before: { status: NeedStatus.OPEN }, after: { status: NeedStatus.AWARDED, quoteId: q.id } }),
-          auditEvent(ctx, { action: 'engagement.created', entityType: 'Engagement', entityId: engagement.id, partyIds: parties, after: { quoteId: q.id, status: engagement.status, phase: engagement.phase } }),
+          auditEvent(ctx, { action: 'engagement.created', entityType: 'Engagement', entityId: engagement.id, partyIds, after: { quoteId: q.id, status: engagement.status, phase: engagement.phase } }),
         ];
         await executeWith(
           em,
           [
             ['e', insertRows(em, Engagement, [engagement], 'id')],
-            ['n', { sql: `update need set status = ?, updated_at = ? where id = ?`, params: [need.status, now, need.id] }],
+            ['n', { sql: `update need set status = ?, updated_at = ? where id = ?`, params: [NeedStatus.AWARDED, now, need.id] }],
             ['q', { sql: `update quote set status = ?, updated_at = ? where id = ?`, params: [q.storedStatus, now, q.id] }],
             ['r', convertHoldsToEngagement(q.id, 'e', firstPhase)],
             ['a', insertRows(em, AuditEvent, events)],
