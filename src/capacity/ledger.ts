@@ -5,8 +5,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UserError, UserErrorCode, UserErrors } from '../shared/errors';
 import { lockOfferingMonthsReleasingExpiredHolds, lockReservedMonths, pgArray, type LockedMonth } from '../db/locks';
-import type { SqlPart } from '../shared/write-model';
-import { prepared } from '../db/prepared';
+import { executeWith, type SqlPart } from '../shared/write-model';
 import { metrics } from '../server/metrics';
 
 export type EngagementPhase = 'PILOT' | 'EXPANSION' | 'STEADY';
@@ -42,33 +41,49 @@ export async function releaseExpiredHolds(em: EntityManager, months: LockedMonth
 }
 
 /**
- * Locks the months of a schedule for new holds, releasing expired holds in them (one statement),
- * and refuses naming every month short of capacity. Nothing is held yet: see `holdsInsert`.
+ * Placing holds is one statement: lock the schedule's months (releasing expired holds in them), work
+ * out each line's available units, and insert the holds only if every line fits. These are its CTEs:
+ * `fit` (month, units, available) and `fits` (ok); the caller adds its inserts guarded by
+ * `(select ok from fits)`, then calls `refuseUnlessPlaced` with the `fit` rows.
  */
-export async function assertHoldsFit(em: EntityManager, offeringId: string, schedule: ScheduleLine[]): Promise<void> {
-  const months = await lockOfferingMonthsReleasingExpiredHolds(em, offeringId, schedule.map((l) => l.month));
-  const byMonth = new Map(months.map((m) => [m.month, m]));
-  const short = schedule
-    .map((line) => ({ line, available: byMonth.has(line.month) ? availableUnits(byMonth.get(line.month)!) : 0 }))
-    .filter(({ line, available }) => line.units > available);
-  if (short.length) {
-    metrics.reservationConflicts.inc();
-    throw new UserErrors(
-      short.map(({ line, available }) =>
-        new UserError(UserErrorCode.CAPACITY_EXCEEDED, `${line.month}: requested ${line.units} units, ${available} available.`, 'schedule'),
-      ),
-    );
-  }
+export function holdsFitCtes(offeringId: string, schedule: ScheduleLine[]): [string, SqlPart][] {
+  return [
+    ...lockOfferingMonthsReleasingExpiredHolds(offeringId, schedule.map((l) => l.month)),
+    [
+      'fit',
+      {
+        sql: `select x.month, x.units,
+                     greatest(coalesce(c.sellable_units - c.committed_units - c.conditional_units
+                                       - (c.held_units - coalesce((select sum(r.units) from released r where r.month = c.month), 0)), 0), 0)::int as available
+                from unnest(?::date[], ?::int[]) as x(month, units) left join c on c.month = x.month`,
+        params: [pgArray(schedule.map((l) => `${l.month}-01`)), pgArray(schedule.map((l) => String(l.units)))],
+      },
+    ],
+    ['fits', { sql: `select coalesce(bool_and(units <= available), true) as ok from fit`, params: [] }],
+  ];
+}
+
+/** The final select of a hold-placing statement: each line's availability, and whether the holds were placed. */
+export const FIT_RESULT = `select to_char(f.month, 'YYYY-MM') as month, f.units, f.available, (select ok from fits) as placed from fit f order by f.month`;
+
+/** Refuses (the statement placed nothing) naming every month short of capacity. */
+export function refuseUnlessPlaced(rows: { month: string; units: number; available: number; placed: boolean }[]): void {
+  if (rows.every((r) => r.placed)) return;
+  metrics.reservationConflicts.inc();
+  throw new UserErrors(
+    rows.filter((r) => r.units > r.available).map((r) => new UserError(UserErrorCode.CAPACITY_EXCEEDED, `${r.month}: requested ${r.units} units, ${r.available} available.`, 'schedule')),
+  );
 }
 
 /**
- * One HELD reservation per schedule month, as SQL to run after `assertHoldsFit` in the same
- * transaction; `quoteIdFrom` names a CTE with the quote's `id` when the quote is inserted in the same statement.
+ * One HELD reservation per schedule month, as a CTE of a hold-placing statement: guarded by `fits`,
+ * and taking the quote's id from the CTE `quoteIdFrom` when the quote is inserted in the same statement.
  */
 export function holdsInsert(h: { offeringId: string; quoteId: string; expiresAt: Date; schedule: ScheduleLine[] }, quoteIdFrom?: string): SqlPart {
   return {
     sql: `insert into reservation (offering_id, month, kind, units, quote_id, phase, expires_at)
-          select ?, m, 'HELD', u, ${quoteIdFrom ? `${quoteIdFrom}.id` : '?'}, p, ? from ${quoteIdFrom ? `${quoteIdFrom}, ` : ''}unnest(?::date[], ?::int[], ?::text[]) as x(m, u, p)`,
+          select ?, m, 'HELD', u, ${quoteIdFrom ? `${quoteIdFrom}.id` : '?'}, p, ? from ${quoteIdFrom ? `${quoteIdFrom}, ` : ''}unnest(?::date[], ?::int[], ?::text[]) as x(m, u, p)
+           where (select ok from fits)`,
     params: [
       h.offeringId,
       ...(quoteIdFrom ? [] : [h.quoteId]),
@@ -80,14 +95,12 @@ export function holdsInsert(h: { offeringId: string; quoteId: string; expiresAt:
   };
 }
 
-/** Places one hold per schedule month for a quote, or refuses naming every short month. */
+/** Places one hold per schedule month for a quote (one statement), or refuses naming every short month. */
 export async function placeHolds(
   em: EntityManager,
   h: { offeringId: string; quoteId: string; expiresAt: Date; schedule: ScheduleLine[] },
 ): Promise<void> {
-  await assertHoldsFit(em, h.offeringId, h.schedule);
-  const insert = holdsInsert(h);
-  await prepared(em, insert.sql, insert.params);
+  refuseUnlessPlaced(await executeWith(em, [...holdsFitCtes(h.offeringId, h.schedule), ['h', holdsInsert(h)]], { sql: FIT_RESULT, params: [] }));
 }
 
 /** Releases every active hold of a quote (withdrawn, declined, superseded or lost to another quote). */

@@ -5,6 +5,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PhaseDefinition } from '../capacity/phase-policy';
 import { prepared } from './prepared';
+import type { SqlPart } from '../shared/write-model';
 
 export interface LockedMonth {
   offeringId: string;
@@ -28,7 +29,6 @@ export const pgArray = (values: string[]) => `{${values.join(',')}}`;
 
 const MONTH_COLUMNS = `c.offering_id as "offeringId", to_char(c.month, 'YYYY-MM') as month, c.total_units as "totalUnits",
   c.sellable_units as "sellableUnits", c.held_units as "heldUnits", c.committed_units as "committedUnits", c.conditional_units as "conditionalUnits"`;
-const NET_MONTH_COLUMNS = MONTH_COLUMNS.replace('c.held_units as "heldUnits"', 'c.held_units - coalesce((select sum(x.units) from released x where x.month = c.month), 0)::int as "heldUnits"');
 
 /** Locks a provider's organization row (phase changes, engagement slots). */
 export async function lockProvider(em: EntityManager, providerId: string): Promise<LockedProvider | null> {
@@ -165,24 +165,30 @@ export async function lockOfferingMonths(em: EntityManager, offeringId: string, 
 }
 
 /**
- * Locks the capacity months of one offering (those that exist), in month order, and in the same
- * statement releases their holds past expiry; returns the months with counters net of the released
- * holds (the trigger lowers the stored counters as the holds are released).
+ * The first CTEs of a statement that places holds (see capacity/ledger `placeHolds`): `c` locks the
+ * capacity months of one offering (those that exist) in month order, `released` releases their holds
+ * past expiry. Later CTEs read `c` for the counters as they were locked, net of `released` (the
+ * trigger lowers the stored counters at the end of the statement).
  */
-export async function lockOfferingMonthsReleasingExpiredHolds(em: EntityManager, offeringId: string, months: string[]): Promise<LockedMonth[]> {
-  return prepared<LockedMonth>(
-    em,
-    `with c as (
-       select * from capacity_month c where c.offering_id = ? and c.month = any(?::date[])
-        order by c.offering_id, c.month for update),
-     released as (
-       update reservation r set status = 'EXPIRED', released_at = now()
-        where r.status = 'ACTIVE' and r.kind = 'HELD' and r.expires_at <= now()
-          and r.offering_id = ? and r.month in (select month from c)
-        returning r.month, r.units)
-     select ${NET_MONTH_COLUMNS} from c order by c.month`,
-    [offeringId, pgArray(months.map((m) => `${m}-01`)), offeringId],
-  );
+export function lockOfferingMonthsReleasingExpiredHolds(offeringId: string, months: string[]): [string, SqlPart][] {
+  return [
+    [
+      'c',
+      {
+        sql: `select * from capacity_month c where c.offering_id = ? and c.month = any(?::date[]) order by c.offering_id, c.month for update`,
+        params: [offeringId, pgArray(months.map((m) => `${m}-01`))],
+      },
+    ],
+    [
+      'released',
+      {
+        sql: `update reservation r set status = 'EXPIRED', released_at = now()
+               where r.status = 'ACTIVE' and r.kind = 'HELD' and r.expires_at <= now() and r.offering_id = ? and r.month in (select month from c)
+              returning r.month, r.units`,
+        params: [offeringId],
+      },
+    ],
+  ];
 }
 
 /** Locks the capacity months that hold ACTIVE reservations of a quote or an engagement. */

@@ -18,7 +18,7 @@ import { prepared } from '../db/prepared';
 import { InputChecks } from '../shared/validation';
 import { idempotent } from '../shared/idempotency';
 import { lockMonths, lockNeed, lockNeedRow, lockOfferingMonths, lockPartiesOfQuote, lockQuote, lockQuoteForAcceptance } from '../db/locks';
-import { assertHoldsFit, convertHoldsToEngagement, holdsInsert, placeHolds } from '../capacity/ledger';
+import { convertHoldsToEngagement, FIT_RESULT, holdsFitCtes, holdsInsert, placeHolds, refuseUnlessPlaced } from '../capacity/ledger';
 import { serviceCategory } from '../reference/reference.service';
 import { auditEvent, recordAudit } from '../audit/audit.service';
 import { AuditEvent } from '../audit/audit-event.entity';
@@ -83,8 +83,8 @@ async function holdAndRecord(ctx: Context, em: EntityManager, q: Quote, action: 
 
 /**
  * Issuing: locks and reads the need, reads the offering (with any quote of it still marked ISSUED on
- * the need), locks the schedule's months releasing expired holds, then inserts the quote, its holds
- * and its audit event in one statement.
+ * the need), then one statement locks the schedule's months (releasing expired holds) and, if every
+ * month has room, inserts the quote, its holds and its audit event.
  */
 export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote> {
   return ctx.em.transactional((em) =>
@@ -119,15 +119,17 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
           for (const old of issued) await closeQuote(ctx, em, old, QuoteStatus.EXPIRED);
           await em.flush();
         }
-        await assertHoldsFit(em, q.offeringId, q.schedule);
-        await executeWith(
-          em,
-          [
-            ['q', insertRows(em, Quote, [q], 'id')],
-            ['h', holdsInsert({ offeringId: q.offeringId, quoteId: q.id, expiresAt: q.expiresAt, schedule: q.schedule }, 'q')],
-            ['a', insertRows(em, AuditEvent, [auditEvent(ctx, { action: 'quote.issued', entityType: 'Quote', entityId: q.id, partyIds: [q.providerId, q.buyerId], after: snapshot(q) })])],
-          ],
-          { sql: 'select id from q', params: [] },
+        refuseUnlessPlaced(
+          await executeWith(
+            em,
+            [
+              ...holdsFitCtes(q.offeringId, q.schedule),
+              ['q', insertRows(em, Quote, [q], 'id', '(select ok from fits)')],
+              ['h', holdsInsert({ offeringId: q.offeringId, quoteId: q.id, expiresAt: q.expiresAt, schedule: q.schedule }, 'q')],
+              ['a', insertRows(em, AuditEvent, [auditEvent(ctx, { action: 'quote.issued', entityType: 'Quote', entityId: q.id, partyIds: [q.providerId, q.buyerId], after: snapshot(q) })], '', 'exists (select 1 from q)')],
+            ],
+            { sql: FIT_RESULT, params: [] },
+          ),
         );
         return { result: q, saved: { quoteId: q.id } };
       },
