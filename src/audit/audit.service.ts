@@ -23,9 +23,8 @@ export function recordAudit(ctx: Pick<Context, 'viewer' | 'requestId'>, em: Enti
 }
 
 /** An event not yet written: for writes that insert it in their own statement (see shared/write-model). */
-export function auditEvent(ctx: Pick<Context, 'viewer' | 'requestId'>, entry: AuditEntry, at?: Date): AuditEvent {
+export function auditEvent(ctx: Pick<Context, 'viewer' | 'requestId'>, entry: AuditEntry): AuditEvent {
   const e = new AuditEvent();
-  if (at) e.at = at;
   e.action = entry.action;
   e.entityType = entry.entityType;
   e.entityId = entry.entityId;

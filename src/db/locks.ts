@@ -1,7 +1,10 @@
 // Every row-lock query of the exchange lives here. One order everywhere, so no deadlocks:
-//   1. the provider's organization row, 2. the need, 3. quotes, 4. the engagement,
+//   1. the provider's organization row, 2. the need, 3. quotes (several: in id order, in one statement), 4. the engagement,
 //   5. capacity_month rows, in (offering_id, month) order and all in ONE statement per transaction
 //      (a transaction that needs more months later re-locks a subset of what it holds).
+// A statement that locks a row reads the row as it is after the lock, but every other row (subqueries,
+// counts) as of the statement's start, possibly before a wait for that lock: what must be read under a
+// lock is read by a later statement of the transaction.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PhaseDefinition } from '../capacity/phase-policy';
 import { prepared } from './prepared';
@@ -84,34 +87,26 @@ export async function lockNeedRow(em: EntityManager, needId: string): Promise<Re
   return rows[0] ?? null;
 }
 
-/** A quote still marked ISSUED on a need, with the capacity months its holds are in. */
-export interface IssuedQuoteMonths {
-  id: string;
-  offeringId: string;
-  months: string[]; // YYYY-MM
-}
-
 /**
- * Locks a quote and reads it whole (acceptance), with the quotes of its need still marked ISSUED
- * (the only ones that can hold capacity on an open need) and the count of its provider's engagements
- * that take a phase slot. Call with the provider and the need locked: this statement's snapshot is
- * taken after those locks, under which every engagement of the provider is created and every quote
- * on the need is issued, so neither read misses one.
+ * Acceptance: locks the quote and every other quote of its need still marked ISSUED (the only ones
+ * that can hold capacity on an open need, and the ones acceptance expires), in id order, and reads
+ * them whole, each with the count of the provider's engagements that take a phase slot. Call with the
+ * provider and the need locked: this statement's snapshot is taken after those locks, under which
+ * every engagement of the provider is created and every quote on the need is issued.
  */
-export async function lockQuoteForAcceptance(
+export async function lockQuotesForAcceptance(
   em: EntityManager,
+  needId: string,
   quoteId: string,
-): Promise<(Record<string, unknown> & { issued_quotes: IssuedQuoteMonths[]; active_engagements: number }) | null> {
-  const rows = await prepared<Record<string, unknown> & { issued_quotes: IssuedQuoteMonths[]; active_engagements: number }>(
+  providerId: string,
+): Promise<(Record<string, unknown> & { active_engagements: number })[]> {
+  return prepared<Record<string, unknown> & { active_engagements: number }>(
     em,
-    `select q.*,
-            coalesce((select jsonb_agg(jsonb_build_object('id', i.id, 'offeringId', i.offering_id, 'months', (select jsonb_agg(l -> 'month') from jsonb_array_elements(i.schedule) l)) order by i.id)
-                        from quote i where i.need_id = q.need_id and i.status = 'ISSUED'), '[]') as issued_quotes,
-            (select count(*)::int from engagement e where e.provider_id = q.provider_id and e.status in ('PENDING_BAA', 'ACTIVE')) as active_engagements
-       from quote q where q.id = ? for update`,
-    [quoteId],
+    `select q.*, (select count(*)::int from engagement e where e.provider_id = ? and e.status in ('PENDING_BAA', 'ACTIVE')) as active_engagements
+       from quote q where q.need_id = ? and (q.status = 'ISSUED' or q.id = ?)
+      order by q.id for update`,
+    [providerId, needId, quoteId],
   );
-  return rows[0] ?? null;
 }
 
 /** Locks a quote. */
@@ -134,12 +129,6 @@ export async function lockLapsedQuotes(em: EntityManager, limit: number): Promis
 export async function lockEngagement(em: EntityManager, engagementId: string): Promise<{ id: string } | null> {
   const rows = await prepared<{ id: string }>(em, `select id from engagement where id = ? for update`, [engagementId]);
   return rows[0] ?? null;
-}
-
-/** Counts a provider's engagements that take a slot of its phase (call with the provider locked). */
-export async function countActiveEngagements(em: EntityManager, providerId: string): Promise<number> {
-  const [row] = await prepared<{ n: number }>(em, `select count(*)::int as n from engagement where provider_id = ? and status in ('PENDING_BAA', 'ACTIVE')`, [providerId]);
-  return row.n;
 }
 
 /** Locks the given capacity months (those that exist) of any offerings, in (offering_id, month) order. */

@@ -17,7 +17,7 @@ import { isUuid } from '../shared/ids';
 import { prepared } from '../db/prepared';
 import { InputChecks } from '../shared/validation';
 import { idempotent } from '../shared/idempotency';
-import { lockMonths, lockNeed, lockNeedRow, lockOfferingMonths, lockPartiesOfQuote, lockQuote, lockQuoteForAcceptance } from '../db/locks';
+import { lockMonths, lockNeed, lockNeedRow, lockOfferingMonths, lockPartiesOfQuote, lockQuote, lockQuotesForAcceptance } from '../db/locks';
 import { convertHoldsToEngagement, FIT_RESULT, holdsFitCtes, holdsInsert, placeHolds, refuseUnlessPlaced } from '../capacity/ledger';
 import { serviceCategory } from '../reference/reference.service';
 import { auditEvent, recordAudit } from '../audit/audit.service';
@@ -224,7 +224,8 @@ export async function declineQuote(ctx: Context, input: DeclineQuoteInput): Prom
 /**
  * Accepting creates the engagement, turns holds into committed (current phase) and conditional
  * (later phases) units, awards the need and expires the other quotes, all in one transaction.
- * Locks: provider (engagement slots) and need (one acceptance wins) in one statement, quote, then all capacity months;
+ * Locks: provider (engagement slots) and need (one acceptance wins) in one statement, the quote and the
+ * need's other live quotes in one, then all capacity months;
  * the changes themselves are one statement (engagement, need, quote, reservations, audit events).
  */
 export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ quote: Quote; engagement: Engagement }> {
@@ -238,19 +239,19 @@ export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promis
         const parties = isUuid(input.quoteId) ? await lockPartiesOfQuote(em, input.quoteId) : null;
         if (!parties || !canSeeQuote(ctx.viewer!, parties.quote)) throw notFound('Quote');
         assertBuyerSide(ctx.viewer!, parties.quote.buyerId);
-        const lockedQuote = (await lockQuoteForAcceptance(em, parties.quote.id))!;
-        const q = rowMapper(em, Quote)(lockedQuote); // read after its lock: current
+        const locked = (await lockQuotesForAcceptance(em, parties.need.id, parties.quote.id, parties.quote.providerId)).map((row) => ({ row, quote: rowMapper(em, Quote)(row) }));
+        const { row, quote: q } = locked.find((l) => l.quote.id === parties.quote.id)!; // read after its lock: current
         assertLive(q);
         const need = parties.need;
         if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is already ${need.status}.`, 'input.quoteId');
         const phase = parties.provider.phasePolicy[parties.provider.currentPhase];
-        if (phase.maxActiveEngagements !== null && lockedQuote.active_engagements >= phase.maxActiveEngagements) {
+        if (phase.maxActiveEngagements !== null && (row.active_engagements as number) >= phase.maxActiveEngagements) {
           refuse(UserErrorCode.PHASE_LIMIT_REACHED, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left.`, 'input.quoteId');
         }
         // Every month whose counters change: this quote's holds and those of the quotes it expires.
-        await lockMonths(em, lockedQuote.issued_quotes.flatMap((i) => i.months.map((month) => ({ offeringId: i.offeringId, month }))));
-        const others = lockedQuote.issued_quotes.filter((i) => i.id !== q.id);
-        const expired = others.length ? await expireQuotesOfNeed(ctx, em, need.id, q.id) : [];
+        const issued = locked.filter((l) => l.quote.storedStatus === QuoteStatus.ISSUED).map((l) => l.quote);
+        await lockMonths(em, issued.flatMap((i) => i.schedule.map((l) => ({ offeringId: i.offeringId, month: l.month }))));
+        const expired = issued.length > 1 ? await expireQuotesOfNeed(ctx, em, need.id, q.id) : [];
         const firstPhase = q.schedule[0].phase as EngagementPhaseEnum;
         const engagement = new Engagement({ quote: q, phase: firstPhase, baaRequired: serviceCategory(need.categoryCode)?.touchesPhi ?? true });
         const now = new Date();

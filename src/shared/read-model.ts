@@ -1,6 +1,7 @@
 // Reads without the unit of work. GraphQL reads many rows and changes none of them, so read paths
 // turn rows into entity-shaped objects directly (no identity map, no change tracking), which is
-// several times cheaper than managed entities. Writes keep using managed entities and em.flush().
+// several times cheaper than managed entities. Writes keep using managed entities and em.flush(),
+// except the quote flow's (shared/write-model).
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager, FilterQuery, QueryOrderMap } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
