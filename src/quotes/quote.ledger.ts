@@ -34,7 +34,7 @@ export async function closeQuotesOfNeed(ctx: Actor, em: EntityManager, needId: s
 
 /**
  * Acceptance: expires every quote of a need still ISSUED except `keep` and releases their holds, in
- * one statement (the caller holds the need and its months locked). Returns their audit events, for
+ * one statement (the caller holds the need, those quotes and their months locked). Returns their audit events, for
  * the caller to write with its own.
  */
 export async function expireQuotesOfNeed(ctx: Actor, em: EntityManager, needId: string, keep: string): Promise<AuditEvent[]> {
