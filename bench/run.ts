@@ -1,7 +1,8 @@
 // `npm run bench`: builds, generates the network (default 1,000 providers) into a dedicated database,
 import 'reflect-metadata';
 // starts the API in production mode and measures: the nested offerings read against the raw-SQL floor
-// (alternating rounds), `matches`, holds (reservations) and the quote flow. Prints figures and writes
+// (alternating rounds), `matches`, holds (reservations), the quote flow (issue -> accept on posted
+// needs) and the whole marketplace flow (need -> matches -> issue -> accept). Prints figures and writes
 // bench/results/latest.json. Options: --providers N, --sections nested,matches,holds,flow, --quick.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
@@ -11,7 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { freePort } from '../src/db/embedded-postgres';
 import { addMonths, currentMonth } from '../src/shared/month';
 import { NESTED_QUERY, startFloor } from './floor';
-import { benchKey, cannon, gql, must, percentile, root, round, startStack, timed, type Stack } from './support';
+import { benchKey, cannon, cpuMs, gql, must, percentile, root, round, startStack, timed, type Stack } from './support';
 
 const { values } = parseArgs({
   options: {
@@ -113,55 +114,169 @@ async function holds(stack: Stack) {
   return out;
 }
 
-async function flow(stack: Stack) {
-  const clients = 16;
+const CREATE_NEED = `mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } userErrors { code message } } }`;
+const ACCEPT = `mutation($i: AcceptQuoteInput!) { acceptQuote(input: $i) { engagement { id } userErrors { code message } } }`;
+const FLOW_CLIENTS = 16;
+
+/** Latency and SQL statements per step of a flow, and CPU of the API, PostgreSQL and this process over the timed part. */
+function flowRecorder(stack: Stack) {
+  const steps: Record<string, { ms: number[]; sql: number[] }> = {};
+  const refusals: Record<string, number> = {};
+  let cpu0 = cpuMs(stack);
+  return {
+    async step<T extends { sql: number }>(name: string, f: () => Promise<T>): Promise<T> {
+      const s = performance.now();
+      const r = await f();
+      (steps[name] ??= { ms: [], sql: [] }).ms.push(performance.now() - s);
+      steps[name].sql.push(r.sql);
+      return r;
+    },
+    refused(code: string) {
+      refusals[code] = (refusals[code] ?? 0) + 1;
+    },
+    start() {
+      cpu0 = cpuMs(stack);
+    },
+    /** Per-step figures, and CPU milliseconds per accepted quote and per request. */
+    report(accepted: number) {
+      const cpu1 = cpuMs(stack);
+      const requests = Object.values(steps).reduce((n, x) => n + x.ms.length, 0);
+      const per = (a: number | null, b: number | null, n: number) => (a === null || b === null || !n ? null : round((b - a) / n, 2));
+      const perStep = Object.fromEntries(
+        Object.entries(steps).map(([k, { ms, sql }]) => {
+          const sorted = [...ms].sort((a, b) => a - b);
+          const statements = [...sql].sort((a, b) => a - b);
+          return [k, { count: ms.length, p50: round(percentile(sorted, 50), 2), p99: round(percentile(sorted, 99), 2), sqlStatementsMedian: percentile(statements, 50), sqlStatementsMax: statements[statements.length - 1] }];
+        }),
+      );
+      const cpu = {
+        requests,
+        nodeMsPerRequest: per(cpu0.node, cpu1.node, requests),
+        nodeKernelMsPerRequest: per(cpu0.nodeSystem, cpu1.nodeSystem, requests),
+        postgresMsPerRequest: per(cpu0.postgres, cpu1.postgres, requests),
+        benchClientMsPerRequest: per(cpu0.bench, cpu1.bench, requests),
+        nodeMsPerAcceptedQuote: per(cpu0.node, cpu1.node, accepted),
+        postgresMsPerAcceptedQuote: per(cpu0.postgres, cpu1.postgres, accepted),
+      };
+      return { perStep, refusals, cpu };
+    },
+  };
+}
+
+function logFlow(label: string, t: Awaited<ReturnType<typeof timed>>, accepted: number, acceptedPerSecond: number, r: ReturnType<ReturnType<typeof flowRecorder>['report']>, extra = '') {
+  log(`${label}: ${acceptedPerSecond} accepted quotes/s (${accepted}/${t.count} flows, ${t.perSecond} flows/s${extra})`);
+  for (const [k, v] of Object.entries(r.perStep)) log(`  ${k}: p50 ${v.p50} ms, p99 ${v.p99} ms, ${v.sqlStatementsMedian} SQL statements (max ${v.sqlStatementsMax})`);
+  const c = r.cpu;
+  log(`  CPU per request: API ${c.nodeMsPerRequest} ms (${c.nodeKernelMsPerRequest} in the kernel), PostgreSQL ${c.postgresMsPerRequest ?? 'n/a'} ms, bench client ${c.benchClientMsPerRequest} ms; per accepted quote: API ${c.nodeMsPerAcceptedQuote} ms, PostgreSQL ${c.postgresMsPerAcceptedQuote ?? 'n/a'} ms`);
+  if (Object.keys(r.refusals).length) log(`  refused: ${JSON.stringify(r.refusals)}`);
+}
+
+/**
+ * Open needs, each with a published offering that can quote it: one offering per provider first
+ * (spread over providers and offerings), never more per provider than its phase has engagement
+ * slots left, with capacity for the whole schedule. Needs are posted through the API.
+ */
+async function postQuotableNeeds(stack: Stack, count: number) {
+  const start = addMonths(currentMonth(), 1);
+  const { rows } = await stack.sql.query(
+    `with sellers as (
+       select p.id, coalesce((p.phase_policy -> p.current_phase ->> 'maxActiveEngagements')::int, 1000000)
+                - (select count(*) from engagement e where e.provider_id = p.id and e.status in ('PENDING_BAA', 'ACTIVE'))::int as free_slots
+         from organization p where p.id <> $1),
+     candidates as (
+       select o.id, o.provider_id, o.category_code, o.ehr_platform_codes[1] as ehr, o.region_codes[1] as region, s.free_slots,
+              row_number() over (partition by o.provider_id order by md5(o.id::text)) as nth
+         from offering o join sellers s on s.id = o.provider_id
+        where o.status = 'PUBLISHED' and s.free_slots > 0
+          and (select count(*) from capacity_month c
+                where c.offering_id = o.id and c.month >= $2::date and c.month < $2::date + interval '3 months'
+                  and c.sellable_units - c.held_units - c.committed_units - c.conditional_units >= 5) = 3)
+     select id, provider_id, category_code, ehr, region from candidates where nth <= free_slots order by nth, md5(id::text) limit $3`,
+    [stack.buyerId, `${start}-01`, count],
+  );
+  const keys = new Map<string, string>();
+  for (const r of rows) if (!keys.has(r.provider_id)) keys.set(r.provider_id, await benchKey(stack.sql, r.provider_id));
+  const work: { needId: string; offeringId: string; providerKey: string }[] = [];
+  await timed(rows.length, FLOW_CLIENTS, async (i) => {
+    const o = rows[i];
+    const d = await must(stack.apiUrl, stack.buyerKey, CREATE_NEED, {
+      i: { categoryCode: o.category_code, monthlyVolume: 5, startMonth: start, durationMonths: 3, ehrPlatformCode: o.ehr, regionCode: o.region.startsWith('US-') ? o.region : 'US-OH' },
+    });
+    work[i] = { needId: d.createNeed.need.id, offeringId: o.id, providerKey: keys.get(o.provider_id)! };
+  });
+  return { work, providers: keys.size };
+}
+
+/** The quote flow over needs already posted: issueQuote (provider key) then acceptQuote (buyer key). */
+async function quoteFlow(stack: Stack) {
+  const flows = quick ? 96 : 800;
+  const { work, providers } = await postQuotableNeeds(stack, flows);
+  if (work.length < flows) log(`  (only ${work.length} quotable needs could be posted)`);
+  const rec = flowRecorder(stack);
+  let accepted = 0;
+  rec.start();
+  const t = await timed(work.length, FLOW_CLIENTS, async (i) => {
+    const w = work[i];
+    const q = await rec.step('issueQuote', () => gql(stack.apiUrl, w.providerKey, ISSUE, { i: { needId: w.needId, offeringId: w.offeringId, pilotMonths: 1, pilotUnits: 1, validDays: 7 } }));
+    if (q.errors) throw new Error(JSON.stringify(q.errors));
+    const quoteId = q.data.issueQuote.quote?.id;
+    if (!quoteId) return q.data.issueQuote.userErrors.forEach((e: { code: string }) => rec.refused(`issueQuote ${e.code}`));
+    const a = await rec.step('acceptQuote', () => gql(stack.apiUrl, stack.buyerKey, ACCEPT, { i: { quoteId } }));
+    if (a.errors) throw new Error(JSON.stringify(a.errors));
+    if (a.data.acceptQuote.engagement) accepted++;
+    else a.data.acceptQuote.userErrors.forEach((e: { code: string }) => rec.refused(`acceptQuote ${e.code}`));
+  });
+  const r = rec.report(accepted);
+  const acceptedPerSecond = round((accepted / t.count) * t.perSecond);
+  logFlow(`quote flow (issueQuote -> acceptQuote on posted needs, ${FLOW_CLIENTS} clients, ${work.length} offerings of ${providers} providers)`, t, accepted, acceptedPerSecond, r);
+  return { clients: FLOW_CLIENTS, flows: work.length, offerings: work.length, providers, accepted, flowsPerSecond: t.perSecond, acceptedPerSecond, ...r };
+}
+
+/** The whole marketplace flow: createNeed -> matches -> issueQuote (top match's provider) -> acceptQuote. */
+async function marketplaceFlow(stack: Stack) {
   const flows = quick ? 64 : 600;
-  const providerKeys = new Map<string, string>();
-  const keyOf = async (providerId: string) => {
-    if (!providerKeys.has(providerId)) providerKeys.set(providerId, await benchKey(stack.sql, providerId));
+  const providerKeys = new Map<string, Promise<string>>();
+  const keyOf = (providerId: string) => {
+    if (!providerKeys.has(providerId)) providerKeys.set(providerId, benchKey(stack.sql, providerId));
     return providerKeys.get(providerId)!;
   };
   const { rows: profiles } = await stack.sql.query(
     `select category_code, region_codes[1] as region, ehr_platform_codes[1] as ehr from offering o join organization p on p.id = o.provider_id
       where o.status = 'PUBLISHED' and o.region_codes[1] like 'US-%' order by o.id limit 200`,
   );
-  const steps: Record<string, number[]> = { createNeed: [], matches: [], issueQuote: [], acceptQuote: [] };
+  const rec = flowRecorder(stack);
   let accepted = 0;
   let noMatch = 0;
-  const step = async <T>(name: string, f: () => Promise<T>) => {
-    const s = performance.now();
-    const r = await f();
-    steps[name].push(performance.now() - s);
-    return r;
-  };
-  const t = await timed(flows, clients, async (i) => {
+  rec.start();
+  const t = await timed(flows, FLOW_CLIENTS, async (i) => {
     const p = profiles[i % profiles.length];
-    const need = await step('createNeed', () =>
-      must(stack.apiUrl, stack.buyerKey, `mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } userErrors { code message } } }`, {
+    const need = await rec.step('createNeed', () =>
+      gql(stack.apiUrl, stack.buyerKey, CREATE_NEED, {
         i: { categoryCode: p.category_code, monthlyVolume: 5, startMonth: addMonths(currentMonth(), 1), durationMonths: 3, ehrPlatformCode: p.ehr, regionCode: p.region },
       }),
     );
-    const needId = need.createNeed.need.id;
-    const m = await step('matches', () => must(stack.apiUrl, stack.buyerKey, `query($id: ID!) { matches(needId: $id, first: 3) { offering { id } provider { id } } }`, { id: needId }));
-    const top = m.matches[0];
+    const needId = need.data?.createNeed?.need?.id;
+    if (!needId) throw new Error(JSON.stringify(need.errors ?? need.data));
+    const m = await rec.step('matches', () => gql(stack.apiUrl, stack.buyerKey, `query($id: ID!) { matches(needId: $id, first: 3) { offering { id } provider { id } } }`, { id: needId }));
+    if (m.errors) throw new Error(JSON.stringify(m.errors));
+    const top = m.data.matches[0];
     if (!top) return void noMatch++;
     const key = await keyOf(top.provider.id);
-    const q = await step('issueQuote', () => gql(stack.apiUrl, key, ISSUE, { i: { needId, offeringId: top.offering.id, pilotMonths: 1, pilotUnits: 1, validDays: 7 } }));
+    const q = await rec.step('issueQuote', () => gql(stack.apiUrl, key, ISSUE, { i: { needId, offeringId: top.offering.id, pilotMonths: 1, pilotUnits: 1, validDays: 7 } }));
     const quoteId = q.data?.issueQuote?.quote?.id;
-    if (!quoteId) return;
-    const a = await step('acceptQuote', () => gql(stack.apiUrl, stack.buyerKey, `mutation($i: AcceptQuoteInput!) { acceptQuote(input: $i) { engagement { id } userErrors { code } } }`, { i: { quoteId } }));
+    if (!quoteId) return q.data?.issueQuote?.userErrors.forEach((e: { code: string }) => rec.refused(`issueQuote ${e.code}`));
+    const a = await rec.step('acceptQuote', () => gql(stack.apiUrl, stack.buyerKey, ACCEPT, { i: { quoteId } }));
     if (a.data?.acceptQuote?.engagement) accepted++;
+    else a.data?.acceptQuote?.userErrors.forEach((e: { code: string }) => rec.refused(`acceptQuote ${e.code}`));
   });
-  const perStep = Object.fromEntries(
-    Object.entries(steps).map(([k, xs]) => {
-      const sorted = [...xs].sort((a, b) => a - b);
-      return [k, { count: xs.length, p50: round(percentile(sorted, 50), 2), p99: round(percentile(sorted, 99), 2) }];
-    }),
-  );
+  const r = rec.report(accepted);
   const acceptedPerSecond = round((accepted / t.count) * t.perSecond);
-  log(`quote flow (need -> matches -> quote -> accept, ${clients} clients): ${t.perSecond} flows/s, ${acceptedPerSecond} accepted quotes/s (${accepted}/${flows}; ${noMatch} without a match)`);
-  for (const [k, v] of Object.entries(perStep)) log(`  ${k}: p50 ${v.p50} ms, p99 ${v.p99} ms`);
-  return { clients, flows, accepted, noMatch, flowsPerSecond: t.perSecond, acceptedPerSecond, perStep };
+  logFlow(`marketplace flow (createNeed -> matches -> issueQuote -> acceptQuote, ${FLOW_CLIENTS} clients)`, t, accepted, acceptedPerSecond, r, `; ${noMatch} without a match`);
+  return { clients: FLOW_CLIENTS, flows, accepted, noMatch, flowsPerSecond: t.perSecond, acceptedPerSecond, ...r };
+}
+
+async function flow(stack: Stack) {
+  return { quote: await quoteFlow(stack), marketplace: await marketplaceFlow(stack) };
 }
 
 /** Counters equal the sums of active reservations and never exceed sellable units, everywhere. */

@@ -1,7 +1,8 @@
 // Shared pieces of the benchmarks: a dedicated database with the generated network, the API started
 // in production mode as its own process, a GraphQL client, percentiles and autocannon rounds.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -25,13 +26,30 @@ export interface Stack {
   providerId: string;
   buyerKey: string;
   buyerId: string;
+  /** Process ids for CPU accounting: the API process and the PostgreSQL postmaster. */
+  apiPid: number;
+  postmasterPid: number | null;
   stop(): Promise<void>;
 }
 
+// Plain node:http with keep-alive: several times less client CPU per request than fetch, which
+// matters when the client shares the machine's two cores with the API and PostgreSQL.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
 export async function gql(url: string, key: string, query: string, variables: Record<string, unknown> = {}) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query, variables }) });
-  const body = (await res.json()) as { data?: any; errors?: { message: string }[] };
-  return { status: res.status, sql: Number(res.headers.get('x-sql-statements') ?? NaN), ...body };
+  const payload = JSON.stringify({ query, variables });
+  const { status, headers, text } = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: `Bearer ${key}` } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+  const body = JSON.parse(text) as { data?: any; errors?: { message: string }[] };
+  return { status, sql: Number(headers['x-sql-statements'] ?? NaN), ...body };
 }
 
 export async function must(url: string, key: string, query: string, variables: Record<string, unknown> = {}) {
@@ -69,9 +87,11 @@ export async function startStack(providers: number, log: (s: string) => void): P
   const { rows: [b] } = await sql.query(`select id from organization where kind in ('HOSPITAL', 'PRACTICE') order by name limit 1`);
   const operatorKey = `bench-operator-${randomBytes(16).toString('hex')}`;
   const port = await freePort();
-  // The flags of `npm start`: a 64 MB young generation keeps the many short-lived objects of
-  // concurrent requests out of the old generation (measured: ~15-20% less CPU per nested read).
-  const server: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=64', path.join(root, 'dist/src/main.js')], {
+  // The flags of `npm start` (a 64 MB young generation keeps the many short-lived objects of
+  // concurrent requests out of the old generation: ~15-20% less CPU per nested read), then
+  // BENCH_NODE_ARGS: extra Node flags for the API process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const nodeArgs = ['--max-semi-space-size=64', ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const server: ChildProcess = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/src/main.js')], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -94,11 +114,14 @@ export async function startStack(providers: number, log: (s: string) => void): P
     if (server.exitCode !== null || i > 300) throw new Error('the API did not start');
     await sleep(200);
   }
+  const { rows: [backend] } = await sql.query('select pg_backend_pid() as pid');
   return {
     apiUrl,
     databaseUrl,
     operatorKey,
     sql,
+    apiPid: server.pid!,
+    postmasterPid: embedded ? parentPid(backend.pid) : null,
     providerId: p.id,
     providerKey: await benchKey(sql, p.id),
     buyerId: b.id,
@@ -111,6 +134,43 @@ export async function startStack(providers: number, log: (s: string) => void): P
       await embedded?.stop();
     },
   };
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** [pid, ppid, utime + stime, cutime + cstime, stime] in clock ticks, from /proc/<pid>/stat. */
+function procStat(pid: number): [number, number, number, number, number] | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
+    return [pid, Number(f[1]), Number(f[11]) + Number(f[12]), Number(f[13]) + Number(f[14]), Number(f[12])];
+  } catch {
+    return null;
+  }
+}
+
+const parentPid = (pid: number) => procStat(pid)?.[1] ?? null;
+
+/**
+ * CPU milliseconds used so far by the API process, by the PostgreSQL cluster (the postmaster, its
+ * live backends and the backends that already exited) and by this benchmark process.
+ */
+export function cpuMs(stack: Pick<Stack, 'apiPid' | 'postmasterPid'>): { node: number; nodeSystem: number; postgres: number | null; bench: number } {
+  const toMs = (ticks: number) => (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  const api = procStat(stack.apiPid);
+  let postgres: number | null = null;
+  if (stack.postmasterPid) {
+    const master = procStat(stack.postmasterPid);
+    let ticks = master ? master[2] + master[3] : 0;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const st = procStat(Number(entry));
+      if (st && st[1] === stack.postmasterPid) ticks += st[2];
+    }
+    postgres = toMs(ticks);
+  }
+  const own = process.cpuUsage();
+  return { node: api ? toMs(api[2]) : NaN, nodeSystem: api ? toMs(api[4]) : NaN, postgres, bench: (own.user + own.system) / 1000 };
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -1,5 +1,6 @@
 // Quotes through GraphQL: pricing, holds, revision, release on withdraw/decline/expiry, acceptance,
 // tenancy and idempotency.
+import { Client } from 'pg';
 import { errorCode, ok, startTestApi, type TestApi } from './support/api';
 import { ACCEPT, ISSUE, buyer, createKey, createNeed, createOffering, issueQuote, nextMonth, provider, setCapacity } from './support/fixtures';
 import { sweepExpiredHolds } from '../src/capacity/hold-sweeper';
@@ -139,6 +140,37 @@ describe('acceptQuote', () => {
     expect((await capacityOf(rival.key, rivalOffering)).every((m: any) => m.heldUnits === 0)).toBe(true);
     const actions = (await t.sql(`select action from audit_event where entity_id = any($1::uuid[]) order by at`, [[q, needId, r.engagement.id]])).map((x: any) => x.action);
     expect(actions).toEqual(expect.arrayContaining(['quote.issued', 'quote.accepted', 'need.awarded', 'engagement.created']));
+  });
+
+  it('expires a quote issued while the acceptance waited for the need, and releases its holds', async () => {
+    const { p, b, offeringId, needId } = await market({ offering: { categoryCode: 'CYBERSECURITY' } });
+    const q = await issueQuote(t, p.key, { needId, offeringId });
+    const rival = await provider(t);
+    const rivalOffering = await createOffering(t, rival.key, { categoryCode: 'CYBERSECURITY' });
+    await setCapacity(t, rival.key, rivalOffering, M, 1000);
+    // Another transaction holds the need (as issueQuote does) and issues a quote, committing only
+    // after the acceptance has started waiting for the need.
+    const other = new Client({ connectionString: t.databaseUrl });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query('select id from need where id = $1 for update', [needId]);
+      const { rows: [late] } = await other.query(
+        `insert into quote (id, need_id, offering_id, provider_id, buyer_id, status, expires_at, currency, pilot_months, pilot_units, expansion_months, expansion_units, setup_fee, total, schedule)
+         values (gen_random_uuid(), $1, $2, $3, $4, 'ISSUED', now() + interval '7 days', 'USD', 0, 0, 0, 0, 0, 100, $5) returning id`,
+        [needId, rivalOffering, rival.id, b.id, JSON.stringify([{ month: M[0], units: 60, phase: 'STEADY', unitPrice: '1.0000', amount: '60.00' }])],
+      );
+      await other.query(`insert into reservation (offering_id, month, kind, units, quote_id, phase, expires_at) values ($1, $2, 'HELD', 60, $3, 'STEADY', now() + interval '7 days')`, [rivalOffering, `${M[0]}-01`, late.id]);
+      const accepting = t.gql(ACCEPT, { i: { quoteId: q } }, b.key);
+      await new Promise((r) => setTimeout(r, 300));
+      await other.query('commit');
+      expect(ok(await accepting).acceptQuote.userErrors).toEqual([]);
+      const [after] = await t.sql(`select status from quote where id = $1`, [late.id]);
+      expect(after.status).toBe('EXPIRED');
+      expect((await capacityOf(rival.key, rivalOffering)).every((m: any) => m.heldUnits === 0)).toBe(true);
+    } finally {
+      await other.end();
+    }
   });
 
   it('refuses withdrawn or superseded quotes with a clear userError and changes nothing', async () => {

@@ -17,6 +17,13 @@ export interface AuditEntry {
 
 /** Adds an event to `em`'s unit of work: it commits or rolls back with the change it describes. */
 export function recordAudit(ctx: Pick<Context, 'viewer' | 'requestId'>, em: EntityManager, entry: AuditEntry): AuditEvent {
+  const e = auditEvent(ctx, entry);
+  em.persist(e);
+  return e;
+}
+
+/** An event not yet written: for writes that insert it in their own statement (see shared/write-model). */
+export function auditEvent(ctx: Pick<Context, 'viewer' | 'requestId'>, entry: AuditEntry): AuditEvent {
   const e = new AuditEvent();
   e.action = entry.action;
   e.entityType = entry.entityType;
@@ -27,7 +34,6 @@ export function recordAudit(ctx: Pick<Context, 'viewer' | 'requestId'>, em: Enti
   e.actorRole = ctx.viewer?.role ?? null;
   e.actorOrganizationId = ctx.viewer?.organizationId ?? null;
   e.requestId = ctx.requestId;
-  em.persist(e);
   return e;
 }
 

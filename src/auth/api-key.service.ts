@@ -9,6 +9,7 @@ import { assertAdminOf } from './viewer';
 import { forbidden, invalid, notFound, refuse, UserErrorCode } from '../shared/errors';
 import { recordAudit } from '../audit/audit.service';
 import { isUuid } from '../shared/ids';
+import { prepared } from '../db/prepared';
 
 /** The bootstrap operator key (from OPERATOR_API_KEY) has a fixed id so a new value replaces the old. */
 export const BOOTSTRAP_OPERATOR_KEY_ID = '00000000-0000-4000-8000-000000000001';
@@ -30,7 +31,8 @@ export async function authenticate(em: EntityManager, secret: string): Promise<V
   const hash = hashSecret(secret);
   const hit = cache.get(hash);
   if (hit && hit.until > Date.now()) return hit.viewer;
-  const rows: { id: string; role: Role; organization_id: string | null; member_ids: string[] | null }[] = await em.getConnection().execute(
+  const rows = await prepared<{ id: string; role: Role; organization_id: string | null; member_ids: string[] | null }>(
+    em,
     `select k.id, k.role, k.organization_id,
             case when k.role = 'INTEGRATION' then array(select m.id from organization m where m.network_id = k.organization_id) end as member_ids
        from api_key k where k.secret_hash = ? and k.revoked_at is null`,

@@ -4,7 +4,8 @@
 // that the refusal is a clear userError rather than a constraint violation.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UserError, UserErrorCode, UserErrors } from '../shared/errors';
-import { lockOfferingMonths, lockReservedMonths, pgArray, type LockedMonth } from '../db/locks';
+import { lockOfferingMonthsReleasingExpiredHolds, lockReservedMonths, pgArray, type LockedMonth } from '../db/locks';
+import { executeWith, type SqlPart } from '../shared/write-model';
 import { metrics } from '../server/metrics';
 
 export type EngagementPhase = 'PILOT' | 'EXPANSION' | 'STEADY';
@@ -39,36 +40,67 @@ export async function releaseExpiredHolds(em: EntityManager, months: LockedMonth
   }));
 }
 
-/** Places one hold per schedule month for a quote, or refuses naming every short month. */
-export async function placeHolds(
-  em: EntityManager,
-  h: { offeringId: string; quoteId: string; expiresAt: Date; schedule: ScheduleLine[] },
-): Promise<void> {
-  const months = await releaseExpiredHolds(em, await lockOfferingMonths(em, h.offeringId, h.schedule.map((l) => l.month)));
-  const byMonth = new Map(months.map((m) => [m.month, m]));
-  const short = h.schedule
-    .map((line) => ({ line, available: byMonth.has(line.month) ? availableUnits(byMonth.get(line.month)!) : 0 }))
-    .filter(({ line, available }) => line.units > available);
-  if (short.length) {
-    metrics.reservationConflicts.inc();
-    throw new UserErrors(
-      short.map(({ line, available }) =>
-        new UserError(UserErrorCode.CAPACITY_EXCEEDED, `${line.month}: requested ${line.units} units, ${available} available.`, 'schedule'),
-      ),
-    );
-  }
-  await em.execute(
-    `insert into reservation (offering_id, month, kind, units, quote_id, phase, expires_at)
-     select ?, m, 'HELD', u, ?, p, ? from unnest(?::date[], ?::int[], ?::text[]) as x(m, u, p)`,
+/**
+ * Placing holds is one statement: lock the schedule's months (releasing expired holds in them), work
+ * out each line's available units, and insert the holds only if every line fits. These are its CTEs:
+ * `fit` (month, units, available) and `fits` (ok); the caller adds its inserts guarded by
+ * `(select ok from fits)`, then calls `refuseUnlessPlaced` with the `fit` rows.
+ */
+export function holdsFitCtes(offeringId: string, schedule: ScheduleLine[]): [string, SqlPart][] {
+  return [
+    ...lockOfferingMonthsReleasingExpiredHolds(offeringId, schedule.map((l) => l.month)),
     [
+      'fit',
+      {
+        sql: `select x.month, x.units,
+                     greatest(coalesce(c.sellable_units - c.committed_units - c.conditional_units
+                                       - (c.held_units - coalesce((select sum(r.units) from released r where r.month = c.month), 0)), 0), 0)::int as available
+                from unnest(?::date[], ?::int[]) as x(month, units) left join c on c.month = x.month`,
+        params: [pgArray(schedule.map((l) => `${l.month}-01`)), pgArray(schedule.map((l) => String(l.units)))],
+      },
+    ],
+    ['fits', { sql: `select coalesce(bool_and(units <= available), true) as ok from fit`, params: [] }],
+  ];
+}
+
+/** The final select of a hold-placing statement: each line's availability, and whether the holds were placed. */
+export const FIT_RESULT = `select to_char(f.month, 'YYYY-MM') as month, f.units, f.available, (select ok from fits) as placed from fit f order by f.month`;
+
+/** Refuses (the statement placed nothing) naming every month short of capacity. */
+export function refuseUnlessPlaced(rows: { month: string; units: number; available: number; placed: boolean }[]): void {
+  if (rows.every((r) => r.placed)) return;
+  metrics.reservationConflicts.inc();
+  throw new UserErrors(
+    rows.filter((r) => r.units > r.available).map((r) => new UserError(UserErrorCode.CAPACITY_EXCEEDED, `${r.month}: requested ${r.units} units, ${r.available} available.`, 'schedule')),
+  );
+}
+
+/**
+ * One HELD reservation per schedule month, as a CTE of a hold-placing statement: guarded by `fits`,
+ * and taking the quote's id from the CTE `quoteIdFrom` when the quote is inserted in the same statement.
+ */
+export function holdsInsert(h: { offeringId: string; quoteId: string; expiresAt: Date; schedule: ScheduleLine[] }, quoteIdFrom?: string): SqlPart {
+  return {
+    sql: `insert into reservation (offering_id, month, kind, units, quote_id, phase, expires_at)
+          select ?, m, 'HELD', u, ${quoteIdFrom ? `${quoteIdFrom}.id` : '?'}, p, ? from ${quoteIdFrom ? `${quoteIdFrom}, ` : ''}unnest(?::date[], ?::int[], ?::text[]) as x(m, u, p)
+           where (select ok from fits)`,
+    params: [
       h.offeringId,
-      h.quoteId,
+      ...(quoteIdFrom ? [] : [h.quoteId]),
       h.expiresAt,
       pgArray(h.schedule.map((l) => `${l.month}-01`)),
       pgArray(h.schedule.map((l) => String(l.units))),
       pgArray(h.schedule.map((l) => l.phase ?? 'NULL')),
     ],
-  );
+  };
+}
+
+/** Places one hold per schedule month for a quote (one statement), or refuses naming every short month. */
+export async function placeHolds(
+  em: EntityManager,
+  h: { offeringId: string; quoteId: string; expiresAt: Date; schedule: ScheduleLine[] },
+): Promise<void> {
+  refuseUnlessPlaced(await executeWith(em, [...holdsFitCtes(h.offeringId, h.schedule), ['h', holdsInsert(h)]], { sql: FIT_RESULT, params: [] }));
 }
 
 /** Releases every active hold of a quote (withdrawn, declined, superseded or lost to another quote). */
@@ -79,16 +111,16 @@ export async function releaseQuoteHolds(em: EntityManager, quoteId: string): Pro
 
 /**
  * Turns an accepted quote's holds into the engagement's reservations: months of the engagement's
- * current phase become committed, later phases conditional.
+ * current phase become committed, later phases conditional. SQL for the acceptance statement; the
+ * caller holds the months locked and names the CTE that inserts the engagement.
  */
-export async function convertHoldsToEngagement(em: EntityManager, quoteId: string, engagementId: string, committedPhase: EngagementPhase): Promise<void> {
-  await lockReservedMonths(em, { quoteId });
-  await em.execute(
-    `update reservation set kind = case when phase = ? then 'COMMITTED' else 'CONDITIONAL' end,
-            engagement_id = ?, expires_at = null
-      where quote_id = ? and status = 'ACTIVE' and kind = 'HELD'`,
-    [committedPhase, engagementId, quoteId],
-  );
+export function convertHoldsToEngagement(quoteId: string, engagementFrom: string, committedPhase: EngagementPhase): SqlPart {
+  return {
+    sql: `update reservation set kind = case when phase = ? then 'COMMITTED' else 'CONDITIONAL' end,
+                 engagement_id = ${engagementFrom}.id, expires_at = null
+            from ${engagementFrom} where quote_id = ? and status = 'ACTIVE' and kind = 'HELD'`,
+    params: [committedPhase, quoteId],
+  };
 }
 
 /** An engagement entered `phase`: its conditional units of that phase become committed. */

@@ -1,9 +1,14 @@
 // Every row-lock query of the exchange lives here. One order everywhere, so no deadlocks:
-//   1. the provider's organization row, 2. the need, 3. quotes, 4. the engagement,
+//   1. the provider's organization row, 2. the need, 3. quotes (several: in id order, in one statement), 4. the engagement,
 //   5. capacity_month rows, in (offering_id, month) order and all in ONE statement per transaction
 //      (a transaction that needs more months later re-locks a subset of what it holds).
+// A statement that locks a row reads the row as it is after the lock, but every other row (subqueries,
+// counts) as of the statement's start, possibly before a wait for that lock: what must be read under a
+// lock is read by a later statement of the transaction.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PhaseDefinition } from '../capacity/phase-policy';
+import { prepared } from './prepared';
+import type { SqlPart } from '../shared/write-model';
 
 export interface LockedMonth {
   offeringId: string;
@@ -30,7 +35,8 @@ const MONTH_COLUMNS = `c.offering_id as "offeringId", to_char(c.month, 'YYYY-MM'
 
 /** Locks a provider's organization row (phase changes, engagement slots). */
 export async function lockProvider(em: EntityManager, providerId: string): Promise<LockedProvider | null> {
-  const rows = await em.execute<LockedProvider[]>(
+  const rows = await prepared<LockedProvider>(
+    em,
     `select id, phase_policy as "phasePolicy", current_phase as "currentPhase", phase_entered_at as "phaseEnteredAt"
        from organization where id = ? for update`,
     [providerId],
@@ -38,21 +44,81 @@ export async function lockProvider(em: EntityManager, providerId: string): Promi
   return rows[0] ?? null;
 }
 
+/** What acceptance needs of a quote's provider and need, read under their locks. */
+export interface AcceptanceParties {
+  quote: { id: string; needId: string; providerId: string; buyerId: string };
+  provider: Pick<LockedProvider, 'phasePolicy' | 'currentPhase'>;
+  need: { id: string; status: string; buyerId: string; categoryCode: string };
+}
+
+/**
+ * Acceptance: reads a quote (its parties and need never change) and locks its provider's
+ * organization row, then its need, in one statement (row marks are locked in the order listed:
+ * provider, need); the provider's and the need's columns are read after their locks.
+ */
+export async function lockPartiesOfQuote(em: EntityManager, quoteId: string): Promise<AcceptanceParties | null> {
+  const [row] = await prepared<{
+    id: string; need_id: string; provider_id: string; buyer_id: string; phase_policy: PhaseDefinition[]; current_phase: number; need_status: string; need_buyer_id: string; category_code: string;
+  }>(
+    em,
+    `select q.id, q.need_id, q.provider_id, q.buyer_id, o.phase_policy, o.current_phase, n.status as need_status, n.buyer_id as need_buyer_id, n.category_code
+       from quote q join organization o on o.id = q.provider_id join need n on n.id = q.need_id
+      where q.id = ? for update of o, n`,
+    [quoteId],
+  );
+  return row
+    ? {
+        quote: { id: row.id, needId: row.need_id, providerId: row.provider_id, buyerId: row.buyer_id },
+        provider: { phasePolicy: row.phase_policy, currentPhase: row.current_phase },
+        need: { id: row.need_id, status: row.need_status, buyerId: row.need_buyer_id, categoryCode: row.category_code },
+      }
+    : null;
+}
+
 /** Locks a need (serializes acceptances on it). */
 export async function lockNeed(em: EntityManager, needId: string): Promise<{ id: string; status: string } | null> {
-  const rows = await em.execute<{ id: string; status: string }[]>(`select id, status from need where id = ? for update`, [needId]);
+  const rows = await prepared<{ id: string; status: string }>(em, `select id, status from need where id = ? for update`, [needId]);
   return rows[0] ?? null;
+}
+
+/** Locks a need and reads it whole. */
+export async function lockNeedRow(em: EntityManager, needId: string): Promise<Record<string, unknown> | null> {
+  const rows = await prepared(em, `select * from need where id = ? for update`, [needId]);
+  return rows[0] ?? null;
+}
+
+/**
+ * Acceptance: locks the quote and every other quote of its need still marked ISSUED (the only ones
+ * that can hold capacity on an open need, and the ones acceptance expires), in id order, and reads
+ * them whole, each with the count of the provider's engagements that take a phase slot. Call with the
+ * provider and the need locked: this statement's snapshot is taken after those locks, under which
+ * every engagement of the provider is created and every quote on the need is issued.
+ */
+export async function lockQuotesForAcceptance(
+  em: EntityManager,
+  needId: string,
+  quoteId: string,
+  providerId: string,
+): Promise<(Record<string, unknown> & { active_engagements: number })[]> {
+  return prepared<Record<string, unknown> & { active_engagements: number }>(
+    em,
+    `select q.*, (select count(*)::int from engagement e where e.provider_id = ? and e.status in ('PENDING_BAA', 'ACTIVE')) as active_engagements
+       from quote q where q.need_id = ? and (q.status = 'ISSUED' or q.id = ?)
+      order by q.id for update`,
+    [providerId, needId, quoteId],
+  );
 }
 
 /** Locks a quote. */
 export async function lockQuote(em: EntityManager, quoteId: string): Promise<{ id: string; status: string; expiresAt: Date } | null> {
-  const rows = await em.execute<{ id: string; status: string; expiresAt: Date }[]>(`select id, status, expires_at as "expiresAt" from quote where id = ? for update`, [quoteId]);
+  const rows = await prepared<{ id: string; status: string; expiresAt: Date }>(em, `select id, status, expires_at as "expiresAt" from quote where id = ? for update`, [quoteId]);
   return rows[0] ?? null;
 }
 
 /** Locks ISSUED quotes past their expiry that nobody else holds (the sweeper skips busy ones). */
 export async function lockLapsedQuotes(em: EntityManager, limit: number): Promise<string[]> {
-  const rows = await em.execute<{ id: string }[]>(
+  const rows = await prepared<{ id: string }>(
+    em,
     `select id from quote where status = 'ISSUED' and expires_at <= now() order by id limit ? for update skip locked`,
     [limit],
   );
@@ -61,31 +127,25 @@ export async function lockLapsedQuotes(em: EntityManager, limit: number): Promis
 
 /** Locks an engagement. */
 export async function lockEngagement(em: EntityManager, engagementId: string): Promise<{ id: string } | null> {
-  const rows = await em.execute<{ id: string }[]>(`select id from engagement where id = ? for update`, [engagementId]);
+  const rows = await prepared<{ id: string }>(em, `select id from engagement where id = ? for update`, [engagementId]);
   return rows[0] ?? null;
 }
 
-/** Counts a provider's engagements that take a slot of its phase (call with the provider locked). */
-export async function countActiveEngagements(em: EntityManager, providerId: string): Promise<number> {
-  const [row] = await em.execute<{ n: number }[]>(`select count(*)::int as n from engagement where provider_id = ? and status in ('PENDING_BAA', 'ACTIVE')`, [providerId]);
-  return row.n;
-}
-
-/** Locks every capacity month with active reservations of any quote on a need (acceptance). */
-export async function lockNeedMonths(em: EntityManager, needId: string): Promise<LockedMonth[]> {
-  return em.execute<LockedMonth[]>(
+/** Locks the given capacity months (those that exist) of any offerings, in (offering_id, month) order. */
+export async function lockMonths(em: EntityManager, months: { offeringId: string; month: string }[]): Promise<LockedMonth[]> {
+  return prepared<LockedMonth>(
+    em,
     `select ${MONTH_COLUMNS} from capacity_month c
-      where (c.offering_id, c.month) in (
-        select r.offering_id, r.month from reservation r join quote q on q.id = r.quote_id
-         where q.need_id = ? and r.status = 'ACTIVE')
+      where (c.offering_id, c.month) in (select * from unnest(?::uuid[], ?::date[]))
       order by c.offering_id, c.month for update`,
-    [needId],
+    [pgArray(months.map((m) => m.offeringId)), pgArray(months.map((m) => `${m.month}-01`))],
   );
 }
 
 /** Locks the capacity months of one offering (those that exist), in month order. */
 export async function lockOfferingMonths(em: EntityManager, offeringId: string, months: string[]): Promise<LockedMonth[]> {
-  return em.execute<LockedMonth[]>(
+  return prepared<LockedMonth>(
+    em,
     `select ${MONTH_COLUMNS} from capacity_month c
       where c.offering_id = ? and c.month = any(?::date[])
       order by c.offering_id, c.month for update`,
@@ -93,10 +153,38 @@ export async function lockOfferingMonths(em: EntityManager, offeringId: string, 
   );
 }
 
+/**
+ * The first CTEs of a statement that places holds (see capacity/ledger `placeHolds`): `c` locks the
+ * capacity months of one offering (those that exist) in month order, `released` releases their holds
+ * past expiry. Later CTEs read `c` for the counters as they were locked, net of `released` (the
+ * trigger lowers the stored counters at the end of the statement).
+ */
+export function lockOfferingMonthsReleasingExpiredHolds(offeringId: string, months: string[]): [string, SqlPart][] {
+  return [
+    [
+      'c',
+      {
+        sql: `select * from capacity_month c where c.offering_id = ? and c.month = any(?::date[]) order by c.offering_id, c.month for update`,
+        params: [offeringId, pgArray(months.map((m) => `${m}-01`))],
+      },
+    ],
+    [
+      'released',
+      {
+        sql: `update reservation r set status = 'EXPIRED', released_at = now()
+               where r.status = 'ACTIVE' and r.kind = 'HELD' and r.expires_at <= now() and r.offering_id = ? and r.month in (select month from c)
+              returning r.month, r.units`,
+        params: [offeringId],
+      },
+    ],
+  ];
+}
+
 /** Locks the capacity months that hold ACTIVE reservations of a quote or an engagement. */
 export async function lockReservedMonths(em: EntityManager, by: { quoteId?: string; engagementId?: string }): Promise<LockedMonth[]> {
   const [column, id] = by.quoteId ? ['quote_id', by.quoteId] : ['engagement_id', by.engagementId!];
-  return em.execute<LockedMonth[]>(
+  return prepared<LockedMonth>(
+    em,
     `select ${MONTH_COLUMNS} from capacity_month c
       where (c.offering_id, c.month) in (select r.offering_id, r.month from reservation r where r.${column} = ? and r.status = 'ACTIVE')
       order by c.offering_id, c.month for update`,
@@ -106,7 +194,8 @@ export async function lockReservedMonths(em: EntityManager, by: { quoteId?: stri
 
 /** Locks every capacity month of a provider from `fromMonth` on (phase and policy changes). */
 export async function lockProviderMonths(em: EntityManager, providerId: string, fromMonth: string): Promise<LockedMonth[]> {
-  return em.execute<LockedMonth[]>(
+  return prepared<LockedMonth>(
+    em,
     `select ${MONTH_COLUMNS} from capacity_month c join offering o on o.id = c.offering_id
       where o.provider_id = ? and c.month >= ?::date
       order by c.offering_id, c.month for update of c`,
@@ -116,7 +205,8 @@ export async function lockProviderMonths(em: EntityManager, providerId: string, 
 
 /** Locks capacity months that hold expired, not yet released holds (the sweeper), at most `limit`. */
 export async function lockMonthsWithExpiredHolds(em: EntityManager, limit: number): Promise<LockedMonth[]> {
-  return em.execute<LockedMonth[]>(
+  return prepared<LockedMonth>(
+    em,
     `select ${MONTH_COLUMNS} from capacity_month c
       where (c.offering_id, c.month) in (
         select r.offering_id, r.month from reservation r
@@ -128,6 +218,6 @@ export async function lockMonthsWithExpiredHolds(em: EntityManager, limit: numbe
 
 /** Transaction-scoped advisory lock: true for exactly one caller at a time across instances. */
 export async function tryAdvisoryLock(em: EntityManager, key: number): Promise<boolean> {
-  const [row] = await em.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [key]);
+  const [row] = await prepared<{ locked: boolean }>(em, 'select pg_try_advisory_xact_lock(?) as locked', [key]);
   return row.locked;
 }

@@ -2,7 +2,6 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { Need, NeedStatus } from './need.entity';
 import type { CancelNeedInput, CreateNeedInput, NeedFilter, UpdateNeedInput } from './need.types';
-import { Organization } from '../organizations/organization.entity';
 import type { Context } from '../shared/context';
 import { assertBuyerSide, type Viewer } from '../auth/viewer';
 import type { Page } from '../shared/connection';
@@ -13,7 +12,9 @@ import { currentMonth, monthsBetween } from '../shared/month';
 import { InputChecks, uniq } from '../shared/validation';
 import { idempotent } from '../shared/idempotency';
 import { ehrPlatform, isLanguage, region, regionsOfNeedsIn, serviceCategory } from '../reference/reference.service';
-import { diff, recordAudit } from '../audit/audit.service';
+import { auditEvent, diff, recordAudit } from '../audit/audit.service';
+import { AuditEvent } from '../audit/audit-event.entity';
+import { executeWith, insertRows } from '../shared/write-model';
 import { closeQuotesOfNeed } from '../quotes/quote.ledger';
 
 export const canSeeNeed = (viewer: Viewer, n: Pick<Need, 'status' | 'buyerId'>) => n.status === NeedStatus.OPEN || viewer.isPartyOf(n.buyerId);
@@ -74,30 +75,30 @@ function buyerFor(viewer: Viewer, buyerId: string | null | undefined): string {
   return id;
 }
 
+/**
+ * Posting a need is one statement: the need and its audit event, inserted only if the buyer exists.
+ * Atomic on its own; with an idempotency key it runs in a transaction with the key's bookkeeping.
+ */
 export async function createNeed(ctx: Context, input: CreateNeedInput): Promise<Need> {
   const buyerId = buyerFor(ctx.viewer!, input.buyerId);
   checkNeedFields(input);
-  return ctx.em.transactional((em) =>
-    idempotent(
-      ctx,
-      em,
-      'createNeed',
-      input,
-      async () => {
-        if (!(isUuid(buyerId) && (await em.findOne(Organization, buyerId)))) throw notFound('Organization');
-        const n = new Need({ ...input, buyerId });
-        n.requiredCertifications = uniq(input.requiredCertifications);
-        n.coverageHours = input.coverageHours ?? null;
-        n.languages = uniq(input.languages);
-        n.maxUnitPrice = input.maxUnitPrice ?? null;
-        n.notes = input.notes?.trim() || null;
-        em.persist(n);
-        recordAudit(ctx, em, { action: 'need.created', entityType: 'Need', entityId: n.id, partyIds: [buyerId], after: snapshot(n) });
-        return { result: n, saved: { needId: n.id } };
-      },
-      async ({ needId }) => em.findOneOrFail(Need, needId),
-    ),
-  );
+  const post = async (em: EntityManager) => {
+    const n = new Need({ ...input, buyerId });
+    n.requiredCertifications = uniq(input.requiredCertifications);
+    n.coverageHours = input.coverageHours ?? null;
+    n.languages = uniq(input.languages);
+    n.maxUnitPrice = input.maxUnitPrice ?? null;
+    n.notes = input.notes?.trim() || null;
+    const audit = auditEvent(ctx, { action: 'need.created', entityType: 'Need', entityId: n.id, partyIds: [buyerId], after: snapshot(n) });
+    const buyerExists = { sql: 'select 1 from organization where id = ?', params: [buyerId] };
+    const inserted = isUuid(buyerId)
+      ? await executeWith(em, [['b', buyerExists], ['n', insertRows(em, Need, [n], 'id', 'exists (select 1 from b)')], ['a', insertRows(em, AuditEvent, [audit], '', 'exists (select 1 from n)')]], { sql: 'select id from n', params: [] })
+      : [];
+    if (!inserted.length) throw notFound('Organization');
+    return { result: n, saved: { needId: n.id } };
+  };
+  if (!input.idempotencyKey) return (await post(ctx.em)).result;
+  return ctx.em.transactional((em) => idempotent(ctx, em, 'createNeed', input, () => post(em), async ({ needId }) => em.findOneOrFail(Need, needId)));
 }
 
 /** Loads a need the viewer may act on as its buyer; anything else reads as not found. */

@@ -3,7 +3,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Quote, QuoteStatus } from './quote.entity';
 import { releaseQuoteHolds } from '../capacity/ledger';
 import { lockLapsedQuotes } from '../db/locks';
-import { recordAudit } from '../audit/audit.service';
+import { prepared } from '../db/prepared';
+import { auditEvent, recordAudit } from '../audit/audit.service';
+import type { AuditEvent } from '../audit/audit-event.entity';
 import type { Context } from '../shared/context';
 
 type Actor = Pick<Context, 'viewer' | 'requestId'>;
@@ -28,6 +30,26 @@ export async function closeQuotesOfNeed(ctx: Actor, em: EntityManager, needId: s
   const live = await em.find(Quote, { needId, storedStatus: QuoteStatus.ISSUED, ...(keep ? { id: { $ne: keep } } : {}) });
   for (const q of live) await closeQuote(ctx, em, q, QuoteStatus.EXPIRED);
   return live;
+}
+
+/**
+ * Acceptance: expires every quote of a need still ISSUED except `keep` and releases their holds, in
+ * one statement (the caller holds the need, those quotes and their months locked). Returns their audit events, for
+ * the caller to write with its own.
+ */
+export async function expireQuotesOfNeed(ctx: Actor, em: EntityManager, needId: string, keep: string): Promise<AuditEvent[]> {
+  const expired = await prepared<{ id: string; provider_id: string; buyer_id: string }>(
+    em,
+    `with q as (
+       update quote set status = 'EXPIRED', updated_at = now() where need_id = ? and status = 'ISSUED' and id <> ?
+       returning id, provider_id, buyer_id),
+     r as (update reservation set status = 'RELEASED', released_at = now() where quote_id in (select id from q) and status = 'ACTIVE')
+     select * from q order by id`,
+    [needId, keep],
+  );
+  return expired.map((q) =>
+    auditEvent(ctx, { action: 'quote.expired', entityType: 'Quote', entityId: q.id, partyIds: [q.provider_id, q.buyer_id], before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.EXPIRED } }),
+  );
 }
 
 /** Sweeper hook: ISSUED quotes past their expiry become EXPIRED (their holds were released already). */

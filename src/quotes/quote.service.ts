@@ -3,7 +3,7 @@ import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { Quote, QuoteStatus } from './quote.entity';
 import type { AcceptQuoteInput, DeclineQuoteInput, IssueQuoteInput, QuoteFilter, QuoteTermsInput, ReviseQuoteInput } from './quote.types';
 import { priceSchedule, rampProblems, type Ramp } from './pricing';
-import { closeQuote, closeQuotesOfNeed } from './quote.ledger';
+import { closeQuote, expireQuotesOfNeed } from './quote.ledger';
 import { Need, NeedStatus } from '../needs/need.entity';
 import { canSeeNeed } from '../needs/need.service';
 import { Offering, OfferingStatus } from '../catalog/offering.entity';
@@ -11,15 +11,18 @@ import { Engagement } from '../engagements/engagement.entity';
 import type { Context } from '../shared/context';
 import { assertAdminOf, assertBuyerSide, type Viewer } from '../auth/viewer';
 import type { Page } from '../shared/connection';
-import { findPage } from '../shared/read-model';
+import { findPage, rowMapper } from '../shared/read-model';
 import { notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
+import { prepared } from '../db/prepared';
 import { InputChecks } from '../shared/validation';
 import { idempotent } from '../shared/idempotency';
-import { countActiveEngagements, lockNeed, lockNeedMonths, lockOfferingMonths, lockProvider, lockQuote } from '../db/locks';
-import { convertHoldsToEngagement, placeHolds } from '../capacity/ledger';
+import { lockMonths, lockNeed, lockNeedRow, lockOfferingMonths, lockPartiesOfQuote, lockQuote, lockQuotesForAcceptance } from '../db/locks';
+import { convertHoldsToEngagement, FIT_RESULT, holdsFitCtes, holdsInsert, placeHolds, refuseUnlessPlaced } from '../capacity/ledger';
 import { serviceCategory } from '../reference/reference.service';
-import { recordAudit } from '../audit/audit.service';
+import { auditEvent, recordAudit } from '../audit/audit.service';
+import { AuditEvent } from '../audit/audit-event.entity';
+import { executeWith, insertRows } from '../shared/write-model';
 import { EngagementPhaseEnum } from './quote.entity';
 
 const DEFAULT_VALID_DAYS = 14;
@@ -78,6 +81,11 @@ async function holdAndRecord(ctx: Context, em: EntityManager, q: Quote, action: 
   recordAudit(ctx, em, { action, entityType: 'Quote', entityId: q.id, partyIds: [q.providerId, q.buyerId], after: snapshot(q) });
 }
 
+/**
+ * Issuing: locks and reads the need, reads the offering (with any quote of it still marked ISSUED on
+ * the need), then one statement locks the schedule's months (releasing expired holds) and, if every
+ * month has room, inserts the quote, its holds and its audit event.
+ */
 export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote> {
   return ctx.em.transactional((em) =>
     idempotent(
@@ -86,34 +94,62 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
       'issueQuote',
       input,
       async () => {
-        const offering = isUuid(input.offeringId) ? await em.findOne(Offering, input.offeringId) : null;
-        if (!offering || (offering.status !== OfferingStatus.PUBLISHED && !ctx.viewer!.isSellerOf(offering.providerId))) throw notFound('Offering');
-        assertAdminOf(ctx.viewer!, offering.providerId);
         // Lock order: the need before quotes and capacity, so an acceptance on the need and this issue
         // are serialized (otherwise a quote could stay live, holding capacity, on an awarded need).
-        const need = isUuid(input.needId) && (await lockNeed(em, input.needId)) ? await em.findOne(Need, input.needId) : null;
+        const lockedNeed = isUuid(input.needId) ? await lockNeedRow(em, input.needId) : null;
+        const read = isUuid(input.offeringId) ? await readOfferingForQuote(em, input.offeringId, input.needId) : null;
+        const offering = read && rowMapper(em, Offering)(read);
+        if (!offering || (offering.status !== OfferingStatus.PUBLISHED && !ctx.viewer!.isSellerOf(offering.providerId))) throw notFound('Offering');
+        assertAdminOf(ctx.viewer!, offering.providerId);
+        const need = lockedNeed && rowMapper(em, Need)(lockedNeed);
         if (!need || !canSeeNeed(ctx.viewer!, need)) throw notFound('Need');
         if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is ${need.status}; only OPEN needs can be quoted.`, 'input.needId');
         if (offering.status !== OfferingStatus.PUBLISHED) refuse(UserErrorCode.INVALID_TRANSITION, `The offering is ${offering.status}; publish it to quote.`, 'input.offeringId');
         if (offering.categoryCode !== need.categoryCode) refuse(UserErrorCode.VALIDATION, `The offering sells ${offering.categoryCode}; the need is for ${need.categoryCode}.`, 'input.offeringId');
         if (need.buyerId === offering.providerId) refuse(UserErrorCode.VALIDATION, 'An organization cannot quote its own need.', 'input.needId');
-        const issued = await em.find(Quote, { needId: need.id, offeringId: offering.id, storedStatus: QuoteStatus.ISSUED });
-        if (issued.some((o) => o.status === QuoteStatus.ISSUED)) {
-          refuse(UserErrorCode.CONFLICT, 'This offering already has a live quote on the need; revise it instead.', 'input.offeringId');
-        }
         const q = priceQuote(need, offering, { pilotMonths: input.pilotMonths ?? 0, pilotUnits: input.pilotUnits ?? 0, expansionMonths: input.expansionMonths ?? 0, expansionUnits: input.expansionUnits ?? 0, discountPercent: input.discountPercent ?? 0 }, expiryOf(input));
-        // A lapsed quote still marked ISSUED would block the unique index: close it first, having
-        // locked its months and the new schedule's in one ordered statement.
-        if (issued.length) {
+        if (read.issued_quote_ids.length) {
+          const issued = await em.find(Quote, { id: { $in: read.issued_quote_ids } }, { orderBy: { id: 'asc' } });
+          if (issued.some((o) => o.status === QuoteStatus.ISSUED)) {
+            refuse(UserErrorCode.CONFLICT, 'This offering already has a live quote on the need; revise it instead.', 'input.offeringId');
+          }
+          // A lapsed quote still marked ISSUED would block the unique index: close it first, having
+          // locked its months and the new schedule's in one ordered statement.
           await lockOfferingMonths(em, offering.id, [...new Set([...issued.flatMap((o) => o.schedule), ...q.schedule].map((l) => l.month))]);
           for (const old of issued) await closeQuote(ctx, em, old, QuoteStatus.EXPIRED);
+          await em.flush();
         }
-        await holdAndRecord(ctx, em, q, 'quote.issued');
+        refuseUnlessPlaced(
+          await executeWith(
+            em,
+            [
+              ...holdsFitCtes(q.offeringId, q.schedule),
+              ['q', insertRows(em, Quote, [q], 'id', '(select ok from fits)')],
+              ['h', holdsInsert({ offeringId: q.offeringId, quoteId: q.id, expiresAt: q.expiresAt, schedule: q.schedule }, 'q')],
+              ['a', insertRows(em, AuditEvent, [auditEvent(ctx, { action: 'quote.issued', entityType: 'Quote', entityId: q.id, partyIds: [q.providerId, q.buyerId], after: snapshot(q) })], '', 'exists (select 1 from q)')],
+            ],
+            { sql: FIT_RESULT, params: [] },
+          ),
+        );
         return { result: q, saved: { quoteId: q.id } };
       },
       ({ quoteId }) => em.findOneOrFail(Quote, quoteId),
     ),
   );
+}
+
+/**
+ * The offering row, with the ids of its quotes on the need still marked ISSUED (normally none). Read
+ * after the need's lock, so that a quote issued just before is seen.
+ */
+async function readOfferingForQuote(em: EntityManager, offeringId: string, needId: string) {
+  const [row] = await prepared<Record<string, unknown> & { issued_quote_ids: string[] }>(
+    em,
+    `select o.*, array(select q.id from quote q where q.need_id = ? and q.offering_id = o.id and q.status = 'ISSUED' order by q.id) as issued_quote_ids
+       from offering o where o.id = ?`,
+    [isUuid(needId) ? needId : null, offeringId],
+  );
+  return row ?? null;
 }
 
 /** Loads a quote for an action by one of its parties; anything not visible reads as not found. */
@@ -188,7 +224,9 @@ export async function declineQuote(ctx: Context, input: DeclineQuoteInput): Prom
 /**
  * Accepting creates the engagement, turns holds into committed (current phase) and conditional
  * (later phases) units, awards the need and expires the other quotes, all in one transaction.
- * Locks: provider (engagement slots), need (one acceptance wins), quote, then all capacity months.
+ * Locks: provider (engagement slots) and need (one acceptance wins) in one statement, the quote and the
+ * need's other live quotes in one, then all capacity months;
+ * the changes themselves are one statement (engagement, need, quote, reservations, audit events).
  */
 export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ quote: Quote; engagement: Engagement }> {
   return ctx.em.transactional((em) =>
@@ -198,33 +236,45 @@ export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promis
       'acceptQuote',
       input,
       async () => {
-        const found = isUuid(input.quoteId) ? await em.findOne(Quote, input.quoteId) : null;
-        if (!found || !canSeeQuote(ctx.viewer!, found)) throw notFound('Quote');
-        assertBuyerSide(ctx.viewer!, found.buyerId);
-        const provider = (await lockProvider(em, found.providerId))!;
-        await lockNeed(em, found.needId);
-        const q = await quoteFor(ctx, em, found.id, 'buyer');
+        const parties = isUuid(input.quoteId) ? await lockPartiesOfQuote(em, input.quoteId) : null;
+        if (!parties || !canSeeQuote(ctx.viewer!, parties.quote)) throw notFound('Quote');
+        assertBuyerSide(ctx.viewer!, parties.quote.buyerId);
+        const locked = (await lockQuotesForAcceptance(em, parties.need.id, parties.quote.id, parties.quote.providerId)).map((row) => ({ row, quote: rowMapper(em, Quote)(row) }));
+        const { row, quote: q } = locked.find((l) => l.quote.id === parties.quote.id)!; // read after its lock: current
         assertLive(q);
-        const need = await em.findOneOrFail(Need, q.needId); // read after its lock: current
+        const need = parties.need;
         if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is already ${need.status}.`, 'input.quoteId');
-        const phase = provider.phasePolicy[provider.currentPhase];
-        if (phase.maxActiveEngagements !== null && (await countActiveEngagements(em, q.providerId)) >= phase.maxActiveEngagements) {
+        const phase = parties.provider.phasePolicy[parties.provider.currentPhase];
+        if (phase.maxActiveEngagements !== null && (row.active_engagements as number) >= phase.maxActiveEngagements) {
           refuse(UserErrorCode.PHASE_LIMIT_REACHED, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left.`, 'input.quoteId');
         }
-        await lockNeedMonths(em, need.id);
-        const offering = await em.findOneOrFail(Offering, q.offeringId);
+        // Every month whose counters change: this quote's holds and those of the quotes it expires.
+        const issued = locked.filter((l) => l.quote.storedStatus === QuoteStatus.ISSUED).map((l) => l.quote);
+        await lockMonths(em, issued.flatMap((i) => i.schedule.map((l) => ({ offeringId: i.offeringId, month: l.month }))));
+        const expired = issued.length > 1 ? await expireQuotesOfNeed(ctx, em, need.id, q.id) : [];
         const firstPhase = q.schedule[0].phase as EngagementPhaseEnum;
-        const engagement = new Engagement({ quote: q, phase: firstPhase, baaRequired: serviceCategory(offering.categoryCode)?.touchesPhi ?? true });
-        em.persist(engagement);
+        const engagement = new Engagement({ quote: q, phase: firstPhase, baaRequired: serviceCategory(need.categoryCode)?.touchesPhi ?? true });
+        const now = new Date();
         q.storedStatus = QuoteStatus.ACCEPTED;
-        need.status = NeedStatus.AWARDED;
-        await em.flush();
-        await convertHoldsToEngagement(em, q.id, engagement.id, firstPhase);
-        await closeQuotesOfNeed(ctx, em, need.id, q.id);
-        const parties = [q.providerId, q.buyerId];
-        recordAudit(ctx, em, { action: 'quote.accepted', entityType: 'Quote', entityId: q.id, partyIds: parties, before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.ACCEPTED, engagementId: engagement.id } });
-        recordAudit(ctx, em, { action: 'need.awarded', entityType: 'Need', entityId: need.id, partyIds: [need.buyerId], before: { status: NeedStatus.OPEN }, after: { status: NeedStatus.AWARDED, quoteId: q.id } });
-        recordAudit(ctx, em, { action: 'engagement.created', entityType: 'Engagement', entityId: engagement.id, partyIds: parties, after: { quoteId: q.id, status: engagement.status, phase: engagement.phase } });
+        q.updatedAt = now;
+        const partyIds = [q.providerId, q.buyerId];
+        const events = [
+          ...expired,
+          auditEvent(ctx, { action: 'quote.accepted', entityType: 'Quote', entityId: q.id, partyIds, before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.ACCEPTED, engagementId: engagement.id } }),
+          auditEvent(ctx, { action: 'need.awarded', entityType: 'Need', entityId: need.id, partyIds: [need.buyerId], before: { status: NeedStatus.OPEN }, after: { status: NeedStatus.AWARDED, quoteId: q.id } }),
+          auditEvent(ctx, { action: 'engagement.created', entityType: 'Engagement', entityId: engagement.id, partyIds, after: { quoteId: q.id, status: engagement.status, phase: engagement.phase } }),
+        ];
+        await executeWith(
+          em,
+          [
+            ['e', insertRows(em, Engagement, [engagement], 'id')],
+            ['n', { sql: `update need set status = ?, updated_at = ? where id = ?`, params: [NeedStatus.AWARDED, now, need.id] }],
+            ['q', { sql: `update quote set status = ?, updated_at = ? where id = ?`, params: [q.storedStatus, now, q.id] }],
+            ['r', convertHoldsToEngagement(q.id, 'e', firstPhase)],
+            ['a', insertRows(em, AuditEvent, events)],
+          ],
+          { sql: 'select id from e', params: [] },
+        );
         return { result: { quote: q, engagement }, saved: { quoteId: q.id, engagementId: engagement.id } };
       },
       async ({ quoteId, engagementId }) => ({ quote: await em.findOneOrFail(Quote, quoteId), engagement: await em.findOneOrFail(Engagement, engagementId) }),

@@ -1,7 +1,8 @@
 // Reads without the unit of work. GraphQL reads many rows and changes none of them, so read paths
 // send parameterized SQL straight to a pooled `pg` connection and turn rows into entity-shaped
 // objects directly (no identity map, no change tracking, no query formatting by the ORM), which is
-// several times cheaper than managed entities. Writes keep using managed entities and em.flush().
+// several times cheaper than managed entities. Writes keep using managed entities and em.flush(),
+// except the quote flow's (shared/write-model).
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager, FilterQuery, QueryOrderMap } from '@mikro-orm/postgresql';
 import { createHash } from 'node:crypto';
