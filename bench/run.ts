@@ -236,8 +236,9 @@ async function quoteFlow(stack: Stack) {
 async function marketplaceFlow(stack: Stack) {
   const flows = quick ? 64 : 600;
   const providerKeys = new Map<string, Promise<string>>();
+  let inserted = Promise.resolve(''); // one statement at a time on the bench's single connection
   const keyOf = (providerId: string) => {
-    if (!providerKeys.has(providerId)) providerKeys.set(providerId, benchKey(stack.sql, providerId));
+    if (!providerKeys.has(providerId)) providerKeys.set(providerId, (inserted = inserted.then(() => benchKey(stack.sql, providerId))));
     return providerKeys.get(providerId)!;
   };
   const { rows: profiles } = await stack.sql.query(

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { readRows } from '../shared/read-model';
+import { query } from '../db/prepared';
 import { monthRange } from '../shared/month';
 
 export interface CapacityRow {
@@ -67,7 +67,7 @@ export function createCapacityLoaders(em: EntityManager) {
           const months = monthRange(from, to);
           const offeringIds = [...new Set(group.map((k) => k.offeringId))];
           // Expired holds stop counting at their expiry, before the sweeper releases them.
-          const rows = await readRows<{ offeringId: string; months: string }>(
+          const rows = await query<{ offeringId: string; months: string }>(
             em,
             `select c.offering_id as "offeringId",
                     array_agg(array[((extract(year from c.month) - extract(year from $2::date)) * 12 + extract(month from c.month) - extract(month from $2::date))::int,

@@ -1,24 +1,50 @@
-// Hot-path statements as named prepared statements. MikroORM's em.execute inlines the values into
-// the SQL text, so PostgreSQL parses and plans every call as a new statement; here the values are
-// bound and each statement text is parsed once per connection (PostgreSQL then reuses a generic plan
-// when it is no worse than a custom one). Runs in `em`'s transaction when it has one.
+// Hot-path statements as named prepared statements, sent straight to `pg`. MikroORM's em.execute
+// inlines the values into the SQL text, so PostgreSQL parses and plans every call as a new
+// statement, and every query goes through knex's query pipeline; here the values are bound, each
+// statement text is parsed once per connection (PostgreSQL then reuses a generic plan when it is no
+// worse than a custom one), and a statement costs the API about a quarter of the CPU.
+// A statement runs in `em`'s transaction when it has one, else on a connection of the same pool.
+// Texts come from code (a bounded set), never from input.
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Knex } from '@mikro-orm/knex';
+import { countSqlStatement } from '../shared/request-scope';
+
+interface PgConnection {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
 
 const names = new Map<string, string>();
-const nameOf = (sql: string) => {
-  let name = names.get(sql);
-  if (!name) {
-    name = `hsx_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
-    names.set(sql, name);
-  }
+const nameOf = (text: string) => {
+  let name = names.get(text);
+  if (!name) names.set(text, (name = `hsx_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`));
   return name;
 };
 
-/** Runs `sql` with `?` placeholders bound to `params` (scalars only: pass arrays as `pgArray` literals). */
-export async function prepared<R = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<R[]> {
-  const knex: Knex = em.getTransactionContext<Knex.Transaction>() ?? em.getKnex();
-  const res = (await knex.raw(sql, params as Knex.RawBinding[]).options({ name: nameOf(sql) })) as { rows: R[] };
-  return res.rows;
+/** Runs `text` with `$1`-style parameters bound to `values`. */
+export async function query<R = Record<string, unknown>>(em: EntityManager, text: string, values: unknown[] = []): Promise<R[]> {
+  const trx = em.getTransactionContext<Knex.Transaction>();
+  const client = (trx ?? em.getConnection().getKnex()).client;
+  const connection = (await client.acquireConnection()) as PgConnection;
+  countSqlStatement();
+  try {
+    return (await connection.query({ name: nameOf(text), text, values })).rows as R[];
+  } finally {
+    if (!trx) client.releaseConnection(connection); // a transaction keeps its connection
+  }
+}
+
+const numberedTexts = new Map<string, string>();
+
+/**
+ * `query` for texts with `?` placeholders, the form composable SQL parts use (shared/write-model):
+ * each `?` becomes `$1`, `$2`... in order (scalars only: pass arrays as `pgArray` literals).
+ */
+export function prepared<R = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<R[]> {
+  let text = numberedTexts.get(sql);
+  if (!text) {
+    let i = 0;
+    numberedTexts.set(sql, (text = sql.replace(/\?/g, () => `$${++i}`)));
+  }
+  return query<R>(em, text, params);
 }

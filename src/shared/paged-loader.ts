@@ -3,7 +3,8 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EntityClass } from '@mikro-orm/core';
 import type { Page } from './connection';
-import { readRows, rowMapper } from './read-model';
+import { rowMapper } from './read-model';
+import { query } from '../db/prepared';
 
 export interface ChildPageKey extends Page {
   parentId: string;
@@ -36,7 +37,7 @@ export function childPageLoader<T extends object>(
       for (const group of groups.values()) {
         const { limit, offset, scope } = group[0];
         const parentIds = [...new Set(group.map((k) => k.parentId))];
-        const rows = await readRows<Record<string, unknown> & { _rn: string; _total: string }>(
+        const rows = await query<Record<string, unknown> & { _rn: string; _total: string }>(
           em,
           `select * from (
              select t.*, row_number() over (partition by t.${sql.parentColumn} order by ${sql.orderBy}) as _rn,

@@ -1,51 +1,14 @@
 // Reads without the unit of work. GraphQL reads many rows and changes none of them, so read paths
-// send parameterized SQL straight to a pooled `pg` connection and turn rows into entity-shaped
-// objects directly (no identity map, no change tracking, no query formatting by the ORM), which is
-// several times cheaper than managed entities. Writes keep using managed entities and em.flush(),
+// send prepared statements straight to `pg` (db/prepared) and turn rows into entity-shaped objects
+// directly (no identity map, no change tracking, no query formatting by the ORM), which is several
+// times cheaper than managed entities. Writes keep using managed entities and em.flush(),
 // except the quote flow's (shared/write-model).
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager, FilterQuery, QueryOrderMap } from '@mikro-orm/postgresql';
-import { createHash } from 'node:crypto';
 import DataLoader from 'dataloader';
 import type { Page } from './connection';
 import { isUuid } from './ids';
-import { countSqlStatement } from './request-scope';
-
-interface PgClient {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-
-/** Statement names by text: each connection prepares a statement once and reuses its plan. */
-const names = new Map<string, string>();
-const nameOf = (text: string) => {
-  let name = names.get(text);
-  if (!name) names.set(text, (name = `r${createHash('sha1').update(text).digest('hex').slice(0, 20)}`));
-  return name;
-};
-
-/**
- * Runs one read-only statement (`$1`-style parameters) as a prepared
- * statement on a connection of the ORM's pool: PostgreSQL parses and plans it once per connection
- * instead of at every request. Inside a transaction it runs on the transaction's connection instead,
- * so it sees the transaction's writes. Texts must come from code (a bounded set), never from input.
- */
-export async function readRows<T>(em: EntityManager, text: string, values: unknown[] = []): Promise<T[]> {
-  const connection = em.getConnection();
-  if (em.isInTransaction()) {
-    // The ORM binds `?` in order, and would spread arrays: array literals, one value per occurrence.
-    const bind = (v: unknown) => (Array.isArray(v) ? `{${v.map((x) => JSON.stringify(String(x))).join(',')}}` : v);
-    const order = [...text.matchAll(/\$(\d+)/g)].map((m) => bind(values[Number(m[1]) - 1]));
-    return connection.execute<T[]>(text.replace(/\$\d+/g, '?'), order, 'all', em.getTransactionContext());
-  }
-  const client = connection.getKnex().client;
-  const pg = (await client.acquireConnection()) as PgClient;
-  countSqlStatement();
-  try {
-    return (await pg.query({ name: nameOf(text), text, values })).rows as T[];
-  } finally {
-    client.releaseConnection(pg);
-  }
-}
+import { query } from '../db/prepared';
 
 type Mapper<T> = (row: Record<string, unknown>) => T;
 const mappers = new WeakMap<EntityClass<unknown>, Mapper<unknown>>();
@@ -77,7 +40,7 @@ export function rowMapper<T extends object>(em: EntityManager, entity: EntityCla
 export function byIdLoader<T extends { id: string }>(em: EntityManager, entity: EntityClass<T>): DataLoader<string, T | null> {
   const table = em.getMetadata().get(entity.name).tableName;
   return new DataLoader(async (ids) => {
-    const rows = await readRows<Record<string, unknown>>(em, `select * from "${table}" where id = any($1::uuid[])`, [ids.filter(isUuid)]);
+    const rows = await query<Record<string, unknown>>(em, `select * from "${table}" where id = any($1::uuid[])`, [ids.filter(isUuid)]);
     const map = rowMapper(em, entity);
     const byId = new Map(rows.map((r) => [r.id as string, map(r)]));
     return ids.map((id) => byId.get(id) ?? null);
@@ -119,8 +82,8 @@ export async function findPage<T extends object>(
     : null;
   const count = nativeSql(`${key}:count`, () => em.createQueryBuilder(entity, 'e').count().where(where));
   const [rows, [{ count: total }]] = await Promise.all([
-    list ? readRows<Record<string, unknown>>(em, list.sql, [...list.bindings]) : [],
-    readRows<{ count: string }>(em, count.sql, [...count.bindings]),
+    list ? query<Record<string, unknown>>(em, list.sql, [...list.bindings]) : [],
+    query<{ count: string }>(em, count.sql, [...count.bindings]),
   ]);
   return { nodes: rows.map(rowMapper(em, entity)), total: Number(total) };
 }
