@@ -190,4 +190,18 @@ describe('the database refuses to oversell', () => {
     const [c] = await t.sql(`select held_units, committed_units, conditional_units from capacity_month where offering_id = $1`, [offeringId]);
     expect(c).toEqual({ held_units: 0, committed_units: 50, conditional_units: 0 });
   });
+
+  it('keeps both months right when a reservation converts, moves to another month, or is deleted', async () => {
+    const { offeringId } = await offeringWithCapacity({ [M1]: 1000, [M2]: 1000 });
+    await reserve(offeringId, M1, 10, 'HELD');
+    await reserve(offeringId, M1, 7, 'COMMITTED');
+    await t.sql(`update reservation set kind = 'CONDITIONAL', expires_at = null where offering_id = $1 and kind = 'HELD'`, [offeringId]);
+    await t.sql(`update reservation set month = $2::date, units = 8 where offering_id = $1 and kind = 'CONDITIONAL'`, [offeringId, `${M2}-01`]);
+    await t.sql(`delete from reservation where offering_id = $1 and kind = 'COMMITTED'`, [offeringId]);
+    const counters = await t.sql(`select to_char(month, 'YYYY-MM') as month, held_units, committed_units, conditional_units from capacity_month where offering_id = $1 order by month`, [offeringId]);
+    expect(counters).toEqual([
+      { month: M1, held_units: 0, committed_units: 0, conditional_units: 0 },
+      { month: M2, held_units: 0, committed_units: 0, conditional_units: 8 },
+    ]);
+  });
 });
