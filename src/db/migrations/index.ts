@@ -5,6 +5,7 @@ import { Migration20261122000003Trading } from './Migration20261122000003Trading
 import { Migration20261122000004ReadIndexes } from './Migration20261122000004ReadIndexes';
 import { Migration20261122000005Events } from './Migration20261122000005Events';
 import { Migration20261123000006ReservationDelta } from './Migration20261123000006ReservationDelta';
+import { Migration20261123000007QuoteHoldIndex } from './Migration20261123000007QuoteHoldIndex';
 
 export const migrationsList = [
   { name: 'Migration20261122000001Foundation', class: Migration20261122000001Foundation },
@@ -13,4 +14,5 @@ export const migrationsList = [
   { name: 'Migration20261122000004ReadIndexes', class: Migration20261122000004ReadIndexes },
   { name: 'Migration20261122000005Events', class: Migration20261122000005Events },
   { name: 'Migration20261123000006ReservationDelta', class: Migration20261123000006ReservationDelta },
+  { name: 'Migration20261123000007QuoteHoldIndex', class: Migration20261123000007QuoteHoldIndex },
 ];
