@@ -11,18 +11,28 @@ import { execute, GraphQLError, printSchema, type DocumentNode, type GraphQLSche
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 
-/** Compiled queries by document (Apollo keeps one parsed document per query text) and operation name. */
-function compiler(schema: GraphQLSchema) {
-  const cache = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
+/**
+ * Compiled queries by document (Apollo keeps one parsed document per query text) and operation name.
+ * A query is compiled at its second run: compiling costs several executions' worth of CPU, which
+ * one-off queries (explorer experiments, or a flood of distinct documents) should not pay.
+ */
+export function queryCompiler(schema: GraphQLSchema) {
+  const cache = new WeakMap<DocumentNode, Map<string, CompiledQuery | null | 'seen once'>>();
   return (document: DocumentNode, operationName: string | null): CompiledQuery | null => {
     let byName = cache.get(document);
     if (!byName) cache.set(document, (byName = new Map()));
     const key = operationName ?? '';
-    if (!byName.has(key)) {
+    const entry = byName.get(key);
+    if (entry === undefined) {
+      byName.set(key, 'seen once');
+      return null;
+    }
+    if (entry === 'seen once') {
       const compiled = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
       byName.set(key, isCompiledQuery(compiled) ? compiled : null);
+      return byName.get(key) as CompiledQuery | null;
     }
-    return byName.get(key)!;
+    return entry;
   };
 }
 
@@ -36,7 +46,7 @@ function asGraphQLError(e: GraphQLError): GraphQLError {
 }
 
 export function jitExecutor(schema: GraphQLSchema): GatewayExecutor {
-  const compiled = compiler(schema);
+  const compiled = queryCompiler(schema);
   const interpret = (rc: GatewayGraphQLRequestContext) =>
     execute({ schema, document: rc.document, contextValue: rc.context, variableValues: rc.request.variables, operationName: rc.operationName });
   return async (rc) => {
