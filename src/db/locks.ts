@@ -75,14 +75,8 @@ export async function lockPartiesOfQuote(em: EntityManager, quoteId: string): Pr
     : null;
 }
 
-/** Locks a need (serializes acceptances on it). */
-export async function lockNeed(em: EntityManager, needId: string): Promise<{ id: string; status: string } | null> {
-  const rows = await prepared<{ id: string; status: string }>(em, `select id, status from need where id = ? for update`, [needId]);
-  return rows[0] ?? null;
-}
-
-/** Locks a need and reads it whole. */
-export async function lockNeedRow(em: EntityManager, needId: string): Promise<Record<string, unknown> | null> {
+/** Locks a need (serializes acceptances, issues and revisions on it) and reads it whole. */
+export async function lockNeed(em: EntityManager, needId: string): Promise<Record<string, unknown> | null> {
   const rows = await prepared(em, `select * from need where id = ? for update`, [needId]);
   return rows[0] ?? null;
 }

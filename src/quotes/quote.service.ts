@@ -17,7 +17,7 @@ import { isUuid } from '../shared/ids';
 import { prepared } from '../db/prepared';
 import { InputChecks } from '../shared/validation';
 import { idempotent } from '../shared/idempotency';
-import { lockMonths, lockNeed, lockNeedRow, lockOfferingMonths, lockPartiesOfQuote, lockQuote, lockQuotesForAcceptance } from '../db/locks';
+import { lockMonths, lockNeed, lockOfferingMonths, lockPartiesOfQuote, lockQuote, lockQuotesForAcceptance } from '../db/locks';
 import { convertHoldsToEngagement, FIT_RESULT, holdsFitCtes, holdsInsert, placeHolds, refuseUnlessPlaced } from '../capacity/ledger';
 import { serviceCategory } from '../reference/reference.service';
 import { auditEvent, recordAudit } from '../audit/audit.service';
@@ -96,7 +96,7 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
       async () => {
         // Lock order: the need before quotes and capacity, so an acceptance on the need and this issue
         // are serialized (otherwise a quote could stay live, holding capacity, on an awarded need).
-        const lockedNeed = isUuid(input.needId) ? await lockNeedRow(em, input.needId) : null;
+        const lockedNeed = isUuid(input.needId) ? await lockNeed(em, input.needId) : null;
         const read = isUuid(input.offeringId) ? await readOfferingForQuote(em, input.offeringId, input.needId) : null;
         const offering = read && rowMapper(em, Offering)(read);
         if (!offering || (offering.status !== OfferingStatus.PUBLISHED && !ctx.viewer!.isSellerOf(offering.providerId))) throw notFound('Offering');
