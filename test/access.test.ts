@@ -1,7 +1,7 @@
 // Given keys of different roles and organizations, when they read and write, then tenancy holds.
 import { randomUUID } from 'node:crypto';
 import { errorCode, gql, ok, startTestApi, type TestApi } from './support/api';
-import { createKey, createOffering, createOrg, offeringInput, provider } from './support/fixtures';
+import { buyer, createKey, createNeed, createOffering, createOrg, offeringInput, provider } from './support/fixtures';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -61,6 +61,29 @@ describe('authentication', () => {
 });
 
 describe('tenancy', () => {
+  it('lists only its own rows when a listing is narrowed to a status others cannot see, and every public row when narrowed to the public one', async () => {
+    const a = await provider(t);
+    const b = await provider(t);
+    const draftA = await createOffering(t, a.key, {}, false);
+    const draftB = await createOffering(t, b.key, {}, false);
+    const publishedA = await createOffering(t, a.key);
+    const list = async (key: string, status: string) =>
+      ok(await t.gql(`query($s: OfferingStatus) { offerings(first: 100, filter: { status: $s }) { edges { node { id } } } }`, { s: status }, key)).offerings.edges.map((e: { node: { id: string } }) => e.node.id);
+    const drafts = await list(b.key, 'DRAFT');
+    expect(drafts).toContain(draftB);
+    expect(drafts).not.toContain(draftA);
+    expect(await list(b.key, 'PUBLISHED')).toContain(publishedA);
+
+    const buyerA = await buyer(t);
+    const buyerB = await buyer(t);
+    const cancelled = await createNeed(t, buyerA.key);
+    ok(await t.gql(`mutation($i: CancelNeedInput!) { cancelNeed(input: $i) { need { id } userErrors { code } } }`, { i: { id: cancelled } }, buyerA.key));
+    const needs = async (key: string, status: string) =>
+      ok(await t.gql(`query($s: NeedStatus) { needs(first: 100, filter: { status: $s }) { edges { node { id } } } }`, { s: status }, key)).needs.edges.map((e: { node: { id: string } }) => e.node.id);
+    expect(await needs(buyerA.key, 'CANCELLED')).toContain(cancelled);
+    expect(await needs(buyerB.key, 'CANCELLED')).not.toContain(cancelled);
+  });
+
   it("reads another organization's draft offering exactly like a random id", async () => {
     const a = await provider(t);
     const b = await provider(t);

@@ -7,7 +7,7 @@ import type { Context } from '../shared/context';
 import type { Viewer } from '../auth/viewer';
 import { assertAdminOf } from '../auth/viewer';
 import type { Page } from '../shared/connection';
-import { findPage } from '../shared/read-model';
+import { findPage, publicOrOwn } from '../shared/read-model';
 import { badInput, notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { hasAtMostPlaces, Money } from '../shared/money';
@@ -19,17 +19,6 @@ import { diff, recordAudit } from '../audit/audit.service';
 export const canSeeOffering = (viewer: Viewer, o: Pick<Offering, 'status' | 'providerId'>) =>
   o.status === OfferingStatus.PUBLISHED || viewer.isSellerOf(o.providerId);
 
-/**
- * SQL-side form of `canSeeOffering`, for a listing that may already be narrowed to one status: a
- * listing of published offerings needs no visibility condition, one of any other status only the
- * viewer's own (PostgreSQL does not simplify `(A or B) and A` itself, and the `or` costs a full scan).
- */
-function visibleTo(viewer: Viewer, status: OfferingStatus | undefined): FilterQuery<Offering> {
-  if (viewer.isOperator || status === OfferingStatus.PUBLISHED) return {};
-  const own = { providerId: { $in: viewer.sellerIds } };
-  return status ? own : { $or: [{ status: OfferingStatus.PUBLISHED }, own] };
-}
-
 export async function findOffering(ctx: Context, id: string): Promise<Offering | null> {
   if (!isUuid(id)) return null;
   const o = await ctx.loaders.offeringById.load(id);
@@ -37,7 +26,9 @@ export async function findOffering(ctx: Context, id: string): Promise<Offering |
 }
 
 export async function listOfferings(ctx: Context, filter: OfferingFilter | undefined, page: Page) {
-  const and: FilterQuery<Offering>[] = [visibleTo(ctx.viewer!, filter?.status ?? undefined)];
+  const viewer = ctx.viewer!;
+  // SQL-side form of `canSeeOffering`.
+  const and: FilterQuery<Offering>[] = viewer.isOperator ? [] : [publicOrOwn<Offering>(filter?.status ?? undefined, OfferingStatus.PUBLISHED, { providerId: { $in: viewer.sellerIds } })];
   if (filter?.categoryCode) and.push({ categoryCode: filter.categoryCode });
   if (filter?.ehrPlatformCode) and.push({ ehrPlatformCodes: { $contains: [filter.ehrPlatformCode] } });
   if (filter?.regionCode) {
@@ -46,7 +37,7 @@ export async function listOfferings(ctx: Context, filter: OfferingFilter | undef
   }
   if (filter?.providerId) and.push({ providerId: isUuid(filter.providerId) ? filter.providerId : null });
   if (filter?.status) and.push({ status: filter.status });
-  return findPage(ctx.em, Offering, { $and: and }, { title: 'asc', id: 'asc' }, page);
+  return findPage(ctx.em, Offering, and.length ? { $and: and } : {}, { title: 'asc', id: 'asc' }, page);
 }
 
 const snapshot = (o: Offering) => ({

@@ -5,7 +5,7 @@ import type { CancelNeedInput, CreateNeedInput, NeedFilter, UpdateNeedInput } fr
 import type { Context } from '../shared/context';
 import { assertBuyerSide, type Viewer } from '../auth/viewer';
 import type { Page } from '../shared/connection';
-import { findPage } from '../shared/read-model';
+import { findPage, publicOrOwn } from '../shared/read-model';
 import { badInput, notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { currentMonth, monthsBetween } from '../shared/month';
@@ -55,7 +55,7 @@ export async function findNeed(ctx: Context, id: string): Promise<Need | null> {
 export async function listNeeds(ctx: Context, filter: NeedFilter | undefined, page: Page) {
   const viewer = ctx.viewer!;
   const and: FilterQuery<Need>[] = [];
-  if (!viewer.isOperator) and.push({ $or: [{ status: NeedStatus.OPEN }, { buyerId: { $in: viewer.partyIds } }] });
+  if (!viewer.isOperator) and.push(publicOrOwn<Need>(filter?.status ?? undefined, NeedStatus.OPEN, { buyerId: { $in: viewer.partyIds } })); // SQL-side `canSeeNeed`
   if (filter?.status) and.push({ status: filter.status });
   if (filter?.categoryCode) and.push({ categoryCode: filter.categoryCode });
   if (filter?.buyerId) and.push({ buyerId: isUuid(filter.buyerId) ? filter.buyerId : null });

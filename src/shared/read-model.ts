@@ -47,6 +47,17 @@ export function byIdLoader<T extends { id: string }>(em: EntityManager, entity: 
   });
 }
 
+/**
+ * Visibility of a listing whose rows of one status are public and the others their owner's, given
+ * the status the listing is narrowed to, if any: narrowed to the public status it needs no condition,
+ * to another status only the owner's rows. PostgreSQL does not simplify `(public or own) and public`
+ * itself, and the `or` turns the listing's count into a full scan.
+ */
+export function publicOrOwn<T>(narrowedTo: string | undefined, publicStatus: string, own: FilterQuery<T>): FilterQuery<T> {
+  if (narrowedTo === publicStatus) return {};
+  return narrowedTo ? own : ({ $or: [{ status: publicStatus }, own] } as FilterQuery<T>);
+}
+
 type Native = { sql: string; bindings: readonly unknown[] };
 type Compilable = { getKnexQuery(): { toSQL(): { toNative(): Native } } };
 
