@@ -7,7 +7,7 @@
 // lock is read by a later statement of the transaction.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PhaseDefinition } from '../capacity/phase-policy';
-import { prepared } from './prepared';
+import { GENERIC_PLANS_FOR_TRANSACTION, prepared } from './prepared';
 import type { SqlPart } from '../shared/write-model';
 
 export interface LockedMonth {
@@ -54,14 +54,16 @@ export interface AcceptanceParties {
 /**
  * Acceptance: reads a quote (its parties and need never change) and locks its provider's
  * organization row, then its need, in one statement (row marks are locked in the order listed:
- * provider, need); the provider's and the need's columns are read after their locks.
+ * provider, need); the provider's and the need's columns are read after their locks. The statements
+ * after it run on generic plans.
  */
 export async function lockPartiesOfQuote(em: EntityManager, quoteId: string): Promise<AcceptanceParties | null> {
   const [row] = await prepared<{
     id: string; need_id: string; provider_id: string; buyer_id: string; phase_policy: PhaseDefinition[]; current_phase: number; need_status: string; need_buyer_id: string; category_code: string;
   }>(
     em,
-    `select q.id, q.need_id, q.provider_id, q.buyer_id, o.phase_policy, o.current_phase, n.status as need_status, n.buyer_id as need_buyer_id, n.category_code
+    `select q.id, q.need_id, q.provider_id, q.buyer_id, o.phase_policy, o.current_phase, n.status as need_status, n.buyer_id as need_buyer_id, n.category_code,
+            ${GENERIC_PLANS_FOR_TRANSACTION}
        from quote q join organization o on o.id = q.provider_id join need n on n.id = q.need_id
       where q.id = ? for update of o, n`,
     [quoteId],
@@ -75,9 +77,12 @@ export async function lockPartiesOfQuote(em: EntityManager, quoteId: string): Pr
     : null;
 }
 
-/** Locks a need (serializes acceptances, issues and revisions on it) and reads it whole. */
+/**
+ * Locks a need (serializes acceptances, issues and revisions on it) and reads it whole. It opens those
+ * transactions: the statements after it run on generic plans.
+ */
 export async function lockNeed(em: EntityManager, needId: string): Promise<Record<string, unknown> | null> {
-  const rows = await prepared(em, `select * from need where id = ? for update`, [needId]);
+  const rows = await prepared(em, `select *, ${GENERIC_PLANS_FOR_TRANSACTION} from need where id = ? for update`, [needId]);
   return rows[0] ?? null;
 }
 
