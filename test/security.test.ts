@@ -2,6 +2,7 @@
 // cheaply, without revealing limits, schema or internals; and what it logs and measures is safe.
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { createClient } from 'redis';
 import { serverAudits } from 'graphql-http';
 import { Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
@@ -90,6 +91,24 @@ describe('query abuse limits', () => {
     expect(((await r.json()) as GqlResult).errors![0].message).toMatch(/larger than/);
   });
 
+  it('refuses malformed or non-object JSON with 400 BAD_REQUEST, and reads gzip bodies', async () => {
+    for (const body of ['{"query": ', '"{ __typename }"', 'null']) {
+      const r = await post(t.url, body);
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as GqlResult).errors![0]).toMatchObject({ message: 'Malformed request.', extensions: { code: 'BAD_REQUEST' } });
+    }
+    const zipped = await post(t.url, gzipSync(JSON.stringify({ query: '{ __typename }' })) as unknown as string, { 'content-encoding': 'gzip' });
+    expect(await zipped.json()).toEqual({ data: { __typename: 'Query' } });
+    const unknown = await post(t.url, '{}', { 'content-encoding': 'br' });
+    expect(unknown.status).toBe(415);
+  });
+
+  it('answers GraphQL over GET too (queries only)', async () => {
+    const r = await fetch(`${t.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { authorization: `Bearer ${OPERATOR_KEY}`, 'apollo-require-preflight': 'true' } });
+    expect(await r.json()).toEqual({ data: { __typename: 'Query' } });
+    expect(r.headers.get('x-request-id')).toBeTruthy();
+  });
+
   it('never suggests field, argument, enum or input names', async () => {
     const typos = [
       '{ offeringz { id } }',
@@ -175,6 +194,7 @@ describe('HTTP', () => {
     expect(r.headers.get('cache-control')).toBe('private, no-store');
     expect(r.headers.get('x-content-type-options')).toBe('nosniff');
     expect(r.headers.get('x-powered-by')).toBeNull();
+    expect(r.headers.get('x-request-id')).toBeTruthy();
     const csp = r.headers.get('content-security-policy')!;
     expect(csp).toContain("default-src 'self'");
     expect(csp).toContain("worker-src 'self'");
@@ -283,6 +303,9 @@ describe('rate limits', () => {
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://portal.example.org');
     expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
     expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+    const origin = (o: string) => post(limited.url, JSON.stringify({ query: '{ __typename }' }), { origin: o });
+    expect((await origin('https://portal.example.org')).headers.get('access-control-allow-origin')).toBe('https://portal.example.org');
+    expect((await origin('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
   });
 });
 

@@ -1,9 +1,10 @@
-// The HTTP application: Express 5 with Apollo Server at /graphql (and its WebSocket subscriptions), the explorer, health and metrics endpoints.
+// The HTTP application: Apollo Server at /graphql (and its WebSocket subscriptions); Express 5 for the
+// explorer, health and metrics endpoints and the rest of /graphql. POST /graphql goes from the HTTP
+// server to the GraphQL handler directly (graphql-http.ts).
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { jitGateway } from './jit-executor';
@@ -14,14 +15,13 @@ import { databaseUnavailable, formatError, isDatabaseUnavailable } from './error
 import { persistedQueryCache } from './apq-cache';
 import { metrics, watchPool, type PoolLike } from './metrics';
 import { createRateLimits } from './rate-limit';
-import { logRequests, noteErrorCodes, requestFactsPlugin } from './request-log';
+import { logRequests, requestFactsPlugin } from './request-log';
 import { chargeUnauthenticated, httpSecurity, queryGuard, queryLimits } from './security';
 import { inFlightRequests } from './shutdown';
+import { apolloHandler, isGraphqlPost, runMiddlewares, sendHttpError, type Middleware } from './graphql-http';
 import { explorerRouter } from '../explorer/explorer.router';
 import { storeNamespace } from '../redis/shared-store';
 import { liveSubscriptions } from './subscriptions';
-
-const BODY_LIMIT = '1mb';
 
 export interface RunningApp {
   app: express.Express;
@@ -67,7 +67,8 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   app.disable('x-powered-by');
   app.set('etag', false); // GraphQL answers are private and POSTed: an ETag only costs a hash of the body
   app.set('trust proxy', 'loopback');
-  const httpServer = http.createServer(app);
+  let graphqlPost: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined; // set below, once Apollo runs
+  const httpServer = http.createServer((req, res) => (graphqlPost && isGraphqlPost(req) ? graphqlPost(req, res) : app(req, res)));
   const namespace = storeNamespace(deps.orm.config.getClientUrl(true));
   const limits = createRateLimits(config, deps.store, deps.log, namespace);
   const armor = queryLimits(config);
@@ -99,14 +100,14 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   });
   await apollo.start();
 
-  app.use(...httpSecurity(config));
-
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const given = req.header('x-request-id');
-    const requestId = given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+  const security = httpSecurity(config) as unknown as Middleware[];
+  const withRequestScope: Middleware = (req, res, next) => {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
     requestScope.run({ requestId, sqlStatements: 0 }, next);
-  });
+  };
+  app.use(...(security as unknown as express.RequestHandler[]), withRequestScope as unknown as express.RequestHandler);
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
@@ -130,32 +131,23 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
 
   app.use(explorerRouter()); // GET /graphql from a browser, and its bundle under /explorer/
 
-  app.use(
-    '/graphql',
-    logRequests(deps.log),
-    inFlight.handler(
-      express.json({ limit: BODY_LIMIT }),
-      expressMiddleware(apollo, {
-        context: async ({ req }) => {
-          try {
-            return await createContext(deps, { authorization: req.headers.authorization, requestId: requestScope.getStore()!.requestId });
-          } catch (e) {
-            if ((e as { extensions?: { code?: unknown } }).extensions?.code === 'UNAUTHENTICATED') await chargeUnauthenticated(limits);
-            throw isDatabaseUnavailable(e) ? databaseUnavailable() : e;
-          }
-        },
-      }),
-    ),
-  );
-
-  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
-    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
-    if (status === 500) deps.log.error({ err, requestId: requestScope.getStore()?.requestId }, 'unhandled HTTP error');
-    const message = status === 413 ? `Request body larger than ${BODY_LIMIT}.` : status === 500 ? 'Internal server error.' : 'Malformed request.';
-    const errors = [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }];
-    noteErrorCodes(errors);
-    res.status(status).json({ errors });
+  const logRequest = logRequests(deps.log);
+  const runApollo = apolloHandler(apollo, async (req) => {
+    try {
+      return await createContext(deps, { authorization: req.headers.authorization, requestId: requestScope.getStore()!.requestId });
+    } catch (e) {
+      if ((e as { extensions?: { code?: unknown } }).extensions?.code === 'UNAUTHENTICATED') await chargeUnauthenticated(limits);
+      throw isDatabaseUnavailable(e) ? databaseUnavailable() : e;
+    }
   });
+  const graphql = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    logRequest(req, res);
+    inFlight.run(res, () => runApollo(req, res)).catch((err: Error) => sendHttpError(res, err, deps.log));
+  };
+  app.use('/graphql', graphql);
+  graphqlPost = (req, res) => runMiddlewares([...security, withRequestScope], req, res, () => graphql(req, res), (err) => sendHttpError(res, err as Error, deps.log));
+
+  app.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => sendHttpError(res, err, deps.log));
   app.use((_req, res) => void res.status(404).json({ errors: [{ message: 'Not found. The API is at /graphql.' }] }));
 
   return { app, httpServer, apollo };

@@ -1,6 +1,7 @@
 // One structured log line and the Prometheus figures for every request to /graphql. What Apollo
 // learns (operation, key, error codes, cost) is kept per request beside the request scope.
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import proxyAddr from 'proxy-addr';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
@@ -34,11 +35,15 @@ export function noteErrorCodes(errors: readonly GraphQLFormattedError[] | undefi
   if (facts && errors) facts.errorCodes.push(...errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')));
 }
 
-/** Express middleware (inside the request scope): logs and measures the request when the response is sent. */
+/** The client's address: the socket's, or the one a proxy on this host forwarded (as Express's `trust proxy: loopback`). */
+const trustLoopback = proxyAddr.compile('loopback');
+const clientIp = (req: IncomingMessage) => (req.socket.remoteAddress ? proxyAddr(req, trustLoopback) : 'unknown');
+
+/** Call inside the request scope: logs and measures the request when the response is sent. */
 export function logRequests(log: Logger) {
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req: IncomingMessage, res: ServerResponse) => {
     const scope = requestScope.getStore()!;
-    const facts: RequestFacts = { ip: req.ip ?? req.socket.remoteAddress ?? 'unknown', graphql: false, resolved: false, errorCodes: [] };
+    const facts: RequestFacts = { ip: clientIp(req), graphql: false, resolved: false, errorCodes: [] };
     factsByScope.set(scope, facts);
     const started = process.hrtime.bigint();
     res.once('finish', () => {
@@ -65,7 +70,6 @@ export function logRequests(log: Logger) {
         'graphql request',
       );
     });
-    next();
   };
 }
 
