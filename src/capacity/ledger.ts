@@ -111,14 +111,14 @@ export async function releaseQuoteHolds(em: EntityManager, quoteId: string): Pro
 
 /**
  * Turns an accepted quote's holds into the engagement's reservations: months of the engagement's
- * current phase become committed, later phases conditional. SQL for the acceptance statement; the
- * caller holds the months locked and names the CTE that inserts the engagement.
+ * current phase become committed, later phases conditional. SQL for the acceptance statement, after
+ * its `lockMonthsCtes` (joined, so the months are locked first) and the CTE that inserts the engagement.
  */
 export function convertHoldsToEngagement(quoteId: string, engagementFrom: string, committedPhase: EngagementPhase): SqlPart {
   return {
     sql: `update reservation set kind = case when phase = ? then 'COMMITTED' else 'CONDITIONAL' end,
                  engagement_id = ${engagementFrom}.id, expires_at = null
-            from ${engagementFrom} where quote_id = ? and status = 'ACTIVE' and kind = 'HELD'`,
+            from ${engagementFrom}, locked where quote_id = ? and status = 'ACTIVE' and kind = 'HELD'`,
     params: [committedPhase, quoteId],
   };
 }

@@ -130,15 +130,24 @@ export async function lockEngagement(em: EntityManager, engagementId: string): P
   return rows[0] ?? null;
 }
 
+const GIVEN_MONTHS = `(c.offering_id, c.month) in (select * from unnest(?::uuid[], ?::date[])) order by c.offering_id, c.month for update`;
+const givenMonths = (months: { offeringId: string; month: string }[]) => [pgArray(months.map((m) => m.offeringId)), pgArray(months.map((m) => `${m.month}-01`))];
+
 /** Locks the given capacity months (those that exist) of any offerings, in (offering_id, month) order. */
 export async function lockMonths(em: EntityManager, months: { offeringId: string; month: string }[]): Promise<LockedMonth[]> {
-  return prepared<LockedMonth>(
-    em,
-    `select ${MONTH_COLUMNS} from capacity_month c
-      where (c.offering_id, c.month) in (select * from unnest(?::uuid[], ?::date[]))
-      order by c.offering_id, c.month for update`,
-    [pgArray(months.map((m) => m.offeringId)), pgArray(months.map((m) => `${m.month}-01`))],
-  );
+  return prepared<LockedMonth>(em, `select ${MONTH_COLUMNS} from capacity_month c where ${GIVEN_MONTHS}`, givenMonths(months));
+}
+
+/**
+ * `lockMonths` as CTEs of a writing statement: `c` locks the months, `locked` (one row, their count)
+ * reads all of `c`; a later CTE that joins `locked` changes rows only once every month is locked
+ * (counters change at the end of the statement, in the reservation trigger).
+ */
+export function lockMonthsCtes(months: { offeringId: string; month: string }[]): [string, SqlPart][] {
+  return [
+    ['c', { sql: `select c.offering_id, c.month from capacity_month c where ${GIVEN_MONTHS}`, params: givenMonths(months) }],
+    ['locked', { sql: 'select count(*) as months from c', params: [] }],
+  ];
 }
 
 /** Locks the capacity months of one offering (those that exist), in month order. */

@@ -17,7 +17,7 @@ import { isUuid } from '../shared/ids';
 import { prepared } from '../db/prepared';
 import { InputChecks } from '../shared/validation';
 import { idempotent } from '../shared/idempotency';
-import { lockMonths, lockNeed, lockOfferingMonths, lockPartiesOfQuote, lockQuote, lockQuotesForAcceptance } from '../db/locks';
+import { lockMonths, lockMonthsCtes, lockNeed, lockOfferingMonths, lockPartiesOfQuote, lockQuote, lockQuotesForAcceptance } from '../db/locks';
 import { convertHoldsToEngagement, FIT_RESULT, holdsFitCtes, holdsInsert, placeHolds, refuseUnlessPlaced } from '../capacity/ledger';
 import { serviceCategory } from '../reference/reference.service';
 import { auditEvent, recordAudit } from '../audit/audit.service';
@@ -225,8 +225,9 @@ export async function declineQuote(ctx: Context, input: DeclineQuoteInput): Prom
  * Accepting creates the engagement, turns holds into committed (current phase) and conditional
  * (later phases) units, awards the need and expires the other quotes, all in one transaction.
  * Locks: provider (engagement slots) and need (one acceptance wins) in one statement, the quote and the
- * need's other live quotes in one, then all capacity months;
- * the changes themselves are one statement (engagement, need, quote, reservations, audit events).
+ * need's other live quotes in one; then one statement locks all capacity months and makes the changes
+ * (engagement, need, quote, reservations, audit events). Rival quotes still live (rare) expire before
+ * it, with the months locked by a statement of their own.
  */
 export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ quote: Quote; engagement: Engagement }> {
   return ctx.em.transactional((em) =>
@@ -249,8 +250,10 @@ export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promis
           refuse(UserErrorCode.PHASE_LIMIT_REACHED, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left.`, 'input.quoteId');
         }
         // Every month whose counters change: this quote's holds and those of the quotes it expires.
+        // The acceptance statement locks them first; rival quotes expire before it, under that lock.
         const issued = locked.filter((l) => l.quote.storedStatus === QuoteStatus.ISSUED).map((l) => l.quote);
-        await lockMonths(em, issued.flatMap((i) => i.schedule.map((l) => ({ offeringId: i.offeringId, month: l.month }))));
+        const months = issued.flatMap((i) => i.schedule.map((l) => ({ offeringId: i.offeringId, month: l.month })));
+        if (issued.length > 1) await lockMonths(em, months);
         const expired = issued.length > 1 ? await expireQuotesOfNeed(ctx, em, need.id, q.id) : [];
         const firstPhase = q.schedule[0].phase as EngagementPhaseEnum;
         const engagement = new Engagement({ quote: q, phase: firstPhase, baaRequired: serviceCategory(need.categoryCode)?.touchesPhi ?? true });
@@ -267,6 +270,7 @@ export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promis
         await executeWith(
           em,
           [
+            ...lockMonthsCtes(months),
             ['e', insertRows(em, Engagement, [engagement], 'id')],
             ['n', { sql: `update need set status = ?, updated_at = ? where id = ?`, params: [NeedStatus.AWARDED, now, need.id] }],
             ['q', { sql: `update quote set status = ?, updated_at = ? where id = ?`, params: [q.storedStatus, now, q.id] }],
