@@ -62,10 +62,20 @@ describe('issueQuote', () => {
     expect(n.n).toBe(0);
   });
 
-  it('allows one live quote per need and offering', async () => {
+  it('allows one live quote per need and offering; a lapsed one still marked ISSUED is closed by the next issue', async () => {
     const { p, offeringId, needId } = await market();
-    await issueQuote(t, p.key, { needId, offeringId });
+    const first = await issueQuote(t, p.key, { needId, offeringId });
     expect(ok(await t.gql(ISSUE, { i: { needId, offeringId } }, p.key)).issueQuote.userErrors[0].code).toBe('CONFLICT');
+    // Lapsed before the sweeper ran: its holds still count until someone touches the months.
+    await t.sql(`update quote set expires_at = now() - interval '1 minute' where id = $1`, [first]);
+    await t.sql(`update reservation set expires_at = now() - interval '1 minute' where quote_id = $1`, [first]);
+    const second = ok(await t.gql(ISSUE, { i: { needId, offeringId } }, p.key)).issueQuote;
+    expect(second.userErrors).toEqual([]);
+    const rows = await t.sql(`select id, status from quote where need_id = $1 order by created_at`, [needId]);
+    expect(rows).toEqual([{ id: first, status: 'EXPIRED' }, { id: second.quote.id, status: 'ISSUED' }]);
+    const held = await t.sql(`select quote_id, sum(units)::int as units from reservation where offering_id = $1 and status = 'ACTIVE' group by quote_id`, [offeringId]);
+    expect(held).toEqual([{ quote_id: second.quote.id, units: expect.any(Number) }]);
+    expect(held[0].units).toBeGreaterThan(0);
   });
 
   it('refuses ramps that do not fit the need', async () => {

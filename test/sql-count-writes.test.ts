@@ -16,7 +16,7 @@ const statements = (r: { headers: Headers }) => Number(r.headers.get('x-sql-stat
 const KEY_LOOKUP = 1;
 
 describe('SQL statements per quote-flow write', () => {
-  it('createNeed 1, issueQuote 5, acceptQuote 5 (rival quotes to expire add 2), with one audit event per change', async () => {
+  it('createNeed 1, issueQuote 4, acceptQuote 5 (rival quotes to expire add 2), with one audit event per change', async () => {
     const p = await provider(t);
     const offeringId = await createOffering(t, p.key, { categoryCode: 'CYBERSECURITY' });
     await setCapacity(t, p.key, offeringId, M, 1000);
@@ -31,7 +31,7 @@ describe('SQL statements per quote-flow write', () => {
 
     const issue = await t.gql(ISSUE, { i: { needId, offeringId, pilotMonths: 1, pilotUnits: 5, validDays: 7 } }, p.key);
     const quoteId = ok(issue).issueQuote.quote.id;
-    expect(statements(issue)).toBeLessThanOrEqual(5 + KEY_LOOKUP);
+    expect(statements(issue)).toBeLessThanOrEqual(4 + KEY_LOOKUP);
     const other = ok(await t.gql(ISSUE, { i: { needId, offeringId: rivalOffering, validDays: 7 } }, rival.key)).issueQuote.quote.id;
 
     const accept = await t.gql(ACCEPT, { i: { quoteId } }, b.key);

@@ -44,11 +44,12 @@ export async function releaseExpiredHolds(em: EntityManager, months: LockedMonth
  * Placing holds is one statement: lock the schedule's months (releasing expired holds in them), work
  * out each line's available units, and insert the holds only if every line fits. These are its CTEs:
  * `fit` (month, units, available) and `fits` (ok); the caller adds its inserts guarded by
- * `(select ok from fits)`, then calls `refuseUnlessPlaced` with the `fit` rows.
+ * `(select ok from fits)`, then calls `refuseUnlessPlaced` with the `fit` rows. `onlyIf` (SQL on earlier
+ * CTEs) false: no month is locked and nothing is placed.
  */
-export function holdsFitCtes(offeringId: string, schedule: ScheduleLine[]): [string, SqlPart][] {
+export function holdsFitCtes(offeringId: string, schedule: ScheduleLine[], onlyIf = 'true'): [string, SqlPart][] {
   return [
-    ...lockOfferingMonthsReleasingExpiredHolds(offeringId, schedule.map((l) => l.month)),
+    ...lockOfferingMonthsReleasingExpiredHolds(offeringId, schedule.map((l) => l.month), onlyIf),
     [
       'fit',
       {
@@ -59,15 +60,23 @@ export function holdsFitCtes(offeringId: string, schedule: ScheduleLine[]): [str
         params: [pgArray(schedule.map((l) => `${l.month}-01`)), pgArray(schedule.map((l) => String(l.units)))],
       },
     ],
-    ['fits', { sql: `select coalesce(bool_and(units <= available), true) as ok from fit`, params: [] }],
+    ['fits', { sql: `select coalesce(bool_and(units <= available), true) and ${onlyIf} as ok from fit`, params: [] }],
   ];
 }
 
-/** The final select of a hold-placing statement: each line's availability, and whether the holds were placed. */
-export const FIT_RESULT = `select to_char(f.month, 'YYYY-MM') as month, f.units, f.available, (select ok from fits) as placed from fit f order by f.month`;
+/** The final select of a hold-placing statement: each line's availability, whether the holds were placed, and `also` columns. */
+export const fitResult = (also = '') => `select to_char(f.month, 'YYYY-MM') as month, f.units, f.available, (select ok from fits) as placed${also} from fit f order by f.month`;
+
+/** A row of `fitResult`. */
+export interface FitRow {
+  month: string;
+  units: number;
+  available: number;
+  placed: boolean;
+}
 
 /** Refuses (the statement placed nothing) naming every month short of capacity. */
-export function refuseUnlessPlaced(rows: { month: string; units: number; available: number; placed: boolean }[]): void {
+export function refuseUnlessPlaced(rows: FitRow[]): void {
   if (rows.every((r) => r.placed)) return;
   metrics.reservationConflicts.inc();
   throw new UserErrors(
@@ -100,7 +109,7 @@ export async function placeHolds(
   em: EntityManager,
   h: { offeringId: string; quoteId: string; expiresAt: Date; schedule: ScheduleLine[] },
 ): Promise<void> {
-  refuseUnlessPlaced(await executeWith(em, [...holdsFitCtes(h.offeringId, h.schedule), ['h', holdsInsert(h)]], { sql: FIT_RESULT, params: [] }));
+  refuseUnlessPlaced(await executeWith(em, [...holdsFitCtes(h.offeringId, h.schedule), ['h', holdsInsert(h)]], { sql: fitResult(), params: [] }));
 }
 
 /** Releases every active hold of a quote (withdrawn, declined, superseded or lost to another quote). */

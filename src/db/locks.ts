@@ -78,6 +78,16 @@ export async function lockPartiesOfQuote(em: EntityManager, quoteId: string): Pr
 }
 
 /**
+ * Issuing: locks the need and reads it whole, with the offering's columns (`offering.<column>`, all
+ * null when there is no such offering) in one statement. The offering is not locked (as everywhere:
+ * its publication and prices are read as of now). Statements after it run on generic plans.
+ */
+export async function lockNeedReadingOffering(em: EntityManager, needId: string, offeringId: string | null, offeringColumns: string): Promise<Record<string, unknown> | null> {
+  const rows = await prepared(em, `select n.*, ${GENERIC_PLANS_FOR_TRANSACTION}, ${offeringColumns} from need n left join offering o on o.id = ? where n.id = ? for update of n`, [offeringId, needId]);
+  return rows[0] ?? null;
+}
+
+/**
  * Locks a need (serializes acceptances, issues and revisions on it) and reads it whole. It opens those
  * transactions: the statements after it run on generic plans.
  */
@@ -165,14 +175,15 @@ export async function lockOfferingMonths(em: EntityManager, offeringId: string, 
  * The first CTEs of a statement that places holds (see capacity/ledger `placeHolds`): `c` locks the
  * capacity months of one offering (those that exist) in month order, `released` releases their holds
  * past expiry. Later CTEs read `c` for the counters as they were locked, net of `released` (the
- * trigger lowers the stored counters at the end of the statement).
+ * trigger lowers the stored counters at the end of the statement). With `onlyIf` (SQL on earlier
+ * CTEs) false, nothing is locked.
  */
-export function lockOfferingMonthsReleasingExpiredHolds(offeringId: string, months: string[]): [string, SqlPart][] {
+export function lockOfferingMonthsReleasingExpiredHolds(offeringId: string, months: string[], onlyIf = 'true'): [string, SqlPart][] {
   return [
     [
       'c',
       {
-        sql: `select * from capacity_month c where c.offering_id = ? and c.month = any(?::date[]) order by c.offering_id, c.month for update`,
+        sql: `select * from capacity_month c where c.offering_id = ? and c.month = any(?::date[]) and ${onlyIf} order by c.offering_id, c.month for update`,
         params: [offeringId, pgArray(months.map((m) => `${m}-01`))],
       },
     ],

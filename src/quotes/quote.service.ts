@@ -11,14 +11,14 @@ import { Engagement } from '../engagements/engagement.entity';
 import type { Context } from '../shared/context';
 import { assertAdminOf, assertBuyerSide, type Viewer } from '../auth/viewer';
 import type { Page } from '../shared/connection';
-import { findPage, rowMapper } from '../shared/read-model';
+import { findPage, prefixedColumns, rowMapper } from '../shared/read-model';
 import { notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { prepared } from '../db/prepared';
 import { InputChecks } from '../shared/validation';
 import { idempotent } from '../shared/idempotency';
-import { lockMonths, lockMonthsCtes, lockNeed, lockOfferingMonths, lockPartiesOfQuote, lockQuote, lockQuotesForAcceptance } from '../db/locks';
-import { convertHoldsToEngagement, FIT_RESULT, holdsFitCtes, holdsInsert, placeHolds, refuseUnlessPlaced } from '../capacity/ledger';
+import { lockMonths, lockMonthsCtes, lockNeed, lockNeedReadingOffering, lockOfferingMonths, lockPartiesOfQuote, lockQuote, lockQuotesForAcceptance } from '../db/locks';
+import { convertHoldsToEngagement, fitResult, holdsFitCtes, holdsInsert, placeHolds, refuseUnlessPlaced, type FitRow } from '../capacity/ledger';
 import { serviceCategory } from '../reference/reference.service';
 import { auditEvent, recordAudit } from '../audit/audit.service';
 import { AuditEvent } from '../audit/audit-event.entity';
@@ -82,9 +82,9 @@ async function holdAndRecord(ctx: Context, em: EntityManager, q: Quote, action: 
 }
 
 /**
- * Issuing: locks and reads the need, reads the offering (with any quote of it still marked ISSUED on
- * the need), then one statement locks the schedule's months (releasing expired holds) and, if every
- * month has room, inserts the quote, its holds and its audit event.
+ * Issuing: one statement locks and reads the need and reads the offering, then one statement locks the
+ * schedule's months (releasing expired holds) and, if every month has room and the offering has no
+ * quote still marked ISSUED on the need, inserts the quote, its holds and its audit event.
  */
 export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote> {
   return ctx.em.transactional((em) =>
@@ -96,41 +96,49 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
       async () => {
         // Lock order: the need before quotes and capacity, so an acceptance on the need and this issue
         // are serialized (otherwise a quote could stay live, holding capacity, on an awarded need).
-        const lockedNeed = isUuid(input.needId) ? await lockNeed(em, input.needId) : null;
-        const read = isUuid(input.offeringId) ? await readOfferingForQuote(em, input.offeringId, input.needId) : null;
-        const offering = read && rowMapper(em, Offering)(read);
+        const offeringId = isUuid(input.offeringId) ? input.offeringId : null;
+        const row = isUuid(input.needId) ? await lockNeedReadingOffering(em, input.needId, offeringId, prefixedColumns(em, Offering, 'o', 'offering.')) : null;
+        // Without the need, the offering is still read: its errors come first.
+        const offering = row ? (row['offering.id'] ? rowMapper(em, Offering, 'offering.')(row) : null) : offeringId ? await readOffering(em, offeringId) : null;
         if (!offering || (offering.status !== OfferingStatus.PUBLISHED && !ctx.viewer!.isSellerOf(offering.providerId))) throw notFound('Offering');
         assertAdminOf(ctx.viewer!, offering.providerId);
-        const need = lockedNeed && rowMapper(em, Need)(lockedNeed);
+        const need = row && rowMapper(em, Need)(row);
         if (!need || !canSeeNeed(ctx.viewer!, need)) throw notFound('Need');
         if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is ${need.status}; only OPEN needs can be quoted.`, 'input.needId');
         if (offering.status !== OfferingStatus.PUBLISHED) refuse(UserErrorCode.INVALID_TRANSITION, `The offering is ${offering.status}; publish it to quote.`, 'input.offeringId');
         if (offering.categoryCode !== need.categoryCode) refuse(UserErrorCode.VALIDATION, `The offering sells ${offering.categoryCode}; the need is for ${need.categoryCode}.`, 'input.offeringId');
         if (need.buyerId === offering.providerId) refuse(UserErrorCode.VALIDATION, 'An organization cannot quote its own need.', 'input.needId');
         const q = priceQuote(need, offering, { pilotMonths: input.pilotMonths ?? 0, pilotUnits: input.pilotUnits ?? 0, expansionMonths: input.expansionMonths ?? 0, expansionUnits: input.expansionUnits ?? 0, discountPercent: input.discountPercent ?? 0 }, expiryOf(input));
-        if (read.issued_quote_ids.length) {
-          const issued = await em.find(Quote, { id: { $in: read.issued_quote_ids } }, { orderBy: { id: 'asc' } });
-          if (issued.some((o) => o.status === QuoteStatus.ISSUED)) {
-            refuse(UserErrorCode.CONFLICT, 'This offering already has a live quote on the need; revise it instead.', 'input.offeringId');
-          }
-          // A lapsed quote still marked ISSUED would block the unique index: close it first, having
-          // locked its months and the new schedule's in one ordered statement.
-          await lockOfferingMonths(em, offering.id, [...new Set([...issued.flatMap((o) => o.schedule), ...q.schedule].map((l) => l.month))]);
-          for (const old of issued) await closeQuote(ctx, em, old, QuoteStatus.EXPIRED);
-          await em.flush();
-        }
-        refuseUnlessPlaced(
-          await executeWith(
+        // Read after the need's lock (this is the transaction's second statement), so a quote issued
+        // just before is seen; with one, nothing is locked or placed, and `live` says so.
+        const issue = () =>
+          executeWith<FitRow & { live: number }>(
             em,
             [
-              ...holdsFitCtes(q.offeringId, q.schedule),
+              ['live', { sql: `select id from quote where need_id = ? and offering_id = ? and status = 'ISSUED'`, params: [need.id, offering.id] }],
+              ...holdsFitCtes(q.offeringId, q.schedule, 'not exists (select 1 from live)'),
               ['q', insertRows(em, Quote, [q], 'id', '(select ok from fits)')],
               ['h', holdsInsert({ offeringId: q.offeringId, quoteId: q.id, expiresAt: q.expiresAt, schedule: q.schedule }, 'q')],
               ['a', insertRows(em, AuditEvent, [auditEvent(ctx, { action: 'quote.issued', entityType: 'Quote', entityId: q.id, partyIds: [q.providerId, q.buyerId], after: snapshot(q) })], '', 'exists (select 1 from q)')],
             ],
-            { sql: FIT_RESULT, params: [] },
-          ),
-        );
+            { sql: fitResult(', (select count(*) from live)::int as live'), params: [] },
+          );
+        let placed = await issue();
+        if (placed[0]?.live) {
+          // The offering's quote on the need is live (revise it instead), or has lapsed but is still
+          // marked ISSUED, which would block the unique index: close it first, having locked its
+          // months and the new schedule's in one ordered statement, then issue again.
+          const ids = await prepared<{ id: string }>(em, `select id from quote where need_id = ? and offering_id = ? and status = 'ISSUED' order by id`, [need.id, offering.id]);
+          const issued = await em.find(Quote, { id: { $in: ids.map((r) => r.id) } }, { orderBy: { id: 'asc' } });
+          if (issued.some((o) => o.status === QuoteStatus.ISSUED)) {
+            refuse(UserErrorCode.CONFLICT, 'This offering already has a live quote on the need; revise it instead.', 'input.offeringId');
+          }
+          await lockOfferingMonths(em, offering.id, [...new Set([...issued.flatMap((o) => o.schedule), ...q.schedule].map((l) => l.month))]);
+          for (const old of issued) await closeQuote(ctx, em, old, QuoteStatus.EXPIRED);
+          await em.flush();
+          placed = await issue();
+        }
+        refuseUnlessPlaced(placed);
         return { result: q, saved: { quoteId: q.id } };
       },
       ({ quoteId }) => em.findOneOrFail(Quote, quoteId),
@@ -138,18 +146,10 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
   );
 }
 
-/**
- * The offering row, with the ids of its quotes on the need still marked ISSUED (normally none). Read
- * after the need's lock, so that a quote issued just before is seen.
- */
-async function readOfferingForQuote(em: EntityManager, offeringId: string, needId: string) {
-  const [row] = await prepared<Record<string, unknown> & { issued_quote_ids: string[] }>(
-    em,
-    `select o.*, array(select q.id from quote q where q.need_id = ? and q.offering_id = o.id and q.status = 'ISSUED' order by q.id) as issued_quote_ids
-       from offering o where o.id = ?`,
-    [isUuid(needId) ? needId : null, offeringId],
-  );
-  return row ?? null;
+/** An offering by id (issuing on a need that cannot be read). */
+async function readOffering(em: EntityManager, offeringId: string): Promise<Offering | null> {
+  const [row] = await prepared(em, `select * from offering where id = ?`, [offeringId]);
+  return row ? rowMapper(em, Offering)(row) : null;
 }
 
 /** Loads a quote for an action by one of its parties; anything not visible reads as not found. */

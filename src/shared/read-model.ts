@@ -11,14 +11,24 @@ import { isUuid } from './ids';
 import { query } from '../db/prepared';
 
 type Mapper<T> = (row: Record<string, unknown>) => T;
-const mappers = new WeakMap<EntityClass<unknown>, Mapper<unknown>>();
+const mappers = new Map<string, Mapper<unknown>>();
 
-/** A row-to-object function for an entity, from its metadata (column -> property, timestamps -> Date). */
-export function rowMapper<T extends object>(em: EntityManager, entity: EntityClass<T>): Mapper<T> {
-  let mapper = mappers.get(entity) as Mapper<T> | undefined;
+const columnsOf = (em: EntityManager, entity: EntityClass<unknown>) =>
+  em
+    .getMetadata()
+    .get(entity.name)
+    .props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false)
+    .map((p) => ({ column: p.fieldNames[0], name: p.name, isDate: p.runtimeType === 'Date' }));
+
+/**
+ * A row-to-object function for an entity, from its metadata (column -> property, timestamps -> Date).
+ * With a `prefix`, it reads the columns selected by `prefixedColumns` (another table's row beside).
+ */
+export function rowMapper<T extends object>(em: EntityManager, entity: EntityClass<T>, prefix = ''): Mapper<T> {
+  const key = `${entity.name}:${prefix}`;
+  let mapper = mappers.get(key) as Mapper<T> | undefined;
   if (!mapper) {
-    const props = em.getMetadata().get(entity.name).props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false);
-    const columns = props.map((p) => ({ column: p.fieldNames[0], name: p.name, isDate: p.runtimeType === 'Date' }));
+    const columns = columnsOf(em, entity);
     // The ORM puts accessors on the prototype (reference tracking for managed entities). A layer in
     // between shadows them with plain data properties, so rows get ordinary own properties, assigned
     // in one order (one hidden class, fast property access), and the accessors never run.
@@ -26,14 +36,21 @@ export function rowMapper<T extends object>(em: EntityManager, entity: EntityCla
     mapper = (row) => {
       const o = Object.create(prototype);
       for (const c of columns) {
-        const v = row[c.column];
+        const v = row[prefix + c.column];
         o[c.name] = c.isDate && typeof v === 'string' ? new Date(v) : v;
       }
       return o as T;
     };
-    mappers.set(entity, mapper as Mapper<unknown>);
+    mappers.set(key, mapper as Mapper<unknown>);
   }
   return mapper;
+}
+
+/** The select list of an entity's columns from table alias `alias`, each named `<prefix><column>` (see rowMapper). */
+export function prefixedColumns(em: EntityManager, entity: EntityClass<unknown>, alias: string, prefix: string): string {
+  return columnsOf(em, entity)
+    .map((c) => `${alias}."${c.column}" as "${prefix}${c.column}"`)
+    .join(', ');
 }
 
 /** A per-request DataLoader of `entity` by id: one statement per batch; a non-UUID id is simply not found. */
