@@ -51,12 +51,25 @@ export async function createContext(deps: AppDeps, req: { authorization?: string
     viewer = await authenticate(em, m[1]);
     if (!viewer) throw unauthenticated('The API key is not valid or has been revoked.');
   }
+  // Loaders and the request's logger are made on first use: most mutations need neither.
+  let loaders: Loaders | undefined;
+  let log: Logger | undefined;
   return {
     requestId: req.requestId,
     em,
     viewer,
-    loaders: createLoaders(em),
+    get loaders() {
+      return (loaders ??= createLoaders(em));
+    },
+    set loaders(value: Loaders) {
+      loaders = value;
+    },
     deps,
-    log: deps.log.child({ requestId: req.requestId, apiKeyId: viewer?.apiKeyId }),
+    get log() {
+      return (log ??= deps.log.child({ requestId: req.requestId, apiKeyId: viewer?.apiKeyId }));
+    },
+    set log(value: Logger) {
+      log = value;
+    },
   };
 }
