@@ -117,6 +117,7 @@ async function holds(stack: Stack) {
 const CREATE_NEED = `mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } userErrors { code message } } }`;
 const ACCEPT = `mutation($i: AcceptQuoteInput!) { acceptQuote(input: $i) { engagement { id } userErrors { code message } } }`;
 const FLOW_CLIENTS = Number(process.env.BENCH_FLOW_CLIENTS ?? 16); // the target is set at 16; 1 gives CPU and SQL timings without contention
+const FLOW_BUYERS = Number(process.env.BENCH_FLOW_BUYERS ?? 16); // buyers posting and accepting the quote flow's needs, in turn
 
 /** Latency and SQL statements per step of a flow, and CPU of the API, PostgreSQL and this process over the timed part. */
 function flowRecorder(stack: Stack) {
@@ -176,13 +177,16 @@ function logFlow(label: string, t: Awaited<ReturnType<typeof timed>>, accepted: 
  * (spread over providers and offerings), never more per provider than its phase has engagement
  * slots left, with capacity for the whole schedule. Needs are posted through the API.
  */
-async function postQuotableNeeds(stack: Stack, count: number) {
+async function postQuotableNeeds(stack: Stack, count: number, buyerCount: number) {
   const start = addMonths(currentMonth(), 1);
+  const { rows: buyerRows } = await stack.sql.query(`select id from organization where kind in ('HOSPITAL', 'PRACTICE') order by name limit $1`, [buyerCount]);
+  const buyers: { id: string; key: string }[] = [];
+  for (const b of buyerRows) buyers.push({ id: b.id, key: b.id === stack.buyerId ? stack.buyerKey : await benchKey(stack.sql, b.id) });
   const { rows } = await stack.sql.query(
     `with sellers as (
        select p.id, coalesce((p.phase_policy -> p.current_phase ->> 'maxActiveEngagements')::int, 1000000)
                 - (select count(*) from engagement e where e.provider_id = p.id and e.status in ('PENDING_BAA', 'ACTIVE'))::int as free_slots
-         from organization p where p.id <> $1),
+         from organization p where p.id <> all($1::uuid[])),
      candidates as (
        select o.id, o.provider_id, o.category_code, o.ehr_platform_codes[1] as ehr, o.region_codes[1] as region, s.free_slots,
               row_number() over (partition by o.provider_id order by md5(o.id::text)) as nth
@@ -192,19 +196,20 @@ async function postQuotableNeeds(stack: Stack, count: number) {
                 where c.offering_id = o.id and c.month >= $2::date and c.month < $2::date + interval '3 months'
                   and c.sellable_units - c.held_units - c.committed_units - c.conditional_units >= 5) = 3)
      select id, provider_id, category_code, ehr, region from candidates where nth <= free_slots order by nth, md5(id::text) limit $3`,
-    [stack.buyerId, `${start}-01`, count],
+    [buyers.map((b) => b.id), `${start}-01`, count],
   );
   const keys = new Map<string, string>();
   for (const r of rows) if (!keys.has(r.provider_id)) keys.set(r.provider_id, await benchKey(stack.sql, r.provider_id));
-  const work: { needId: string; offeringId: string; providerKey: string }[] = [];
+  const work: { needId: string; offeringId: string; providerId: string; providerKey: string; buyerKey: string }[] = [];
   await timed(rows.length, FLOW_CLIENTS, async (i) => {
     const o = rows[i];
-    const d = await must(stack.apiUrl, stack.buyerKey, CREATE_NEED, {
+    const buyerKey = buyers[i % buyers.length].key;
+    const d = await must(stack.apiUrl, buyerKey, CREATE_NEED, {
       i: { categoryCode: o.category_code, monthlyVolume: 5, startMonth: start, durationMonths: 3, ehrPlatformCode: o.ehr, regionCode: o.region.startsWith('US-') ? o.region : 'US-OH' },
     });
-    work[i] = { needId: d.createNeed.need.id, offeringId: o.id, providerKey: keys.get(o.provider_id)! };
+    work[i] = { needId: d.createNeed.need.id, offeringId: o.id, providerId: o.provider_id, providerKey: keys.get(o.provider_id)!, buyerKey };
   });
-  return { work, providers: keys.size };
+  return { work, buyers: buyers.length };
 }
 
 /**
@@ -215,7 +220,7 @@ async function postQuotableNeeds(stack: Stack, count: number) {
 async function quoteFlow(stack: Stack) {
   const flows = quick ? 96 : 1000;
   const warmUp = quick ? 32 : 200;
-  const { work: all, providers } = await postQuotableNeeds(stack, warmUp + flows);
+  const { work: all, buyers } = await postQuotableNeeds(stack, warmUp + flows, FLOW_BUYERS);
   if (all.length < warmUp + flows) log(`  (only ${all.length} quotable needs could be posted)`);
   const rec = flowRecorder(stack);
   let accepted = 0;
@@ -227,7 +232,7 @@ async function quoteFlow(stack: Stack) {
       if (q.errors) throw new Error(JSON.stringify(q.errors));
       const quoteId = q.data.issueQuote.quote?.id;
       if (!quoteId) return record ? q.data.issueQuote.userErrors.forEach((e: { code: string }) => rec.refused(`issueQuote ${e.code}`)) : undefined;
-      const a = await step('acceptQuote', () => gql(stack.apiUrl, stack.buyerKey, ACCEPT, { i: { quoteId } }));
+      const a = await step('acceptQuote', () => gql(stack.apiUrl, w.buyerKey, ACCEPT, { i: { quoteId } }));
       if (a.errors) throw new Error(JSON.stringify(a.errors));
       if (!record) return;
       if (a.data.acceptQuote.engagement) accepted++;
@@ -235,12 +240,13 @@ async function quoteFlow(stack: Stack) {
     });
   await run(all.slice(0, warmUp), false);
   const work = all.slice(warmUp);
+  const providers = new Set(work.map((w) => w.providerId)).size;
   rec.start();
   const t = await run(work, true);
   const r = rec.report(accepted);
   const acceptedPerSecond = round((accepted / t.count) * t.perSecond);
-  logFlow(`quote flow (issueQuote -> acceptQuote on posted needs, ${FLOW_CLIENTS} clients, ${work.length} offerings of ${providers} providers, after ${warmUp} untimed)`, t, accepted, acceptedPerSecond, r);
-  return { clients: FLOW_CLIENTS, flows: work.length, warmUpFlows: warmUp, offerings: work.length, providers, accepted, flowsPerSecond: t.perSecond, acceptedPerSecond, ...r };
+  logFlow(`quote flow (issueQuote -> acceptQuote on posted needs, ${FLOW_CLIENTS} clients, ${work.length} offerings of ${providers} providers, needs of ${buyers} buyer(s), after ${warmUp} untimed)`, t, accepted, acceptedPerSecond, r);
+  return { clients: FLOW_CLIENTS, flows: work.length, warmUpFlows: warmUp, offerings: work.length, providers, buyers, accepted, flowsPerSecond: t.perSecond, acceptedPerSecond, ...r };
 }
 
 /** The whole marketplace flow: createNeed -> matches -> issueQuote (top match's provider) -> acceptQuote. */
