@@ -16,7 +16,7 @@ const statements = (r: { headers: Headers }) => Number(r.headers.get('x-sql-stat
 const KEY_LOOKUP = 1;
 
 describe('SQL statements per quote-flow write', () => {
-  it('createNeed 1, issueQuote 4, acceptQuote 5 (rival quotes to expire add 2), with one audit event per change', async () => {
+  it('createNeed 1, issueQuote 4, acceptQuote 4 (rival quotes to expire add 4), with one audit event per change', async () => {
     const p = await provider(t);
     const offeringId = await createOffering(t, p.key, { categoryCode: 'CYBERSECURITY' });
     await setCapacity(t, p.key, offeringId, M, 1000);
@@ -36,7 +36,7 @@ describe('SQL statements per quote-flow write', () => {
 
     const accept = await t.gql(ACCEPT, { i: { quoteId } }, b.key);
     expect(ok(accept).acceptQuote).toMatchObject({ userErrors: [], quote: { status: 'ACCEPTED' }, engagement: { status: 'ACTIVE', phase: 'PILOT' } });
-    expect(statements(accept)).toBeLessThanOrEqual(5 + 2 + KEY_LOOKUP);
+    expect(statements(accept)).toBeLessThanOrEqual(4 + 4 + KEY_LOOKUP);
 
     const events = await t.sql(
       `select a.action, a.entity_id, count(o.id)::int as outbox from audit_event a left join event_outbox o on o.audit_event_id = a.id
@@ -55,7 +55,7 @@ describe('SQL statements per quote-flow write', () => {
     expect(events.every((e: any) => e.outbox === 1)).toBe(true);
   });
 
-  it('acceptQuote without a rival quote runs 5 statements', async () => {
+  it('acceptQuote without a rival quote runs 4 statements', async () => {
     const p = await provider(t);
     const offeringId = await createOffering(t, p.key, { categoryCode: 'CYBERSECURITY' });
     await setCapacity(t, p.key, offeringId, M, 1000);
@@ -64,6 +64,6 @@ describe('SQL statements per quote-flow write', () => {
     const quoteId = ok(await t.gql(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)).issueQuote.quote.id;
     const accept = await t.gql(ACCEPT, { i: { quoteId } }, b.key);
     expect(ok(accept).acceptQuote.userErrors).toEqual([]);
-    expect(statements(accept)).toBeLessThanOrEqual(5 + KEY_LOOKUP);
+    expect(statements(accept)).toBeLessThanOrEqual(4 + KEY_LOOKUP);
   });
 });

@@ -44,37 +44,80 @@ export async function lockProvider(em: EntityManager, providerId: string): Promi
   return rows[0] ?? null;
 }
 
-/** What acceptance needs of a quote's provider and need, read under their locks. */
+/** What acceptance needs of a quote, its provider and its need, read under the provider's and the need's locks. */
 export interface AcceptanceParties {
-  quote: { id: string; needId: string; providerId: string; buyerId: string };
+  /** The quote's row; its status may predate the locks (see acceptanceCtes), its other columns never change. */
+  quoteRow: Record<string, unknown>;
   provider: Pick<LockedProvider, 'phasePolicy' | 'currentPhase'>;
   need: { id: string; status: string; buyerId: string; categoryCode: string };
 }
 
 /**
- * Acceptance: reads a quote (its parties and need never change) and locks its provider's
- * organization row, then its need, in one statement (row marks are locked in the order listed:
- * provider, need); the provider's and the need's columns are read after their locks. The statements
- * after it run on generic plans.
+ * Acceptance: reads a quote and locks its provider's organization row, then its need, in one
+ * statement (row marks are locked in the order listed: provider, need); the provider's and the need's
+ * columns are read after their locks. The statements after it run on generic plans.
  */
 export async function lockPartiesOfQuote(em: EntityManager, quoteId: string): Promise<AcceptanceParties | null> {
-  const [row] = await prepared<{
-    id: string; need_id: string; provider_id: string; buyer_id: string; phase_policy: PhaseDefinition[]; current_phase: number; need_status: string; need_buyer_id: string; category_code: string;
-  }>(
+  const [row] = await prepared(
     em,
-    `select q.id, q.need_id, q.provider_id, q.buyer_id, o.phase_policy, o.current_phase, n.status as need_status, n.buyer_id as need_buyer_id, n.category_code,
-            ${GENERIC_PLANS_FOR_TRANSACTION}
+    `select q.*, o.phase_policy as "provider.phase_policy", o.current_phase as "provider.current_phase",
+            n.status as "need.status", n.buyer_id as "need.buyer_id", n.category_code as "need.category_code", ${GENERIC_PLANS_FOR_TRANSACTION}
        from quote q join organization o on o.id = q.provider_id join need n on n.id = q.need_id
       where q.id = ? for update of o, n`,
     [quoteId],
   );
   return row
     ? {
-        quote: { id: row.id, needId: row.need_id, providerId: row.provider_id, buyerId: row.buyer_id },
-        provider: { phasePolicy: row.phase_policy, currentPhase: row.current_phase },
-        need: { id: row.need_id, status: row.need_status, buyerId: row.need_buyer_id, categoryCode: row.category_code },
+        quoteRow: row,
+        provider: { phasePolicy: row['provider.phase_policy'] as PhaseDefinition[], currentPhase: row['provider.current_phase'] as number },
+        need: { id: row.need_id as string, status: row['need.status'] as string, buyerId: row['need.buyer_id'] as string, categoryCode: row['need.category_code'] as string },
       }
     : null;
+}
+
+/** A quote and every other quote of its need still marked ISSUED, locked in id order (acceptance). */
+const QUOTES_OF_ACCEPTANCE = `q.need_id = ? and (q.status = 'ISSUED' or q.id = ?) order by q.id for update`;
+
+/** What the acceptance statement found under its locks (`acceptanceCtes`), and whether it accepted. */
+export interface AcceptanceFacts {
+  /** The quote's stored status, and whether its expiry is still ahead. */
+  status: string;
+  live: boolean;
+  /** Other quotes of the need still marked ISSUED (they must expire first). */
+  rivals: number;
+  /** The provider's engagements that take a phase slot. */
+  active_engagements: number;
+  ok: boolean;
+}
+
+/**
+ * The first CTEs of the acceptance statement (its second, after `lockPartiesOfQuote`): `qq` locks the
+ * quote and every other quote of its need still marked ISSUED, in id order; `facts` reads them, with
+ * the provider's engagements that take a phase slot (this statement's snapshot follows the provider's
+ * and the need's locks, under which every such engagement is created and every quote on the need is
+ * issued); `go` (ok) holds when the acceptance may proceed. Later CTEs write only if `go`.
+ */
+export function acceptanceCtes(a: { needId: string; quoteId: string; providerId: string; needOpen: boolean; maxActiveEngagements: number | null }): [string, SqlPart][] {
+  return [
+    ['qq', { sql: `select q.id, q.status, q.expires_at from quote q where ${QUOTES_OF_ACCEPTANCE}`, params: [a.needId, a.quoteId] }],
+    [
+      'facts',
+      {
+        sql: `select (select status from qq where id = ?) as status,
+                     coalesce((select expires_at > clock_timestamp() from qq where id = ?), false) as live,
+                     (select count(*)::int from qq where status = 'ISSUED' and id <> ?) as rivals,
+                     (select count(*)::int from engagement e where e.provider_id = ? and e.status in ('PENDING_BAA', 'ACTIVE')) as active_engagements`,
+        params: [a.quoteId, a.quoteId, a.quoteId, a.providerId],
+      },
+    ],
+    [
+      'go',
+      {
+        sql: `select f.status = 'ISSUED' and f.live and f.rivals = 0 and ?::boolean and (?::int is null or f.active_engagements < ?::int) as ok from facts f`,
+        params: [a.needOpen, a.maxActiveEngagements, a.maxActiveEngagements],
+      },
+    ],
+  ];
 }
 
 /**
@@ -112,8 +155,7 @@ export async function lockQuotesForAcceptance(
   return prepared<Record<string, unknown> & { active_engagements: number }>(
     em,
     `select q.*, (select count(*)::int from engagement e where e.provider_id = ? and e.status in ('PENDING_BAA', 'ACTIVE')) as active_engagements
-       from quote q where q.need_id = ? and (q.status = 'ISSUED' or q.id = ?)
-      order by q.id for update`,
+       from quote q where ${QUOTES_OF_ACCEPTANCE}`,
     [providerId, needId, quoteId],
   );
 }
@@ -149,13 +191,14 @@ export async function lockMonths(em: EntityManager, months: { offeringId: string
 }
 
 /**
- * `lockMonths` as CTEs of a writing statement: `c` locks the months, `locked` (one row, their count)
- * reads all of `c`; a later CTE that joins `locked` changes rows only once every month is locked
- * (counters change at the end of the statement, in the reservation trigger).
+ * `lockMonths` as CTEs of a writing statement: `c` locks the months (none if `onlyIf`, SQL on earlier
+ * CTEs, is false), `locked` (one row, their count) reads all of `c`; a later CTE that joins `locked`
+ * changes rows only once every month is locked (counters change at the end of the statement, in the
+ * reservation trigger).
  */
-export function lockMonthsCtes(months: { offeringId: string; month: string }[]): [string, SqlPart][] {
+export function lockMonthsCtes(months: { offeringId: string; month: string }[], onlyIf = 'true'): [string, SqlPart][] {
   return [
-    ['c', { sql: `select c.offering_id, c.month from capacity_month c where ${GIVEN_MONTHS}`, params: givenMonths(months) }],
+    ['c', { sql: `select c.offering_id, c.month from capacity_month c where ${onlyIf} and ${GIVEN_MONTHS}`, params: givenMonths(months) }],
     ['locked', { sql: 'select count(*) as months from c', params: [] }],
   ];
 }

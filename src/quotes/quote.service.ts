@@ -17,7 +17,7 @@ import { isUuid } from '../shared/ids';
 import { prepared } from '../db/prepared';
 import { InputChecks } from '../shared/validation';
 import { idempotent } from '../shared/idempotency';
-import { lockMonths, lockMonthsCtes, lockNeed, lockNeedReadingOffering, lockOfferingMonths, lockPartiesOfQuote, lockQuote, lockQuotesForAcceptance } from '../db/locks';
+import { acceptanceCtes, lockMonths, lockMonthsCtes, lockNeed, lockNeedReadingOffering, lockOfferingMonths, lockPartiesOfQuote, lockQuote, lockQuotesForAcceptance, type AcceptanceFacts } from '../db/locks';
 import { convertHoldsToEngagement, fitResult, holdsFitCtes, holdsInsert, placeHolds, refuseUnlessPlaced, type FitRow } from '../capacity/ledger';
 import { serviceCategory } from '../reference/reference.service';
 import { auditEvent, recordAudit } from '../audit/audit.service';
@@ -224,10 +224,11 @@ export async function declineQuote(ctx: Context, input: DeclineQuoteInput): Prom
 /**
  * Accepting creates the engagement, turns holds into committed (current phase) and conditional
  * (later phases) units, awards the need and expires the other quotes, all in one transaction.
- * Locks: provider (engagement slots) and need (one acceptance wins) in one statement, the quote and the
- * need's other live quotes in one; then one statement locks all capacity months and makes the changes
- * (engagement, need, quote, reservations, audit events). Rival quotes still live (rare) expire before
- * it, with the months locked by a statement of their own.
+ * Locks: provider (engagement slots) and need (one acceptance wins) in one statement, reading the
+ * quote; then one statement locks the quote and the need's other live quotes, checks them and the
+ * provider's slots, locks the capacity months and makes the changes (engagement, need, quote,
+ * reservations, audit events). With rival quotes still live (rare) it changes nothing: they expire
+ * first, their months locked by a statement of their own, and the acceptance statement runs again.
  */
 export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ quote: Quote; engagement: Engagement }> {
   return ctx.em.transactional((em) =>
@@ -238,47 +239,57 @@ export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promis
       input,
       async () => {
         const parties = isUuid(input.quoteId) ? await lockPartiesOfQuote(em, input.quoteId) : null;
-        if (!parties || !canSeeQuote(ctx.viewer!, parties.quote)) throw notFound('Quote');
-        assertBuyerSide(ctx.viewer!, parties.quote.buyerId);
-        const locked = (await lockQuotesForAcceptance(em, parties.need.id, parties.quote.id, parties.quote.providerId)).map((row) => ({ row, quote: rowMapper(em, Quote)(row) }));
-        const { row, quote: q } = locked.find((l) => l.quote.id === parties.quote.id)!; // read after its lock: current
-        assertLive(q);
+        const q = parties && rowMapper(em, Quote)(parties.quoteRow);
+        if (!parties || !q || !canSeeQuote(ctx.viewer!, q)) throw notFound('Quote');
+        assertBuyerSide(ctx.viewer!, q.buyerId);
         const need = parties.need;
-        if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is already ${need.status}.`, 'input.quoteId');
         const phase = parties.provider.phasePolicy[parties.provider.currentPhase];
-        if (phase.maxActiveEngagements !== null && (row.active_engagements as number) >= phase.maxActiveEngagements) {
-          refuse(UserErrorCode.PHASE_LIMIT_REACHED, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left.`, 'input.quoteId');
-        }
-        // Every month whose counters change: this quote's holds and those of the quotes it expires.
-        // The acceptance statement locks them first; rival quotes expire before it, under that lock.
-        const issued = locked.filter((l) => l.quote.storedStatus === QuoteStatus.ISSUED).map((l) => l.quote);
-        const months = issued.flatMap((i) => i.schedule.map((l) => ({ offeringId: i.offeringId, month: l.month })));
-        if (issued.length > 1) await lockMonths(em, months);
-        const expired = issued.length > 1 ? await expireQuotesOfNeed(ctx, em, need.id, q.id) : [];
         const firstPhase = q.schedule[0].phase as EngagementPhaseEnum;
         const engagement = new Engagement({ quote: q, phase: firstPhase, baaRequired: serviceCategory(need.categoryCode)?.touchesPhi ?? true });
         const now = new Date();
-        q.storedStatus = QuoteStatus.ACCEPTED;
-        q.updatedAt = now;
         const partyIds = [q.providerId, q.buyerId];
         const events = [
-          ...expired,
           auditEvent(ctx, { action: 'quote.accepted', entityType: 'Quote', entityId: q.id, partyIds, before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.ACCEPTED, engagementId: engagement.id } }),
           auditEvent(ctx, { action: 'need.awarded', entityType: 'Need', entityId: need.id, partyIds: [need.buyerId], before: { status: NeedStatus.OPEN }, after: { status: NeedStatus.AWARDED, quoteId: q.id } }),
           auditEvent(ctx, { action: 'engagement.created', entityType: 'Engagement', entityId: engagement.id, partyIds, after: { quoteId: q.id, status: engagement.status, phase: engagement.phase } }),
         ];
-        await executeWith(
-          em,
-          [
-            ...lockMonthsCtes(months),
-            ['e', insertRows(em, Engagement, [engagement], 'id')],
-            ['n', { sql: `update need set status = ?, updated_at = ? where id = ?`, params: [NeedStatus.AWARDED, now, need.id] }],
-            ['q', { sql: `update quote set status = ?, updated_at = ? where id = ?`, params: [q.storedStatus, now, q.id] }],
-            ['r', convertHoldsToEngagement(q.id, 'e', firstPhase)],
-            ['a', insertRows(em, AuditEvent, events)],
-          ],
-          { sql: 'select id from e', params: [] },
-        );
+        const accept = async (expired: AuditEvent[]) => {
+          const [facts] = await executeWith<AcceptanceFacts>(
+            em,
+            [
+              ...acceptanceCtes({ needId: need.id, quoteId: q.id, providerId: q.providerId, needOpen: need.status === NeedStatus.OPEN, maxActiveEngagements: phase.maxActiveEngagements }),
+              ...lockMonthsCtes(
+                q.schedule.map((l) => ({ offeringId: q.offeringId, month: l.month })),
+                '(select ok from go)',
+              ),
+              ['e', insertRows(em, Engagement, [engagement], 'id', '(select ok from go)')],
+              ['n', { sql: `update need set status = ?, updated_at = ? where id = ? and (select ok from go)`, params: [NeedStatus.AWARDED, now, need.id] }],
+              ['q', { sql: `update quote set status = ?, updated_at = ? where id = ? and (select ok from go)`, params: [QuoteStatus.ACCEPTED, now, q.id] }],
+              ['r', convertHoldsToEngagement(q.id, 'e', firstPhase)],
+              ['a', insertRows(em, AuditEvent, [...expired, ...events], '', '(select ok from go)')],
+            ],
+            { sql: 'select f.*, g.ok from facts f, go g', params: [] },
+          );
+          return facts;
+        };
+        let facts = await accept([]);
+        if (!facts.ok) {
+          // Refusals in this order: the quote, the need, the provider's slots.
+          if (facts.status === QuoteStatus.EXPIRED || (facts.status === QuoteStatus.ISSUED && !facts.live)) refuse(UserErrorCode.QUOTE_EXPIRED, `The quote expired at ${q.expiresAt.toISOString()}.`, 'input.quoteId');
+          if (facts.status !== QuoteStatus.ISSUED) refuse(UserErrorCode.INVALID_TRANSITION, `The quote is ${facts.status}.`, 'input.quoteId');
+          if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is already ${need.status}.`, 'input.quoteId');
+          if (phase.maxActiveEngagements !== null && facts.active_engagements >= phase.maxActiveEngagements) {
+            refuse(UserErrorCode.PHASE_LIMIT_REACHED, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left.`, 'input.quoteId');
+          }
+          // Rival quotes still live: every month whose counters change (this quote's holds and theirs)
+          // is locked, they expire, and the acceptance runs again (re-locking a subset).
+          const issued = (await lockQuotesForAcceptance(em, need.id, q.id, q.providerId)).map(rowMapper(em, Quote)).filter((o) => o.storedStatus === QuoteStatus.ISSUED);
+          await lockMonths(em, issued.flatMap((i) => i.schedule.map((l) => ({ offeringId: i.offeringId, month: l.month }))));
+          facts = await accept(await expireQuotesOfNeed(ctx, em, need.id, q.id));
+          if (!facts.ok) throw new Error(`acceptance of quote ${q.id} refused after its rivals expired`);
+        }
+        q.storedStatus = QuoteStatus.ACCEPTED;
+        q.updatedAt = now;
         return { result: { quote: q, engagement }, saved: { quoteId: q.id, engagementId: engagement.id } };
       },
       async ({ quoteId, engagementId }) => ({ quote: await em.findOneOrFail(Quote, quoteId), engagement: await em.findOneOrFail(Engagement, engagementId) }),
