@@ -91,7 +91,8 @@ export async function startStack(providers: number, log: (s: string) => void): P
   // concurrent requests out of the old generation: ~15-20% less CPU per nested read), then
   // BENCH_NODE_ARGS: extra Node flags for the API process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
   const nodeArgs = ['--max-semi-space-size=64', ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const server: ChildProcess = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/src/main.js')], {
+  // BENCH_API_MAIN: another build's dist/src/main.js, to compare two builds in alternating runs.
+  const server: ChildProcess = spawn(process.execPath, [...nodeArgs, process.env.BENCH_API_MAIN ?? path.join(root, 'dist/src/main.js')], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
