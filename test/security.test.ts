@@ -101,6 +101,9 @@ describe('query abuse limits', () => {
     expect(await zipped.json()).toEqual({ data: { __typename: 'Query' } });
     const unknown = await post(t.url, '{}', { 'content-encoding': 'br' });
     expect(unknown.status).toBe(415);
+    // 3 MB once inflated from a few kilobytes: refused by the inflated size.
+    const bomb = await post(t.url, gzipSync(JSON.stringify({ query: '{ __typename }', pad: 'x'.repeat(3_000_000) })) as unknown as string, { 'content-encoding': 'gzip' });
+    expect(bomb.status).toBe(413);
   });
 
   it('answers GraphQL over GET too (queries only)', async () => {

@@ -70,8 +70,9 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
   if (Number(req.headers['content-length']) > BODY_LIMIT_BYTES) return Promise.reject(new HttpError(413, `Request body larger than ${BODY_LIMIT_BYTES / 1024 / 1024}mb.`));
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-  const stream = encoding === 'identity' ? req : encoding === 'gzip' ? req.pipe(createGunzip()) : encoding === 'deflate' ? req.pipe(createInflate()) : null;
-  if (!stream) return Promise.reject(new HttpError(415, `Unsupported Content-Encoding "${encoding}".`));
+  const inflate = encoding === 'gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : null;
+  if (!inflate && encoding !== 'identity') return Promise.reject(new HttpError(415, `Unsupported Content-Encoding "${encoding}".`));
+  const stream = inflate ? req.pipe(inflate) : req;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -79,10 +80,19 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
       size += chunk.length;
       if (size > BODY_LIMIT_BYTES) {
         stream.removeAllListeners('data');
+        if (inflate) {
+          req.unpipe(inflate); // stop inflating (a small gzip body can inflate to gigabytes)
+          inflate.destroy();
+        }
+        req.resume(); // the rest is read and dropped; the 413 closes the connection
         reject(new HttpError(413, `Request body larger than ${BODY_LIMIT_BYTES / 1024 / 1024}mb.`));
       } else chunks.push(chunk);
     });
     stream.once('error', () => reject(new HttpError(400, 'Malformed request.')));
+    // A client gone before the end of its body: settle, so the request stops counting as in flight.
+    req.once('close', () => {
+      if (!req.complete) reject(new HttpError(400, 'Request aborted.'));
+    });
     stream.once('end', () => {
       if (size > BODY_LIMIT_BYTES) return;
       const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8');
