@@ -46,11 +46,14 @@ export function rowMapper<T extends object>(em: EntityManager, entity: EntityCla
   return mapper;
 }
 
+const selectLists = new Map<string, string>();
+
 /** The select list of an entity's columns from table alias `alias`, each named `<prefix><column>` (see rowMapper). */
 export function prefixedColumns(em: EntityManager, entity: EntityClass<unknown>, alias: string, prefix: string): string {
-  return columnsOf(em, entity)
-    .map((c) => `${alias}."${c.column}" as "${prefix}${c.column}"`)
-    .join(', ');
+  const key = `${entity.name}:${alias}:${prefix}`;
+  let list = selectLists.get(key);
+  if (list === undefined) selectLists.set(key, (list = columnsOf(em, entity).map((c) => `${alias}."${c.column}" as "${prefix}${c.column}"`).join(', ')));
+  return list;
 }
 
 /** A per-request DataLoader of `entity` by id: one statement per batch; a non-UUID id is simply not found. */
