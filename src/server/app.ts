@@ -145,7 +145,8 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     inFlight.run(res, () => runApollo(req, res)).catch((err: Error) => sendHttpError(res, err, deps.log));
   };
   app.use('/graphql', graphql);
-  graphqlPost = (req, res) => runMiddlewares([...security, withRequestScope], req, res, () => graphql(req, res), (err) => sendHttpError(res, err as Error, deps.log));
+  const beforeGraphql = [...security, withRequestScope]; // what Express runs before its /graphql mount
+  graphqlPost = (req, res) => runMiddlewares(beforeGraphql, req, res, () => graphql(req, res), (err) => sendHttpError(res, err as Error, deps.log));
 
   app.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => sendHttpError(res, err, deps.log));
   app.use((_req, res) => void res.status(404).json({ errors: [{ message: 'Not found. The API is at /graphql.' }] }));
