@@ -3,6 +3,7 @@
 import type { Context } from '../shared/context';
 import { COVERAGE_ORDER, type CoverageHours } from '../catalog/offering.entity';
 import { pgArray } from '../db/locks';
+import { prepared } from '../db/prepared';
 import { badInput, notFound } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { addMonths, monthRange } from '../shared/month';
@@ -100,7 +101,7 @@ export async function findMatches(ctx: Context, req: MatchRequest, first: number
   const months = monthRange(req.startMonth, addMonths(req.startMonth, req.durationMonths - 1));
   const coverage = req.coverageHours ? COVERAGE_ORDER.slice(COVERAGE_ORDER.indexOf(req.coverageHours)) : null;
   const buyerId = req.buyerId && isUuid(req.buyerId) ? req.buyerId : null;
-  const rows = await ctx.em.execute<Row[]>(CANDIDATES_SQL, [
+  const rows = await prepared<Row>(ctx.em, CANDIDATES_SQL, [
     `${months[0]}-01`,
     `${months[months.length - 1]}-01`,
     req.categoryCode,
