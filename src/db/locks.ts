@@ -140,24 +140,12 @@ export async function lockNeed(em: EntityManager, needId: string): Promise<Recor
 }
 
 /**
- * Acceptance: locks the quote and every other quote of its need still marked ISSUED (the only ones
- * that can hold capacity on an open need, and the ones acceptance expires), in id order, and reads
- * them whole, each with the count of the provider's engagements that take a phase slot. Call with the
- * provider and the need locked: this statement's snapshot is taken after those locks, under which
- * every engagement of the provider is created and every quote on the need is issued.
+ * Acceptance with rival quotes: locks the quote and every other quote of its need still marked ISSUED
+ * (the only ones that can hold capacity on an open need, and the ones acceptance expires), in id order,
+ * and reads them whole. Call with the provider and the need locked.
  */
-export async function lockQuotesForAcceptance(
-  em: EntityManager,
-  needId: string,
-  quoteId: string,
-  providerId: string,
-): Promise<(Record<string, unknown> & { active_engagements: number })[]> {
-  return prepared<Record<string, unknown> & { active_engagements: number }>(
-    em,
-    `select q.*, (select count(*)::int from engagement e where e.provider_id = ? and e.status in ('PENDING_BAA', 'ACTIVE')) as active_engagements
-       from quote q where ${QUOTES_OF_ACCEPTANCE}`,
-    [providerId, needId, quoteId],
-  );
+export async function lockQuotesOfAcceptance(em: EntityManager, needId: string, quoteId: string): Promise<Record<string, unknown>[]> {
+  return prepared(em, `select q.* from quote q where ${QUOTES_OF_ACCEPTANCE}`, [needId, quoteId]);
 }
 
 /** Locks a quote. */

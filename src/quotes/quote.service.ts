@@ -11,13 +11,12 @@ import { Engagement } from '../engagements/engagement.entity';
 import type { Context } from '../shared/context';
 import { assertAdminOf, assertBuyerSide, type Viewer } from '../auth/viewer';
 import type { Page } from '../shared/connection';
-import { findPage, prefixedColumns, rowMapper } from '../shared/read-model';
+import { byIdLoader, findPage, prefixedColumns, rowMapper } from '../shared/read-model';
 import { notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
-import { prepared } from '../db/prepared';
 import { InputChecks } from '../shared/validation';
 import { idempotent } from '../shared/idempotency';
-import { acceptanceCtes, lockMonths, lockMonthsCtes, lockNeed, lockNeedReadingOffering, lockOfferingMonths, lockPartiesOfQuote, lockQuote, lockQuotesForAcceptance, type AcceptanceFacts } from '../db/locks';
+import { acceptanceCtes, lockMonths, lockMonthsCtes, lockNeed, lockNeedReadingOffering, lockOfferingMonths, lockPartiesOfQuote, lockQuote, lockQuotesOfAcceptance, type AcceptanceFacts } from '../db/locks';
 import { convertHoldsToEngagement, fitResult, holdsFitCtes, holdsInsert, placeHolds, refuseUnlessPlaced, type FitRow } from '../capacity/ledger';
 import { serviceCategory } from '../reference/reference.service';
 import { auditEvent, recordAudit } from '../audit/audit.service';
@@ -99,7 +98,7 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
         const offeringId = isUuid(input.offeringId) ? input.offeringId : null;
         const row = isUuid(input.needId) ? await lockNeedReadingOffering(em, input.needId, offeringId, prefixedColumns(em, Offering, 'o', 'offering.')) : null;
         // Without the need, the offering is still read: its errors come first.
-        const offering = row ? (row['offering.id'] ? rowMapper(em, Offering, 'offering.')(row) : null) : offeringId ? await readOffering(em, offeringId) : null;
+        const offering = row ? (row['offering.id'] ? rowMapper(em, Offering, 'offering.')(row) : null) : offeringId ? await byIdLoader(em, Offering).load(offeringId) : null;
         if (!offering || (offering.status !== OfferingStatus.PUBLISHED && !ctx.viewer!.isSellerOf(offering.providerId))) throw notFound('Offering');
         assertAdminOf(ctx.viewer!, offering.providerId);
         const need = row && rowMapper(em, Need)(row);
@@ -128,8 +127,7 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
           // The offering's quote on the need is live (revise it instead), or has lapsed but is still
           // marked ISSUED, which would block the unique index: close it first, having locked its
           // months and the new schedule's in one ordered statement, then issue again.
-          const ids = await prepared<{ id: string }>(em, `select id from quote where need_id = ? and offering_id = ? and status = 'ISSUED' order by id`, [need.id, offering.id]);
-          const issued = await em.find(Quote, { id: { $in: ids.map((r) => r.id) } }, { orderBy: { id: 'asc' } });
+          const issued = await em.find(Quote, { needId: need.id, offeringId: offering.id, storedStatus: QuoteStatus.ISSUED }, { orderBy: { id: 'asc' } });
           if (issued.some((o) => o.status === QuoteStatus.ISSUED)) {
             refuse(UserErrorCode.CONFLICT, 'This offering already has a live quote on the need; revise it instead.', 'input.offeringId');
           }
@@ -144,12 +142,6 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
       ({ quoteId }) => em.findOneOrFail(Quote, quoteId),
     ),
   );
-}
-
-/** An offering by id (issuing on a need that cannot be read). */
-async function readOffering(em: EntityManager, offeringId: string): Promise<Offering | null> {
-  const [row] = await prepared(em, `select * from offering where id = ?`, [offeringId]);
-  return row ? rowMapper(em, Offering)(row) : null;
 }
 
 /** Loads a quote for an action by one of its parties; anything not visible reads as not found. */
@@ -283,7 +275,7 @@ export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promis
           }
           // Rival quotes still live: every month whose counters change (this quote's holds and theirs)
           // is locked, they expire, and the acceptance runs again (re-locking a subset).
-          const issued = (await lockQuotesForAcceptance(em, need.id, q.id, q.providerId)).map(rowMapper(em, Quote)).filter((o) => o.storedStatus === QuoteStatus.ISSUED);
+          const issued = (await lockQuotesOfAcceptance(em, need.id, q.id)).map(rowMapper(em, Quote)).filter((o) => o.storedStatus === QuoteStatus.ISSUED);
           await lockMonths(em, issued.flatMap((i) => i.schedule.map((l) => ({ offeringId: i.offeringId, month: l.month }))));
           facts = await accept(await expireQuotesOfNeed(ctx, em, need.id, q.id));
           if (!facts.ok) throw new Error(`acceptance of quote ${q.id} refused after its rivals expired`);

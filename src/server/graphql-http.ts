@@ -11,7 +11,8 @@ import type { Context } from '../shared/context';
 import { requestScope } from '../shared/request-scope';
 import { noteErrorCodes } from './request-log';
 
-export const BODY_LIMIT_BYTES = 1024 * 1024;
+const BODY_LIMIT_BYTES = 1024 * 1024;
+const tooLarge = () => new HttpError(413, 'Request body larger than 1mb.');
 
 /** A connect-style middleware (Express's, helmet's and cors's have this shape). */
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
@@ -39,7 +40,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export function sendHttpError(res: ServerResponse, err: Error & { status?: number }, log: Logger): void {
   const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
   if (status === 500) log.error({ err, requestId: requestScope.getStore()?.requestId }, 'unhandled HTTP error');
-  const message = err instanceof HttpError ? err.message : status === 413 ? `Request body larger than ${BODY_LIMIT_BYTES / 1024 / 1024}mb.` : status === 500 ? 'Internal server error.' : 'Malformed request.';
+  const message = err instanceof HttpError ? err.message : status === 500 ? 'Internal server error.' : 'Malformed request.';
   const errors = [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }];
   noteErrorCodes(errors);
   if (res.headersSent) return void res.destroy();
@@ -68,7 +69,7 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
     req.resume();
     return Promise.resolve(undefined);
   }
-  if (Number(req.headers['content-length']) > BODY_LIMIT_BYTES) return Promise.reject(new HttpError(413, `Request body larger than ${BODY_LIMIT_BYTES / 1024 / 1024}mb.`));
+  if (Number(req.headers['content-length']) > BODY_LIMIT_BYTES) return Promise.reject(tooLarge());
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
   const inflate = encoding === 'gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : null;
   if (!inflate && encoding !== 'identity') return Promise.reject(new HttpError(415, `Unsupported Content-Encoding "${encoding}".`));
@@ -85,7 +86,7 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
           inflate.destroy();
         }
         req.resume(); // the rest is read and dropped; the 413 closes the connection
-        reject(new HttpError(413, `Request body larger than ${BODY_LIMIT_BYTES / 1024 / 1024}mb.`));
+        reject(tooLarge());
       } else chunks.push(chunk);
     });
     stream.once('error', () => reject(new HttpError(400, 'Malformed request.')));

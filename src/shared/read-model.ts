@@ -13,12 +13,23 @@ import { query } from '../db/prepared';
 type Mapper<T> = (row: Record<string, unknown>) => T;
 const mappers = new Map<string, Mapper<unknown>>();
 
-const columnsOf = (em: EntityManager, entity: EntityClass<unknown>) =>
-  em
-    .getMetadata()
-    .get(entity.name)
-    .props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false)
-    .map((p) => ({ column: p.fieldNames[0], name: p.name, isDate: p.runtimeType === 'Date' }));
+export interface PersistedColumn {
+  column: string;
+  /** The entity property. */
+  name: string;
+  isDate: boolean;
+}
+const persisted = new Map<string, PersistedColumn[]>();
+
+/** An entity's columns that map to one property each (what rows are read into and written from), in a fixed order. */
+export function persistedColumns(em: EntityManager, entity: EntityClass<unknown>): PersistedColumn[] {
+  let columns = persisted.get(entity.name);
+  if (!columns) {
+    const props = em.getMetadata().get(entity.name).props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false);
+    persisted.set(entity.name, (columns = props.map((p) => ({ column: p.fieldNames[0], name: p.name, isDate: p.runtimeType === 'Date' }))));
+  }
+  return columns;
+}
 
 /**
  * A row-to-object function for an entity, from its metadata (column -> property, timestamps -> Date).
@@ -28,7 +39,7 @@ export function rowMapper<T extends object>(em: EntityManager, entity: EntityCla
   const key = `${entity.name}:${prefix}`;
   let mapper = mappers.get(key) as Mapper<T> | undefined;
   if (!mapper) {
-    const columns = columnsOf(em, entity);
+    const columns = persistedColumns(em, entity);
     // The ORM puts accessors on the prototype (reference tracking for managed entities). A layer in
     // between shadows them with plain data properties, so rows get ordinary own properties, assigned
     // in one order (one hidden class, fast property access), and the accessors never run.
@@ -52,7 +63,7 @@ const selectLists = new Map<string, string>();
 export function prefixedColumns(em: EntityManager, entity: EntityClass<unknown>, alias: string, prefix: string): string {
   const key = `${entity.name}:${alias}:${prefix}`;
   let list = selectLists.get(key);
-  if (list === undefined) selectLists.set(key, (list = columnsOf(em, entity).map((c) => `${alias}."${c.column}" as "${prefix}${c.column}"`).join(', ')));
+  if (list === undefined) selectLists.set(key, (list = persistedColumns(em, entity).map((c) => `${alias}."${c.column}" as "${prefix}${c.column}"`).join(', ')));
   return list;
 }
 

@@ -5,29 +5,12 @@
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { prepared } from '../db/prepared';
+import { persistedColumns } from './read-model';
 
 /** SQL text and its `?` bindings, to be composed into one statement. */
 export interface SqlPart {
   sql: string;
   params: unknown[];
-}
-
-interface Columns {
-  table: string;
-  /** Column names in one fixed order, and the property each is read from. */
-  columns: { column: string; property: string }[];
-}
-const columnsOf = new WeakMap<EntityClass<unknown>, Columns>();
-
-function columns<T extends object>(em: EntityManager, entity: EntityClass<T>): Columns {
-  let c = columnsOf.get(entity);
-  if (!c) {
-    const meta = em.getMetadata().get(entity.name);
-    const props = meta.props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false);
-    c = { table: meta.tableName, columns: props.map((p) => ({ column: p.fieldNames[0], property: p.name })) };
-    columnsOf.set(entity, c);
-  }
-  return c;
 }
 
 /**
@@ -36,9 +19,10 @@ function columns<T extends object>(em: EntityManager, entity: EntityClass<T>): C
  * to its column's type (uuid, timestamptz, numeric, arrays, jsonb).
  */
 export function insertRows<T extends object>(em: EntityManager, entity: EntityClass<T>, rows: T[], returning = '', where = ''): SqlPart {
-  const { table, columns: cols } = columns(em, entity);
+  const table = em.getMetadata().get(entity.name).tableName;
+  const cols = persistedColumns(em, entity);
   const list = cols.map((c) => `"${c.column}"`).join(', ');
-  const json = rows.map((r) => Object.fromEntries(cols.map((c) => [c.column, (r as Record<string, unknown>)[c.property] ?? null])));
+  const json = rows.map((r) => Object.fromEntries(cols.map((c) => [c.column, (r as Record<string, unknown>)[c.name] ?? null])));
   return {
     sql: `insert into "${table}" (${list}) select ${list} from jsonb_populate_recordset(null::"${table}", ?::jsonb)${where ? ` where ${where}` : ''}${returning ? ` returning ${returning}` : ''}`,
     params: [JSON.stringify(json)],
