@@ -13,6 +13,7 @@ import { Engagement } from '../engagements/engagement.entity';
 import { PerformanceReport } from '../engagements/performance-report.entity';
 import { Webhook, WebhookDelivery } from '../webhooks/webhook.entity';
 import { migrationsList } from './migrations';
+import { sendBeginWithFirstStatement } from './begin-with-first-statement';
 import { ehrPlatforms, regions, serviceCategories } from '../reference/reference.service';
 
 /**
@@ -46,7 +47,14 @@ export function ormConfig(o: OrmOptions) {
     allowGlobalContext: false,
     forceUtcTimezone: true,
     debug: o.debug ?? false,
-    pool: { min: 0, max: o.poolMax ?? 10 },
+    pool: {
+      min: 0,
+      max: o.poolMax ?? 10,
+      afterCreate: (connection: Client, done: (err: Error | null, connection: Client) => void) => {
+        sendBeginWithFirstStatement(connection);
+        done(null, connection);
+      },
+    },
     driverOptions: {
       connection: {
         options: `-c statement_timeout=${o.statementTimeoutMs ?? 10_000} -c lock_timeout=${o.statementTimeoutMs ?? 10_000}`,

@@ -1,0 +1,62 @@
+// A transaction's BEGIN rides with its first statement (src/db/begin-with-first-statement.ts): one
+// round trip fewer per transaction, and transactions stay transactions whatever their first statement.
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from 'pg';
+import { openOrm } from '../src/db/orm';
+import { prepared } from '../src/db/prepared';
+import { createDatabase } from './support/api';
+
+let db: { url: string; drop: () => Promise<void> };
+let orm: MikroORM;
+let roundTrips = 0;
+
+beforeAll(async () => {
+  db = await createDatabase();
+  orm = await openOrm({ databaseUrl: db.url, poolMax: 1 }); // one connection: every query below uses it
+  await orm.em.getConnection().execute('create table t (v int not null)');
+  const knex = orm.em.getConnection().getKnex().client;
+  const client = (await knex.acquireConnection()) as Client & { connection: NodeJS.EventEmitter };
+  client.connection.on('readyForQuery', () => roundTrips++);
+  knex.releaseConnection(client);
+});
+afterAll(async () => {
+  await orm?.close();
+  await db?.drop();
+});
+
+const em = () => orm.em.fork();
+const rows = async () => (await em().getConnection().execute<{ v: number }[]>('select v from t order by v')).map((r) => r.v);
+const trips = async (work: () => Promise<unknown>) => {
+  const before = roundTrips;
+  await work().catch(() => undefined);
+  return roundTrips - before;
+};
+const undo = () => Promise.reject(new Error('undo'));
+
+describe('BEGIN sent with the first statement', () => {
+  beforeEach(() => em().getConnection().execute('truncate t'));
+
+  it('costs no round trip of its own, and the statements run in the transaction', async () => {
+    expect(await trips(() => em().transactional(async (tx) => prepared(tx, 'insert into t (v) values (?)', [1])))).toBe(2); // BEGIN + insert, COMMIT
+    expect(await trips(() => em().transactional(async (tx) => (await prepared(tx, 'insert into t (v) values (?)', [2]), undo())))).toBe(2);
+    expect(await rows()).toEqual([1]); // the second insert was rolled back
+  });
+
+  it('goes ahead on its own of a simple-protocol statement, which also stays in the transaction', async () => {
+    expect(await trips(() => em().transactional(async (tx) => (await tx.getConnection().execute('insert into t (v) values (3); insert into t (v) values (4)', [], 'run', tx.getTransactionContext()), undo())))).toBe(3);
+    expect(await rows()).toEqual([]);
+  });
+
+  it('is not sent at all for a transaction without statements', async () => {
+    expect(await trips(() => em().transactional(async () => 'nothing'))).toBe(0);
+    expect(await trips(() => em().transactional(undo))).toBe(0);
+  });
+
+  it('leaves the connection usable when the first statement fails, also to prepare that statement again', async () => {
+    for (let i = 0; i < 2; i++) {
+      await expect(em().transactional((tx) => prepared(tx, 'select * from missing_table'))).rejects.toThrow('relation "missing_table" does not exist');
+    }
+    await expect(em().transactional(async (tx) => prepared(tx, 'insert into t (v) values (?) returning v', [5]))).resolves.toEqual([{ v: 5 }]);
+    expect(await rows()).toEqual([5]);
+  });
+});
