@@ -50,6 +50,11 @@ export interface AcceptanceParties {
   quoteRow: Record<string, unknown>;
   provider: Pick<LockedProvider, 'phasePolicy' | 'currentPhase'>;
   need: { id: string; status: string; buyerId: string; categoryCode: string };
+  /**
+   * Whether other quotes of the need were live as of the statement's snapshot, which may predate the
+   * need's lock: one issued while this statement waited for it is only seen by the acceptance statement.
+   */
+  rivalsSeen: boolean;
 }
 
 /**
@@ -61,7 +66,8 @@ export async function lockPartiesOfQuote(em: EntityManager, quoteId: string): Pr
   const [row] = await prepared(
     em,
     `select q.*, o.phase_policy as "provider.phase_policy", o.current_phase as "provider.current_phase",
-            n.status as "need.status", n.buyer_id as "need.buyer_id", n.category_code as "need.category_code", ${GENERIC_PLANS_FOR_TRANSACTION}
+            n.status as "need.status", n.buyer_id as "need.buyer_id", n.category_code as "need.category_code", ${GENERIC_PLANS_FOR_TRANSACTION},
+            exists (select 1 from quote r where r.need_id = q.need_id and r.status = 'ISSUED' and r.id <> q.id) as "rivals_seen"
        from quote q join organization o on o.id = q.provider_id join need n on n.id = q.need_id
       where q.id = ? for update of o, n`,
     [quoteId],
@@ -71,6 +77,7 @@ export async function lockPartiesOfQuote(em: EntityManager, quoteId: string): Pr
         quoteRow: row,
         provider: { phasePolicy: row['provider.phase_policy'] as PhaseDefinition[], currentPhase: row['provider.current_phase'] as number },
         need: { id: row.need_id as string, status: row['need.status'] as string, buyerId: row['need.buyer_id'] as string, categoryCode: row['need.category_code'] as string },
+        rivalsSeen: row.rivals_seen as boolean,
       }
     : null;
 }

@@ -13,7 +13,7 @@ import { Engagement } from '../engagements/engagement.entity';
 import { PerformanceReport } from '../engagements/performance-report.entity';
 import { Webhook, WebhookDelivery } from '../webhooks/webhook.entity';
 import { migrationsList } from './migrations';
-import { sendBeginWithFirstStatement } from './begin-with-first-statement';
+import { pipelineTransactions } from './transaction-pipelining';
 import { ehrPlatforms, regions, serviceCategories } from '../reference/reference.service';
 
 /**
@@ -51,7 +51,7 @@ export function ormConfig(o: OrmOptions) {
       min: 0,
       max: o.poolMax ?? 10,
       afterCreate: (connection: Client, done: (err: Error | null, connection: Client) => void) => {
-        sendBeginWithFirstStatement(connection);
+        pipelineTransactions(connection);
         done(null, connection);
       },
     },

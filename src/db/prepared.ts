@@ -9,9 +9,18 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Knex } from '@mikro-orm/knex';
 import { countSqlStatement } from '../shared/request-scope';
+import type { ThenCommit } from './transaction-pipelining';
 
 interface PgConnection {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: { name: string; text: string; values: unknown[] } & ThenCommit): Promise<{ rows: unknown[] }>;
+}
+
+export interface StatementOptions {
+  /**
+   * COMMIT goes to PostgreSQL with this statement (no round trip of its own). It must be the
+   * transaction's last: anything after it fails, and an error thrown after it rolls nothing back.
+   */
+  commit?: boolean;
 }
 
 const names = new Map<string, string>();
@@ -22,13 +31,14 @@ const nameOf = (text: string) => {
 };
 
 /** Runs `text` with `$1`-style parameters bound to `values`. */
-export async function query<R = Record<string, unknown>>(em: EntityManager, text: string, values: unknown[] = []): Promise<R[]> {
+export async function query<R = Record<string, unknown>>(em: EntityManager, text: string, values: unknown[] = [], options: StatementOptions = {}): Promise<R[]> {
   const trx = em.getTransactionContext<Knex.Transaction>();
+  if (options.commit && !trx) throw new Error('commit: the statement is not in a transaction');
   const client = (trx ?? em.getConnection().getKnex()).client;
   const connection = (await client.acquireConnection()) as PgConnection;
   countSqlStatement();
   try {
-    return (await connection.query({ name: nameOf(text), text, values })).rows as R[];
+    return (await connection.query({ name: nameOf(text), text, values, thenCommit: options.commit })).rows as R[];
   } finally {
     if (!trx) client.releaseConnection(connection); // a transaction keeps its connection
   }
@@ -49,11 +59,11 @@ const numberedTexts = new Map<string, string>();
  * `query` for texts with `?` placeholders, the form composable SQL parts use (shared/write-model):
  * each `?` becomes `$1`, `$2`... in order (scalars only: pass arrays as `pgArray` literals).
  */
-export function prepared<R = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<R[]> {
+export function prepared<R = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = [], options?: StatementOptions): Promise<R[]> {
   let text = numberedTexts.get(sql);
   if (!text) {
     let i = 0;
     numberedTexts.set(sql, (text = sql.replace(/\?/g, () => `$${++i}`)));
   }
-  return query<R>(em, text, params);
+  return query<R>(em, text, params, options);
 }

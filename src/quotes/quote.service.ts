@@ -81,11 +81,34 @@ async function holdAndRecord(ctx: Context, em: EntityManager, q: Quote, action: 
 }
 
 /**
+ * Issuing and accepting end with one statement that makes every change or, when something is in the
+ * way, none. That statement carries the COMMIT (one round trip fewer) unless statements are known to
+ * follow it: an idempotency key's result to save, rival quotes to expire. When it finds something in
+ * the way that more statements of the same transaction would clear (a lapsed quote still marked
+ * ISSUED, a rival quote issued while the acceptance waited for the need's lock), the work runs again
+ * in a new transaction without the early COMMIT; the first one changed nothing but releasing expired holds.
+ */
+class RunAgainWithoutEarlyCommit extends Error {}
+
+async function withEarlyCommit<T>(input: { idempotencyKey?: string | null }, run: (commit: boolean) => Promise<T>): Promise<T> {
+  try {
+    return await run(!input.idempotencyKey);
+  } catch (err) {
+    if (err instanceof RunAgainWithoutEarlyCommit) return run(false);
+    throw err;
+  }
+}
+
+/**
  * Issuing: one statement locks and reads the need and reads the offering, then one statement locks the
  * schedule's months (releasing expired holds) and, if every month has room and the offering has no
  * quote still marked ISSUED on the need, inserts the quote, its holds and its audit event.
  */
-export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote> {
+export function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote> {
+  return withEarlyCommit(input, (commit) => issueQuoteOnce(ctx, input, commit));
+}
+
+async function issueQuoteOnce(ctx: Context, input: IssueQuoteInput, commit: boolean): Promise<Quote> {
   return ctx.em.transactional((em) =>
     idempotent(
       ctx,
@@ -110,7 +133,7 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
         const q = priceQuote(need, offering, { pilotMonths: input.pilotMonths ?? 0, pilotUnits: input.pilotUnits ?? 0, expansionMonths: input.expansionMonths ?? 0, expansionUnits: input.expansionUnits ?? 0, discountPercent: input.discountPercent ?? 0 }, expiryOf(input));
         // Read after the need's lock (this is the transaction's second statement), so a quote issued
         // just before is seen; with one, nothing is locked or placed, and `live` says so.
-        const issue = () =>
+        const issue = (andCommit: boolean) =>
           executeWith<FitRow & { live: number }>(
             em,
             [
@@ -121,9 +144,11 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
               ['a', insertRows(em, AuditEvent, [auditEvent(ctx, { action: 'quote.issued', entityType: 'Quote', entityId: q.id, partyIds: [q.providerId, q.buyerId], after: snapshot(q) })], '', 'exists (select 1 from q)')],
             ],
             { sql: fitResult(', (select count(*) from live)::int as live'), params: [] },
+            { commit: andCommit },
           );
-        let placed = await issue();
+        let placed = await issue(commit);
         if (placed[0]?.live) {
+          if (commit) throw new RunAgainWithoutEarlyCommit();
           // The offering's quote on the need is live (revise it instead), or has lapsed but is still
           // marked ISSUED, which would block the unique index: close it first, having locked its
           // months and the new schedule's in one ordered statement, then issue again.
@@ -134,7 +159,7 @@ export async function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<
           await lockOfferingMonths(em, offering.id, [...new Set([...issued.flatMap((o) => o.schedule), ...q.schedule].map((l) => l.month))]);
           for (const old of issued) await closeQuote(ctx, em, old, QuoteStatus.EXPIRED);
           await em.flush();
-          placed = await issue();
+          placed = await issue(false);
         }
         refuseUnlessPlaced(placed);
         return { result: q, saved: { quoteId: q.id } };
@@ -222,7 +247,11 @@ export async function declineQuote(ctx: Context, input: DeclineQuoteInput): Prom
  * reservations, audit events). With rival quotes still live (rare) it changes nothing: they expire
  * first, their months locked by a statement of their own, and the acceptance statement runs again.
  */
-export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ quote: Quote; engagement: Engagement }> {
+export function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ quote: Quote; engagement: Engagement }> {
+  return withEarlyCommit(input, (commit) => acceptQuoteOnce(ctx, input, commit));
+}
+
+async function acceptQuoteOnce(ctx: Context, input: AcceptQuoteInput, commit: boolean): Promise<{ quote: Quote; engagement: Engagement }> {
   return ctx.em.transactional((em) =>
     idempotent(
       ctx,
@@ -245,7 +274,7 @@ export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promis
           auditEvent(ctx, { action: 'need.awarded', entityType: 'Need', entityId: need.id, partyIds: [need.buyerId], before: { status: NeedStatus.OPEN }, after: { status: NeedStatus.AWARDED, quoteId: q.id } }),
           auditEvent(ctx, { action: 'engagement.created', entityType: 'Engagement', entityId: engagement.id, partyIds, after: { quoteId: q.id, status: engagement.status, phase: engagement.phase } }),
         ];
-        const accept = async (expired: AuditEvent[]) => {
+        const accept = async (expired: AuditEvent[], andCommit: boolean) => {
           const [facts] = await executeWith<AcceptanceFacts>(
             em,
             [
@@ -261,10 +290,12 @@ export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promis
               ['a', insertRows(em, AuditEvent, [...expired, ...events], '', '(select ok from go)')],
             ],
             { sql: 'select f.*, g.ok from facts f, go g', params: [] },
+            { commit: andCommit },
           );
           return facts;
         };
-        let facts = await accept([]);
+        // With rival quotes (the common case: a need draws several), more statements follow this one.
+        let facts = await accept([], commit && !parties.rivalsSeen);
         if (!facts.ok) {
           // Refusals in this order: the quote, the need, the provider's slots.
           if (facts.status === QuoteStatus.EXPIRED || (facts.status === QuoteStatus.ISSUED && !facts.live)) refuse(UserErrorCode.QUOTE_EXPIRED, `The quote expired at ${q.expiresAt.toISOString()}.`, 'input.quoteId');
@@ -275,9 +306,10 @@ export async function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promis
           }
           // Rival quotes still live: every month whose counters change (this quote's holds and theirs)
           // is locked, they expire, and the acceptance runs again (re-locking a subset).
+          if (commit && !parties.rivalsSeen) throw new RunAgainWithoutEarlyCommit(); // a rival issued as we waited for the need
           const issued = (await lockQuotesOfAcceptance(em, need.id, q.id)).map(rowMapper(em, Quote)).filter((o) => o.storedStatus === QuoteStatus.ISSUED);
           await lockMonths(em, issued.flatMap((i) => i.schedule.map((l) => ({ offeringId: i.offeringId, month: l.month }))));
-          facts = await accept(await expireQuotesOfNeed(ctx, em, need.id, q.id));
+          facts = await accept(await expireQuotesOfNeed(ctx, em, need.id, q.id), false);
           if (!facts.ok) throw new Error(`acceptance of quote ${q.id} refused after its rivals expired`);
         }
         q.storedStatus = QuoteStatus.ACCEPTED;

@@ -1,9 +1,9 @@
-// A transaction's BEGIN rides with its first statement (src/db/begin-with-first-statement.ts): one
-// round trip fewer per transaction, and transactions stay transactions whatever their first statement.
+// BEGIN rides with a transaction's first statement, and COMMIT with a last statement that says so
+// (src/db/transaction-pipelining.ts): round trips saved, and transactions stay transactions.
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from 'pg';
 import { openOrm } from '../src/db/orm';
-import { prepared } from '../src/db/prepared';
+import { prepared, query } from '../src/db/prepared';
 import { createDatabase } from './support/api';
 
 let db: { url: string; drop: () => Promise<void> };
@@ -58,5 +58,32 @@ describe('BEGIN sent with the first statement', () => {
     }
     await expect(em().transactional(async (tx) => prepared(tx, 'insert into t (v) values (?) returning v', [5]))).resolves.toEqual([{ v: 5 }]);
     expect(await rows()).toEqual([5]);
+  });
+});
+
+describe('COMMIT sent with the last statement', () => {
+  beforeEach(() => em().getConnection().execute('truncate t'));
+  const insert = (tx: ReturnType<typeof em>, v: number, commit = false) => prepared(tx, 'insert into t (v) values (?)', [v], { commit });
+
+  it('costs no round trip of its own: a two-statement transaction is two round trips', async () => {
+    expect(await trips(() => em().transactional(async (tx) => (await insert(tx, 1), insert(tx, 2, true))))).toBe(2);
+    expect(await rows()).toEqual([1, 2]);
+  });
+
+  it('keeps what was committed when the code throws after it, and refuses statements after it', async () => {
+    await expect(em().transactional(async (tx) => (await insert(tx, 1), await insert(tx, 2, true), undo()))).rejects.toThrow('undo');
+    await expect(em().transactional(async (tx) => (await insert(tx, 3), await insert(tx, 4, true), insert(tx, 5)))).rejects.toThrow('nothing may follow it');
+    expect(await rows()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('rolls the whole transaction back when that statement fails', async () => {
+    await expect(em().transactional(async (tx) => (await insert(tx, 1), prepared(tx, 'insert into t (v) values (null)', [], { commit: true })))).rejects.toThrow('null value');
+    expect(await rows()).toEqual([]);
+    expect(await trips(() => em().transactional(async (tx) => insert(tx, 6, true)))).toBe(1); // the connection is usable; BEGIN, insert and COMMIT in one round trip
+    expect(await rows()).toEqual([6]);
+  });
+
+  it('is refused outside a transaction', async () => {
+    await expect(query(em(), 'select 1', [], { commit: true })).rejects.toThrow('not in a transaction');
   });
 });
