@@ -244,8 +244,9 @@ export async function declineQuote(ctx: Context, input: DeclineQuoteInput): Prom
  * Locks: provider (engagement slots) and need (one acceptance wins) in one statement, reading the
  * quote; then one statement locks the quote and the need's other live quotes, checks them and the
  * provider's slots, locks the capacity months and makes the changes (engagement, need, quote,
- * reservations, audit events). With rival quotes still live (rare) it changes nothing: they expire
- * first, their months locked by a statement of their own, and the acceptance statement runs again.
+ * reservations, audit events). With rival quotes still live it changes nothing: they expire first,
+ * their months locked by a statement of their own, and the acceptance statement runs again (without
+ * the early COMMIT, see withEarlyCommit).
  */
 export function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ quote: Quote; engagement: Engagement }> {
   return withEarlyCommit(input, (commit) => acceptQuoteOnce(ctx, input, commit));
