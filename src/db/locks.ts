@@ -199,14 +199,8 @@ export function lockMonthsCtes(months: { offeringId: string; month: string }[], 
 }
 
 /** Locks the capacity months of one offering (those that exist), in month order. */
-export async function lockOfferingMonths(em: EntityManager, offeringId: string, months: string[]): Promise<LockedMonth[]> {
-  return prepared<LockedMonth>(
-    em,
-    `select ${MONTH_COLUMNS} from capacity_month c
-      where c.offering_id = ? and c.month = any(?::date[])
-      order by c.offering_id, c.month for update`,
-    [offeringId, pgArray(months.map((m) => `${m}-01`))],
-  );
+export function lockOfferingMonths(em: EntityManager, offeringId: string, months: string[]): Promise<LockedMonth[]> {
+  return lockMonths(em, months.map((month) => ({ offeringId, month })));
 }
 
 /**

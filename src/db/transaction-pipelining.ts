@@ -1,10 +1,11 @@
 // Fewer round trips per transaction, installed on each pooled `pg` client:
 // - BEGIN travels with the transaction's first statement, as pgjdbc does. The `BEGIN;` knex sends is
 //   answered at once and remembered; the next query on the client carries it.
-// - COMMIT can travel with the transaction's last statement (`commitWith` in db/prepared): the code
-//   that knows no statement follows says so, and the COMMIT knex sends afterwards is answered at once.
+// - COMMIT can travel with the transaction's last statement (`{ commit: true }` on db/prepared's
+//   statements): the code that knows no statement follows says so, and the COMMIT knex sends
+//   afterwards is answered at once.
 // Both go in the extended protocol ahead of, or after, the statement and before its Sync, so
-// PostgreSQL runs them from one read and answers in one write. A simple-protocol query (text only,
+// PostgreSQL runs them from one read and answers in one write. Any other first query (text only,
 // perhaps several statements) gets BEGIN sent first and awaited, as before. A transaction without
 // statements sends nothing.
 import { Query, type Client, type QueryConfig } from 'pg';
@@ -76,12 +77,11 @@ class Pipelined extends PgQuery {
 const answered = (command: string) => ({ command, rowCount: null, oid: null, rows: [], fields: [] });
 const textOf = (config: unknown) => (typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text);
 
-/** Whether `pg` sends the query in the extended protocol (a single statement, Sync after it). */
-function isExtended(config: unknown, values: unknown): config is QueryConfig | string {
-  if (typeof config === 'string') return Array.isArray(values) && values.length > 0;
+/** A named or parameterized query config: one statement that `pg` sends in the extended protocol. */
+function isExtended(config: unknown, values: unknown): config is QueryConfig {
   if (typeof config !== 'object' || config === null || 'submit' in config) return false;
-  const c = config as QueryConfig & { rows?: number; queryMode?: string };
-  return !c.rows && (Boolean(c.name) || c.queryMode === 'extended' || ((Array.isArray(values) ? values : c.values)?.length ?? 0) > 0);
+  const c = config as QueryConfig & { rows?: number };
+  return !c.rows && (Boolean(c.name) || ((Array.isArray(values) ? values : c.values)?.length ?? 0) > 0);
 }
 
 /** Calls `run` with a callback; returns a promise of the result when the caller passed none. */
@@ -114,9 +114,8 @@ export function pipelineTransactions(client: Client): void {
     if (begin && ending) return answer(callback, answered(text)); // a transaction without statements
     if (commit && !begin && client.getTransactionStatus() !== 'T') return answer(callback, undefined, new Error('COMMIT can only go with a statement inside a transaction.'));
     if (isExtended(config, values)) {
-      const query = typeof config === 'string' ? { text: config } : config;
       return settle(callback, (cb) =>
-        send(new Pipelined(query, values, (err, result) => {
+        send(new Pipelined(config, values, (err, result) => {
           if (!err && commit) state = 'committed';
           cb(err, result);
         }, begin, commit)),
