@@ -214,12 +214,15 @@ async function postQuotableNeeds(stack: Stack, count: number, buyerCount: number
 
 /**
  * The quote flow over needs already posted: issueQuote (provider key) then acceptQuote (buyer key).
- * A warm-up of the same flow on other needs runs first, untimed (as the other sections warm up):
- * V8 compiles the hot paths then, not inside the measured seconds.
+ * The same flow on other needs runs first, untimed, until V8 has optimized the request path: each
+ * request runs the big functions (Apollo's request pipeline, the acceptance) once, so they reach
+ * TurboFan late. `--trace-opt` on the API showed it still compiling inside the timed seconds after 200
+ * warm-up flows (about 0.3 ms of CPU per request after 800; API CPU per request ~2.0 ms, vs ~1.3 ms
+ * once settled), and little after 1,500. BENCH_FLOWS and BENCH_FLOW_WARMUP change the counts.
  */
 async function quoteFlow(stack: Stack) {
-  const flows = quick ? 96 : 1000;
-  const warmUp = quick ? 32 : 200;
+  const flows = Number(process.env.BENCH_FLOWS ?? (quick ? 96 : 2000));
+  const warmUp = Number(process.env.BENCH_FLOW_WARMUP ?? (quick ? 32 : 1500));
   const { work: all, buyers } = await postQuotableNeeds(stack, warmUp + flows, FLOW_BUYERS);
   if (all.length < warmUp + flows) log(`  (only ${all.length} quotable needs could be posted)`);
   const rec = flowRecorder(stack);
