@@ -1,7 +1,8 @@
 // The GraphQL schema: every module's resolvers, validated inputs, one auth checker.
 import 'reflect-metadata';
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { ArgumentValidationError, buildSchema } from 'type-graphql';
+import { validateOrReject, type ValidatorOptions } from 'class-validator';
 import { authChecker } from './auth/auth-checker';
 import { ApiKeyFieldsResolver, ApiKeyResolver, ViewerResolver } from './auth/api-key.resolver';
 import { ReferenceResolver } from './reference/reference.resolver';
@@ -19,12 +20,29 @@ import { DateTimeScalar } from './shared/scalars';
 
 let built: Promise<GraphQLSchema> | undefined;
 
+const isObject = (value: unknown): value is object => value !== null && typeof value === 'object';
+const VALIDATION: ValidatorOptions = { skipMissingProperties: true, forbidUnknownValues: false };
+
+/**
+ * Input objects (and lists of them) are checked by their class-validator decorators, as type-graphql's
+ * `validate` option does, with class-validator imported once: that option `require`s it again for
+ * every argument (module resolution on each request, ~0.03 ms of CPU).
+ */
+async function validateArg(arg: unknown): Promise<void> {
+  try {
+    if (Array.isArray(arg)) await Promise.all(arg.filter(isObject).map((item) => validateOrReject(item, VALIDATION)));
+    else if (isObject(arg)) await validateOrReject(arg, VALIDATION);
+  } catch (errors) {
+    throw new ArgumentValidationError(errors as ConstructorParameters<typeof ArgumentValidationError>[0]);
+  }
+}
+
 export function buildAppSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers: [ReferenceResolver, ApiKeyResolver, ViewerResolver, ApiKeyFieldsResolver, OrganizationResolver, OfferingResolver, AuditResolver, CapacityResolver, OfferingCapacityResolver, PhasePolicyResolver,
       NeedResolver, QuoteResolver, EngagementResolver, MatchResolver, EventResolver, WebhookResolver],
     authChecker,
-    validate: { forbidUnknownValues: false },
+    validateFn: validateArg,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     orphanedTypes: [],
     // Every @Subscription brings its own `subscribe` (fed by the event hub); type-graphql still wants a pubSub.

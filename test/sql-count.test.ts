@@ -1,5 +1,6 @@
 // N+1 guard: a nested read runs the same small number of SQL statements for 5 or 50 offerings.
-import { ok, startTestApi, type TestApi } from './support/api';
+import { OPERATOR_KEY, ok, startTestApi, type TestApi } from './support/api';
+import { createContext, type Context } from '../src/shared/context';
 import { createOffering, provider } from './support/fixtures';
 
 let t: TestApi;
@@ -36,5 +37,16 @@ describe('SQL statements per request', () => {
     const r = await t.gql(`{ organizations(first: 20) { edges { node { id offerings(first: 3) { totalCount edges { node { id provider { id } } } } } } } }`);
     ok(r);
     expect(Number(r.headers.get('x-sql-statements'))).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('per-request context', () => {
+  it('stays lazy through the copy Apollo Server makes of it: loaders and logger are built on first use, once', async () => {
+    const ctx = await createContext(t.api.deps, { authorization: `Bearer ${OPERATOR_KEY}`, requestId: 'context-test' });
+    const copy = Object.assign(Object.create(Object.getPrototypeOf(ctx)), ctx) as Context; // Apollo's cloneObject
+    expect(Object.values(copy).some((v) => typeof v === 'object' && v !== null && 'quoteById' in v)).toBe(false);
+    expect(copy.loaders).toBe(copy.loaders);
+    expect(copy.log).toBe(copy.log);
+    expect(await copy.loaders.quoteById.load('00000000-0000-4000-8000-000000000000')).toBeNull();
   });
 });

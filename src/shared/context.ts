@@ -51,25 +51,39 @@ export async function createContext(deps: AppDeps, req: { authorization?: string
     viewer = await authenticate(em, m[1]);
     if (!viewer) throw unauthenticated('The API key is not valid or has been revoked.');
   }
-  // Loaders and the request's logger are made on first use: most mutations need neither.
-  let loaders: Loaders | undefined;
-  let log: Logger | undefined;
-  return {
-    requestId: req.requestId,
-    em,
-    viewer,
-    get loaders() {
-      return (loaders ??= createLoaders(em));
-    },
-    set loaders(value: Loaders) {
-      loaders = value;
-    },
-    deps,
-    get log() {
-      return (log ??= deps.log.child({ requestId: req.requestId, apiKeyId: viewer?.apiKeyId }));
-    },
-    set log(value: Logger) {
-      log = value;
-    },
-  };
+  return new RequestContext(req.requestId, em, viewer, deps);
+}
+
+/**
+ * Loaders and the request's logger are made on first use: most mutations need neither. The lazy
+ * getters live on the prototype, so the shallow copy Apollo Server makes of every context
+ * (`Object.assign` onto an object of the same prototype) keeps them lazy; as own getters, the copy
+ * ran them, building every loader and a child logger for each request.
+ */
+class RequestContext implements Context {
+  private lazyLoaders?: Loaders;
+  private lazyLog?: Logger;
+
+  constructor(
+    public requestId: string,
+    public em: EntityManager,
+    public viewer: Viewer | null,
+    public deps: AppDeps,
+  ) {}
+
+  get loaders(): Loaders {
+    return (this.lazyLoaders ??= createLoaders(this.em));
+  }
+
+  set loaders(value: Loaders) {
+    this.lazyLoaders = value;
+  }
+
+  get log(): Logger {
+    return (this.lazyLog ??= this.deps.log.child({ requestId: this.requestId, apiKeyId: this.viewer?.apiKeyId }));
+  }
+
+  set log(value: Logger) {
+    this.lazyLog = value;
+  }
 }
