@@ -1,9 +1,10 @@
 // BEGIN rides with a transaction's first statement, and COMMIT with a last statement that says so
-// (src/db/transaction-pipelining.ts): round trips saved, and transactions stay transactions.
+// (src/db/transaction-pipelining.ts): round trips saved, and transactions stay transactions, also
+// those run without the ORM's transaction machinery (statementTransaction in src/db/prepared.ts).
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from 'pg';
 import { openOrm } from '../src/db/orm';
-import { prepared, query } from '../src/db/prepared';
+import { prepared, query, statementTransaction } from '../src/db/prepared';
 import { createDatabase } from './support/api';
 
 let db: { url: string; drop: () => Promise<void> };
@@ -85,5 +86,32 @@ describe('COMMIT sent with the last statement', () => {
 
   it('is refused outside a transaction', async () => {
     await expect(query(em(), 'select 1', [], { commit: true })).rejects.toThrow('not in a transaction');
+  });
+});
+
+describe('statementTransaction (the same transactions without the ORM)', () => {
+  beforeEach(() => em().getConnection().execute('truncate t'));
+  const insert = (tx: ReturnType<typeof em>, v: number, commit = false) => prepared(tx, 'insert into t (v) values (?)', [v], { commit });
+
+  it('commits with the last statement, or on its own when none carried the COMMIT', async () => {
+    expect(await trips(() => statementTransaction(em(), async (tx) => (await insert(tx, 1), insert(tx, 2, true))))).toBe(2);
+    expect(await trips(() => statementTransaction(em(), async (tx) => (await insert(tx, 3), insert(tx, 4))))).toBe(3);
+    expect(await trips(() => statementTransaction(em(), async () => 'nothing'))).toBe(0);
+    expect(await rows()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('rolls back when the work throws or a statement fails, and the connection stays usable', async () => {
+    await expect(statementTransaction(em(), async (tx) => (await insert(tx, 1), undo()))).rejects.toThrow('undo');
+    await expect(statementTransaction(em(), async (tx) => (await insert(tx, 2), prepared(tx, 'insert into t (v) values (null)', [], { commit: true })))).rejects.toThrow('null value');
+    await expect(statementTransaction(em(), async () => undo())).rejects.toThrow('undo');
+    expect(await rows()).toEqual([]);
+    await statementTransaction(em(), async (tx) => insert(tx, 5, true));
+    expect(await rows()).toEqual([5]);
+  });
+
+  it('keeps what was committed when the work throws after it', async () => {
+    await expect(statementTransaction(em(), async (tx) => (await insert(tx, 1, true), undo()))).rejects.toThrow('undo');
+    await expect(statementTransaction(em(), async (tx) => (await insert(tx, 2, true), insert(tx, 3)))).rejects.toThrow('nothing may follow it');
+    expect(await rows()).toEqual([1, 2]);
   });
 });

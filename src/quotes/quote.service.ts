@@ -22,6 +22,7 @@ import { serviceCategory } from '../reference/reference.service';
 import { auditEvent, recordAudit } from '../audit/audit.service';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { executeWith, insertRows } from '../shared/write-model';
+import { statementTransaction } from '../db/prepared';
 import { EngagementPhaseEnum } from './quote.entity';
 
 const DEFAULT_VALID_DAYS = 14;
@@ -100,6 +101,14 @@ async function withEarlyCommit<T>(input: { idempotencyKey?: string | null }, run
 }
 
 /**
+ * The early-commit attempt makes its changes with db/prepared's statements only, so it runs without
+ * the ORM's transaction machinery (statementTransaction); the run again, and a run with an idempotency
+ * key, use the ORM too.
+ */
+const transaction = <T>(em: EntityManager, commit: boolean, work: (em: EntityManager) => Promise<T>): Promise<T> =>
+  commit ? statementTransaction(em, work) : em.transactional(work);
+
+/**
  * Issuing: one statement locks and reads the need and reads the offering, then one statement locks the
  * schedule's months (releasing expired holds) and, if every month has room and the offering has no
  * quote still marked ISSUED on the need, inserts the quote, its holds and its audit event.
@@ -109,7 +118,7 @@ export function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote>
 }
 
 async function issueQuoteOnce(ctx: Context, input: IssueQuoteInput, commit: boolean): Promise<Quote> {
-  return ctx.em.transactional((em) =>
+  return transaction(ctx.em, commit, (em) =>
     idempotent(
       ctx,
       em,
@@ -253,7 +262,7 @@ export function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ qu
 }
 
 async function acceptQuoteOnce(ctx: Context, input: AcceptQuoteInput, commit: boolean): Promise<{ quote: Quote; engagement: Engagement }> {
-  return ctx.em.transactional((em) =>
+  return transaction(ctx.em, commit, (em) =>
     idempotent(
       ctx,
       em,

@@ -1,4 +1,4 @@
-// Abuse limits: graphql-armor (depth, aliases, directives, no field suggestions), graphql-js (tokens,
+// Abuse limits: graphql-armor (depth, aliases, directives), graphql-js (tokens,
 // introspection depth), anonymous introspection refused, page-size aware cost cap, rate limits; HTTP headers and CORS.
 import { GraphQLError, Kind, MaxIntrospectionDepthRule, visit, type DocumentNode, type FragmentDefinitionNode, type ValidationRule } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
@@ -21,7 +21,8 @@ export function queryLimits(config: Config) {
     // armor's token plugin throws from a hook Apollo 5 answers with a 500; graphql-js's parser limit gives a 400.
     maxTokens: { enabled: false },
     maxDirectives: { n: config.QUERY_MAX_DIRECTIVES, exposeLimits: false, errorMessage: 'Query uses too many directives.' },
-    blockFieldSuggestion: { enabled: true },
+    // Suggestions are removed from every message by formatError (errors.ts), also from enum and input ones.
+    blockFieldSuggestion: { enabled: false },
     // armor's cost rule only sees literal page sizes; queryGuard's cost also reads variables and defaults.
     costLimit: { enabled: false },
   });
