@@ -33,19 +33,15 @@ const nameOf = (text: string) => {
 /** Runs `text` with `$1`-style parameters bound to `values`. */
 export async function query<R = Record<string, unknown>>(em: EntityManager, text: string, values: unknown[] = [], options: StatementOptions = {}): Promise<R[]> {
   const own = statementTransactions.get(em);
-  if (own) {
-    countSqlStatement();
-    return (await own.query({ name: nameOf(text), text, values, thenCommit: options.commit })).rows as R[];
-  }
-  const trx = em.getTransactionContext<Knex.Transaction>();
-  if (options.commit && !trx) throw new Error('commit: the statement is not in a transaction');
-  const client = (trx ?? em.getConnection().getKnex()).client;
-  const connection = (await client.acquireConnection()) as PgConnection;
+  const trx = own ? undefined : em.getTransactionContext<Knex.Transaction>();
+  if (options.commit && !own && !trx) throw new Error('commit: the statement is not in a transaction');
+  const client = (trx ?? em.getConnection().getKnex()).client as KnexClient;
+  const connection = own ?? ((await client.acquireConnection()) as PgConnection);
   countSqlStatement();
   try {
     return (await connection.query({ name: nameOf(text), text, values, thenCommit: options.commit })).rows as R[];
   } finally {
-    if (!trx) client.releaseConnection(connection); // a transaction keeps its connection
+    if (!own && !trx) client.releaseConnection(connection); // a transaction keeps its connection
   }
 }
 
@@ -67,7 +63,7 @@ interface KnexClient {
  * its queries would run outside the transaction (reads that need not see the transaction's writes may).
  */
 export async function statementTransaction<T>(em: EntityManager, work: (em: EntityManager) => Promise<T>): Promise<T> {
-  const client = em.getConnection().getKnex().client as unknown as KnexClient;
+  const client = em.getConnection().getKnex().client as KnexClient;
   const connection = (await client.acquireConnection()) as PgConnection & { query(text: string): Promise<unknown>; __knex__disposed?: unknown };
   const fork = em.fork();
   statementTransactions.set(fork, connection);
