@@ -47,7 +47,7 @@ const schema = z.object({
   QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(20),
   /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  /** How often each instance looks for new events (outbox) and due webhook deliveries. 0 turns both workers off on this instance. */
+  /** How often each instance looks for new committed events and due webhook deliveries. 0 turns both workers off on this instance. */
   EVENTS_POLL_MS: z.coerce.number().int().max(60_000).refine((v) => v === 0 || v >= 10, 'must be 0 (off) or at least 10').default(200),
   /** First retry delay of a failed webhook delivery; each further retry doubles it (capped at one hour). */
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),

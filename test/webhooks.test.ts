@@ -286,8 +286,8 @@ describe('restarts lose nothing (server processes on one database)', () => {
       const hospital = await buyer(via(first));
       await createWebhook(via(first), hospital.key, { url: hook.url, events: ['need.created'] });
       const needId = await createNeed(via(first), hospital.key);
-      const { rows } = await pg.query(`select o.dispatched_at from event_outbox o join audit_event a on a.id = o.audit_event_id where a.entity_id = $1`, [needId]);
-      expect(rows).toEqual([{ dispatched_at: null }]);
+      const pending = `select (a.tx, a.at, a.id) > (c.tx, c.at, c.event_id) as pending from audit_event a, event_cursor c where c.name = 'dispatch' and a.entity_id = $1`;
+      expect((await pg.query(pending, [needId])).rows).toEqual([{ pending: true }]);
       await first.stop();
       expect(hook.received).toEqual([]);
 
@@ -326,6 +326,40 @@ describe('restarts lose nothing (server processes on one database)', () => {
       expect(hook.received).toHaveLength(2);
       expect(new Set(hook.received.map((r) => JSON.parse(r.body).id)).size).toBe(1);
     } finally {
+      await hook.close();
+    }
+  });
+
+  it('an event whose transaction commits after a later one is neither skipped nor dispatched before its commit', async () => {
+    const hook = await receiver();
+    const slow = new Client({ connectionString: url });
+    await slow.connect();
+    try {
+      const s = await start();
+      const hospital = await buyer(via(s));
+      await createWebhook(via(s), hospital.key, { url: hook.url, events: ['need.created'] });
+      const insert = `insert into audit_event (id, action, entity_type, entity_id, party_ids, changes)
+                      values (gen_random_uuid(), 'need.created', 'Need', gen_random_uuid(), array[$1::uuid], '{}') returning entity_id`;
+      const pending = `select a.entity_id, (a.tx, a.at, a.id) > (c.tx, c.at, c.event_id) as pending
+                         from audit_event a, event_cursor c where c.name = 'dispatch' and a.entity_id = any($1::uuid[]) order by a.tx`;
+
+      // Given an event written by a transaction still open, and one written and committed after it
+      await slow.query('begin');
+      const [first] = (await slow.query(insert, [hospital.id])).rows.map((r) => r.entity_id);
+      const [second] = (await pg.query(insert, [hospital.id])).rows.map((r) => r.entity_id);
+
+      // Then neither is dispatched while the first transaction is open (the second waits behind it)
+      await sleep(500);
+      expect((await pg.query(pending, [[second]])).rows).toEqual([{ entity_id: second, pending: true }]);
+      expect(hook.received).toEqual([]);
+
+      // When it commits, then both are dispatched: the first one is not left behind the cursor
+      await slow.query('commit');
+      await waitFor('both deliveries', async () => (hook.received.length === 2 ? true : undefined));
+      expect(new Set(hook.received.map((r) => JSON.parse(r.body).entityId))).toEqual(new Set([first, second]));
+      expect((await pg.query(pending, [[first, second]])).rows).toEqual([{ entity_id: first, pending: false }, { entity_id: second, pending: false }]);
+    } finally {
+      await slow.end();
       await hook.close();
     }
   });

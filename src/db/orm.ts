@@ -57,7 +57,8 @@ export function ormConfig(o: OrmOptions) {
     },
     driverOptions: {
       connection: {
-        options: `-c statement_timeout=${o.statementTimeoutMs ?? 10_000} -c lock_timeout=${o.statementTimeoutMs ?? 10_000}`,
+        // A transaction left idle also ends: an open write transaction holds event dispatch back (event-dispatcher.ts).
+        options: ['statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout'].map((s) => `-c ${s}=${o.statementTimeoutMs ?? 10_000}`).join(' '),
         application_name: 'health-services-exchange',
       },
     },

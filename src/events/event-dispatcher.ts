@@ -1,8 +1,12 @@
-// Moves committed events out of the outbox. The outbox row is written by a trigger in the same
-// transaction as the change and its audit event, so an event exists if and only if the change
-// committed. Each instance claims pending rows with SKIP LOCKED (never the same row twice), and in
-// one transaction queues the webhook deliveries, marks the rows dispatched and publishes the events
-// on the shared bus for live subscribers (Redis pub/sub across instances, in process otherwise).
+// Dispatches committed events. The audit trail is the outbox: an audit event is written in the same
+// transaction as its change, with that transaction's id (`tx`), so it exists if and only if the change
+// committed. The dispatcher reads events in (tx, at, id) order after its cursor and below the oldest
+// transaction still running: below that line every transaction has committed or rolled back, so no
+// event can appear behind the cursor later, whatever order transactions commit in (a transaction
+// open for long holds dispatch back until it ends). One instance dispatches at a time (it locks the
+// cursor; the others skip), and in one transaction queues the webhook deliveries, moves the cursor
+// and publishes the events on the shared bus for live subscribers (Redis pub/sub across instances,
+// in process otherwise).
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../shared/context';
 import { metrics } from '../server/metrics';
@@ -12,8 +16,7 @@ import type { ExchangeEvent } from './event-catalog';
 /** Events per dispatch transaction. */
 export const DISPATCH_BATCH = 200;
 
-interface OutboxRow {
-  outbox_id: string;
+interface EventRow {
   id: string;
   at: Date | string;
   action: string;
@@ -27,20 +30,25 @@ interface OutboxRow {
 /** node-postgres returns uuid[] as an array, or as its text form on some setups. */
 const uuidArray = (v: string[] | string): string[] => (Array.isArray(v) ? v : v.replace(/^\{|\}$/g, '').split(',').filter(Boolean));
 
-async function claimPending(em: EntityManager, limit: number): Promise<OutboxRow[]> {
-  return em.execute<OutboxRow[]>(
-    `select o.id as outbox_id, a.id, a.at, a.action, a.entity_type, a.entity_id, a.party_ids,
+/** The next committed events after the cursor, or null when another instance is dispatching. */
+async function nextEvents(em: EntityManager, limit: number): Promise<EventRow[] | null> {
+  const [cursor] = await em.execute(`select 1 from event_cursor where name = 'dispatch' for update skip locked`);
+  if (!cursor) return null;
+  // A statement of its own, after the lock: its snapshot sees every event below its horizon.
+  return em.execute<EventRow[]>(
+    `select a.id, a.at, a.action, a.entity_type, a.entity_id, a.party_ids,
             case when a.action = 'need.created' then a.changes->'after'->>'categoryCode' end as category_code,
             case when a.action = 'need.created' then a.changes->'after'->>'regionCode' end as region_code
-       from event_outbox o join audit_event a on a.id = o.audit_event_id
-      where o.dispatched_at is null
-      order by o.id
-      limit ? for update of o skip locked`,
+       from audit_event a
+      where (a.tx, a.at, a.id) > (select tx, at, event_id from event_cursor where name = 'dispatch')
+        and a.tx < pg_snapshot_xmin(pg_current_snapshot())
+      order by a.tx, a.at, a.id
+      limit ?`,
     [limit],
   );
 }
 
-const toEvent = (r: OutboxRow): ExchangeEvent => ({
+const toEvent = (r: EventRow): ExchangeEvent => ({
   id: r.id,
   type: r.action,
   occurredAt: new Date(r.at).toISOString(),
@@ -53,14 +61,15 @@ const toEvent = (r: OutboxRow): ExchangeEvent => ({
 /**
  * Dispatches up to one batch of pending events; returns how many. Publishing is best effort (live
  * subscribers are told while they are connected; an unreachable Redis must not hold back webhooks);
- * the deliveries are queued in the same transaction that marks the events dispatched.
+ * the deliveries are queued in the transaction that moves the cursor past the events.
  */
 export async function dispatchPendingEvents(deps: Pick<AppDeps, 'orm' | 'store'>, channel: string, onPublishError: (err: unknown) => void): Promise<number> {
   return deps.orm.em.fork().transactional(async (em) => {
-    const rows = await claimPending(em, DISPATCH_BATCH);
-    if (!rows.length) return 0;
+    const rows = await nextEvents(em, DISPATCH_BATCH);
+    if (!rows?.length) return 0;
     await enqueueDeliveries(em, rows.map((r) => r.id));
-    await em.execute(`update event_outbox set dispatched_at = now() where id = any(?::bigint[])`, [`{${rows.map((r) => r.outbox_id).join(',')}}`]);
+    // The cursor takes the last event's own values (a JavaScript Date would drop its microseconds).
+    await em.execute(`update event_cursor c set tx = a.tx, at = a.at, event_id = a.id from audit_event a where c.name = 'dispatch' and a.id = ?`, [rows[rows.length - 1].id]);
     for (const row of rows) {
       try {
         await deps.store.publish(channel, JSON.stringify(toEvent(row)));
@@ -71,11 +80,4 @@ export async function dispatchPendingEvents(deps: Pick<AppDeps, 'orm' | 'store'>
     metrics.eventsDispatched.inc(rows.length);
     return rows.length;
   });
-}
-
-/** Forgets outbox rows dispatched more than a day ago (the audit trail keeps the events themselves). */
-export async function pruneDispatchedEvents(deps: Pick<AppDeps, 'orm'>): Promise<void> {
-  await deps.orm.em.fork().execute(
-    `delete from event_outbox where id in (select id from event_outbox where dispatched_at < now() - interval '1 day' order by dispatched_at limit 10000)`,
-  );
 }

@@ -1,13 +1,12 @@
-// The background loops every instance runs: the outbox dispatcher and the webhook delivery worker.
+// The background loops every instance runs: the event dispatcher and the webhook delivery worker.
 // They poll PostgreSQL (EVENTS_POLL_MS), which holds everything still to do, so a restart or a crash
 // loses nothing: pending events and deliveries are picked up by whichever instance polls next.
 import type { AppDeps } from '../shared/context';
-import { DISPATCH_BATCH, dispatchPendingEvents, pruneDispatchedEvents } from './event-dispatcher';
+import { DISPATCH_BATCH, dispatchPendingEvents } from './event-dispatcher';
 import { startDueDeliveries } from '../webhooks/webhook.delivery';
 
 /** Webhook attempts in flight per instance. */
 const MAX_IN_FLIGHT = 16;
-const PRUNE_EVERY_MS = 60_000;
 const WARN_EVERY_MS = 30_000;
 
 /** Starts both loops; the returned function stops them and waits for running work (attempts included). */
@@ -28,11 +27,10 @@ export function startEventWorkers(deps: AppDeps, channel: string): () => Promise
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let tick: Promise<void> | null = null;
-  let prunedAt = Date.now();
 
   const runOnce = async () => {
     try {
-      // Drain the outbox: a burst of changes is dispatched in consecutive full batches.
+      // A burst of changes is dispatched in consecutive full batches.
       while (!stopped && (await dispatchPendingEvents(deps, channel, (err) => warn('could not publish an event to live subscribers', err))) === DISPATCH_BATCH);
     } catch (err) {
       warn('event dispatch failed; will retry', err);
@@ -46,10 +44,6 @@ export function startEventWorkers(deps: AppDeps, channel: string): () => Promise
       }
     } catch (err) {
       warn('webhook delivery poll failed; will retry', err);
-    }
-    if (!stopped && Date.now() - prunedAt > PRUNE_EVERY_MS) {
-      prunedAt = Date.now();
-      await pruneDispatchedEvents(deps).catch((err) => warn('outbox pruning failed', err));
     }
   };
 

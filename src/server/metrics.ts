@@ -56,7 +56,7 @@ export const metrics = {
   }),
   eventsDispatched: new Counter({
     name: 'events_dispatched_total',
-    help: 'Events taken from the outbox and published to subscribers and webhooks.',
+    help: 'Committed events dispatched to subscribers and webhooks.',
     registers: [registry],
   }),
   webhookAttempts: new Counter({

@@ -7,6 +7,7 @@ import { Migration20261122000005Events } from './Migration20261122000005Events';
 import { Migration20261123000006ReservationDelta } from './Migration20261123000006ReservationDelta';
 import { Migration20261123000007QuoteHoldIndex } from './Migration20261123000007QuoteHoldIndex';
 import { Migration20261123000008ReservationCountersPerStatement } from './Migration20261123000008ReservationCountersPerStatement';
+import { Migration20261123000009AuditTrailIsTheOutbox } from './Migration20261123000009AuditTrailIsTheOutbox';
 
 export const migrationsList = [
   { name: 'Migration20261122000001Foundation', class: Migration20261122000001Foundation },
@@ -17,4 +18,5 @@ export const migrationsList = [
   { name: 'Migration20261123000006ReservationDelta', class: Migration20261123000006ReservationDelta },
   { name: 'Migration20261123000007QuoteHoldIndex', class: Migration20261123000007QuoteHoldIndex },
   { name: 'Migration20261123000008ReservationCountersPerStatement', class: Migration20261123000008ReservationCountersPerStatement },
+  { name: 'Migration20261123000009AuditTrailIsTheOutbox', class: Migration20261123000009AuditTrailIsTheOutbox },
 ];
