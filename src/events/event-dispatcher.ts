@@ -4,9 +4,9 @@
 // transaction still running: below that line every transaction has committed or rolled back, so no
 // event can appear behind the cursor later, whatever order transactions commit in (a transaction
 // open for long holds dispatch back until it ends). One instance dispatches at a time (it locks the
-// cursor; the others skip), and in one transaction queues the webhook deliveries, moves the cursor
-// and publishes the events on the shared bus for live subscribers (Redis pub/sub across instances,
-// in process otherwise).
+// cursor; the others skip): in one transaction it queues the webhook deliveries and moves the
+// cursor, then publishes the events on the shared bus for live subscribers (Redis pub/sub across
+// instances, in process otherwise).
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../shared/context';
 import { metrics } from '../server/metrics';
@@ -59,25 +59,27 @@ const toEvent = (r: EventRow): ExchangeEvent => ({
 });
 
 /**
- * Dispatches up to one batch of pending events; returns how many. Publishing is best effort (live
- * subscribers are told while they are connected; an unreachable Redis must not hold back webhooks);
- * the deliveries are queued in the transaction that moves the cursor past the events.
+ * Dispatches up to one batch of pending events; returns how many. The deliveries are queued in the
+ * transaction that moves the cursor past the events; then the events are published, best effort
+ * (live subscribers are told while they are connected; an unreachable Redis must not hold back
+ * webhooks, nor keep the cursor's transaction open).
  */
 export async function dispatchPendingEvents(deps: Pick<AppDeps, 'orm' | 'store'>, channel: string, onPublishError: (err: unknown) => void): Promise<number> {
-  return deps.orm.em.fork().transactional(async (em) => {
-    const rows = await nextEvents(em, DISPATCH_BATCH);
-    if (!rows?.length) return 0;
-    await enqueueDeliveries(em, rows.map((r) => r.id));
+  const rows = await deps.orm.em.fork().transactional(async (em) => {
+    const next = await nextEvents(em, DISPATCH_BATCH);
+    if (!next?.length) return [];
+    await enqueueDeliveries(em, next.map((r) => r.id));
     // The cursor takes the last event's own values (a JavaScript Date would drop its microseconds).
-    await em.execute(`update event_cursor c set tx = a.tx, at = a.at, event_id = a.id from audit_event a where c.name = 'dispatch' and a.id = ?`, [rows[rows.length - 1].id]);
-    for (const row of rows) {
-      try {
-        await deps.store.publish(channel, JSON.stringify(toEvent(row)));
-      } catch (err) {
-        onPublishError(err);
-      }
-    }
-    metrics.eventsDispatched.inc(rows.length);
-    return rows.length;
+    await em.execute(`update event_cursor c set tx = a.tx, at = a.at, event_id = a.id from audit_event a where c.name = 'dispatch' and a.id = ?`, [next[next.length - 1].id]);
+    return next;
   });
+  for (const row of rows) {
+    try {
+      await deps.store.publish(channel, JSON.stringify(toEvent(row)));
+    } catch (err) {
+      onPublishError(err);
+    }
+  }
+  metrics.eventsDispatched.inc(rows.length);
+  return rows.length;
 }
