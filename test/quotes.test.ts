@@ -206,6 +206,20 @@ describe('acceptQuote', () => {
   });
 });
 
+describe('parties, in PostgreSQL itself', () => {
+  it("refuses a quote whose provider is not its offering's or whose buyer is not its need's, and an engagement that differs from its quote", async () => {
+    const { p, b, offeringId, needId } = await market({ offering: { categoryCode: 'CYBERSECURITY' } });
+    const q = await issueQuote(t, p.key, { needId, offeringId });
+    const stranger = await buyer(t);
+    await expect(t.sql(`update quote set provider_id = $2 where id = $1`, [q, stranger.id])).rejects.toThrow(/quote_offering_provider_fkey/);
+    await expect(t.sql(`update quote set buyer_id = $2 where id = $1`, [q, stranger.id])).rejects.toThrow(/quote_need_buyer_fkey/);
+    const engagementId = ok(await t.gql(ACCEPT, { i: { quoteId: q } }, b.key)).acceptQuote.engagement.id;
+    await expect(t.sql(`update engagement set buyer_id = $2 where id = $1`, [engagementId, stranger.id])).rejects.toThrow(/engagement_quote_parties_fkey/);
+    const otherOffering = await createOffering(t, p.key, { categoryCode: 'CYBERSECURITY' });
+    await expect(t.sql(`update engagement set offering_id = $2 where id = $1`, [engagementId, otherOffering])).rejects.toThrow(/engagement_quote_parties_fkey/);
+  });
+});
+
 describe('tenancy', () => {
   it('a competitor cannot read, revise or accept another provider’s quote: NOT_FOUND', async () => {
     const { p, b, offeringId, needId } = await market();

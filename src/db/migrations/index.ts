@@ -8,6 +8,7 @@ import { Migration20261123000006ReservationDelta } from './Migration202611230000
 import { Migration20261123000007QuoteHoldIndex } from './Migration20261123000007QuoteHoldIndex';
 import { Migration20261123000008ReservationCountersPerStatement } from './Migration20261123000008ReservationCountersPerStatement';
 import { Migration20261123000009AuditTrailIsTheOutbox } from './Migration20261123000009AuditTrailIsTheOutbox';
+import { Migration20261123000010ConsistentParties } from './Migration20261123000010ConsistentParties';
 
 export const migrationsList = [
   { name: 'Migration20261122000001Foundation', class: Migration20261122000001Foundation },
@@ -19,4 +20,5 @@ export const migrationsList = [
   { name: 'Migration20261123000007QuoteHoldIndex', class: Migration20261123000007QuoteHoldIndex },
   { name: 'Migration20261123000008ReservationCountersPerStatement', class: Migration20261123000008ReservationCountersPerStatement },
   { name: 'Migration20261123000009AuditTrailIsTheOutbox', class: Migration20261123000009AuditTrailIsTheOutbox },
+  { name: 'Migration20261123000010ConsistentParties', class: Migration20261123000010ConsistentParties },
 ];
