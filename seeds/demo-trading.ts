@@ -20,7 +20,8 @@ import { Organization, Certification } from '../src/organizations/organization.e
 import { CoverageHours, Offering, OfferingStatus, SlaDirection, type SlaTarget } from '../src/catalog/offering.entity';
 import { Need } from '../src/needs/need.entity';
 import { cancelNeed, createNeed } from '../src/needs/need.service';
-import { EngagementPhaseEnum, type Quote } from '../src/quotes/quote.entity';
+import type { Quote } from '../src/quotes/quote.entity';
+import type { EngagementPhase } from '../src/capacity/engagement-phase';
 import { acceptQuote, declineQuote, issueQuote, reviseQuote, withdrawQuote } from '../src/quotes/quote.service';
 import { expireLapsedQuotes } from '../src/quotes/quote.ledger';
 import { Engagement, PHASE_ORDER, TaskOwner } from '../src/engagements/engagement.entity';
@@ -34,7 +35,7 @@ import {
 } from '../src/engagements/engagement.service';
 import { serviceCategory } from '../src/reference/reference.service';
 import { recordAudit } from '../src/audit/audit.service';
-import { lockMonthsWithExpiredHolds } from '../src/db/locks';
+import { lockMonthsWithExpiredHolds } from '../src/capacity/capacity.locks';
 import { releaseExpiredHolds } from '../src/capacity/ledger';
 
 const DAY = 86_400_000;
@@ -661,7 +662,7 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
     for (const line of e.schedule) {
       const offset = monthsBetween(now, line.month);
       if (offset > 0 || (plan.terminate && offset >= plan.terminate.effective)) break;
-      if (PHASE_ORDER.indexOf(line.phase as EngagementPhaseEnum) > PHASE_ORDER.indexOf(phase)) {
+      if (PHASE_ORDER.indexOf(line.phase as EngagementPhase) > PHASE_ORDER.indexOf(phase)) {
         try {
           phase = (await advanceEngagementPhase(newCtx(), e.id)).phase;
           advances.push({ at: clampPast(new Date(monthStart(line.month).getTime() + DAY + 15 * 3_600_000)) });

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { query } from '../db/prepared';
 import { monthRange } from '../shared/month';
+import { liveHeldUnits } from './availability';
 
 export interface CapacityRow {
   month: string;
@@ -72,9 +73,7 @@ export function createCapacityLoaders(em: EntityManager) {
             `select c.offering_id as "offeringId",
                     array_agg(array[((extract(year from c.month) - extract(year from $2::date)) * 12 + extract(month from c.month) - extract(month from $2::date))::int,
                       c.total_units, c.sellable_units,
-                      case when c.held_units = 0 then 0 else c.held_units - coalesce((select sum(r.units) from reservation r
-                         where r.offering_id = c.offering_id and r.month = c.month and r.status = 'ACTIVE'
-                           and r.kind = 'HELD' and r.expires_at <= now()), 0)::int end,
+                      ${liveHeldUnits('c')},
                       c.committed_units, c.conditional_units])::text as months
                from capacity_month c
               where c.offering_id = any($1::uuid[]) and c.month between $2::date and $3::date

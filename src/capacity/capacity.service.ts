@@ -10,8 +10,10 @@ import { isUuid } from '../shared/ids';
 import { currentMonth, monthOf, monthsBetween } from '../shared/month';
 import { InputChecks } from '../shared/validation';
 import { recordAudit } from '../audit/audit.service';
-import { lockOfferingMonths, lockProvider, lockProviderMonths, pgArray, type LockedProvider } from '../db/locks';
-import { releaseExpiredHolds, reservedUnits } from './ledger';
+import { pgArray } from '../db/prepared';
+import { lockOfferingMonths, lockProvider, lockProviderMonths, type LockedProvider } from './capacity.locks';
+import { releaseExpiredHolds } from './ledger';
+import { availableUnits, reservedUnits } from './availability';
 import { policyProblems, providerGateFailure, sellableUnits, type PhaseDefinition } from './phase-policy';
 import type { CapacityMonth, SetCapacityInput } from './capacity.types';
 import type { CapacityRow } from './capacity.loader';
@@ -191,7 +193,7 @@ export function checkRange(from: string, to: string): void {
 export function toCapacityMonths(rows: CapacityRow[], fullView: boolean, phase: string | null): CapacityMonth[] {
   return rows.map((r) => {
     const reserved = reservedUnits(r);
-    const available = Math.max(0, r.sellableUnits - reserved);
+    const available = availableUnits(r);
     if (!fullView) {
       return { month: r.month, availableUnits: available, totalUnits: null, sellableUnits: null, heldUnits: null, committedUnits: null, conditionalUnits: null, reservedUnits: null, utilization: null, phase: null };
     }

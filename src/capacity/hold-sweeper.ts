@@ -4,7 +4,8 @@
 // PostgreSQL advisory lock.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../shared/context';
-import { lockMonthsWithExpiredHolds, tryAdvisoryLock } from '../db/locks';
+import { tryAdvisoryLock } from '../db/locks';
+import { lockMonthsWithExpiredHolds } from './capacity.locks';
 import { releaseExpiredHolds } from './ledger';
 import { expireLapsedQuotes } from '../quotes/quote.ledger';
 import { completeEndedEngagements } from '../engagements/engagement.service';

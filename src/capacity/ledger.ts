@@ -4,21 +4,18 @@
 // that the refusal is a clear userError rather than a constraint violation.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UserError, UserErrorCode, UserErrors } from '../shared/errors';
-import { lockOfferingMonthsReleasingExpiredHolds, lockReservedMonths, pgArray, type LockedMonth } from '../db/locks';
+import { pgArray } from '../db/prepared';
+import { lockOfferingMonthsReleasingExpiredHolds, lockReservedMonths, type LockedMonth } from './capacity.locks';
+import { availableUnitsSql, expiredHold } from './availability';
+import type { EngagementPhase } from './engagement-phase';
 import { executeWith, type SqlPart } from '../shared/write-model';
 import { metrics } from '../server/metrics';
-
-export type EngagementPhase = 'PILOT' | 'EXPANSION' | 'STEADY';
 
 export interface ScheduleLine {
   month: string; // YYYY-MM
   units: number;
   phase?: EngagementPhase;
 }
-
-export const reservedUnits = (m: Pick<LockedMonth, 'heldUnits' | 'committedUnits' | 'conditionalUnits'>) =>
-  m.heldUnits + m.committedUnits + m.conditionalUnits;
-export const availableUnits = (m: LockedMonth) => Math.max(0, m.sellableUnits - reservedUnits(m));
 
 /**
  * Releases holds past their expiry in months the caller has locked, and returns the locked
@@ -28,10 +25,9 @@ export const availableUnits = (m: LockedMonth) => Math.max(0, m.sellableUnits - 
 export async function releaseExpiredHolds(em: EntityManager, months: LockedMonth[]): Promise<LockedMonth[]> {
   if (!months.length) return months;
   const released = await em.execute<{ offeringId: string; month: string; units: number }[]>(
-    `update reservation set status = 'EXPIRED', released_at = now()
-      where status = 'ACTIVE' and kind = 'HELD' and expires_at <= now()
-        and (offering_id, month) in (select * from unnest(?::uuid[], ?::date[]))
-      returning offering_id as "offeringId", to_char(month, 'YYYY-MM') as month, units`,
+    `update reservation r set status = 'EXPIRED', released_at = now()
+      where ${expiredHold('r')} and (r.offering_id, r.month) in (select * from unnest(?::uuid[], ?::date[]))
+      returning r.offering_id as "offeringId", to_char(r.month, 'YYYY-MM') as month, r.units`,
     [pgArray(months.map((m) => m.offeringId)), pgArray(months.map((m) => `${m.month}-01`))],
   );
   return months.map((m) => ({
@@ -53,9 +49,9 @@ export function holdsFitCtes(offeringId: string, schedule: ScheduleLine[], onlyI
     [
       'fit',
       {
+        // `c` has the counters as locked; `released` the expired holds this statement releases.
         sql: `select x.month, x.units,
-                     greatest(coalesce(c.sellable_units - c.committed_units - c.conditional_units
-                                       - (c.held_units - coalesce((select sum(r.units) from released r where r.month = c.month), 0)), 0), 0)::int as available
+                     coalesce(${availableUnitsSql('c', '(select coalesce(sum(r.units), 0) from released r where r.month = c.month)')}, 0)::int as available
                 from unnest(?::date[], ?::int[]) as x(month, units) left join c on c.month = x.month`,
         params: [pgArray(schedule.map((l) => `${l.month}-01`)), pgArray(schedule.map((l) => String(l.units)))],
       },

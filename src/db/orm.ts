@@ -13,7 +13,6 @@ import { Engagement } from '../engagements/engagement.entity';
 import { PerformanceReport } from '../engagements/performance-report.entity';
 import { Webhook, WebhookDelivery } from '../webhooks/webhook.entity';
 import { migrationsList } from './migrations';
-import { pipelineTransactions } from './transaction-pipelining';
 import { ehrPlatforms, regions, serviceCategories } from '../reference/reference.service';
 
 /**
@@ -47,14 +46,7 @@ export function ormConfig(o: OrmOptions) {
     allowGlobalContext: false,
     forceUtcTimezone: true,
     debug: o.debug ?? false,
-    pool: {
-      min: 0,
-      max: o.poolMax ?? 10,
-      afterCreate: (connection: Client, done: (err: Error | null, connection: Client) => void) => {
-        pipelineTransactions(connection);
-        done(null, connection);
-      },
-    },
+    pool: { min: 0, max: o.poolMax ?? 10 },
     driverOptions: {
       connection: {
         // A transaction left idle also ends: an open write transaction holds event dispatch back (event-dispatcher.ts).

@@ -9,18 +9,14 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Knex } from '@mikro-orm/knex';
 import { countSqlStatement } from '../shared/request-scope';
-import type { ThenCommit } from './transaction-pipelining';
 
 interface PgConnection {
-  query(config: { name: string; text: string; values: unknown[] } & ThenCommit): Promise<{ rows: unknown[] }>;
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
-export interface StatementOptions {
-  /**
-   * COMMIT goes to PostgreSQL with this statement (no round trip of its own). It must be the
-   * transaction's last: anything after it fails, and an error thrown after it rolls nothing back.
-   */
-  commit?: boolean;
+interface KnexClient {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): void;
 }
 
 const names = new Map<string, string>();
@@ -30,61 +26,18 @@ const nameOf = (text: string) => {
   return name;
 };
 
-/** Runs `text` with `$1`-style parameters bound to `values`. */
-export async function query<R = Record<string, unknown>>(em: EntityManager, text: string, values: unknown[] = [], options: StatementOptions = {}): Promise<R[]> {
-  const own = statementTransactions.get(em);
-  const trx = own ? undefined : em.getTransactionContext<Knex.Transaction>();
-  if (options.commit && !own && !trx) throw new Error('commit: the statement is not in a transaction');
+/** Runs `text` with `$1`-style parameters bound to `values`, in `em`'s transaction when it has one. */
+export async function query<R = Record<string, unknown>>(em: EntityManager, text: string, values: unknown[] = []): Promise<R[]> {
+  const trx = em.getTransactionContext<Knex.Transaction>();
   const client = (trx ?? em.getConnection().getKnex()).client as KnexClient;
-  const connection = own ?? ((await client.acquireConnection()) as PgConnection);
+  const connection = (await client.acquireConnection()) as PgConnection;
   countSqlStatement();
   try {
-    return (await connection.query({ name: nameOf(text), text, values, thenCommit: options.commit })).rows as R[];
+    return (await connection.query({ name: nameOf(text), text, values })).rows as R[];
   } finally {
-    if (!own && !trx) client.releaseConnection(connection); // a transaction keeps its connection
+    if (!trx) client.releaseConnection(connection); // a transaction keeps its connection
   }
 }
-
-/** The connections of the forks statementTransaction runs. */
-const statementTransactions = new WeakMap<EntityManager, PgConnection>();
-
-interface KnexClient {
-  acquireConnection(): Promise<unknown>;
-  releaseConnection(connection: unknown): void;
-}
-
-/**
- * Runs `work` in a transaction on one pooled connection, for hot write paths whose statements all go
- * through this module: `work` gets a fork of `em` on which `query` and `prepared` run in the
- * transaction, and the transaction commits when `work` resolves (with its last statement, when that
- * one carries the COMMIT) and rolls back when it throws. The ORM's transaction (its fork, knex's
- * per-transaction instance, transaction events, the unit of work's flush) costs about 0.25 ms of CPU
- * per transaction, as much as the statements of a quote mutation. The ORM must not write on the fork:
- * its queries would run outside the transaction (reads that need not see the transaction's writes may).
- */
-export async function statementTransaction<T>(em: EntityManager, work: (em: EntityManager) => Promise<T>): Promise<T> {
-  const client = em.getConnection().getKnex().client as KnexClient;
-  const connection = (await client.acquireConnection()) as PgConnection & { query(text: string): Promise<unknown>; __knex__disposed?: unknown };
-  const fork = em.fork();
-  statementTransactions.set(fork, connection);
-  countSqlStatement(); // BEGIN, and below COMMIT or ROLLBACK, count as statements (as the ORM's do)
-  try {
-    await connection.query('BEGIN;'); // goes with the first statement (transaction-pipelining.ts)
-    const result = await work(fork);
-    countSqlStatement();
-    await connection.query('COMMIT;'); // answered at once when a statement carried it
-    return result;
-  } catch (err) {
-    countSqlStatement();
-    // After a statement that carried the COMMIT (work may refuse after it), ROLLBACK is answered at once.
-    await connection.query('ROLLBACK').catch((rollbackErr: unknown) => (connection.__knex__disposed = rollbackErr)); // the pool drops it
-    throw err;
-  } finally {
-    statementTransactions.delete(fork);
-    client.releaseConnection(connection);
-  }
-}
-
 /**
  * A select-list item for the first statement of a hot write transaction: the rest of the transaction
  * runs prepared statements on their generic plans (SET LOCAL plan_cache_mode, without a round trip of
@@ -100,11 +53,14 @@ const numberedTexts = new Map<string, string>();
  * `query` for texts with `?` placeholders, the form composable SQL parts use (shared/write-model):
  * each `?` becomes `$1`, `$2`... in order (scalars only: pass arrays as `pgArray` literals).
  */
-export function prepared<R = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = [], options?: StatementOptions): Promise<R[]> {
+export function prepared<R = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<R[]> {
   let text = numberedTexts.get(sql);
   if (!text) {
     let i = 0;
     numberedTexts.set(sql, (text = sql.replace(/\?/g, () => `$${++i}`)));
   }
-  return query<R>(em, text, params, options);
+  return query<R>(em, text, params);
 }
+
+/** PostgreSQL array literal of values we produced ourselves (UUIDs, dates). */
+export const pgArray = (values: string[]) => `{${values.join(',')}}`;

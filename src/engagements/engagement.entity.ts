@@ -5,7 +5,8 @@ import { DateTimeScalar, MonthScalar } from '../shared/scalars';
 import { Organization } from '../organizations/organization.entity';
 import { Offering } from '../catalog/offering.entity';
 import { Need } from '../needs/need.entity';
-import { EngagementPhaseEnum, Quote, ScheduleLine } from '../quotes/quote.entity';
+import { Quote, ScheduleLine } from '../quotes/quote.entity';
+import { EngagementPhase } from '../capacity/engagement-phase';
 import type { PricedLine } from '../quotes/pricing';
 
 export enum EngagementStatus {
@@ -34,7 +35,7 @@ export const ENGAGEMENT_TRANSITIONS: Record<EngagementStatus, EngagementStatus[]
 };
 
 /** Phases in order; an engagement only moves forward, and only through its buyer's approval. */
-export const PHASE_ORDER = [EngagementPhaseEnum.PILOT, EngagementPhaseEnum.EXPANSION, EngagementPhaseEnum.STEADY];
+export const PHASE_ORDER = [EngagementPhase.PILOT, EngagementPhase.EXPANSION, EngagementPhase.STEADY];
 
 @ObjectType({ simpleResolvers: true, description: 'A task and whose team owns it, so nobody duplicates work.' })
 export class TaskBoundary {
@@ -47,11 +48,11 @@ export class TaskBoundary {
 
 @ObjectType({ simpleResolvers: true, description: 'A phase change of an engagement.' })
 export class PhaseChange {
-  @Field(() => EngagementPhaseEnum, { description: 'Phase before.' })
-  from!: EngagementPhaseEnum;
+  @Field(() => EngagementPhase, { description: 'Phase before.' })
+  from!: EngagementPhase;
 
-  @Field(() => EngagementPhaseEnum, { description: 'Phase after.' })
-  to!: EngagementPhaseEnum;
+  @Field(() => EngagementPhase, { description: 'Phase after.' })
+  to!: EngagementPhase;
 
   @Field(() => DateTimeScalar, { description: 'When.' })
   at!: Date;
@@ -79,9 +80,9 @@ export class Engagement extends BaseEntity {
   @ManyToOne(() => Organization, { mapToPk: true, fieldName: 'buyer_id' })
   buyerId: string;
 
-  @Field(() => EngagementPhaseEnum, { description: 'Current phase.' })
-  @Enum({ items: () => EngagementPhaseEnum })
-  phase: EngagementPhaseEnum;
+  @Field(() => EngagementPhase, { description: 'Current phase.' })
+  @Enum({ items: () => EngagementPhase })
+  phase: EngagementPhase;
 
   @Field(() => EngagementStatus, { description: 'PENDING_BAA, ACTIVE, COMPLETED or TERMINATED.' })
   @Enum({ items: () => EngagementStatus })
@@ -147,7 +148,7 @@ export class Engagement extends BaseEntity {
     return this.serviceEndDate ? String(this.serviceEndDate).slice(0, 7) : null;
   }
 
-  constructor(init: { quote: Quote; phase: EngagementPhaseEnum; baaRequired: boolean }) {
+  constructor(init: { quote: Quote; phase: EngagementPhase; baaRequired: boolean }) {
     super();
     const q = init.quote;
     this.quoteId = q.id;

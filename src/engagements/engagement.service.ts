@@ -4,7 +4,7 @@ import { Engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus, PHASE_ORDER } fro
 import { PerformanceReport } from './performance-report.entity';
 import type { EngagementFilter, RecordPerformanceInput, SetTaskBoundariesInput, SignBaaInput, TerminateEngagementInput } from './engagement.types';
 import { evaluate, gateFailure } from './phase-gate';
-import { EngagementPhaseEnum } from '../quotes/quote.entity';
+import { EngagementPhase } from '../capacity/engagement-phase';
 import { Offering } from '../catalog/offering.entity';
 import { Need, NeedStatus } from '../needs/need.entity';
 import type { Context } from '../shared/context';
@@ -134,7 +134,7 @@ export async function recordPerformance(ctx: Context, input: RecordPerformanceIn
 }
 
 /** The next phase the schedule has after the current one (a ramp may skip EXPANSION). */
-function nextPhase(e: Engagement): EngagementPhaseEnum | null {
+function nextPhase(e: Engagement): EngagementPhase | null {
   const present = new Set(e.schedule.map((l) => l.phase));
   return PHASE_ORDER.slice(PHASE_ORDER.indexOf(e.phase) + 1).find((p) => present.has(p)) ?? null;
 }

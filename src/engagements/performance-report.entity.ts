@@ -3,7 +3,7 @@ import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { BaseEntity } from '../shared/base.entity';
 import { MonthScalar } from '../shared/scalars';
 import { SlaDirection } from '../catalog/offering.entity';
-import { EngagementPhaseEnum } from '../quotes/quote.entity';
+import { EngagementPhase } from '../capacity/engagement-phase';
 import { Engagement } from './engagement.entity';
 
 @ObjectType({ simpleResolvers: true, description: 'One SLA metric of a report, against its target.' })
@@ -34,9 +34,9 @@ export class PerformanceReport extends BaseEntity {
   @Property({ type: 'date', fieldName: 'month' })
   monthDate!: string;
 
-  @Field(() => EngagementPhaseEnum, { description: 'Engagement phase the report counts for.' })
-  @Enum({ items: () => EngagementPhaseEnum })
-  phase!: EngagementPhaseEnum;
+  @Field(() => EngagementPhase, { description: 'Engagement phase the report counts for.' })
+  @Enum({ items: () => EngagementPhase })
+  phase!: EngagementPhase;
 
   @Field(() => Int, { description: 'Units delivered in the month.' })
   @Property({ type: 'integer' })

@@ -2,8 +2,7 @@
 // the surviving candidates are scored in TypeScript (scoring.ts).
 import type { Context } from '../shared/context';
 import { COVERAGE_ORDER, type CoverageHours } from '../catalog/offering.entity';
-import { pgArray } from '../db/locks';
-import { prepared } from '../db/prepared';
+import { pgArray, prepared } from '../db/prepared';
 import { badInput, notFound } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { addMonths, monthRange } from '../shared/month';
@@ -11,6 +10,8 @@ import { coveringRegions, region, serviceCategory } from '../reference/reference
 import { checkNeedFields, findNeed } from '../needs/need.service';
 import { UserErrors } from '../shared/errors';
 import { rank, type Candidate, type NeedProfile, type Scored } from './scoring';
+import { availableUnitsSql } from '../capacity/availability';
+import { phaseSlotLeft, takesPhaseSlot } from '../engagements/engagement.slots';
 import type { Match, MatchInput } from './matching.types';
 
 export const DEFAULT_MATCHES = 10;
@@ -64,7 +65,7 @@ with months as (
          count(*) as active,
          count(*) filter (where e.buyer_id = ?::uuid) as with_buyer
     from engagement e
-   where e.status in ('PENDING_BAA', 'ACTIVE') and e.provider_id in (select provider_id from cand)
+   where ${takesPhaseSlot('e')} and e.provider_id in (select provider_id from cand)
    group by e.provider_id
 ), history as (
   select e.offering_id, avg(r.attainment) as attainment, count(*)::int as reports
@@ -82,18 +83,13 @@ select c.id as "offeringId", c.provider_id as "providerId", c.state_code as "pro
   left join engaged g on g.provider_id = c.provider_id
   left join history h on h.offering_id = c.id
   cross join lateral (
-    select array_agg(greatest(v.available, 0) order by m.month) as available,
+    select array_agg(v.available order by m.month) as available,
            min(v.available) as min_available, max(v.available) as max_available
       from months m
       left join capacity_month cm on cm.offering_id = c.id and cm.month = m.month
-      cross join lateral (
-        select coalesce(cm.sellable_units - cm.held_units - cm.committed_units - cm.conditional_units
-                 + (select coalesce(sum(r.units), 0) from reservation r
-                     where cm.held_units > 0 and r.offering_id = cm.offering_id and r.month = cm.month
-                       and r.status = 'ACTIVE' and r.kind = 'HELD' and r.expires_at <= now()), 0)::int as available
-      ) v
+      cross join lateral (select coalesce(${availableUnitsSql('cm')}, 0)::int as available) v
   ) a
- where (c.max_active is null or coalesce(g.active, 0) < c.max_active)
+ where ${phaseSlotLeft('coalesce(g.active, 0)', 'c.max_active')}
    and (a.min_available >= ? or (? and a.max_available > 0))`;
 
 export async function findMatches(ctx: Context, req: MatchRequest, first: number): Promise<Match[]> {

@@ -1,7 +1,7 @@
 // Pure ranking of match candidates: each factor gives a value in 0..1 with a one-line reason; the
 // score is the sum of weight x value (weights add up to 100). Unit-tested without a database.
 import { Money } from '../shared/money';
-import { tierUnitPrice } from '../quotes/pricing';
+import { monthCharge } from '../quotes/pricing';
 import type { SlaTarget } from '../catalog/offering.entity';
 
 /** Factor weights, in points out of 100. Documented in the README; change them only here. */
@@ -58,7 +58,11 @@ const round = (x: number, places = 4) => Math.round(x * 10 ** places) / 10 ** pl
 const clamp = (x: number) => Math.max(0, Math.min(1, x));
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
-export const effectiveUnitPrice = (c: Pick<Candidate, 'unitPrice' | 'tiers'>, volume: number) => tierUnitPrice(c, volume);
+/** What a quote would bill for a steady month at the need's volume (tiers and monthly minimum included). */
+export const estimatedMonthlyCost = (c: Pick<Candidate, 'unitPrice' | 'tiers' | 'monthlyMinimum'>, volume: number) => monthCharge(c, volume).amount;
+
+/** The price the PRICE factor scores: the estimated monthly cost per unit of the need's volume. */
+export const effectiveUnitPrice = (c: Pick<Candidate, 'unitPrice' | 'tiers' | 'monthlyMinimum'>, volume: number) => new Money(estimatedMonthlyCost(c, volume)).div(volume).toString();
 
 export function ehrFit(c: Candidate, n: NeedProfile): [number, string] {
   const sameProduct = n.ehrProduct && c.providerEhrProduct && n.ehrProduct.trim().toLowerCase() === c.providerEhrProduct.trim().toLowerCase();
@@ -147,7 +151,7 @@ export function scoreCandidate(c: Candidate, n: NeedProfile, cheapest: string): 
     breakdown,
     fullyAvailable: short.length === 0,
     minAvailableUnits,
-    estimatedMonthlyCost: Money.max(new Money(unitPrice).times(n.monthlyVolume), c.monthlyMinimum).toDecimalPlaces(2).toFixed(2),
+    estimatedMonthlyCost: estimatedMonthlyCost(c, n.monthlyVolume),
     warnings,
   };
 }

@@ -3,7 +3,7 @@
 // billed at least the monthly minimum and rounded half-up to cents; total = sum of months + setup fee.
 import { Money, toCents } from '../shared/money';
 import { addMonths } from '../shared/month';
-import type { EngagementPhase } from '../capacity/ledger';
+import { EngagementPhase } from '../capacity/engagement-phase';
 
 export interface Ramp {
   startMonth: string;
@@ -33,8 +33,8 @@ export interface PricedLine {
 /** Month-by-month units: pilot months, then expansion months, then steady volume to the end. */
 export function rampSchedule(r: Ramp): { month: string; units: number; phase: EngagementPhase }[] {
   return Array.from({ length: r.durationMonths }, (_, i) => {
-    const phase: EngagementPhase = i < r.pilotMonths ? 'PILOT' : i < r.pilotMonths + r.expansionMonths ? 'EXPANSION' : 'STEADY';
-    const units = phase === 'PILOT' ? r.pilotUnits : phase === 'EXPANSION' ? r.expansionUnits : r.monthlyVolume;
+    const phase = i < r.pilotMonths ? EngagementPhase.PILOT : i < r.pilotMonths + r.expansionMonths ? EngagementPhase.EXPANSION : EngagementPhase.STEADY;
+    const units = phase === EngagementPhase.PILOT ? r.pilotUnits : phase === EngagementPhase.EXPANSION ? r.expansionUnits : r.monthlyVolume;
     return { month: addMonths(r.startMonth, i), units, phase };
   });
 }
@@ -63,11 +63,17 @@ export function monthAmount(units: number, unitPrice: string, monthlyMinimum: st
   return toCents(Money.max(new Money(unitPrice).times(units), monthlyMinimum));
 }
 
+/**
+ * What a month of `units` bills at the book's prices, the one pricing rule of the exchange: quotes
+ * bill each schedule month with it, matching estimates a steady month with it.
+ */
+export function monthCharge(book: Pick<PriceBook, 'unitPrice' | 'tiers' | 'monthlyMinimum'>, units: number, discountPercent = 0): { unitPrice: string; amount: string } {
+  const unitPrice = discounted(tierUnitPrice(book, units), discountPercent);
+  return { unitPrice, amount: monthAmount(units, unitPrice, book.monthlyMinimum) };
+}
+
 export function priceSchedule(r: Ramp, book: PriceBook, discountPercent: number): { lines: PricedLine[]; total: string; totalUnits: number } {
-  const lines = rampSchedule(r).map((l) => {
-    const unitPrice = discounted(tierUnitPrice(book, l.units), discountPercent);
-    return { ...l, unitPrice, amount: monthAmount(l.units, unitPrice, book.monthlyMinimum) };
-  });
+  const lines = rampSchedule(r).map((l) => ({ ...l, ...monthCharge(book, l.units, discountPercent) }));
   const total = lines.reduce((s, l) => s.plus(l.amount), new Money(book.setupFee));
   return { lines, total: toCents(total), totalUnits: lines.reduce((s, l) => s + l.units, 0) };
 }

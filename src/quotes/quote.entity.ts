@@ -6,6 +6,7 @@ import { Organization } from '../organizations/organization.entity';
 import { Offering } from '../catalog/offering.entity';
 import { Need } from '../needs/need.entity';
 import type { PricedLine } from './pricing';
+import { EngagementPhase } from '../capacity/engagement-phase';
 
 export enum QuoteStatus {
   ISSUED = 'ISSUED',
@@ -20,13 +21,6 @@ registerEnumType(QuoteStatus, {
   description: 'ISSUED quotes hold capacity until they expire; every other status has released it (ACCEPTED turned it into the engagement’s).',
 });
 
-export enum EngagementPhaseEnum {
-  PILOT = 'PILOT',
-  EXPANSION = 'EXPANSION',
-  STEADY = 'STEADY',
-}
-registerEnumType(EngagementPhaseEnum, { name: 'EngagementPhase', description: 'Ramp phase of a quote line or an engagement.' });
-
 @ObjectType({ simpleResolvers: true, description: 'One month of a quote or engagement schedule.' })
 export class ScheduleLine {
   @Field(() => MonthScalar, { description: 'The month.' })
@@ -35,8 +29,8 @@ export class ScheduleLine {
   @Field(() => Int, { description: 'Units in the month.' })
   units!: number;
 
-  @Field(() => EngagementPhaseEnum, { description: 'Ramp phase of the month.' })
-  phase!: EngagementPhaseEnum;
+  @Field(() => EngagementPhase, { description: 'Ramp phase of the month.' })
+  phase!: EngagementPhase;
 
   @Field(() => DecimalScalar, { description: 'Unit price after tiers and discount.' })
   unitPrice!: string;

@@ -16,14 +16,15 @@ import { notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { InputChecks } from '../shared/validation';
 import { idempotent } from '../shared/idempotency';
-import { acceptanceCtes, lockMonths, lockMonthsCtes, lockNeed, lockNeedReadingOffering, lockOfferingMonths, lockPartiesOfQuote, lockQuote, lockQuotesOfAcceptance, type AcceptanceFacts } from '../db/locks';
+import { lockNeed, lockNeedReadingOffering, lockQuote } from '../db/locks';
+import { lockMonths, lockMonthsCtes, lockOfferingMonths } from '../capacity/capacity.locks';
+import { acceptanceCtes, lockPartiesOfQuote, lockQuotesOfAcceptance, refuseAcceptance, type AcceptanceFacts } from './quote.acceptance';
 import { convertHoldsToEngagement, fitResult, holdsFitCtes, holdsInsert, placeHolds, refuseUnlessPlaced, type FitRow } from '../capacity/ledger';
 import { serviceCategory } from '../reference/reference.service';
 import { auditEvent, recordAudit } from '../audit/audit.service';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { executeWith, insertRows } from '../shared/write-model';
-import { statementTransaction } from '../db/prepared';
-import { EngagementPhaseEnum } from './quote.entity';
+import type { EngagementPhase } from '../capacity/engagement-phase';
 
 const DEFAULT_VALID_DAYS = 14;
 const MAX_VALID_MS = 90 * 86_400_000;
@@ -82,43 +83,12 @@ async function holdAndRecord(ctx: Context, em: EntityManager, q: Quote, action: 
 }
 
 /**
- * Issuing and accepting end with one statement that makes every change or, when something is in the
- * way, none. That statement carries the COMMIT (one round trip fewer) unless statements are known to
- * follow it: an idempotency key's result to save, rival quotes to expire. When it finds something in
- * the way that more statements of the same transaction would clear (a lapsed quote still marked
- * ISSUED, a rival quote issued while the acceptance waited for the need's lock), the work runs again
- * in a new transaction without the early COMMIT; the first one changed nothing but releasing expired holds.
- */
-class RunAgainWithoutEarlyCommit extends Error {}
-
-async function withEarlyCommit<T>(input: { idempotencyKey?: string | null }, run: (commit: boolean) => Promise<T>): Promise<T> {
-  try {
-    return await run(!input.idempotencyKey);
-  } catch (err) {
-    if (err instanceof RunAgainWithoutEarlyCommit) return run(false);
-    throw err;
-  }
-}
-
-/**
- * The early-commit attempt makes its changes with db/prepared's statements only, so it runs without
- * the ORM's transaction machinery (statementTransaction); the run again, and a run with an idempotency
- * key, use the ORM too.
- */
-const transaction = <T>(em: EntityManager, commit: boolean, work: (em: EntityManager) => Promise<T>): Promise<T> =>
-  commit ? statementTransaction(em, work) : em.transactional(work);
-
-/**
  * Issuing: one statement locks and reads the need and reads the offering, then one statement locks the
  * schedule's months (releasing expired holds) and, if every month has room and the offering has no
  * quote still marked ISSUED on the need, inserts the quote, its holds and its audit event.
  */
 export function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote> {
-  return withEarlyCommit(input, (commit) => issueQuoteOnce(ctx, input, commit));
-}
-
-async function issueQuoteOnce(ctx: Context, input: IssueQuoteInput, commit: boolean): Promise<Quote> {
-  return transaction(ctx.em, commit, (em) =>
+  return ctx.em.transactional((em) =>
     idempotent(
       ctx,
       em,
@@ -142,7 +112,7 @@ async function issueQuoteOnce(ctx: Context, input: IssueQuoteInput, commit: bool
         const q = priceQuote(need, offering, { pilotMonths: input.pilotMonths ?? 0, pilotUnits: input.pilotUnits ?? 0, expansionMonths: input.expansionMonths ?? 0, expansionUnits: input.expansionUnits ?? 0, discountPercent: input.discountPercent ?? 0 }, expiryOf(input));
         // Read after the need's lock (this is the transaction's second statement), so a quote issued
         // just before is seen; with one, nothing is locked or placed, and `live` says so.
-        const issue = (andCommit: boolean) =>
+        const issue = () =>
           executeWith<FitRow & { live: number }>(
             em,
             [
@@ -153,11 +123,9 @@ async function issueQuoteOnce(ctx: Context, input: IssueQuoteInput, commit: bool
               ['a', insertRows(em, AuditEvent, [auditEvent(ctx, { action: 'quote.issued', entityType: 'Quote', entityId: q.id, partyIds: [q.providerId, q.buyerId], after: snapshot(q) })], '', 'exists (select 1 from q)')],
             ],
             { sql: fitResult(', (select count(*) from live)::int as live'), params: [] },
-            { commit: andCommit },
           );
-        let placed = await issue(commit);
+        let placed = await issue();
         if (placed[0]?.live) {
-          if (commit) throw new RunAgainWithoutEarlyCommit();
           // The offering's quote on the need is live (revise it instead), or has lapsed but is still
           // marked ISSUED, which would block the unique index: close it first, having locked its
           // months and the new schedule's in one ordered statement, then issue again.
@@ -168,7 +136,7 @@ async function issueQuoteOnce(ctx: Context, input: IssueQuoteInput, commit: bool
           await lockOfferingMonths(em, offering.id, [...new Set([...issued.flatMap((o) => o.schedule), ...q.schedule].map((l) => l.month))]);
           for (const old of issued) await closeQuote(ctx, em, old, QuoteStatus.EXPIRED);
           await em.flush();
-          placed = await issue(false);
+          placed = await issue();
         }
         refuseUnlessPlaced(placed);
         return { result: q, saved: { quoteId: q.id } };
@@ -254,15 +222,11 @@ export async function declineQuote(ctx: Context, input: DeclineQuoteInput): Prom
  * quote; then one statement locks the quote and the need's other live quotes, checks them and the
  * provider's slots, locks the capacity months and makes the changes (engagement, need, quote,
  * reservations, audit events). With rival quotes still live it changes nothing: they expire first,
- * their months locked by a statement of their own, and the acceptance statement runs again (without
- * the early COMMIT, see withEarlyCommit).
+ * their months locked by a statement of their own, and the acceptance statement runs again in the
+ * same transaction.
  */
 export function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ quote: Quote; engagement: Engagement }> {
-  return withEarlyCommit(input, (commit) => acceptQuoteOnce(ctx, input, commit));
-}
-
-async function acceptQuoteOnce(ctx: Context, input: AcceptQuoteInput, commit: boolean): Promise<{ quote: Quote; engagement: Engagement }> {
-  return transaction(ctx.em, commit, (em) =>
+  return ctx.em.transactional((em) =>
     idempotent(
       ctx,
       em,
@@ -275,7 +239,7 @@ async function acceptQuoteOnce(ctx: Context, input: AcceptQuoteInput, commit: bo
         assertBuyerSide(ctx.viewer!, q.buyerId);
         const need = parties.need;
         const phase = parties.provider.phasePolicy[parties.provider.currentPhase];
-        const firstPhase = q.schedule[0].phase as EngagementPhaseEnum;
+        const firstPhase = q.schedule[0].phase as EngagementPhase;
         const engagement = new Engagement({ quote: q, phase: firstPhase, baaRequired: serviceCategory(need.categoryCode)?.touchesPhi ?? true });
         const now = new Date();
         const partyIds = [q.providerId, q.buyerId];
@@ -284,7 +248,7 @@ async function acceptQuoteOnce(ctx: Context, input: AcceptQuoteInput, commit: bo
           auditEvent(ctx, { action: 'need.awarded', entityType: 'Need', entityId: need.id, partyIds: [need.buyerId], before: { status: NeedStatus.OPEN }, after: { status: NeedStatus.AWARDED, quoteId: q.id } }),
           auditEvent(ctx, { action: 'engagement.created', entityType: 'Engagement', entityId: engagement.id, partyIds, after: { quoteId: q.id, status: engagement.status, phase: engagement.phase } }),
         ];
-        const accept = async (expired: AuditEvent[], andCommit: boolean) => {
+        const accept = async (expired: AuditEvent[]) => {
           const [facts] = await executeWith<AcceptanceFacts>(
             em,
             [
@@ -300,26 +264,17 @@ async function acceptQuoteOnce(ctx: Context, input: AcceptQuoteInput, commit: bo
               ['a', insertRows(em, AuditEvent, [...expired, ...events], '', '(select ok from go)')],
             ],
             { sql: 'select f.*, g.ok from facts f, go g', params: [] },
-            { commit: andCommit },
           );
           return facts;
         };
-        // With rival quotes (the common case: a need draws several), more statements follow this one.
-        let facts = await accept([], commit && !parties.rivalsSeen);
+        let facts = await accept([]);
         if (!facts.ok) {
-          // Refusals in this order: the quote, the need, the provider's slots.
-          if (facts.status === QuoteStatus.EXPIRED || (facts.status === QuoteStatus.ISSUED && !facts.live)) refuse(UserErrorCode.QUOTE_EXPIRED, `The quote expired at ${q.expiresAt.toISOString()}.`, 'input.quoteId');
-          if (facts.status !== QuoteStatus.ISSUED) refuse(UserErrorCode.INVALID_TRANSITION, `The quote is ${facts.status}.`, 'input.quoteId');
-          if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is already ${need.status}.`, 'input.quoteId');
-          if (phase.maxActiveEngagements !== null && facts.active_engagements >= phase.maxActiveEngagements) {
-            refuse(UserErrorCode.PHASE_LIMIT_REACHED, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left.`, 'input.quoteId');
-          }
+          refuseAcceptance(facts, q, need.status, phase);
           // Rival quotes still live: every month whose counters change (this quote's holds and theirs)
           // is locked, they expire, and the acceptance runs again (re-locking a subset).
-          if (commit && !parties.rivalsSeen) throw new RunAgainWithoutEarlyCommit(); // a rival issued as we waited for the need
           const issued = (await lockQuotesOfAcceptance(em, need.id, q.id)).map(rowMapper(em, Quote)).filter((o) => o.storedStatus === QuoteStatus.ISSUED);
           await lockMonths(em, issued.flatMap((i) => i.schedule.map((l) => ({ offeringId: i.offeringId, month: l.month }))));
-          facts = await accept(await expireQuotesOfNeed(ctx, em, need.id, q.id), false);
+          facts = await accept(await expireQuotesOfNeed(ctx, em, need.id, q.id));
           if (!facts.ok) throw new Error(`acceptance of quote ${q.id} refused after its rivals expired`);
         }
         q.storedStatus = QuoteStatus.ACCEPTED;

@@ -4,7 +4,7 @@
 // The entity instances stay unmanaged: they are what the GraphQL payload returns.
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { prepared, type StatementOptions } from '../db/prepared';
+import { prepared } from '../db/prepared';
 import { persistedColumns } from './read-model';
 
 /** SQL text and its `?` bindings, to be composed into one statement. */
@@ -30,7 +30,7 @@ export function insertRows<T extends object>(em: EntityManager, entity: EntityCl
 }
 
 /** Runs `with <name> as (<part>), ... <final>` as one (prepared) statement. */
-export async function executeWith<R = Record<string, unknown>>(em: EntityManager, ctes: [string, SqlPart][], final: SqlPart, options?: StatementOptions): Promise<R[]> {
+export async function executeWith<R = Record<string, unknown>>(em: EntityManager, ctes: [string, SqlPart][], final: SqlPart): Promise<R[]> {
   const sql = `with ${ctes.map(([name, p]) => `${name} as (${p.sql})`).join(',\n')}\n${final.sql}`;
-  return prepared<R>(em, sql, [...ctes.flatMap(([, p]) => p.params), ...final.params], options);
+  return prepared<R>(em, sql, [...ctes.flatMap(([, p]) => p.params), ...final.params]);
 }
