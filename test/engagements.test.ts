@@ -97,6 +97,21 @@ describe('phase gate', () => {
   });
 });
 
+describe('phase gate refusals carry data', () => {
+  it('names the failing metric and report month in fields; none when reports are missing', async () => {
+    const { p, b, id } = await engagement('DATA_ANALYTICS');
+    const ADVANCE = `mutation($i: AdvanceEngagementPhaseInput!) { advanceEngagementPhase(input: $i) { engagement { phase } userErrors { code month metric } } }`;
+    const advance = async () => ok(await t.gql(ADVANCE, { i: { engagementId: id } }, b.key)).advanceEngagementPhase;
+    expect((await advance()).userErrors).toEqual([{ code: 'GATE_NOT_MET', month: null, metric: null }]);
+    await t.sql(`update engagement set start_month = $2::date where id = $1`, [id, `${M[1]}-01`]);
+    expect((await report(id, p.key, M[1], 90, 2)).userErrors).toEqual([]);
+    expect((await report(id, p.key, M[2], 78, 2)).userErrors).toEqual([]);
+    expect((await advance()).userErrors).toEqual([{ code: 'GATE_NOT_MET', month: M[2], metric: 'answered_within_20s_pct' }]);
+    expect((await report(id, p.key, M[2], 88, 4)).userErrors).toEqual([]); // the control: every target met
+    expect(await advance()).toEqual({ engagement: { phase: 'EXPANSION' }, userErrors: [] });
+  });
+});
+
 describe('termination', () => {
   it('ends the engagement at once and releases every reservation from the effective month', async () => {
     const { p, b, id, offeringId } = await engagement('DATA_ANALYTICS');

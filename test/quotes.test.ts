@@ -62,6 +62,18 @@ describe('issueQuote', () => {
     expect(n.n).toBe(0);
   });
 
+  it('says the short month, requested and available units in fields, not only in the message', async () => {
+    const { p, offeringId, needId } = await market();
+    const ISSUE_DATA = `mutation($i: IssueQuoteInput!) { issueQuote(input: $i) { quote { id } userErrors { code month requestedUnits availableUnits metric } } }`;
+    await setCapacity(t, p.key, offeringId, [M[2]], 500); // 50 sellable < 60
+    const short = ok(await t.gql(ISSUE_DATA, { i: { needId, offeringId } }, p.key)).issueQuote;
+    expect(short.userErrors).toEqual([{ code: 'CAPACITY_EXCEEDED', month: M[2], requestedUnits: 60, availableUnits: 50, metric: null }]);
+    await setCapacity(t, p.key, offeringId, [M[2]], 1000); // room again: the control
+    const placed = ok(await t.gql(ISSUE_DATA, { i: { needId, offeringId } }, p.key)).issueQuote;
+    expect(placed.userErrors).toEqual([]);
+    expect(placed.quote.id).toBeTruthy();
+  });
+
   it('allows one live quote per need and offering; a lapsed one still marked ISSUED is closed by the next issue', async () => {
     const { p, offeringId, needId } = await market();
     const first = await issueQuote(t, p.key, { needId, offeringId });

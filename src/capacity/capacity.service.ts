@@ -14,7 +14,7 @@ import { pgArray } from '../db/prepared';
 import { lockOfferingMonths, lockProvider, lockProviderMonths, type LockedProvider } from './capacity.locks';
 import { releaseExpiredHolds } from './ledger';
 import { availableUnits, reservedUnits } from './availability';
-import { policyProblems, providerGateFailure, sellableUnits, type PhaseDefinition } from './phase-policy';
+import { policyProblems, providerGateMiss, sellableUnits, type PhaseDefinition } from './phase-policy';
 import type { CapacityMonth, SetCapacityInput } from './capacity.types';
 import type { CapacityRow } from './capacity.loader';
 
@@ -53,7 +53,7 @@ export async function setCapacity(ctx: Context, input: SetCapacityInput): Promis
       const reserved = row ? reservedUnits(row) : 0;
       const sellable = sellableUnits(m.totalUnits, share);
       return sellable < reserved
-        ? [new UserError(UserErrorCode.CAPACITY_EXCEEDED, `${m.month}: ${reserved} units are reserved; ${m.totalUnits} total units leave only ${sellable} sellable.`, `input.months.${i}.totalUnits`)]
+        ? [new UserError(UserErrorCode.CAPACITY_EXCEEDED, `${m.month}: ${reserved} units are reserved; ${m.totalUnits} total units leave only ${sellable} sellable.`, `input.months.${i}.totalUnits`, { month: m.month, requestedUnits: reserved, availableUnits: sellable })]
         : [];
     });
     if (below.length) throw new UserErrors(below);
@@ -95,6 +95,8 @@ async function applyShare(em: EntityManager, providerId: string, share: number):
         new UserError(
           UserErrorCode.CAPACITY_EXCEEDED,
           `${m.month}: ${reservedUnits(m)} units are reserved on offering ${m.offeringId}; a share of ${share} leaves only ${sellableUnits(m.totalUnits, share)} sellable.`,
+          undefined,
+          { month: m.month, requestedUnits: reservedUnits(m), availableUnits: sellableUnits(m.totalUnits, share) },
         ),
       ),
     );
@@ -164,12 +166,12 @@ export async function advanceProviderPhase(ctx: Context, input: { providerId: st
           where e.provider_id = ? and r.created_at >= ?`,
         [provider.id, provider.phaseEnteredAt],
       );
-      const failure = providerGateFailure({
+      const miss = providerGateMiss({
         monthsInPhase: monthsBetween(monthOf(new Date(provider.phaseEnteredAt)), currentMonth()),
         reports: record.reports,
         attainment: record.attainment === null ? null : Number(record.attainment),
       });
-      if (failure) refuse(UserErrorCode.GATE_NOT_MET, `${failure} The operator may override it with a reason.`, 'input.overrideReason');
+      if (miss) refuse(UserErrorCode.GATE_NOT_MET, `${miss.message} The operator may override it with a reason.`, 'input.overrideReason', { metric: miss.metric });
     }
     return movePhase(ctx, em, provider, provider.currentPhase + 1, 'provider.phaseAdvanced', reason);
   });

@@ -76,7 +76,7 @@ export function refuseUnlessPlaced(rows: FitRow[]): void {
   if (rows.every((r) => r.placed)) return;
   metrics.reservationConflicts.inc();
   throw new UserErrors(
-    rows.filter((r) => r.units > r.available).map((r) => new UserError(UserErrorCode.CAPACITY_EXCEEDED, `${r.month}: requested ${r.units} units, ${r.available} available.`, 'schedule')),
+    rows.filter((r) => r.units > r.available).map((r) => new UserError(UserErrorCode.CAPACITY_EXCEEDED, `${r.month}: requested ${r.units} units, ${r.available} available.`, 'schedule', { month: r.month, requestedUnits: r.units, availableUnits: r.available })),
   );
 }
 

@@ -45,12 +45,23 @@ export function policyProblems(phases: PhaseDefinition[]): [string, string][] {
 export const PROVIDER_GATE = { minMonthsInPhase: 3, minReports: 3, minAttainment: 0.95 } as const;
 
 /** Null when a provider may advance on its own record, else why not. */
-export function providerGateFailure(s: { monthsInPhase: number; reports: number; attainment: number | null }): string | null {
+export function providerGateFailure(s: ProviderRecord): string | null {
+  return providerGateMiss(s)?.message ?? null;
+}
+
+interface ProviderRecord {
+  monthsInPhase: number;
+  reports: number;
+  attainment: number | null;
+}
+
+/** Null when a provider may advance on its own record, else why not and the failing metric (a field of the record). */
+export function providerGateMiss(s: ProviderRecord): { message: string; metric: keyof ProviderRecord } | null {
   const g = PROVIDER_GATE;
-  if (s.monthsInPhase < g.minMonthsInPhase) return `The phase gate needs ${g.minMonthsInPhase} months in the current phase; ${s.monthsInPhase} so far.`;
-  if (s.reports < g.minReports) return `The phase gate needs ${g.minReports} performance reports across engagements in this phase; ${s.reports} so far.`;
+  if (s.monthsInPhase < g.minMonthsInPhase) return { metric: 'monthsInPhase', message: `The phase gate needs ${g.minMonthsInPhase} months in the current phase; ${s.monthsInPhase} so far.` };
+  if (s.reports < g.minReports) return { metric: 'reports', message: `The phase gate needs ${g.minReports} performance reports across engagements in this phase; ${s.reports} so far.` };
   if ((s.attainment ?? 0) < g.minAttainment) {
-    return `The phase gate needs ${g.minAttainment * 100}% SLA attainment across engagements in this phase; it is ${Math.round((s.attainment ?? 0) * 1000) / 10}%.`;
+    return { metric: 'attainment', message: `The phase gate needs ${g.minAttainment * 100}% SLA attainment across engagements in this phase; it is ${Math.round((s.attainment ?? 0) * 1000) / 10}%.` };
   }
   return null;
 }

@@ -21,20 +21,30 @@ export interface GateReport {
   metrics: MetricResult[];
 }
 
+/** Why a gate does not hold: the reason a person can act on, and the failing metric and month when one failed. */
+export interface GateMiss {
+  message: string;
+  metric: string | null;
+  month: string | null;
+}
+
 /**
  * The gate holds when the last `n` reports of the phase (newest first) meet every target.
- * Returns null when it holds, else the reason a person can act on.
+ * Returns null when it holds, else why not.
  */
-export function gateFailure(phase: string, reportsNewestFirst: GateReport[], n: number): string | null {
+export function gateMiss(phase: string, reportsNewestFirst: GateReport[], n: number): GateMiss | null {
   if (reportsNewestFirst.length < n) {
-    return `The gate needs ${n} monthly report(s) in ${phase} meeting every SLA target; ${reportsNewestFirst.length} recorded so far.`;
+    return { message: `The gate needs ${n} monthly report(s) in ${phase} meeting every SLA target; ${reportsNewestFirst.length} recorded so far.`, metric: null, month: null };
   }
   for (const r of reportsNewestFirst.slice(0, n)) {
     const missed = r.metrics.filter((m) => !m.met);
     if (missed.length) {
       const what = missed.map((m) => `${m.metric} ${m.value} (target ${m.direction === SlaDirection.AT_LEAST ? '>=' : '<='} ${m.target})`).join(', ');
-      return `Report ${r.month} missed ${what}; the last ${n} report(s) in ${phase} must meet every target.`;
+      return { message: `Report ${r.month} missed ${what}; the last ${n} report(s) in ${phase} must meet every target.`, metric: missed[0].metric, month: r.month };
     }
   }
   return null;
 }
+
+/** `gateMiss`'s reason alone. */
+export const gateFailure = (phase: string, reportsNewestFirst: GateReport[], n: number): string | null => gateMiss(phase, reportsNewestFirst, n)?.message ?? null;

@@ -1,6 +1,6 @@
 // Top-level GraphQL errors (auth, visibility, malformed input) and business-rule userErrors.
 import { GraphQLError } from 'graphql';
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export type TopLevelCode =
   | 'UNAUTHENTICATED'
@@ -45,10 +45,10 @@ registerEnumType(UserErrorCode, {
   valuesConfig: {
     VALIDATION: { description: 'An input value is out of range or refers to unknown reference data; `field` names it.' },
     INVALID_TRANSITION: { description: 'The object is not in a state that allows this action.' },
-    CAPACITY_EXCEEDED: { description: 'Not enough sellable capacity; the message names the month, requested and available units.' },
+    CAPACITY_EXCEEDED: { description: 'Not enough sellable capacity; `month`, `requestedUnits` and `availableUnits` say where (one userError per month), and so does the message.' },
     PHASE_LIMIT_REACHED: { description: "The provider's current phase allows no more active engagements." },
     QUOTE_EXPIRED: { description: 'The quote is past its validity.' },
-    GATE_NOT_MET: { description: 'The phase gate is not met; the message says which report or metric failed.' },
+    GATE_NOT_MET: { description: 'The phase gate is not met; `metric` (and `month`, for a report) names what failed when one did, and the message says why.' },
     BAA_REQUIRED: { description: 'A signed business associate agreement is required first.' },
     IDEMPOTENCY_CONFLICT: { description: 'The idempotency key was already used with a different input.' },
     CONFLICT: { description: 'The change conflicts with existing data (for example a duplicate name).' },
@@ -66,12 +66,31 @@ export class UserError {
   @Field({ description: 'Human-readable explanation.' })
   message!: string;
 
-  constructor(code: UserErrorCode, message: string, field?: string) {
+  @Field(() => String, { nullable: true, description: 'The month (`YYYY-MM`) the refusal concerns: the short month for `CAPACITY_EXCEEDED`, the failing report\'s month for `GATE_NOT_MET`.' })
+  month?: string | null;
+
+  @Field(() => Int, { nullable: true, description: '`CAPACITY_EXCEEDED`: the units that must fit in `month` (those requested, or those already reserved when capacity is lowered).' })
+  requestedUnits?: number | null;
+
+  @Field(() => Int, { nullable: true, description: '`CAPACITY_EXCEEDED`: the units `month` has for them (available, or sellable under the new capacity).' })
+  availableUnits?: number | null;
+
+  @Field(() => String, { nullable: true, description: '`GATE_NOT_MET`: the failing metric, an SLA metric of the report for an engagement gate, or `monthsInPhase`, `reports` or `attainment` for a provider gate; null when reports are missing.' })
+  metric?: string | null;
+
+  constructor(code: UserErrorCode, message: string, field?: string, data: UserErrorData = {}) {
     this.code = code;
     this.message = message;
     this.field = field ?? null;
+    this.month = data.month ?? null;
+    this.requestedUnits = data.requestedUnits ?? null;
+    this.availableUnits = data.availableUnits ?? null;
+    this.metric = data.metric ?? null;
   }
 }
+
+/** Typed details a userError carries besides its message, by code (see the fields' descriptions). */
+export type UserErrorData = Partial<Pick<UserError, 'month' | 'requestedUnits' | 'availableUnits' | 'metric'>>;
 
 /** Thrown inside a unit of work to roll it back and report userErrors in the payload. */
 export class UserErrors extends Error {
@@ -80,7 +99,7 @@ export class UserErrors extends Error {
   }
 }
 
-export const refuse = (code: UserErrorCode, message: string, field?: string): never => {
-  throw new UserErrors([new UserError(code, message, field)]);
+export const refuse = (code: UserErrorCode, message: string, field?: string, data?: UserErrorData): never => {
+  throw new UserErrors([new UserError(code, message, field, data)]);
 };
 export const invalid = (field: string, message: string): never => refuse(UserErrorCode.VALIDATION, message, field);
