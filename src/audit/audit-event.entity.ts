@@ -52,9 +52,13 @@ export class AuditEvent {
   @Property({ type: 'uuid', nullable: true })
   actorOrganizationId: string | null = null;
 
-  /** Organizations allowed to read this event (the parties of the changed object). */
+  /** The parties of the changed object: each reads the event (see auth/visibility.ts). */
   @Property({ type: ArrayType })
   partyIds: string[] = [];
+
+  /** The parties acting as buyer in it (a subset of partyIds): their network reads the event too. */
+  @Property({ type: ArrayType })
+  buyerIds: string[] = [];
 
   @Field(() => JSONScalar, { description: '`{ before, after }` snapshots of the changed fields.' })
   @Property({ type: 'json' })

@@ -1,16 +1,19 @@
 // Writes audit events in the caller's unit of work, and reads the trail with tenancy.
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { AuditEvent } from './audit-event.entity';
 import type { Context } from '../shared/context';
 import type { Page } from '../shared/connection';
 import { findPage } from '../shared/read-model';
+import { eventScope } from '../auth/visibility';
 
 export interface AuditEntry {
   action: string;
   entityType: string;
   entityId: string;
-  /** Organizations that may read the event. */
+  /** The parties of the changed object: each may read the event. */
   partyIds: string[];
+  /** The parties acting as buyer (a need's buyer, a quote's or engagement's buyer): their network may read the event too. */
+  buyerIds?: string[];
   before?: unknown;
   after?: unknown;
 }
@@ -28,7 +31,8 @@ export function auditEvent(ctx: Pick<Context, 'viewer' | 'requestId'>, entry: Au
   e.action = entry.action;
   e.entityType = entry.entityType;
   e.entityId = entry.entityId;
-  e.partyIds = [...new Set(entry.partyIds)];
+  e.buyerIds = [...new Set(entry.buyerIds ?? [])];
+  e.partyIds = [...new Set([...entry.partyIds, ...e.buyerIds])];
   e.changes = { before: entry.before ?? null, after: entry.after ?? null };
   e.actorKeyId = ctx.viewer?.apiKeyId ?? null;
   e.actorRole = ctx.viewer?.role ?? null;
@@ -51,9 +55,8 @@ export function diff<T extends object>(before: T, after: T): { before: Partial<T
 }
 
 export async function auditTrail(ctx: Context, entityId: string | null | undefined, page: Page) {
-  const viewer = ctx.viewer!;
-  const where: Record<string, unknown> = {};
-  if (entityId) where.entityId = entityId;
-  if (!viewer.isOperator) where.partyIds = { $overlap: viewer.partyIds };
-  return findPage(ctx.em, AuditEvent, where, { at: 'desc', id: 'desc' }, page);
+  const scope = eventScope<AuditEvent>(ctx.viewer!);
+  const and: FilterQuery<AuditEvent>[] = scope ? [scope] : [];
+  if (entityId) and.push({ entityId });
+  return findPage(ctx.em, AuditEvent, and.length ? { $and: and } : {}, { at: 'desc', id: 'desc' }, page);
 }

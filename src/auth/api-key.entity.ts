@@ -44,6 +44,13 @@ export class ApiKey extends BaseEntity {
   @Property({ type: 'text' })
   secretPrefix: string;
 
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'When the key was last used, to the hour (coarse on purpose: at most one write per key and hour); null if never used since this was recorded.',
+  })
+  @Property({ type: 'timestamptz', nullable: true })
+  lastUsedAt: Date | null = null;
+
   @Field(() => DateTimeScalar, { nullable: true, description: 'When the key was revoked; a revoked key authenticates nothing.' })
   @Property({ type: 'timestamptz', nullable: true })
   revokedAt: Date | null = null;

@@ -1,9 +1,10 @@
-import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, InputType, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Connection, PageArgs, toConnection, toPage } from '../shared/connection';
 import { Organization } from '../organizations/organization.entity';
 import { IsOptional, Length } from 'class-validator';
 import { ApiKey, Role } from './api-key.entity';
 import { Viewer } from './viewer';
-import { createApiKey, revokeApiKey } from './api-key.service';
+import { createApiKey, listApiKeys, revokeApiKey } from './api-key.service';
 import { SELLERS } from './auth-checker';
 import type { Context } from '../shared/context';
 import { UserError } from '../shared/errors';
@@ -42,6 +43,7 @@ class RevokeApiKeyInput {
 }
 
 const RevokeApiKeyPayload = Payload('RevokeApiKey', 'apiKey', ApiKey);
+const ApiKeyConnection = Connection(ApiKey);
 
 @Resolver()
 export class ApiKeyResolver {
@@ -49,6 +51,21 @@ export class ApiKeyResolver {
   @Query(() => Viewer, { description: 'The caller: API key, role and organization.' })
   viewer(@Ctx() ctx: Context): Viewer {
     return ctx.viewer!;
+  }
+
+  @Authorized(...SELLERS)
+  @Query(() => ApiKeyConnection, {
+    description:
+      "An organization's API keys, newest first (label, role, created, last used to the hour, revoked; never the secret or its hash): for its ADMIN keys and the operator. Another organization's keys read as an unknown id's: an empty list.",
+  })
+  async apiKeys(
+    @Arg('organizationId', () => ID, { nullable: true, description: "The organization; omitted: the key's own (for the operator: the OPERATOR keys)." }) organizationId: string | null | undefined,
+    @Args() args: PageArgs,
+    @Ctx() ctx: Context,
+  ) {
+    const page = toPage(args);
+    const { nodes, total } = await listApiKeys(ctx, organizationId === undefined ? (ctx.viewer!.organizationId ?? null) : organizationId, page);
+    return toConnection(nodes, total, page);
   }
 
   @Authorized(...SELLERS)

@@ -10,11 +10,14 @@ import { forbidden, invalid, notFound, refuse, UserErrorCode } from '../shared/e
 import { recordAudit } from '../audit/audit.service';
 import { isUuid } from '../shared/ids';
 import { prepared } from '../db/prepared';
+import { readsKeysOf } from './visibility';
+import { findPage } from '../shared/read-model';
+import type { Page } from '../shared/connection';
 
 /** The bootstrap operator key (from OPERATOR_API_KEY) has a fixed id so a new value replaces the old. */
 export const BOOTSTRAP_OPERATOR_KEY_ID = '00000000-0000-4000-8000-000000000001';
 
-/** A revoked key stops working on every instance within this time. */
+/** A revoked key stops working at once on the instance that revoked it, and on every other instance within this time. */
 const CACHE_MS = 800;
 
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
@@ -25,28 +28,44 @@ interface CachedViewer {
   until: number;
 }
 const cache = new Map<string, CachedViewer>();
+/** Keys revoked through this instance (hash -> until): refused here even if a read that began before the revocation caches them again. */
+const revokedHere = new Map<string, number>();
 
 /** Resolves a bearer secret to a Viewer; null when unknown or revoked. */
 export async function authenticate(em: EntityManager, secret: string): Promise<Viewer | null> {
   const hash = hashSecret(secret);
+  const now = Date.now();
+  if (revokedHere.size && (revokedHere.get(hash) ?? 0) > now) return null;
   const hit = cache.get(hash);
-  if (hit && hit.until > Date.now()) return hit.viewer;
-  const rows = await prepared<{ id: string; role: Role; organization_id: string | null; member_ids: string[] | null }>(
+  if (hit && hit.until > now) return hit.viewer;
+  const rows = await prepared<{ id: string; role: Role; organization_id: string | null; member_ids: string[] | null; used_long_ago: boolean }>(
     em,
     `select k.id, k.role, k.organization_id,
-            case when k.role = 'INTEGRATION' then array(select m.id from organization m where m.network_id = k.organization_id) end as member_ids
+            case when k.organization_id is not null then array(select m.id from organization m where m.network_id = k.organization_id) end as member_ids,
+            k.last_used_at is not distinct from null or k.last_used_at < date_trunc('hour', now()) as used_long_ago
        from api_key k where k.secret_hash = ? and k.revoked_at is null`,
     [hash],
   );
   const row = rows[0];
+  // Last use is kept to the hour: at most one write per key and hour.
+  if (row?.used_long_ago) await em.getConnection().execute(`update api_key set last_used_at = date_trunc('hour', now()) where id = ?`, [row.id]);
   const viewer = row ? new Viewer(row.id, row.role, row.organization_id, row.member_ids ?? []) : null;
   if (cache.size > 10_000) cache.clear();
-  cache.set(hash, { viewer, until: Date.now() + CACHE_MS });
+  if (!((revokedHere.get(hash) ?? 0) > Date.now())) cache.set(hash, { viewer, until: Date.now() + CACHE_MS });
   return viewer;
+}
+
+/** Called once a revocation has committed: the key stops working here at once (other instances within CACHE_MS). */
+function forgetRevokedKey(hash: string): void {
+  const now = Date.now();
+  for (const [h, until] of revokedHere) if (until <= now) revokedHere.delete(h);
+  revokedHere.set(hash, now + 2 * CACHE_MS);
+  cache.delete(hash);
 }
 
 export function forgetCachedKeys(): void {
   cache.clear();
+  revokedHere.clear();
 }
 
 /** Makes OPERATOR_API_KEY a working operator key (replacing an earlier value). */
@@ -93,6 +112,20 @@ export async function createApiKey(ctx: Context, input: { organizationId?: strin
 }
 
 export async function revokeApiKey(ctx: Context, id: string): Promise<ApiKey> {
+  const key = await revokeApiKeyRow(ctx, id);
+  forgetRevokedKey(key.secretHash);
+  return key;
+}
+
+/** An organization's keys, newest first: for its ADMIN keys and the operator (organizationId null: the operator's own keys); anyone else reads an empty list, as for an unknown id. */
+export async function listApiKeys(ctx: Context, organizationId: string | null, page: Page) {
+  const viewer = ctx.viewer!;
+  if (organizationId !== null && !isUuid(organizationId)) return { nodes: [], total: 0 };
+  if (!readsKeysOf(viewer, organizationId)) return { nodes: [], total: 0 };
+  return findPage(ctx.em, ApiKey, { organizationId }, { createdAt: 'desc', id: 'desc' }, page);
+}
+
+async function revokeApiKeyRow(ctx: Context, id: string): Promise<ApiKey> {
   const viewer = ctx.viewer!;
   return ctx.em.transactional(async (em) => {
     const key = isUuid(id) ? await em.findOne(ApiKey, id) : null;

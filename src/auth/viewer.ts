@@ -2,9 +2,10 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Role } from './api-key.entity';
 import { forbidden } from '../shared/errors';
+import { buyingSideIds, readsBuyingSide, readsOwn, sellingSideIds, type Reader } from './visibility';
 
 @ObjectType({ simpleResolvers: true, description: 'The caller: the API key in use, its role and organization.' })
-export class Viewer {
+export class Viewer implements Reader {
   @Field(() => ID, { description: 'Id of the API key in use.' })
   apiKeyId: string;
 
@@ -14,7 +15,7 @@ export class Viewer {
   /** Null for OPERATOR keys. */
   organizationId: string | null;
 
-  /** For INTEGRATION keys of a network: the member organizations it may act for. */
+  /** For keys of a network: its member organizations (whose buying side it reads; INTEGRATION keys also act for them). */
   memberIds: string[];
 
   constructor(apiKeyId: string, role: Role, organizationId: string | null, memberIds: string[] = []) {
@@ -28,27 +29,24 @@ export class Viewer {
     return this.role === Role.OPERATOR;
   }
 
-  /** Organizations whose private data this key may read (empty for the operator, who reads all). */
+  /** Organizations whose buying side this key reads: its own and, for a network, its members (empty for the operator, who reads all). */
   get partyIds(): string[] {
-    return this.organizationId ? [this.organizationId, ...this.memberIds] : [];
+    return buyingSideIds(this);
   }
 
-  /**
-   * Organizations whose selling side (drafts, capacity books, phase policy, quotes as provider) this key
-   * may read: its own only. A network's INTEGRATION key acts as buyer for its members, not as their seller.
-   */
+  /** Organizations whose selling side (drafts, capacity books, phase policy, quotes as provider) this key reads: its own only. */
   get sellerIds(): string[] {
-    return this.organizationId ? [this.organizationId] : [];
+    return sellingSideIds(this);
   }
 
-  /** Whether the key may read the selling side of any of these organizations. */
+  /** Whether the key reads the selling side (and everything private) of any of these organizations. */
   isSellerOf(...orgIds: (string | null | undefined)[]): boolean {
-    return this.isOperator || orgIds.some((id) => !!id && id === this.organizationId);
+    return this.isOperator || orgIds.some((id) => readsOwn(this, id));
   }
 
-  /** Whether the key may read what belongs to any of these organizations (as buyer side or own). */
+  /** Whether the key reads the buying side of any of these organizations. */
   isPartyOf(...orgIds: (string | null | undefined)[]): boolean {
-    return this.isOperator || orgIds.some((id) => !!id && this.partyIds.includes(id));
+    return this.isOperator || orgIds.some((id) => readsBuyingSide(this, id));
   }
 }
 

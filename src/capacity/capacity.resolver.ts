@@ -1,3 +1,4 @@
+import { readsCapacityBook, readsPhasePolicy } from '../auth/visibility';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Offering, OfferingStatus } from '../catalog/offering.entity';
 import { Organization } from '../organizations/organization.entity';
@@ -22,7 +23,7 @@ import {
 import { advanceProviderPhase, checkRange, retreatProviderPhase, setCapacity, setPhasePolicy, toCapacityMonths } from './capacity.service';
 
 async function capacityOf(ctx: Context, offering: Offering, from: string, to: string): Promise<CapacityMonth[]> {
-  const fullView = ctx.viewer!.isSellerOf(offering.providerId);
+  const fullView = readsCapacityBook(ctx.viewer!, offering.providerId);
   const [rows, provider] = await Promise.all([
     ctx.loaders.capacityByOffering.load({ offeringId: offering.id, from, to }),
     fullView ? ctx.loaders.organizationById.load(offering.providerId) : null,
@@ -48,7 +49,7 @@ export class OfferingCapacityResolver {
 export class PhasePolicyResolver {
   @FieldResolver(() => PhasePolicy, { nullable: true, description: 'The provider’s phase policy (visible to the organization itself and the operator).' })
   phasePolicy(@Root() org: Organization, @Ctx() ctx: Context): PhasePolicy | null {
-    if (!ctx.viewer!.isSellerOf(org.id)) return null;
+    if (!readsPhasePolicy(ctx.viewer!, org.id)) return null;
     return { phases: org.phasePolicy, currentPhase: org.phasePolicy[org.currentPhase], enteredCurrentPhaseAt: org.phaseEnteredAt };
   }
 }

@@ -6,6 +6,7 @@ import { Organization } from '../organizations/organization.entity';
 import type { Context } from '../shared/context';
 import type { Viewer } from '../auth/viewer';
 import { assertAdminOf } from '../auth/viewer';
+import { canReadOffering } from '../auth/visibility';
 import type { Page } from '../shared/connection';
 import { findPage, publicOrOwn } from '../shared/read-model';
 import { badInput, notFound, refuse, UserErrorCode } from '../shared/errors';
@@ -16,8 +17,7 @@ import { ehrPlatform, isLanguage, overlappingRegions, region, serviceCategory } 
 import { diff, recordAudit } from '../audit/audit.service';
 
 /** Whether `viewer` may see `offering` at all: published ones are public, the rest belong to their provider. */
-export const canSeeOffering = (viewer: Viewer, o: Pick<Offering, 'status' | 'providerId'>) =>
-  o.status === OfferingStatus.PUBLISHED || viewer.isSellerOf(o.providerId);
+export const canSeeOffering: (viewer: Viewer, o: Pick<Offering, 'status' | 'providerId'>) => boolean = canReadOffering;
 
 export async function findOffering(ctx: Context, id: string): Promise<Offering | null> {
   if (!isUuid(id)) return null;

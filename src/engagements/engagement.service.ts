@@ -9,6 +9,7 @@ import { Offering } from '../catalog/offering.entity';
 import { Need, NeedStatus } from '../needs/need.entity';
 import type { Context } from '../shared/context';
 import { assertAdminOf, assertBuyerSide, type Viewer } from '../auth/viewer';
+import { canReadDeal } from '../auth/visibility';
 import type { Page } from '../shared/connection';
 import { findPage } from '../shared/read-model';
 import { forbidden, notFound, refuse, UserErrorCode } from '../shared/errors';
@@ -21,7 +22,8 @@ import { commitPhase, releaseEngagementFrom } from '../capacity/ledger';
 import { recordAudit } from '../audit/audit.service';
 import { Role } from '../auth/api-key.entity';
 
-export const canSeeEngagement = (viewer: Viewer, e: Pick<Engagement, 'providerId' | 'buyerId'>) => viewer.isSellerOf(e.providerId) || viewer.isPartyOf(e.buyerId);
+/** See auth/visibility.ts. */
+export const canSeeEngagement: (viewer: Viewer, e: Pick<Engagement, 'providerId' | 'buyerId'>) => boolean = canReadDeal;
 
 export async function findEngagement(ctx: Context, id: string): Promise<Engagement | null> {
   const e = isUuid(id) ? await ctx.loaders.engagementById.load(id) : null;
@@ -55,7 +57,7 @@ async function engagementFor(ctx: Context, em: EntityManager, id: string, side: 
 }
 
 const audit = (ctx: Context, em: EntityManager, e: Engagement, action: string, before: unknown, after: unknown) =>
-  recordAudit(ctx, em, { action, entityType: 'Engagement', entityId: e.id, partyIds: [e.providerId, e.buyerId], before, after });
+  recordAudit(ctx, em, { action, entityType: 'Engagement', entityId: e.id, partyIds: [e.providerId, e.buyerId], buyerIds: [e.buyerId], before, after });
 
 function assertStatus(e: Engagement, allowed: EngagementStatus[]) {
   if (e.status === EngagementStatus.PENDING_BAA && !allowed.includes(e.status)) {
@@ -195,6 +197,6 @@ export async function completeEndedEngagements(em: EntityManager): Promise<void>
       e.terminatedAt = new Date();
       e.terminationReason = 'The BAA was never signed before the last month of the engagement.';
     }
-    recordAudit(system, em, { action: `engagement.${e.status === EngagementStatus.COMPLETED ? 'completed' : 'terminated'}`, entityType: 'Engagement', entityId: e.id, partyIds: [e.providerId, e.buyerId], before, after: { status: e.status } });
+    recordAudit(system, em, { action: `engagement.${e.status === EngagementStatus.COMPLETED ? 'completed' : 'terminated'}`, entityType: 'Engagement', entityId: e.id, partyIds: [e.providerId, e.buyerId], buyerIds: [e.buyerId], before, after: { status: e.status } });
   }
 }

@@ -10,8 +10,10 @@ export interface ExchangeEvent {
   occurredAt: string;
   entityType: string;
   entityId: string;
-  /** Organizations that may see the event (the parties of the changed object). */
+  /** The parties of the changed object; with `buyerIds`, who may read the event (auth/visibility.ts `canReadEvent`). */
   partyIds: string[];
+  /** The parties acting as buyer: their network may read the event too. */
+  buyerIds: string[];
   /** For need events: what a market-wide subscription filters on (public fields of an open need). */
   categoryCode?: string | null;
   regionCode?: string | null;

@@ -23,6 +23,7 @@ interface EventRow {
   entity_type: string;
   entity_id: string;
   party_ids: string[] | string;
+  buyer_ids: string[] | string;
   category_code: string | null;
   region_code: string | null;
 }
@@ -36,7 +37,7 @@ async function nextEvents(em: EntityManager, limit: number): Promise<EventRow[] 
   if (!cursor) return null;
   // A statement of its own, after the lock: its snapshot sees every event below its horizon.
   return em.execute<EventRow[]>(
-    `select a.id, a.at, a.action, a.entity_type, a.entity_id, a.party_ids,
+    `select a.id, a.at, a.action, a.entity_type, a.entity_id, a.party_ids, a.buyer_ids,
             case when a.action = 'need.created' then a.changes->'after'->>'categoryCode' end as category_code,
             case when a.action = 'need.created' then a.changes->'after'->>'regionCode' end as region_code
        from audit_event a
@@ -55,6 +56,7 @@ const toEvent = (r: EventRow): ExchangeEvent => ({
   entityType: r.entity_type,
   entityId: r.entity_id,
   partyIds: uuidArray(r.party_ids),
+  buyerIds: uuidArray(r.buyer_ids),
   ...(r.action === 'need.created' ? { categoryCode: r.category_code, regionCode: r.region_code } : {}),
 });
 

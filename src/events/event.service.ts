@@ -2,6 +2,7 @@
 // access (the parties of the change), then the object is read fresh for that subscriber with a new
 // unit of work and its key checked again, so tenancy and private fields apply exactly as in queries.
 import type { Context } from '../shared/context';
+import { canReadEvent } from '../auth/visibility';
 import { badInput } from '../shared/errors';
 import { uniq } from '../shared/validation';
 import { findQuote } from '../quotes/quote.service';
@@ -40,7 +41,8 @@ const ENGAGEMENT_TYPES: Record<string, EngagementEventType> = {
   'engagement.completed': EngagementEventType.COMPLETED,
 };
 
-const mayKnow = (ctx: LiveContext, e: ExchangeEvent) => ctx.viewer!.isPartyOf(...e.partyIds);
+/** The event itself is readable (auth/visibility.ts); the object is then read with the subscriber's access. */
+const mayKnow = (ctx: LiveContext, e: ExchangeEvent) => canReadEvent(ctx.viewer!, { partyIds: e.partyIds, buyerIds: e.buyerIds ?? [] });
 
 export function quoteEvents(ctx: LiveContext): AsyncIterableIterator<QuoteEvent> {
   return ctx.events.stream(async (e) => {

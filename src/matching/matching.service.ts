@@ -1,5 +1,6 @@
 // Matching: the hard filters and the capacity arithmetic run in PostgreSQL as one set-based query;
 // the surviving candidates are scored in TypeScript (scoring.ts).
+import { readsNeedPrivateFields } from '../auth/visibility';
 import type { Context } from '../shared/context';
 import { COVERAGE_ORDER, type CoverageHours } from '../catalog/offering.entity';
 import { pgArray, prepared } from '../db/prepared';
@@ -126,7 +127,7 @@ export async function findMatches(ctx: Context, req: MatchRequest, first: number
     unit: serviceCategory(req.categoryCode)?.unit ?? 'units',
   };
   // Relationships are the buyer's business: only the buyer side (and the operator) sees them count.
-  const relationshipVisible = !!buyerId && ctx.viewer!.isPartyOf(buyerId);
+  const relationshipVisible = !!buyerId && readsNeedPrivateFields(ctx.viewer!, { buyerId });
   const candidates: (Candidate & { providerId: string })[] = rows.map((row) => ({
     ...row,
     providerHhsRegion: region(row.providerState)?.hhsRegion ?? null,
@@ -187,7 +188,7 @@ export async function matchesForNeed(ctx: Context, needId: string, first: number
       coverageHours: need.coverageHours,
       languages: need.languages,
       // The buyer's budget is private: only the buyer side's ranking uses it (a score would reveal it).
-      maxUnitPrice: ctx.viewer!.isPartyOf(need.buyerId) ? need.maxUnitPrice : null,
+      maxUnitPrice: readsNeedPrivateFields(ctx.viewer!, need) ? need.maxUnitPrice : null,
       buyerId: need.buyerId,
       includePartial,
     },

@@ -1,3 +1,4 @@
+import { readsNeedPrivateFields } from '../auth/visibility';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Need } from './need.entity';
 import { CancelNeedInput, CancelNeedPayload, CreateNeedInput, CreateNeedPayload, NeedConnection, NeedFilter, UpdateNeedInput, UpdateNeedPayload } from './need.types';
@@ -72,12 +73,12 @@ export class NeedResolver {
 
   @FieldResolver(() => DecimalScalar, { nullable: true, description: 'Highest acceptable unit price: buyer side and operator only (null for others).' })
   maxUnitPrice(@Root() n: Need, @Ctx() ctx: Context) {
-    return ctx.viewer!.isPartyOf(n.buyerId) ? n.maxUnitPrice : null;
+    return readsNeedPrivateFields(ctx.viewer!, n) ? n.maxUnitPrice : null;
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Notes: buyer side and operator only (null for others).' })
   notes(@Root() n: Need, @Ctx() ctx: Context) {
-    return ctx.viewer!.isPartyOf(n.buyerId) ? n.notes : null;
+    return readsNeedPrivateFields(ctx.viewer!, n) ? n.notes : null;
   }
 
   @FieldResolver(() => QuoteConnection, {

@@ -4,6 +4,7 @@ import { Need, NeedStatus } from './need.entity';
 import type { CancelNeedInput, CreateNeedInput, NeedFilter, UpdateNeedInput } from './need.types';
 import type { Context } from '../shared/context';
 import { assertBuyerSide, type Viewer } from '../auth/viewer';
+import { canReadNeed } from '../auth/visibility';
 import type { Page } from '../shared/connection';
 import { findPage, publicOrOwn } from '../shared/read-model';
 import { badInput, notFound, refuse, UserErrorCode } from '../shared/errors';
@@ -17,7 +18,8 @@ import { AuditEvent } from '../audit/audit-event.entity';
 import { executeWith, insertRows } from '../shared/write-model';
 import { closeQuotesOfNeed } from '../quotes/quote.ledger';
 
-export const canSeeNeed = (viewer: Viewer, n: Pick<Need, 'status' | 'buyerId'>) => n.status === NeedStatus.OPEN || viewer.isPartyOf(n.buyerId);
+/** See auth/visibility.ts. */
+export const canSeeNeed: (viewer: Viewer, n: Pick<Need, 'status' | 'buyerId'>) => boolean = canReadNeed;
 
 const snapshot = (n: Need) => ({
   categoryCode: n.categoryCode,
@@ -89,7 +91,7 @@ export async function createNeed(ctx: Context, input: CreateNeedInput): Promise<
     n.languages = uniq(input.languages);
     n.maxUnitPrice = input.maxUnitPrice ?? null;
     n.notes = input.notes?.trim() || null;
-    const audit = auditEvent(ctx, { action: 'need.created', entityType: 'Need', entityId: n.id, partyIds: [buyerId], after: snapshot(n) });
+    const audit = auditEvent(ctx, { action: 'need.created', entityType: 'Need', entityId: n.id, partyIds: [buyerId], buyerIds: [buyerId], after: snapshot(n) });
     const buyerExists = { sql: 'select 1 from organization where id = ?', params: [buyerId] };
     const inserted = isUuid(buyerId)
       ? await executeWith(em, [['b', buyerExists], ['n', insertRows(em, Need, [n], 'id', 'exists (select 1 from b)')], ['a', insertRows(em, AuditEvent, [audit], '', 'exists (select 1 from n)')]], { sql: 'select id from n', params: [] })
@@ -125,7 +127,7 @@ export async function updateNeed(ctx: Context, input: UpdateNeedInput): Promise<
     if (input.languages) n.languages = uniq(input.languages);
     if (input.maxUnitPrice !== undefined) n.maxUnitPrice = input.maxUnitPrice;
     if (input.notes !== undefined) n.notes = input.notes?.trim() || null;
-    recordAudit(ctx, em, { action: 'need.updated', entityType: 'Need', entityId: n.id, partyIds: [n.buyerId], ...diff(before, snapshot(n)) });
+    recordAudit(ctx, em, { action: 'need.updated', entityType: 'Need', entityId: n.id, partyIds: [n.buyerId], buyerIds: [n.buyerId], ...diff(before, snapshot(n)) });
     return n;
   });
 }
@@ -136,7 +138,7 @@ export async function cancelNeed(ctx: Context, input: CancelNeedInput): Promise<
     if (n.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `A ${n.status} need cannot be cancelled.`, 'input.id');
     n.status = NeedStatus.CANCELLED;
     await closeQuotesOfNeed(ctx, em, n.id, null);
-    recordAudit(ctx, em, { action: 'need.cancelled', entityType: 'Need', entityId: n.id, partyIds: [n.buyerId], before: { status: NeedStatus.OPEN }, after: { status: n.status } });
+    recordAudit(ctx, em, { action: 'need.cancelled', entityType: 'Need', entityId: n.id, partyIds: [n.buyerId], buyerIds: [n.buyerId], before: { status: NeedStatus.OPEN }, after: { status: n.status } });
     return n;
   });
 }

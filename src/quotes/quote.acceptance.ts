@@ -7,6 +7,7 @@ import type { LockedProvider } from '../capacity/capacity.locks';
 import { GENERIC_PLANS_FOR_TRANSACTION, prepared } from '../db/prepared';
 import { phaseSlotLeft, phaseSlotsTaken } from '../engagements/engagement.slots';
 import { refuse, UserErrorCode } from '../shared/errors';
+import { providerLimitMessage, type Reader } from '../auth/visibility';
 import type { SqlPart } from '../shared/write-model';
 import { NeedStatus } from '../needs/need.entity';
 import { QuoteStatus } from './quote.entity';
@@ -100,11 +101,12 @@ export async function lockQuotesOfAcceptance(em: EntityManager, needId: string, 
  * Refuses the acceptance the facts rule out, in this order: the quote, the need, the provider's slots.
  * Returns when only rival quotes stand in the way (they expire, and the acceptance runs again).
  */
-export function refuseAcceptance(facts: AcceptanceFacts, quote: { expiresAt: Date }, needStatus: string, phase: PhaseDefinition): void {
+export function refuseAcceptance(facts: AcceptanceFacts, quote: { expiresAt: Date; providerId: string }, needStatus: string, phase: PhaseDefinition, caller: Reader): void {
   if (facts.status === QuoteStatus.EXPIRED || (facts.status === QuoteStatus.ISSUED && !facts.live)) refuse(UserErrorCode.QUOTE_EXPIRED, `The quote expired at ${quote.expiresAt.toISOString()}.`, 'input.quoteId');
   if (facts.status !== QuoteStatus.ISSUED) refuse(UserErrorCode.INVALID_TRANSITION, `The quote is ${facts.status}.`, 'input.quoteId');
   if (needStatus !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is already ${needStatus}.`, 'input.quoteId');
   if (phase.maxActiveEngagements !== null && facts.active_engagements >= phase.maxActiveEngagements) {
-    refuse(UserErrorCode.PHASE_LIMIT_REACHED, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left.`, 'input.quoteId');
+    // The buyer learns only that the provider has no room; its phase and caps are the provider's.
+    refuse(UserErrorCode.PHASE_LIMIT_REACHED, providerLimitMessage(caller, quote.providerId, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left.`), 'input.quoteId');
   }
 }

@@ -20,6 +20,7 @@ export async function closeQuote(ctx: Actor, em: EntityManager, quote: Quote, to
     entityType: 'Quote',
     entityId: quote.id,
     partyIds: [quote.providerId, quote.buyerId],
+    buyerIds: [quote.buyerId],
     before: { status: from },
     after: { status: to, ...extra },
   });
@@ -48,7 +49,7 @@ export async function expireQuotesOfNeed(ctx: Actor, em: EntityManager, needId: 
     [needId, keep],
   );
   return expired.map((q) =>
-    auditEvent(ctx, { action: 'quote.expired', entityType: 'Quote', entityId: q.id, partyIds: [q.provider_id, q.buyer_id], before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.EXPIRED } }),
+    auditEvent(ctx, { action: 'quote.expired', entityType: 'Quote', entityId: q.id, partyIds: [q.provider_id, q.buyer_id], buyerIds: [q.buyer_id], before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.EXPIRED } }),
   );
 }
 

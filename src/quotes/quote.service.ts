@@ -10,6 +10,7 @@ import { Offering, OfferingStatus } from '../catalog/offering.entity';
 import { Engagement } from '../engagements/engagement.entity';
 import type { Context } from '../shared/context';
 import { assertAdminOf, assertBuyerSide, type Viewer } from '../auth/viewer';
+import { canReadDeal } from '../auth/visibility';
 import type { Page } from '../shared/connection';
 import { byIdLoader, findPage, prefixedColumns, rowMapper } from '../shared/read-model';
 import { notFound, refuse, UserErrorCode } from '../shared/errors';
@@ -30,7 +31,7 @@ const DEFAULT_VALID_DAYS = 14;
 const MAX_VALID_MS = 90 * 86_400_000;
 
 /** A quote is visible to its provider side, its buyer side and the operator; never to a competitor. */
-export const canSeeQuote = (viewer: Viewer, q: Pick<Quote, 'providerId' | 'buyerId'>) => viewer.isSellerOf(q.providerId) || viewer.isPartyOf(q.buyerId);
+export const canSeeQuote: (viewer: Viewer, q: Pick<Quote, 'providerId' | 'buyerId'>) => boolean = canReadDeal;
 
 function visibleTo(viewer: Viewer): FilterQuery<Quote> {
   return viewer.isOperator ? {} : { $or: [{ providerId: { $in: viewer.sellerIds } }, { buyerId: { $in: viewer.partyIds } }] };
@@ -79,7 +80,7 @@ async function holdAndRecord(ctx: Context, em: EntityManager, q: Quote, action: 
   em.persist(q);
   await em.flush(); // the quote row must exist before its holds reference it
   await placeHolds(em, { offeringId: q.offeringId, quoteId: q.id, expiresAt: q.expiresAt, schedule: q.schedule });
-  recordAudit(ctx, em, { action, entityType: 'Quote', entityId: q.id, partyIds: [q.providerId, q.buyerId], after: snapshot(q) });
+  recordAudit(ctx, em, { action, entityType: 'Quote', entityId: q.id, partyIds: [q.providerId, q.buyerId], buyerIds: [q.buyerId], after: snapshot(q) });
 }
 
 /**
@@ -120,7 +121,7 @@ export function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote>
               ...holdsFitCtes(q.offeringId, q.schedule, 'not exists (select 1 from live)'),
               ['q', insertRows(em, Quote, [q], 'id', '(select ok from fits)')],
               ['h', holdsInsert({ offeringId: q.offeringId, quoteId: q.id, expiresAt: q.expiresAt, schedule: q.schedule }, 'q')],
-              ['a', insertRows(em, AuditEvent, [auditEvent(ctx, { action: 'quote.issued', entityType: 'Quote', entityId: q.id, partyIds: [q.providerId, q.buyerId], after: snapshot(q) })], '', 'exists (select 1 from q)')],
+              ['a', insertRows(em, AuditEvent, [auditEvent(ctx, { action: 'quote.issued', entityType: 'Quote', entityId: q.id, partyIds: [q.providerId, q.buyerId], buyerIds: [q.buyerId], after: snapshot(q) })], '', 'exists (select 1 from q)')],
             ],
             { sql: fitResult(', (select count(*) from live)::int as live'), params: [] },
           );
@@ -244,9 +245,9 @@ export function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ qu
         const now = new Date();
         const partyIds = [q.providerId, q.buyerId];
         const events = [
-          auditEvent(ctx, { action: 'quote.accepted', entityType: 'Quote', entityId: q.id, partyIds, before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.ACCEPTED, engagementId: engagement.id } }),
-          auditEvent(ctx, { action: 'need.awarded', entityType: 'Need', entityId: need.id, partyIds: [need.buyerId], before: { status: NeedStatus.OPEN }, after: { status: NeedStatus.AWARDED, quoteId: q.id } }),
-          auditEvent(ctx, { action: 'engagement.created', entityType: 'Engagement', entityId: engagement.id, partyIds, after: { quoteId: q.id, status: engagement.status, phase: engagement.phase } }),
+          auditEvent(ctx, { action: 'quote.accepted', entityType: 'Quote', entityId: q.id, partyIds, buyerIds: [q.buyerId], before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.ACCEPTED, engagementId: engagement.id } }),
+          auditEvent(ctx, { action: 'need.awarded', entityType: 'Need', entityId: need.id, partyIds: [need.buyerId], buyerIds: [need.buyerId], before: { status: NeedStatus.OPEN }, after: { status: NeedStatus.AWARDED, quoteId: q.id } }),
+          auditEvent(ctx, { action: 'engagement.created', entityType: 'Engagement', entityId: engagement.id, partyIds, buyerIds: [q.buyerId], after: { quoteId: q.id, status: engagement.status, phase: engagement.phase } }),
         ];
         const accept = async (expired: AuditEvent[]) => {
           const [facts] = await executeWith<AcceptanceFacts>(
@@ -269,7 +270,7 @@ export function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ qu
         };
         let facts = await accept([]);
         if (!facts.ok) {
-          refuseAcceptance(facts, q, need.status, phase);
+          refuseAcceptance(facts, q, need.status, phase, ctx.viewer!);
           // Rival quotes still live: every month whose counters change (this quote's holds and theirs)
           // is locked, they expire, and the acceptance runs again (re-locking a subset).
           const issued = (await lockQuotesOfAcceptance(em, need.id, q.id)).map(rowMapper(em, Quote)).filter((o) => o.storedStatus === QuoteStatus.ISSUED);

@@ -9,6 +9,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../shared/context';
 import { metrics } from '../server/metrics';
 import { openSecret } from './webhook-secret';
+import { eventAudienceSql } from '../auth/visibility';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signDelivery } from './webhook-signature';
 import { isNonPublicAddress, publicOnlyLookup } from './webhook-target';
 
@@ -19,8 +20,10 @@ const ERROR_TEXT_LIMIT = 300;
 export const retryDelayMs = (attempts: number, baseMs: number) => Math.min(baseMs * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
 
 /**
- * Queues one delivery per (event, matching webhook): active webhooks of the event's parties, or of
- * the network a party belongs to, whose event list names the type or its `object.*` pattern.
+ * Queues one delivery per (event, matching webhook): active webhooks of the organizations that may
+ * read the event (auth/visibility.ts: its parties, and the network of a buying party), whose event
+ * list names the type or its `object.*` pattern. The body's `data` is the audit event's `changes`,
+ * which that audience may read.
  */
 export async function enqueueDeliveries(em: EntityManager, auditEventIds: string[]): Promise<number> {
   if (!auditEventIds.length) return 0;
@@ -28,9 +31,7 @@ export async function enqueueDeliveries(em: EntityManager, auditEventIds: string
     `insert into webhook_delivery (id, webhook_id, audit_event_id, event, status, attempts, next_attempt_at)
      select gen_random_uuid(), w.id, a.id, a.action, 'PENDING', 0, now()
        from audit_event a
-       cross join lateral (
-         select a.party_ids || array(select o.network_id from organization o where o.id = any(a.party_ids) and o.network_id is not null) as audience
-       ) x
+       cross join lateral (select ${eventAudienceSql('a')} as audience) x
        join webhook w on w.organization_id = any(x.audience) and w.active
         and (a.action = any(w.events) or split_part(a.action, '.', 1) || '.*' = any(w.events))
       where a.id = any(?::uuid[])

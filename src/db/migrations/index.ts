@@ -9,6 +9,8 @@ import { Migration20261123000007QuoteHoldIndex } from './Migration20261123000007
 import { Migration20261123000008ReservationCountersPerStatement } from './Migration20261123000008ReservationCountersPerStatement';
 import { Migration20261123000009AuditTrailIsTheOutbox } from './Migration20261123000009AuditTrailIsTheOutbox';
 import { Migration20261123000010ConsistentParties } from './Migration20261123000010ConsistentParties';
+import { Migration20261204180001AuditEventSides } from './Migration20261204180001AuditEventSides';
+import { Migration20261204180002ApiKeyLastUsed } from './Migration20261204180002ApiKeyLastUsed';
 
 export const migrationsList = [
   { name: 'Migration20261122000001Foundation', class: Migration20261122000001Foundation },
@@ -21,4 +23,6 @@ export const migrationsList = [
   { name: 'Migration20261123000008ReservationCountersPerStatement', class: Migration20261123000008ReservationCountersPerStatement },
   { name: 'Migration20261123000009AuditTrailIsTheOutbox', class: Migration20261123000009AuditTrailIsTheOutbox },
   { name: 'Migration20261123000010ConsistentParties', class: Migration20261123000010ConsistentParties },
+  { name: 'Migration20261204180001AuditEventSides', class: Migration20261204180001AuditEventSides },
+  { name: 'Migration20261204180002ApiKeyLastUsed', class: Migration20261204180002ApiKeyLastUsed },
 ];
