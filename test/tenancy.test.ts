@@ -135,6 +135,8 @@ describe('apiKeys(organizationId)', () => {
     const memberKey = await createKey(t, member, 'ADMIN');
     const integration = await createKey(t, network, 'INTEGRATION');
 
+    // Last use is written in the background.
+    await waitFor('the last use', async () => (ok(await t.gql(KEYS, { id: org })).apiKeys.edges.some((e: any) => e.node.role === 'SALES' && e.node.lastUsedAt) ? true : undefined));
     for (const key of [admin, undefined]) {
       const r = await t.gql(KEYS, { id: org }, key);
       const list = ok(r).apiKeys;

@@ -11,6 +11,7 @@ import { recordAudit } from '../audit/audit.service';
 import { isUuid } from '../shared/ids';
 import { prepared } from '../db/prepared';
 import { readsKeysOf } from './visibility';
+import { requestScope } from '../shared/request-scope';
 import { findPage } from '../shared/read-model';
 import type { Page } from '../shared/connection';
 
@@ -47,8 +48,10 @@ export async function authenticate(em: EntityManager, secret: string): Promise<V
     [hash],
   );
   const row = rows[0];
-  // Last use is kept to the hour: at most one write per key and hour.
-  if (row?.used_long_ago) await em.getConnection().execute(`update api_key set last_used_at = date_trunc('hour', now()) where id = ?`, [row.id]);
+  // Last use is kept to the hour: at most one write per key and hour, in the background (not part of the request's work).
+  if (row?.used_long_ago) {
+    requestScope.exit(() => em.getConnection().execute(`update api_key set last_used_at = date_trunc('hour', now()) where id = ?`, [row.id]).catch(() => {}));
+  }
   const viewer = row ? new Viewer(row.id, row.role, row.organization_id, row.member_ids ?? []) : null;
   if (cache.size > 10_000) cache.clear();
   if (!((revokedHere.get(hash) ?? 0) > Date.now())) cache.set(hash, { viewer, until: Date.now() + CACHE_MS });
