@@ -123,7 +123,8 @@ async function buildWorld(url: string, op: string, has: (name: string) => boolea
         { name: 'PILOT', maxExternalShare: 0.1, maxActiveEngagements: 2 },
         { name: 'SCALE', maxExternalShare: 0.5, maxActiveEngagements: null },
       ];
-      const set = await call(url, k, `mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { code message } } }`, { i: { providerId: id, phases } });
+      // By the operator: a provider's own loosening waits for the operator's approval.
+      const set = await call(url, op, `mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { code message } } }`, { i: { providerId: id, phases } });
       if (has('advanceProviderPhase') && !set.errors && !set.data?.setPhasePolicy?.userErrors?.length) {
         await call(url, op, `mutation($i: AdvanceProviderPhaseInput!) { advanceProviderPhase(input: $i) { userErrors { code message } } }`, { i: { providerId: id, overrideReason: 'load test' } });
       }

@@ -45,6 +45,7 @@ export class DemoSeeder extends Seeder {
       o.coverageHours = d.coverageHours as CoverageHours;
       o.languages = d.languages;
       o.certifications = d.certifications as Certification[];
+      o.terminationNoticeMonths = d.terminationNoticeMonths ?? 1;
       em.persist(o);
       const provider = byHandle.get(d.provider)!;
       const share = provider.phasePolicy[provider.currentPhase].maxExternalShare;

@@ -1032,6 +1032,7 @@ export const DEMO_OFFERINGS: DemoOffering[] = [
     languages: ['en', 'es'],
     certifications: ['HIPAA_BAA'],
     monthlyCapacity: 15000,
+    terminationNoticeMonths: 0, // month-to-month: either party may end it from any month
   },
   {
     provider: 'red-river-valley',

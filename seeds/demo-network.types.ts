@@ -35,4 +35,6 @@ export interface DemoOffering {
   certifications: Cert[];
   /** Typical total monthly capacity in units, used to generate the capacity book. */
   monthlyCapacity: number;
+  /** Months of notice to terminate without cause (default 1). */
+  terminationNoticeMonths?: number;
 }

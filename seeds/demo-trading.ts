@@ -9,9 +9,12 @@
 // one and delivered values come from a seeded PRNG. No patient information anywhere.
 import type { EntityManager as CoreEntityManager } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { DEMO_ORGANIZATIONS } from './demo-network.data';
 import { ApiKey, Role } from '../src/auth/api-key.entity';
+import { keyWithSecret } from '../src/auth/api-key.service';
+import { setPhasePolicy } from '../src/capacity/capacity.service';
 import { Viewer } from '../src/auth/viewer';
 import { createLoaders, type Context } from '../src/shared/context';
 import { UserErrors } from '../src/shared/errors';
@@ -21,13 +24,15 @@ import { CoverageHours, Offering, OfferingStatus, SlaDirection, type SlaTarget }
 import { Need } from '../src/needs/need.entity';
 import { cancelNeed, createNeed } from '../src/needs/need.service';
 import type { Quote } from '../src/quotes/quote.entity';
-import type { EngagementPhase } from '../src/capacity/engagement-phase';
+import { EngagementPhase } from '../src/capacity/engagement-phase';
 import { acceptQuote, declineQuote, issueQuote, reviseQuote, withdrawQuote } from '../src/quotes/quote.service';
 import { expireLapsedQuotes } from '../src/quotes/quote.ledger';
 import { Engagement, PHASE_ORDER, TaskOwner } from '../src/engagements/engagement.entity';
 import {
   advanceEngagementPhase,
   completeEndedEngagements,
+  confirmTaskBoundaries,
+  disputePerformanceReport,
   recordPerformance,
   setTaskBoundaries,
   signBaa,
@@ -436,7 +441,7 @@ const ENGAGEMENTS: EngagementPlan[] = [
     },
     quote: { offering: 'ridgelineReferrals', pilot: [2, 80], issuedDaysAgo: 12 },
     baa: 'pending',
-    tasks: [['Referral intake and packet assembly', PROVIDER], ['Specialist scheduling', PROVIDER], ['Closed-loop tracking', PROVIDER], ['Clinical referral decisions', BUYER]],
+    tasks: [['Referral intake and packet assembly', PROVIDER], ['Specialist scheduling', BUYER], ['Closed-loop tracking', BUYER], ['Clinical referral decisions', BUYER]],
     escalationContact: 'Chief nursing officer',
   },
   {
@@ -500,14 +505,27 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
 
   const operatorKey = await root.findOneOrFail(ApiKey, { label: 'demo operator', role: Role.OPERATOR });
   const viewer = new Viewer(operatorKey.id, Role.OPERATOR, null);
-  const newCtx = (): Context => {
+  const newCtx = (as: Viewer = viewer): Context => {
     const f = root.fork();
-    return { requestId: 'demo-seed', em: f, viewer, loaders: createLoaders(f), deps: undefined as never, log };
+    return { requestId: 'demo-seed', em: f, viewer: as, loaders: createLoaders(f), deps: undefined as never, log };
+  };
+  // The operator is not a party to an engagement: what each party agrees (BAA signatures, task
+  // boundaries, disputes, policy requests) is done with an ADMIN key of that party, created here
+  // and revoked when the seed ends (the audit trail names the key that acted).
+  const partyKeys = new Map<string, ApiKey>();
+  const partyViewer = async (organizationId: string): Promise<Viewer> => {
+    let key = partyKeys.get(organizationId);
+    if (!key) {
+      key = keyWithSecret(organizationId, Role.ADMIN, 'seed: acted for this organization while the demo loaded (revoked)', `hsx_seed_${randomBytes(24).toString('base64url')}`);
+      await root.fork().persist(key).flush();
+      partyKeys.set(organizationId, key);
+    }
+    return new Viewer(key.id, Role.ADMIN, organizationId);
   };
   /** Runs one service call in its own context; a refusal stops the seed with its userErrors. */
-  const call = async <T>(what: string, fn: (ctx: Context) => Promise<T>): Promise<T> => {
+  const call = async <T>(what: string, fn: (ctx: Context) => Promise<T>, as?: string): Promise<T> => {
     try {
-      return await fn(newCtx());
+      return await fn(newCtx(as ? await partyViewer(as) : viewer));
     } catch (e) {
       const detail = e instanceof UserErrors ? e.errors.map((u) => `${u.code}: ${u.message}`).join('; ') : (e as Error).message;
       throw new Error(`Demo trading seed: ${what} failed: ${detail}`, { cause: e });
@@ -616,6 +634,18 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
   await backdateQuote(quoteOf('fox-bend-ccm').id, new Date(Date.now() - 20 * DAY), 14);
 
   // --- Engagements and their history ----------------------------------------------------------
+  /** In PILOT the provider owns at most one task: its first, the buyer keeps the others for now. */
+  const pilotTasks = (tasks: EngagementPlan['tasks']) => {
+    const first = tasks.findIndex(([, owner]) => owner === PROVIDER);
+    return tasks.filter(([, owner], i) => owner === BUYER || i === first);
+  };
+  /** One party proposes task boundaries, the other confirms them. */
+  async function agreeTasks(plan: EngagementPlan, e: Engagement, tasks: EngagementPlan['tasks'], proposer: 'buyer' | 'provider' = 'buyer') {
+    const [by, other] = proposer === 'buyer' ? [e.buyerId, e.providerId] : [e.providerId, e.buyerId];
+    await call(`setTaskBoundaries ${plan.key}`, (ctx) => setTaskBoundaries(ctx, { engagementId: e.id, tasks: tasks.map(([task, owner]) => ({ task, owner })), escalationContact: plan.escalationContact }), by);
+    await call(`confirmTaskBoundaries ${plan.key}`, (ctx) => confirmTaskBoundaries(ctx, e.id), other);
+  }
+  const engagementsByKey = new Map<string, Engagement>();
   for (const plan of ENGAGEMENTS) {
     const startDate = monthStart(at(plan.need.start));
     // History: posted ~6 weeks before the start, quoted a week later, accepted ~4 weeks before the start.
@@ -635,15 +665,23 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
     } else if (plan.quote.issuedDaysAgo) {
       await backdateQuote(quote.id, new Date(Date.now() - plan.quote.issuedDaysAgo * DAY), 30);
     }
-    await call(`setTaskBoundaries ${plan.key}`, (ctx) =>
-      setTaskBoundaries(ctx, { engagementId: engagement.id, tasks: plan.tasks.map(([task, owner]) => ({ task, owner })), escalationContact: plan.escalationContact }),
-    );
+    // The buyer proposes the task boundaries, the provider confirms; in PILOT the provider owns one task.
+    await agreeTasks(plan, engagement, engagement.phase === EngagementPhase.PILOT ? pilotTasks(plan.tasks) : plan.tasks);
     if (engagement.baaRequired !== (plan.baa !== 'not required')) fail(`${plan.key}: the BAA plan does not fit the category`);
     if (engagement.baaRequired && plan.baa === 'signed') {
+      // Each party signs; the BAA is in force from the later signature.
       const signedAt = clampPast(new Date(startDate.getTime() - 12 * DAY));
-      await call(`signBaa ${plan.key}`, (ctx) => signBaa(ctx, { engagementId: engagement.id, signedAt }));
+      await call(`signBaa ${plan.key} (provider)`, (ctx) => signBaa(ctx, { engagementId: engagement.id, signedAt: new Date(signedAt.getTime() - DAY) }), engagement.providerId);
+      await call(`signBaa ${plan.key} (buyer)`, (ctx) => signBaa(ctx, { engagementId: engagement.id, signedAt }), engagement.buyerId);
     }
-    if (plan.baa !== 'pending') await playHistory(plan, engagement);
+    if (plan.baa !== 'pending') {
+      const phase = await playHistory(plan, engagement);
+      // Past the pilot, the provider takes on the rest of the tasks it was engaged for; the buyer agrees.
+      if (phase !== EngagementPhase.PILOT && engagement.phase === EngagementPhase.PILOT && pilotTasks(plan.tasks).length < plan.tasks.length) {
+        await agreeTasks(plan, engagement, plan.tasks, 'provider');
+      }
+    }
+    engagementsByKey.set(plan.key, engagement);
     if (plan.terminate) {
       const { effective, reason } = plan.terminate;
       await call(`terminateEngagement ${plan.key}`, (ctx) => terminateEngagement(ctx, { engagementId: engagement.id, effectiveMonth: at(effective), reason }));
@@ -655,7 +693,7 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
    * month the schedule enters it (refused when the gate is not met), and the provider reports each
    * month that has ended.
    */
-  async function playHistory(plan: EngagementPlan, e: Engagement) {
+  async function playHistory(plan: EngagementPlan, e: Engagement): Promise<EngagementPhase> {
     const targets = offering(plan.quote.offering).slaTargets;
     let phase = e.phase;
     const advances: { at: Date }[] = [];
@@ -691,7 +729,30 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
     const history = (row.phaseHistory as { at: string }[]).map((h, i) => ({ ...h, at: (advances[i]?.at ?? new Date(h.at)).toISOString() }));
     const enteredAt = advances.length ? advances[advances.length - 1].at : e.startMonth < now ? monthStart(e.startMonth) : null;
     if (enteredAt) await sql(`update engagement set phase_history = ?::jsonb, phase_entered_at = ? where id = ?`, [JSON.stringify(history), enteredAt, e.id]);
+    return phase;
   }
+
+  // --- The trust rules, for a sales team to show -----------------------------------------------
+  // A proposal awaiting confirmation: Lakeshore offers to take on underpayment recovery for the demo
+  // buyer; until Thumb Coast confirms, the agreed boundaries stay as they are.
+  const thumbCoast = engagementsByKey.get('thumb-coast-rcm')!;
+  await call('setTaskBoundaries thumb-coast-rcm (proposal)', (ctx) =>
+    setTaskBoundaries(ctx, { engagementId: thumbCoast.id, tasks: [...RCM_TASKS, ['Underpayment recovery', PROVIDER] as const].map(([task, owner]) => ({ task, owner })) }),
+    thumbCoast.providerId,
+  );
+  // A disputed report: Loess Hills challenges last month's CCM report; the gate waits for it.
+  const loess = engagementsByKey.get('loess-hills-ccm')!;
+  await call('disputePerformanceReport loess-hills-ccm', (ctx) =>
+    disputePerformanceReport(ctx, { engagementId: loess.id, month: at(-1), reason: 'Enrolled patients in the report (136) do not match our CCM billing export (121); please reconcile before we count it.' }),
+    loess.buyerId,
+  );
+  // A pending policy change: the demo provider asks to run two more pilot engagements; the operator decides.
+  const demoProvider = orgs.get(DEMO_ORGANIZATIONS.find((o) => o.kind === 'HEALTH_SYSTEM')!.handle)!;
+  const policy = (await root.fork().findOneOrFail(Organization, demoProvider.id)).phasePolicy;
+  await call('setPhasePolicy (pending loosening)', (ctx) =>
+    setPhasePolicy(ctx, { providerId: demoProvider.id, phases: policy.map((p, i) => (i === 0 && p.maxActiveEngagements !== null ? { ...p, maxActiveEngagements: p.maxActiveEngagements + 2 } : p)) }),
+    demoProvider.id,
+  );
 
   // --- The sweeper's work, now: lapsed holds and quotes expire, ended engagements complete ------
   await root.fork().transactional(async (tx) => {
@@ -700,6 +761,7 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
     await completeEndedEngagements(tx);
   });
 
+  if (partyKeys.size) await sql(`update api_key set revoked_at = now() where id = any(?::uuid[])`, [`{${[...partyKeys.values()].map((k) => k.id).join(',')}}`]);
   log.info(summary, 'demo trading seeded');
   return summary;
 }

@@ -12,7 +12,7 @@ import { AuditResolver } from './audit/audit.resolver';
 import { CapacityResolver, OfferingCapacityResolver, PhasePolicyResolver } from './capacity/capacity.resolver';
 import { NeedResolver } from './needs/need.resolver';
 import { QuoteResolver } from './quotes/quote.resolver';
-import { EngagementResolver } from './engagements/engagement.resolver';
+import { BaaSignatureResolver, EngagementResolver } from './engagements/engagement.resolver';
 import { MatchResolver } from './matching/matching.resolver';
 import { EventResolver } from './events/event.resolver';
 import { WebhookResolver } from './webhooks/webhook.resolver';
@@ -40,7 +40,7 @@ async function validateArg(arg: unknown): Promise<void> {
 export function buildAppSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers: [ReferenceResolver, ApiKeyResolver, ViewerResolver, ApiKeyFieldsResolver, OrganizationResolver, OfferingResolver, AuditResolver, CapacityResolver, OfferingCapacityResolver, PhasePolicyResolver,
-      NeedResolver, QuoteResolver, EngagementResolver, MatchResolver, EventResolver, WebhookResolver],
+      NeedResolver, QuoteResolver, EngagementResolver, BaaSignatureResolver, MatchResolver, EventResolver, WebhookResolver],
     authChecker,
     validateFn: validateArg,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],

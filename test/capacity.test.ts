@@ -42,7 +42,7 @@ describe('sellable units', () => {
 
   it('are exact for shares that floats get wrong (0.29 x 100 = 29)', async () => {
     const p = await provider(t);
-    ok(await t.gql(`mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { code } } }`, { i: { providerId: p.id, phases: [{ name: 'PILOT', maxExternalShare: 0.29, maxActiveEngagements: 1 }] } }, p.key));
+    ok(await t.gql(`mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { code } } }`, { i: { providerId: p.id, phases: [{ name: 'PILOT', maxExternalShare: 0.29, maxActiveEngagements: 1 }] } })); // the operator: a provider's loosening waits for it
     const offeringId = await createOffering(t, p.key);
     ok(await t.gql(SET, { i: { offeringId, months: [{ month: M1, totalUnits: 100 }] } }, p.key));
     expect((await capacity(offeringId, p.key, M1, M1))[0].sellableUnits).toBe(29);
@@ -84,10 +84,10 @@ describe('phase moves', () => {
   it('a policy change below reservations is refused and changes nothing', async () => {
     const { id, offeringId, key } = await offeringWithCapacity({ [M1]: 100 });
     await reserve(offeringId, M1, 8);
-    const r = ok(await t.gql(`mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { code message } } }`, { i: { providerId: id, phases: [{ name: 'PILOT', maxExternalShare: 0.05, maxActiveEngagements: 1 }, { name: 'SCALE', maxExternalShare: 0.5 }] } }, key));
+    const r = ok(await t.gql(`mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { code message } } }`, { i: { providerId: id, phases: [{ name: 'PILOT', maxExternalShare: 0.05, maxActiveEngagements: 1 }, { name: 'EXPANSION', maxExternalShare: 0.2, maxActiveEngagements: 5 }] } }, key));
     expect(r.setPhasePolicy.userErrors[0]).toMatchObject({ code: 'CAPACITY_EXCEEDED', message: expect.stringContaining(`${M1}: 8 units are reserved`) });
     const d = ok(await t.gql(`query($id: ID!) { organization(id: $id) { phasePolicy { phases { name maxExternalShare } } } }`, { id }, key));
-    expect(d.organization.phasePolicy.phases.map((p: any) => p.name)).toEqual(['PILOT', 'EXPANSION', 'SCALE']);
+    expect(d.organization.phasePolicy.phases.map((p: any) => [p.name, p.maxExternalShare])).toEqual([['PILOT', 0.1], ['EXPANSION', 0.25], ['SCALE', 0.5]]);
   });
 
   it('policies are validated: shares in (0, 1], non-decreasing, unique names', async () => {

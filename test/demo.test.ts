@@ -43,9 +43,8 @@ describe('the demo network', () => {
       `select count(*)::int as n from (select need_id from quote where status = 'ISSUED' and expires_at > now() group by need_id having count(distinct provider_id) >= 2) x`,
     );
     expect(n).toBeGreaterThanOrEqual(2);
-    const declined = await q(`{ quotes(first: 5, filter: { status: DECLINED }) { edges { node { id } } } }`);
-    const [{ decline_reason }] = await t.sql(`select decline_reason from quote where id = $1`, [declined.quotes.edges[0].node.id]);
-    expect(decline_reason).toMatch(/budget/);
+    const declined = await q(`{ quotes(first: 5, filter: { status: DECLINED }) { edges { node { closedReason } } } }`);
+    expect(declined.quotes.edges[0].node.closedReason).toMatch(/budget/);
   });
 
   it('has engagements in all four statuses, and active ones in all three phases', async () => {
@@ -119,6 +118,21 @@ describe('the demo network', () => {
     // No lapsed hold is left counting, and no ISSUED quote is past its expiry.
     const [{ lapsed }] = await t.sql(`select count(*)::int as lapsed from reservation where status = 'ACTIVE' and kind = 'HELD' and expires_at <= now()`);
     expect(lapsed).toBe(0);
+  });
+
+  it('shows the trust rules: a pending policy change, a disputed report, a proposal awaiting confirmation, two-party BAAs', async () => {
+    const pending = await q(`{ viewer { organization { phasePolicy { currentPhase { maxActiveEngagements } pendingChange { phases { name maxActiveEngagements } } } } } }`, {}, DEMO_PROVIDER_ADMIN);
+    const policy = pending.viewer.organization.phasePolicy;
+    expect(policy.pendingChange.phases[0].maxActiveEngagements).toBe(policy.currentPhase.maxActiveEngagements + 2);
+    const engagements = await q(`{ engagements(first: 50) { edges { node { status baaRequired baaSignatures { side } proposedTaskBoundaries { task }
+      performanceReports(first: 30) { edges { node { disputed dispute { reason } } } } } } } }`);
+    const nodes = engagements.engagements.edges.map((e: any) => e.node);
+    expect(nodes.filter((e: any) => e.proposedTaskBoundaries).length).toBe(1);
+    const disputed = nodes.flatMap((e: any) => e.performanceReports.edges.map((r: any) => r.node)).filter((r: any) => r.disputed);
+    expect(disputed).toEqual([{ disputed: true, dispute: { reason: expect.stringContaining('reconcile') } }]);
+    for (const e of nodes.filter((x: any) => x.baaRequired && x.status !== 'PENDING_BAA')) expect(e.baaSignatures.map((s: any) => s.side).sort()).toEqual(['BUYER', 'PROVIDER']);
+    const buyerView = await q(`{ engagements(first: 20) { edges { node { proposedTaskBoundaries { task owner } taskBoundaryProposal { side } } } } }`, {}, DEMO_BUYER_ADMIN);
+    expect(buyerView.engagements.edges.map((e: any) => e.node.taskBoundaryProposal?.side)).toContain('PROVIDER');
   });
 
   it('shows each demo key its own side of the market', async () => {

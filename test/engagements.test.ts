@@ -45,7 +45,9 @@ describe('BAA', () => {
     expect(status).toBe('PENDING_BAA');
     expect((await report(id, p.key, M[2], 85, 3)).userErrors[0].code).toBe('BAA_REQUIRED');
     expect((await mutate('advanceEngagementPhase', { engagementId: id }, b.key)).userErrors[0].code).toBe('BAA_REQUIRED');
-    const s = await mutate('signBaa', { engagementId: id }, b.key);
+    const one = await mutate('signBaa', { engagementId: id }, b.key);
+    expect(one.engagement).toMatchObject({ status: 'PENDING_BAA', baaSignedAt: null }); // one signature of two
+    const s = await mutate('signBaa', { engagementId: id }, p.key);
     expect(s.engagement.status).toBe('ACTIVE');
     expect(s.engagement.baaSignedAt).toBeTruthy();
     expect((await mutate('signBaa', { engagementId: id }, p.key)).userErrors[0].code).toBe('INVALID_TRANSITION');
@@ -58,9 +60,11 @@ describe('BAA', () => {
 
 describe('task boundaries', () => {
   it('each task has one owner; a task owned twice is refused', async () => {
-    const { b, id } = await engagement();
+    const { p, b, id } = await engagement();
     const ok1 = await mutate('setTaskBoundaries', { engagementId: id, tasks: [{ task: 'Inbound scheduling calls', owner: 'PROVIDER' }, { task: 'Provider template maintenance', owner: 'BUYER' }], escalationContact: 'Patient access director' }, b.key);
-    expect(ok1.engagement.taskBoundaries).toHaveLength(2);
+    expect(ok1.userErrors).toEqual([]);
+    expect(ok1.engagement.taskBoundaries).toHaveLength(0); // a proposal until the provider confirms
+    expect((await mutate('confirmTaskBoundaries', { engagementId: id }, p.key)).engagement.taskBoundaries).toHaveLength(2);
     const dup = await mutate('setTaskBoundaries', { engagementId: id, tasks: [{ task: 'Inbound scheduling calls', owner: 'PROVIDER' }, { task: 'inbound scheduling calls', owner: 'BUYER' }] }, b.key);
     expect(dup.userErrors[0]).toMatchObject({ code: 'VALIDATION', field: 'input.tasks.1.task' });
   });

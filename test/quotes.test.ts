@@ -178,8 +178,9 @@ describe('acceptQuote', () => {
       await other.query('begin');
       await other.query('select id from need where id = $1 for update', [needId]);
       const { rows: [late] } = await other.query(
-        `insert into quote (id, need_id, offering_id, provider_id, buyer_id, status, expires_at, currency, pilot_months, pilot_units, expansion_months, expansion_units, setup_fee, total, schedule)
-         values (gen_random_uuid(), $1, $2, $3, $4, 'ISSUED', now() + interval '7 days', 'USD', 0, 0, 0, 0, 0, 100, $5) returning id`,
+        `insert into quote (id, need_id, offering_id, provider_id, buyer_id, status, expires_at, currency, pilot_months, pilot_units, expansion_months, expansion_units, setup_fee, total, schedule,
+                            unit_price, price_tiers, monthly_minimum, sla_targets, gate_report_count, termination_notice_months, languages, certifications)
+         values (gen_random_uuid(), $1, $2, $3, $4, 'ISSUED', now() + interval '7 days', 'USD', 0, 0, 0, 0, 0, 100, $5, 1, '[]', 0, '[]', 2, 1, '{}', '{}') returning id`,
         [needId, rivalOffering, rival.id, b.id, JSON.stringify([{ month: M[0], units: 60, phase: 'STEADY', unitPrice: '1.0000', amount: '60.00' }])],
       );
       await other.query(`insert into reservation (offering_id, month, kind, units, quote_id, phase, expires_at) values ($1, $2, 'HELD', 60, $3, 'STEADY', now() + interval '7 days')`, [rivalOffering, `${M[0]}-01`, late.id]);

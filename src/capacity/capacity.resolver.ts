@@ -8,6 +8,10 @@ import { MonthScalar } from '../shared/scalars';
 import { isUuid } from '../shared/ids';
 import { toPayload } from '../shared/payload';
 import {
+  ApprovePhasePolicyChangeInput,
+  ApprovePhasePolicyChangePayload,
+  RejectPhasePolicyChangeInput,
+  RejectPhasePolicyChangePayload,
   AdvanceProviderPhaseInput,
   AdvanceProviderPhasePayload,
   CapacityMonth,
@@ -20,7 +24,7 @@ import {
   SetPhasePolicyInput,
   SetPhasePolicyPayload,
 } from './capacity.types';
-import { advanceProviderPhase, checkRange, retreatProviderPhase, setCapacity, setPhasePolicy, toCapacityMonths } from './capacity.service';
+import { advanceProviderPhase, approvePhasePolicyChange, rejectPhasePolicyChange, checkRange, retreatProviderPhase, setCapacity, setPhasePolicy, toCapacityMonths } from './capacity.service';
 
 async function capacityOf(ctx: Context, offering: Offering, from: string, to: string): Promise<CapacityMonth[]> {
   const fullView = readsCapacityBook(ctx.viewer!, offering.providerId);
@@ -50,7 +54,8 @@ export class PhasePolicyResolver {
   @FieldResolver(() => PhasePolicy, { nullable: true, description: 'The provider’s phase policy (visible to the organization itself and the operator).' })
   phasePolicy(@Root() org: Organization, @Ctx() ctx: Context): PhasePolicy | null {
     if (!readsPhasePolicy(ctx.viewer!, org.id)) return null;
-    return { phases: org.phasePolicy, currentPhase: org.phasePolicy[org.currentPhase], enteredCurrentPhaseAt: org.phaseEnteredAt };
+    const pendingChange = org.pendingPhasePolicy ? { phases: org.pendingPhasePolicy, requestedAt: org.pendingPhasePolicyAt! } : null;
+    return { phases: org.phasePolicy, currentPhase: org.phasePolicy[org.currentPhase], enteredCurrentPhaseAt: org.phaseEnteredAt, pendingChange };
   }
 }
 
@@ -79,9 +84,24 @@ export class CapacityResolver {
   }
 
   @Authorized(...SELLERS)
-  @Mutation(() => SetPhasePolicyPayload, { description: 'Replaces a provider’s phase policy; sellable units are recomputed, and refused where below reservations.' })
+  @Mutation(() => SetPhasePolicyPayload, {
+    description:
+      'Replaces a provider’s phase policy; sellable units are recomputed, and refused where below reservations. A provider’s change that only tightens takes effect at once; one that loosens anything waits for the operator as `phasePolicy.pendingChange`. The operator’s own change takes effect at once.',
+  })
   setPhasePolicy(@Arg('input') input: SetPhasePolicyInput, @Ctx() ctx: Context) {
     return toPayload(() => setPhasePolicy(ctx, { providerId: input.providerId, phases: input.phases.map((p) => ({ ...p, maxActiveEngagements: p.maxActiveEngagements ?? null })) }));
+  }
+
+  @Authorized(...SELLERS)
+  @Mutation(() => ApprovePhasePolicyChangePayload, { description: 'The operator approves a provider’s pending phase policy change: it takes effect now.' })
+  approvePhasePolicyChange(@Arg('input') input: ApprovePhasePolicyChangeInput, @Ctx() ctx: Context) {
+    return toPayload(() => approvePhasePolicyChange(ctx, input.providerId));
+  }
+
+  @Authorized(...SELLERS)
+  @Mutation(() => RejectPhasePolicyChangePayload, { description: 'The operator rejects a provider’s pending phase policy change, with the reason; the policy in force stays.' })
+  rejectPhasePolicyChange(@Arg('input') input: RejectPhasePolicyChangeInput, @Ctx() ctx: Context) {
+    return toPayload(() => rejectPhasePolicyChange(ctx, input));
   }
 
   @Authorized(...SELLERS)

@@ -14,7 +14,7 @@ import { pgArray } from '../db/prepared';
 import { lockOfferingMonths, lockProvider, lockProviderMonths, type LockedProvider } from './capacity.locks';
 import { releaseExpiredHolds } from './ledger';
 import { availableUnits, reservedUnits } from './availability';
-import { policyProblems, providerGateMiss, sellableUnits, type PhaseDefinition } from './phase-policy';
+import { loosens, phaseInForceAfter, policyProblems, providerGateMiss, sellableUnits, type PhaseDefinition } from './phase-policy';
 import type { CapacityMonth, SetCapacityInput } from './capacity.types';
 import type { CapacityRow } from './capacity.loader';
 
@@ -132,16 +132,58 @@ export async function setPhasePolicy(ctx: Context, input: { providerId: string; 
   checks.done();
   return ctx.em.transactional(async (em) => {
     const provider = await lockedProviderFor(em, ctx.viewer!, input.providerId);
-    const currentName = provider.phasePolicy[provider.currentPhase].name;
-    const sameName = phases.findIndex((p) => p.name === currentName);
-    const current = sameName >= 0 ? sameName : Math.min(provider.currentPhase, phases.length - 1);
-    await applyShare(em, provider.id, phases[current].maxExternalShare);
     const org = await em.findOneOrFail(Organization, provider.id);
-    const before = { phases: org.phasePolicy, currentPhase: currentName };
-    org.phasePolicy = phases;
-    if (current !== org.currentPhase || phases[current].name !== currentName) org.phaseEnteredAt = new Date();
-    org.currentPhase = current;
-    recordAudit(ctx, em, { action: 'phasePolicy.set', entityType: 'Organization', entityId: org.id, partyIds: [org.id], before, after: { phases, currentPhase: phases[current].name } });
+    const next = phaseInForceAfter(provider.phasePolicy, provider.currentPhase, phases);
+    if (!ctx.viewer!.isOperator && loosens(provider.phasePolicy, provider.currentPhase, phases, next)) {
+      // Limits are loosened only by the operator: kept as the pending change (replacing any earlier one).
+      org.pendingPhasePolicy = phases;
+      org.pendingPhasePolicyAt = new Date();
+      recordAudit(ctx, em, { action: 'phasePolicy.changeRequested', entityType: 'Organization', entityId: org.id, partyIds: [org.id], before: { phases: provider.phasePolicy }, after: { pendingPhases: phases } });
+      return org;
+    }
+    return applyPolicy(ctx, em, provider, org, phases, 'phasePolicy.set', {});
+  });
+}
+
+/** Puts `phases` in force (sellable units recomputed, refused where below reservations) and clears any pending change. */
+async function applyPolicy(ctx: Context, em: EntityManager, provider: LockedProvider, org: Organization, phases: PhaseDefinition[], action: string, extra: Record<string, unknown>) {
+  const currentName = provider.phasePolicy[provider.currentPhase].name;
+  const current = phaseInForceAfter(provider.phasePolicy, provider.currentPhase, phases);
+  await applyShare(em, provider.id, phases[current].maxExternalShare);
+  const before = { phases: org.phasePolicy, currentPhase: currentName };
+  org.phasePolicy = phases;
+  if (current !== org.currentPhase || phases[current].name !== currentName) org.phaseEnteredAt = new Date();
+  org.currentPhase = current;
+  org.pendingPhasePolicy = null;
+  org.pendingPhasePolicyAt = null;
+  recordAudit(ctx, em, { action, entityType: 'Organization', entityId: org.id, partyIds: [org.id], before, after: { phases, currentPhase: phases[current].name, ...extra } });
+  return org;
+}
+
+/** The operator's decision on a pending change: the provider, locked, with its pending phases. */
+async function pendingChangeOf(ctx: Context, em: EntityManager, providerId: string): Promise<{ provider: LockedProvider; org: Organization; phases: PhaseDefinition[] }> {
+  if (!ctx.viewer!.isOperator) throw forbidden('Only the network operator approves or rejects phase policy changes.');
+  const provider = await lockedProviderFor(em, ctx.viewer!, providerId);
+  const org = await em.findOneOrFail(Organization, provider.id);
+  if (!org.pendingPhasePolicy) refuse(UserErrorCode.INVALID_TRANSITION, 'No phase policy change is pending for this provider.', 'input.providerId');
+  return { provider, org, phases: org.pendingPhasePolicy! };
+}
+
+export async function approvePhasePolicyChange(ctx: Context, providerId: string): Promise<Organization> {
+  return ctx.em.transactional(async (em) => {
+    const { provider, org, phases } = await pendingChangeOf(ctx, em, providerId);
+    return applyPolicy(ctx, em, provider, org, phases, 'phasePolicy.changeApproved', { requestedAt: org.pendingPhasePolicyAt });
+  });
+}
+
+export async function rejectPhasePolicyChange(ctx: Context, input: { providerId: string; reason: string }): Promise<Organization> {
+  const reason = input.reason.trim();
+  if (!reason) refuse(UserErrorCode.VALIDATION, 'reason must not be empty.', 'input.reason');
+  return ctx.em.transactional(async (em) => {
+    const { org, phases } = await pendingChangeOf(ctx, em, input.providerId);
+    org.pendingPhasePolicy = null;
+    org.pendingPhasePolicyAt = null;
+    recordAudit(ctx, em, { action: 'phasePolicy.changeRejected', entityType: 'Organization', entityId: org.id, partyIds: [org.id], before: { pendingPhases: phases }, after: { pendingPhases: null, reason } });
     return org;
   });
 }

@@ -17,8 +17,20 @@ export class Phase {
   maxActiveEngagements!: number | null;
 }
 
+@ObjectType({ simpleResolvers: true, description: 'A loosening of a provider’s phase policy asked for by the provider, waiting for the operator (approvePhasePolicyChange or rejectPhasePolicyChange).' })
+export class PendingPhasePolicyChange {
+  @Field(() => [Phase], { description: 'The phases asked for, in order; they replace the current ones when approved.' })
+  phases!: Phase[];
+
+  @Field(() => DateTimeScalar, { description: 'When the provider asked for it.' })
+  requestedAt!: Date;
+}
+
 @ObjectType({ simpleResolvers: true, description: 'How much of its capacity a provider sells, phase by phase.' })
 export class PhasePolicy {
+  @Field(() => PendingPhasePolicyChange, { nullable: true, description: 'A loosening asked for by the provider and not yet approved or rejected by the operator; null when none.' })
+  pendingChange!: PendingPhasePolicyChange | null;
+
   @Field(() => Phase, { description: 'The phase in force.' })
   currentPhase!: Phase;
 
@@ -124,6 +136,22 @@ export class SetPhasePolicyInput {
   phases!: PhaseInput[];
 }
 
+@InputType({ description: 'The operator approves a provider’s pending phase policy change.' })
+export class ApprovePhasePolicyChangeInput {
+  @Field(() => ID, { description: 'The provider.' })
+  providerId!: string;
+}
+
+@InputType({ description: 'The operator rejects a provider’s pending phase policy change.' })
+export class RejectPhasePolicyChangeInput {
+  @Field(() => ID, { description: 'The provider.' })
+  providerId!: string;
+
+  @Field({ description: 'Why (1-500 characters; kept in the audit trail and told to the provider).' })
+  @Length(1, 500)
+  reason!: string;
+}
+
 @InputType({ description: 'Moves a provider to its next phase.' })
 export class AdvanceProviderPhaseInput {
   @Field(() => ID, { description: 'The provider.' })
@@ -150,3 +178,5 @@ export const SetCapacityPayload = Payload('SetCapacity', 'offering', Offering);
 export const SetPhasePolicyPayload = Payload('SetPhasePolicy', 'organization', Organization);
 export const AdvanceProviderPhasePayload = Payload('AdvanceProviderPhase', 'organization', Organization);
 export const RetreatProviderPhasePayload = Payload('RetreatProviderPhase', 'organization', Organization);
+export const ApprovePhasePolicyChangePayload = Payload('ApprovePhasePolicyChange', 'organization', Organization);
+export const RejectPhasePolicyChangePayload = Payload('RejectPhasePolicyChange', 'organization', Organization);

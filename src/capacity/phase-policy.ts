@@ -41,6 +41,26 @@ export function policyProblems(phases: PhaseDefinition[]): [string, string][] {
   return problems;
 }
 
+const cap = (n: number | null) => (n === null ? Infinity : n);
+const looser = (a: PhaseDefinition, b: PhaseDefinition) => a.maxExternalShare > b.maxExternalShare || cap(a.maxActiveEngagements) > cap(b.maxActiveEngagements);
+
+/**
+ * Whether replacing `current` (in force at index `currentAt`) by `next` (in force at `nextAt`) loosens
+ * any limit: more phases to advance into, a higher share or engagement cap at some position, or a
+ * looser phase in force. A provider's own change that loosens waits for the operator.
+ */
+export function loosens(current: readonly PhaseDefinition[], currentAt: number, next: readonly PhaseDefinition[], nextAt: number): boolean {
+  if (next.length - nextAt > current.length - currentAt) return true;
+  if (looser(next[nextAt], current[currentAt])) return true;
+  return next.some((p, i) => i >= current.length || looser(p, current[i]));
+}
+
+/** Index of the phase in force after a policy change: the phase of the same name, else the same position (clamped). */
+export function phaseInForceAfter(current: readonly PhaseDefinition[], currentAt: number, next: readonly PhaseDefinition[]): number {
+  const sameName = next.findIndex((p) => p.name === current[currentAt].name);
+  return sameName >= 0 ? sameName : Math.min(currentAt, next.length - 1);
+}
+
 /** The provider phase gate: time in the phase and SLA attainment across its engagements. */
 export const PROVIDER_GATE = { minMonthsInPhase: 3, minReports: 3, minAttainment: 0.95 } as const;
 

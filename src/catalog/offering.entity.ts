@@ -148,6 +148,10 @@ export class Offering extends BaseEntity {
   @Property({ type: 'smallint' })
   gateReportCount = 2;
 
+  @Field(() => Int, { description: 'Months of notice a party gives to terminate an engagement without cause (0-12). Quotes copy it when issued.' })
+  @Property({ type: 'smallint' })
+  terminationNoticeMonths = 1;
+
   @Field(() => Pricing, { description: 'Pricing: unit price, tiers, setup fee, monthly minimum, currency.' })
   get pricing(): Pricing {
     return {

@@ -52,6 +52,7 @@ const snapshot = (o: Offering) => ({
   languages: o.languages,
   certifications: o.certifications,
   gateReportCount: o.gateReportCount,
+  terminationNoticeMonths: o.terminationNoticeMonths,
 });
 
 function checkPricing(checks: InputChecks, p: PricingInput) {
@@ -103,6 +104,7 @@ export async function createOffering(ctx: Context, input: CreateOfferingInput): 
     o.languages = uniq(input.languages);
     o.certifications = uniq(input.certifications);
     o.gateReportCount = input.gateReportCount;
+    o.terminationNoticeMonths = input.terminationNoticeMonths ?? 1;
     em.persist(o);
     recordAudit(ctx, em, { action: 'offering.created', entityType: 'Offering', entityId: o.id, partyIds: [providerId], after: snapshot(o) });
     return o;
@@ -132,6 +134,7 @@ export async function updateOffering(ctx: Context, input: UpdateOfferingInput): 
     if (input.languages) o.languages = uniq(input.languages);
     if (input.certifications) o.certifications = uniq(input.certifications);
     if (input.gateReportCount) o.gateReportCount = input.gateReportCount;
+    if (input.terminationNoticeMonths !== undefined && input.terminationNoticeMonths !== null) o.terminationNoticeMonths = input.terminationNoticeMonths;
     recordAudit(ctx, em, { action: 'offering.updated', entityType: 'Offering', entityId: o.id, partyIds: [o.providerId], ...diff(before, snapshot(o)) });
     return o;
   });

@@ -143,6 +143,11 @@ export class CreateOfferingInput {
   @Min(1)
   @Max(12)
   gateReportCount!: number;
+
+  @Field(() => Int, { defaultValue: 1, description: 'Months of notice a party gives to terminate without cause (0-12); fixed in each quote when it is issued.' })
+  @Min(0)
+  @Max(12)
+  terminationNoticeMonths!: number;
 }
 
 @InputType({ description: 'Changes to an offering; omitted fields stay as they are. The category cannot change.' })
@@ -205,6 +210,12 @@ export class UpdateOfferingInput {
   @Min(1)
   @Max(12)
   gateReportCount?: number;
+
+  @Field(() => Int, { nullable: true, description: 'New termination notice in months (0-12); applies to quotes issued afterwards.' })
+  @IsOptional()
+  @Min(0)
+  @Max(12)
+  terminationNoticeMonths?: number;
 }
 
 @InputType({ description: 'Publishes a DRAFT or PAUSED offering: it becomes visible to every organization and is matched.' })

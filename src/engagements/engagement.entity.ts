@@ -26,6 +26,37 @@ export enum TaskOwner {
 }
 registerEnumType(TaskOwner, { name: 'TaskOwner', description: 'Whose team does a task.' });
 
+export enum PartySide {
+  BUYER = 'BUYER',
+  PROVIDER = 'PROVIDER',
+}
+registerEnumType(PartySide, { name: 'PartySide', description: 'Which party of an engagement: the buyer side or the provider.' });
+
+@ObjectType({ simpleResolvers: true, description: 'One party’s signature of the business associate agreement.' })
+export class BaaSignature {
+  @Field(() => PartySide, { description: 'Which party signed.' })
+  side!: PartySide;
+
+  /** The signing organization (the engagement's buyer or provider). */
+  organizationId!: string;
+
+  @Field(() => DateTimeScalar, { description: 'When it signed.' })
+  signedAt!: Date;
+
+  /** API key that recorded it (null for signatures carried over from before two-party signing). */
+  apiKeyId!: string | null;
+}
+
+/** A proposal of task boundaries by one party, waiting for the other party's confirmation. */
+export interface TaskBoundaryProposalData {
+  tasks: TaskBoundary[];
+  escalationContact: string | null;
+  side: PartySide;
+  organizationId: string;
+  proposedAt: Date;
+  apiKeyId: string | null;
+}
+
 /** Which transitions each status allows, as data. */
 export const ENGAGEMENT_TRANSITIONS: Record<EngagementStatus, EngagementStatus[]> = {
   [EngagementStatus.PENDING_BAA]: [EngagementStatus.ACTIVE, EngagementStatus.TERMINATED],
@@ -44,6 +75,21 @@ export class TaskBoundary {
 
   @Field(() => TaskOwner, { description: 'BUYER or PROVIDER.' })
   owner!: TaskOwner;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'Task boundaries proposed by one party; they take effect when the other party confirms them (confirmTaskBoundaries).' })
+export class TaskBoundaryProposal {
+  @Field(() => [TaskBoundary], { description: 'The proposed tasks and owners (they replace the current ones when confirmed).' })
+  tasks!: TaskBoundary[];
+
+  @Field(() => String, { nullable: true, description: 'The proposed escalation contact.' })
+  escalationContact!: string | null;
+
+  @Field(() => PartySide, { description: 'The party that proposed it; the other party confirms.' })
+  side!: PartySide;
+
+  @Field(() => DateTimeScalar, { description: 'When it was proposed.' })
+  proposedAt!: Date;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A phase change of an engagement.' })
@@ -110,9 +156,16 @@ export class Engagement extends BaseEntity {
   @Property({ type: 'boolean' })
   baaRequired: boolean;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: 'When the BAA was signed.' })
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the BAA came into force: the later of the two parties’ signatures; null until both have signed.' })
   @Property({ type: 'timestamptz', nullable: true })
   baaSignedAt: Date | null = null;
+
+  @Field(() => [BaaSignature], { description: 'Signatures of the BAA so far, one per party at most; it is in force once both parties have signed.' })
+  @Property({ type: 'json' })
+  baaSignatures: BaaSignature[] = [];
+
+  @Property({ type: 'json', nullable: true, fieldName: 'proposed_task_boundaries' })
+  taskProposal: TaskBoundaryProposalData | null = null;
 
   @Field(() => DateTimeScalar, { description: 'When the current phase began.' })
   @Property({ type: 'timestamptz' })

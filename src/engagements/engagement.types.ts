@@ -21,12 +21,12 @@ export class EngagementFilter {
   buyerId?: string;
 }
 
-@InputType({ description: 'Records the signed business associate agreement.' })
+@InputType({ description: 'Records one party’s signature of the business associate agreement; it is in force once both parties have signed.' })
 export class SignBaaInput {
   @Field(() => ID, { description: 'The engagement.' })
   engagementId!: string;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: 'When it was signed (default now; not in the future).' })
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When your side signed (default now; not in the future, not before the engagement was agreed).' })
   @IsOptional()
   signedAt?: Date;
 }
@@ -41,7 +41,7 @@ export class TaskBoundaryInput {
   owner!: TaskOwner;
 }
 
-@InputType({ description: 'Replaces the task boundaries of an engagement; each task has exactly one owner.' })
+@InputType({ description: 'Proposes task boundaries (each task has exactly one owner); they replace the current ones when the other party confirms.' })
 export class SetTaskBoundariesInput {
   @Field(() => ID, { description: 'The engagement.' })
   engagementId!: string;
@@ -63,13 +63,13 @@ export class MetricValueInput {
   @Length(1, 60)
   metric!: string;
 
-  @Field(() => Float, { description: 'Delivered value.' })
+  @Field(() => Float, { description: 'Delivered value: never negative; a percentage (target unit `%` or `percent`, or a name ending in `_pct`) lies in 0..100.' })
   @Min(-1e9)
   @Max(1e9)
   value!: number;
 }
 
-@InputType({ description: 'The provider’s report for one month (re-recording a month replaces it).' })
+@InputType({ description: 'The provider’s report for one month (re-recording a month adds a version that replaces it for the gate; earlier versions stay readable).' })
 export class RecordPerformanceInput {
   @Field(() => ID, { description: 'The engagement.' })
   engagementId!: string;
@@ -77,7 +77,7 @@ export class RecordPerformanceInput {
   @Field(() => MonthScalar, { description: 'The month reported (within the engagement, not after the current month).' })
   month!: string;
 
-  @Field(() => Int, { description: 'Units delivered.' })
+  @Field(() => Int, { description: 'Units delivered (0 up to the units scheduled for the month).' })
   @Min(0)
   @Max(100_000_000)
   deliveredUnits!: number;
@@ -99,17 +99,53 @@ export class AdvanceEngagementPhaseInput {
   engagementId!: string;
 }
 
-@InputType({ description: 'Ends an engagement at once; reservations from `effectiveMonth` on are released.' })
+@InputType({ description: 'Ends an engagement with the agreed notice; reservations from `effectiveMonth` on are released.' })
 export class TerminateEngagementInput {
   @Field(() => ID, { description: 'The engagement.' })
   engagementId!: string;
 
-  @Field(() => MonthScalar, { description: 'First month without service (this month or later).' })
+  @Field(() => MonthScalar, { description: 'First month without service: at least the current month plus the agreed `terminationNoticeMonths`, sooner only for cause.' })
   effectiveMonth!: string;
 
   @Field({ description: 'Why (1-1000 characters).' })
   @Length(1, 1000)
   reason!: string;
+
+  @Field({ defaultValue: false, description: 'Ends sooner than the notice: allowed to the buyer side when the provider’s latest report in the phase missed a target, and to the operator always.' })
+  forCause?: boolean;
+}
+
+@InputType({ description: 'The other party agrees to the proposed task boundaries; they take effect.' })
+export class ConfirmTaskBoundariesInput {
+  @Field(() => ID, { description: 'The engagement.' })
+  engagementId!: string;
+}
+
+@InputType({ description: 'The buyer side disputes a monthly report; it does not count for the phase gate until resolved.' })
+export class DisputePerformanceReportInput {
+  @Field(() => ID, { description: 'The engagement.' })
+  engagementId!: string;
+
+  @Field(() => MonthScalar, { description: 'The month of the report.' })
+  month!: string;
+
+  @Field({ description: 'Why (1-1000 characters; not for patient information).' })
+  @Length(1, 1000)
+  reason!: string;
+}
+
+@InputType({ description: 'The buyer side resolves its dispute of a monthly report; it counts for the gate again.' })
+export class ResolvePerformanceDisputeInput {
+  @Field(() => ID, { description: 'The engagement.' })
+  engagementId!: string;
+
+  @Field(() => MonthScalar, { description: 'The month of the report.' })
+  month!: string;
+
+  @Field(() => String, { nullable: true, description: 'How it was resolved (up to 1000 characters).' })
+  @IsOptional()
+  @MaxLength(1000)
+  resolution?: string | null;
 }
 
 export const EngagementConnection = Connection(Engagement);
@@ -119,3 +155,6 @@ export const SetTaskBoundariesPayload = Payload('SetTaskBoundaries', 'engagement
 export const RecordPerformancePayload = Payload('RecordPerformance', 'engagement', Engagement);
 export const AdvanceEngagementPhasePayload = Payload('AdvanceEngagementPhase', 'engagement', Engagement);
 export const TerminateEngagementPayload = Payload('TerminateEngagement', 'engagement', Engagement);
+export const ConfirmTaskBoundariesPayload = Payload('ConfirmTaskBoundaries', 'engagement', Engagement);
+export const DisputePerformanceReportPayload = Payload('DisputePerformanceReport', 'engagement', Engagement);
+export const ResolvePerformanceDisputePayload = Payload('ResolvePerformanceDispute', 'engagement', Engagement);

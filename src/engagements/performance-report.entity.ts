@@ -1,7 +1,7 @@
 import { Entity, Enum, ManyToOne, Property } from '@mikro-orm/core';
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { BaseEntity } from '../shared/base.entity';
-import { MonthScalar } from '../shared/scalars';
+import { DateTimeScalar, MonthScalar } from '../shared/scalars';
 import { SlaDirection } from '../catalog/offering.entity';
 import { EngagementPhase } from '../capacity/engagement-phase';
 import { Engagement } from './engagement.entity';
@@ -22,6 +22,42 @@ export class MetricResult {
 
   @Field({ description: 'Whether the value meets the target.' })
   met!: boolean;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'An earlier version of a monthly report, replaced by a later recording of the same month.' })
+export class PerformanceReportVersion {
+  @Field(() => Int, { description: 'Version number (1 = first recording).' })
+  version!: number;
+
+  @Field(() => Int, { description: 'Units delivered, as reported in this version.' })
+  deliveredUnits!: number;
+
+  @Field(() => [MetricResult], { description: 'Metrics as reported in this version.' })
+  metrics!: MetricResult[];
+
+  @Field(() => Float, { description: 'Share of SLA targets met (0..1) in this version.' })
+  attainment!: number;
+
+  @Field({ description: 'Whether every SLA target was met in this version.' })
+  allTargetsMet!: boolean;
+
+  @Field(() => DateTimeScalar, { description: 'When this version was recorded.' })
+  recordedAt!: Date;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'A challenge of a monthly report by the buyer side. While open, the report does not count for the phase gate.' })
+export class PerformanceDispute {
+  @Field({ description: 'Why the buyer side disputes the report (not for patient information).' })
+  reason!: string;
+
+  @Field(() => DateTimeScalar, { description: 'When the dispute was opened.' })
+  openedAt!: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the buyer side resolved it; null while open.' })
+  resolvedAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'How it was resolved, when the buyer side said.' })
+  resolution!: string | null;
 }
 
 /** A provider's monthly report on an engagement: volume delivered and SLA metrics. */
@@ -53,6 +89,22 @@ export class PerformanceReport extends BaseEntity {
   @Field({ description: 'Whether every SLA target was met.' })
   @Property({ type: 'boolean' })
   allTargetsMet!: boolean;
+
+  @Field(() => Int, { description: 'Version of the month’s report: 1 for the first recording, n+1 for each re-recording (which replaces it for the gate).' })
+  @Property({ type: 'integer' })
+  version = 1;
+
+  @Field(() => [PerformanceReportVersion], { description: 'Earlier versions of this month’s report, oldest first.' })
+  @Property({ type: 'json' })
+  earlierVersions: PerformanceReportVersion[] = [];
+
+  @Field({ description: 'Whether the buyer side disputes this report; a disputed report blocks the phase gate until resolved.' })
+  @Property({ type: 'boolean' })
+  disputed: boolean = false;
+
+  @Field(() => PerformanceDispute, { nullable: true, description: 'The latest dispute of this month’s report, open or resolved.' })
+  @Property({ type: 'json', nullable: true })
+  dispute: PerformanceDispute | null = null;
 
   @Field(() => MonthScalar, { description: 'The month reported.' })
   get month(): string {

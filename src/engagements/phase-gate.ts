@@ -16,9 +16,21 @@ export function evaluate(targets: SlaTarget[], values: Map<string, number>): { m
   return { metrics, attainment: metrics.length ? met / metrics.length : 1, allMet: met === metrics.length };
 }
 
+/** A metric is a percentage when its target's unit says so or its name ends in `_pct`. */
+export const isPercentMetric = (t: Pick<SlaTarget, 'metric' | 'unit'>) => ['%', 'percent'].includes(t.unit.trim().toLowerCase()) || t.metric.endsWith('_pct');
+
+/** Why a reported value cannot be true, or null: never negative; percentages lie in 0..100. */
+export function metricValueProblem(t: Pick<SlaTarget, 'metric' | 'unit'>, value: number): string | null {
+  if (!Number.isFinite(value) || value < 0) return `${t.metric} cannot be negative.`;
+  if (isPercentMetric(t) && value > 100) return `${t.metric} is a percentage: it lies between 0 and 100.`;
+  return null;
+}
+
 export interface GateReport {
   month: string;
   metrics: MetricResult[];
+  /** Disputed by the buyer side and not yet resolved: the gate waits for it. */
+  disputed?: boolean;
 }
 
 /** Why a gate does not hold: the reason a person can act on, and the failing metric and month when one failed. */
@@ -37,6 +49,9 @@ export function gateMiss(phase: string, reportsNewestFirst: GateReport[], n: num
     return { message: `The gate needs ${n} monthly report(s) in ${phase} meeting every SLA target; ${reportsNewestFirst.length} recorded so far.`, metric: null, month: null };
   }
   for (const r of reportsNewestFirst.slice(0, n)) {
+    if (r.disputed) {
+      return { message: `Report ${r.month} is disputed by the buyer side; it counts for the gate once the dispute is resolved (resolvePerformanceDispute).`, metric: null, month: r.month };
+    }
     const missed = r.metrics.filter((m) => !m.met);
     if (missed.length) {
       const what = missed.map((m) => `${m.metric} ${m.value} (target ${m.direction === SlaDirection.AT_LEAST ? '>=' : '<='} ${m.target})`).join(', ');

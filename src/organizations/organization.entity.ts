@@ -83,6 +83,13 @@ export class Organization extends BaseEntity {
   @Property({ type: 'timestamptz' })
   phaseEnteredAt: Date = new Date();
 
+  /** A loosening of the policy asked for by the provider, waiting for the operator's approval. */
+  @Property({ type: 'json', nullable: true })
+  pendingPhasePolicy: PhaseDefinition[] | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  pendingPhasePolicyAt: Date | null = null;
+
   constructor(init: { name: string; kind: OrganizationKind; stateCode: string; ehrPlatformCode: string }) {
     super();
     this.name = init.name;

@@ -77,3 +77,20 @@ export function priceSchedule(r: Ramp, book: PriceBook, discountPercent: number)
   const total = lines.reduce((s, l) => s.plus(l.amount), new Money(book.setupFee));
   return { lines, total: toCents(total), totalUnits: lines.reduce((s, l) => s + l.units, 0) };
 }
+
+/**
+ * A phase shorter than the gate: the engagement cannot meet its gate within the phase's scheduled
+ * months, so it stays in that phase (at that phase's committed volume) past them until enough
+ * reports are in. Issuing is allowed (a short pilot may be what both want); the quote says so.
+ */
+export function quoteWarnings(q: { pilotMonths: number; expansionMonths: number; gateReportCount: number; schedule: { phase: string }[] }): string[] {
+  const later = (phase: string) => q.schedule.some((l) => l.phase !== phase && l.phase !== 'PILOT' && (phase === 'PILOT' || l.phase === 'STEADY'));
+  return (
+    [
+      ['PILOT', q.pilotMonths],
+      ['EXPANSION', q.expansionMonths],
+    ] as const
+  )
+    .filter(([phase, months]) => months > 0 && months < q.gateReportCount && later(phase))
+    .map(([phase, months]) => `${phase} has ${months} month(s) but the phase gate needs ${q.gateReportCount} monthly report(s) in it: the engagement cannot advance when the schedule does, only once ${q.gateReportCount} report(s) meet every SLA target.`);
+}

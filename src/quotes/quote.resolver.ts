@@ -16,7 +16,8 @@ import {
 } from './quote.types';
 import { acceptQuote, declineQuote, findQuote, issueQuote, listQuotes, reviseQuote, withdrawQuote } from './quote.service';
 import { Need } from '../needs/need.entity';
-import { Offering, SlaTarget } from '../catalog/offering.entity';
+import { Offering } from '../catalog/offering.entity';
+import { quoteWarnings } from './pricing';
 import { Organization } from '../organizations/organization.entity';
 import { SELLERS, WRITERS } from '../auth/auth-checker';
 import type { Context } from '../shared/context';
@@ -112,8 +113,8 @@ export class QuoteResolver {
     return new Money(q.total).div(units || 1).toDecimalPlaces(4).toFixed(4);
   }
 
-  @FieldResolver(() => [SlaTarget], { description: 'SLA targets of the offering, for side-by-side comparison.' })
-  async slaTargets(@Root() q: Quote, @Ctx() ctx: Context) {
-    return (await ctx.loaders.offeringById.load(q.offeringId))?.slaTargets ?? [];
+  @FieldResolver(() => [String], { description: 'Things both parties should know before accepting, e.g. a pilot shorter than the reports its gate needs.' })
+  warnings(@Root() q: Quote) {
+    return quoteWarnings(q);
   }
 }

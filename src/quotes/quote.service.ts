@@ -1,6 +1,6 @@
 // Quotes: issue (holds capacity), revise (new version, holds move), withdraw, decline, accept.
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
-import { Quote, QuoteStatus } from './quote.entity';
+import { Quote, QuoteStatus, termsOf } from './quote.entity';
 import type { AcceptQuoteInput, DeclineQuoteInput, IssueQuoteInput, QuoteFilter, QuoteTermsInput, ReviseQuoteInput } from './quote.types';
 import { priceSchedule, rampProblems, type Ramp } from './pricing';
 import { closeQuote, expireQuotesOfNeed } from './quote.ledger';
@@ -70,7 +70,7 @@ function priceQuote(need: Need, offering: Offering, terms: Required<Pick<QuoteTe
   checks.done();
   const { lines, total } = priceSchedule(ramp, { ...offering.pricing, setupFee: offering.setupFee }, terms.discountPercent);
   const q = new Quote({ needId: need.id, offeringId: offering.id, providerId: offering.providerId, buyerId: need.buyerId, expiresAt, currency: offering.currency, setupFee: offering.setupFee, total, schedule: lines });
-  Object.assign(q, { pilotMonths: terms.pilotMonths, pilotUnits: terms.pilotUnits, expansionMonths: terms.expansionMonths, expansionUnits: terms.expansionUnits, discountPercent: String(terms.discountPercent) });
+  Object.assign(q, termsOf(offering), { pilotMonths: terms.pilotMonths, pilotUnits: terms.pilotUnits, expansionMonths: terms.expansionMonths, expansionUnits: terms.expansionUnits, discountPercent: String(terms.discountPercent) });
   return q;
 }
 
@@ -210,8 +210,8 @@ export async function declineQuote(ctx: Context, input: DeclineQuoteInput): Prom
   return ctx.em.transactional(async (em) => {
     const q = await quoteFor(ctx, em, input.id, 'buyer');
     assertLive(q);
-    q.declineReason = input.reason?.trim() || null;
-    await closeQuote(ctx, em, q, QuoteStatus.DECLINED, q.declineReason ? { reason: q.declineReason } : {});
+    q.closedReason = input.reason?.trim() || null;
+    await closeQuote(ctx, em, q, QuoteStatus.DECLINED, q.closedReason ? { reason: q.closedReason } : {});
     return q;
   });
 }

@@ -11,6 +11,7 @@ import { Migration20261123000009AuditTrailIsTheOutbox } from './Migration2026112
 import { Migration20261123000010ConsistentParties } from './Migration20261123000010ConsistentParties';
 import { Migration20261204180001AuditEventSides } from './Migration20261204180001AuditEventSides';
 import { Migration20261204180002ApiKeyLastUsed } from './Migration20261204180002ApiKeyLastUsed';
+import { Migration20261204170001ContractTerms } from './Migration20261204170001ContractTerms';
 
 export const migrationsList = [
   { name: 'Migration20261122000001Foundation', class: Migration20261122000001Foundation },
@@ -25,4 +26,5 @@ export const migrationsList = [
   { name: 'Migration20261123000010ConsistentParties', class: Migration20261123000010ConsistentParties },
   { name: 'Migration20261204180001AuditEventSides', class: Migration20261204180001AuditEventSides },
   { name: 'Migration20261204180002ApiKeyLastUsed', class: Migration20261204180002ApiKeyLastUsed },
+  { name: 'Migration20261204170001ContractTerms', class: Migration20261204170001ContractTerms },
 ];
