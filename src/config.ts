@@ -23,6 +23,16 @@ const schema = z.object({
   DEMO_DATA: bool.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().default('.data'),
+  /** Streaming read replicas of DATABASE_URL's primary, comma separated: lag-tolerant query operations read from a healthy one (src/db/replicas.ts). */
+  DATABASE_REPLICA_URLS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean))
+    .refine((list) => list.every((u) => /^postgres(ql)?:\/\/\S+$/.test(u)), 'must be postgres:// URLs, comma separated'),
+  /** A replica further behind the primary than this is skipped (reads go to the primary) until it catches up. */
+  REPLICA_MAX_LAG_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
+  /** Server-side named prepared statements for the hot paths; false for a pooler in transaction mode that cannot carry them (PgBouncer before 1.21). */
+  DB_NAMED_STATEMENTS: bool.optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** How often expired quote holds are swept (they stop counting at expiry whatever this is). */
@@ -61,8 +71,9 @@ const schema = z.object({
   WEBHOOK_SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
-export type Config = Omit<z.infer<typeof schema>, 'DEMO_DATA' | 'SQL_COUNT_HEADER' | 'WEBHOOK_ALLOW_PRIVATE_TARGETS'> & {
+export type Config = Omit<z.infer<typeof schema>, 'DEMO_DATA' | 'SQL_COUNT_HEADER' | 'WEBHOOK_ALLOW_PRIVATE_TARGETS' | 'DB_NAMED_STATEMENTS'> & {
   DEMO_DATA: boolean;
+  DB_NAMED_STATEMENTS: boolean;
   SQL_COUNT_HEADER: boolean;
   WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean;
 };
@@ -85,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...c,
     DEMO_DATA: c.DEMO_DATA ?? c.NODE_ENV !== 'production',
+    DB_NAMED_STATEMENTS: c.DB_NAMED_STATEMENTS ?? true,
     SQL_COUNT_HEADER: c.SQL_COUNT_HEADER ?? c.NODE_ENV !== 'production',
     WEBHOOK_ALLOW_PRIVATE_TARGETS: c.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? false,
   };

@@ -1,156 +1,20 @@
 // Two API processes on one database, many parallel requests: PostgreSQL keeps every invariant.
-import { Client } from 'pg';
-import { createDatabase, gql, ok, OPERATOR_KEY, type GqlResult } from './support/api';
-import { nextMonth } from './support/fixtures';
+import { createDatabase } from './support/api';
+import { concurrencySuite } from './support/concurrency-suite';
 import { startServerProcess, type ServerProcess } from './support/server-process';
 
 let servers: ServerProcess[] = [];
-let pg: Client;
 let drop: () => Promise<void>;
 
-beforeAll(async () => {
+concurrencySuite(async () => {
   const db = await createDatabase();
   drop = db.drop;
   // Both start at once on the empty database: they take turns to migrate.
   servers = await Promise.all([startServerProcess(db.url), startServerProcess(db.url)]);
-  pg = new Client({ connectionString: db.url });
-  await pg.connect();
-}, 60_000);
+  return { urls: servers.map((s) => s.url), primaryUrl: db.url };
+});
 
 afterAll(async () => {
-  await pg?.end();
   await Promise.all(servers.map((s) => s.stop()));
   await drop?.();
-});
-
-/** Round-robin over the two instances. */
-let turn = 0;
-const call = (query: string, variables: Record<string, unknown>, key: string) => gql(servers[turn++ % servers.length].url, query, variables, key);
-const must = async (query: string, variables: Record<string, unknown>, key = OPERATOR_KEY) => ok(await call(query, variables, key));
-
-let seq = 0;
-async function org(kind: string) {
-  const d = await must(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } } }`, {
-    i: { name: `Concurrency ${kind} ${++seq} ${Date.now()}`, kind, stateCode: 'US-OH', ehrPlatformCode: 'EPIC' },
-  });
-  const id = d.createOrganization.organization.id;
-  const k = await must(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret } }`, { i: { organizationId: id, role: 'ADMIN', label: 'test' } });
-  return { id, key: k.createApiKey.secret as string };
-}
-
-async function offering(key: string, months: Record<string, number>) {
-  const d = await must(`mutation($i: CreateOfferingInput!) { createOffering(input: $i) { offering { id } } }`, {
-    i: { categoryCode: 'DATA_ANALYTICS', title: 'Analytics', ehrPlatformCodes: ['EPIC'], regionCodes: ['US-OH'], pricing: { currency: 'USD', unitPrice: '100.00' } },
-  }, key);
-  const id = d.createOffering.offering.id;
-  await must(`mutation { publishOffering(input: { id: "${id}" }) { userErrors { code } } }`, {}, key);
-  await must(`mutation($i: SetCapacityInput!) { setCapacity(input: $i) { userErrors { code } } }`, { i: { offeringId: id, months: Object.entries(months).map(([month, totalUnits]) => ({ month, totalUnits })) } }, key);
-  return id;
-}
-
-async function needs(key: string, n: number, months: number) {
-  return Promise.all(
-    Array.from({ length: n }, async () => {
-      const d = await must(`mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } } }`, {
-        i: { categoryCode: 'DATA_ANALYTICS', monthlyVolume: 1, startMonth: nextMonth(1), durationMonths: months, ehrPlatformCode: 'EPIC', regionCode: 'US-OH' },
-      }, key);
-      return d.createNeed.need.id as string;
-    }),
-  );
-}
-
-const ISSUE = `mutation($i: IssueQuoteInput!) { issueQuote(input: $i) { quote { id } userErrors { code message } } }`;
-
-function tally(results: GqlResult[], field: string) {
-  const ok = results.filter((r) => r.status === 200 && r.data?.[field]?.[field === 'acceptQuote' ? 'engagement' : 'quote']).length;
-  const refused = results.filter((r) => r.data?.[field]?.userErrors?.length).length;
-  const broken = results.filter((r) => r.status >= 500 || r.errors).length;
-  return { ok, refused, broken };
-}
-
-/** Counters on capacity_month equal the sum of ACTIVE reservations, and never exceed sellable. */
-async function invariant(offeringId: string) {
-  const { rows } = await pg.query(
-    `select c.month, c.sellable_units, c.held_units, c.committed_units, c.conditional_units,
-            coalesce(sum(r.units) filter (where r.kind = 'HELD'), 0)::int as held,
-            coalesce(sum(r.units) filter (where r.kind = 'COMMITTED'), 0)::int as committed,
-            coalesce(sum(r.units) filter (where r.kind = 'CONDITIONAL'), 0)::int as conditional
-       from capacity_month c left join reservation r on r.offering_id = c.offering_id and r.month = c.month and r.status = 'ACTIVE'
-      where c.offering_id = $1 group by c.offering_id, c.month order by c.month`,
-    [offeringId],
-  );
-  for (const m of rows) {
-    expect([m.held_units, m.committed_units, m.conditional_units]).toEqual([m.held, m.committed, m.conditional]);
-    expect(m.held_units + m.committed_units + m.conditional_units).toBeLessThanOrEqual(m.sellable_units);
-  }
-  return rows;
-}
-
-describe('holds under concurrency, two instances', () => {
-  it.each([64, 40])('%i parallel one-unit quotes on a month with room for 10 leave exactly 10 holds', async (attempts) => {
-    const p = await org('HEALTH_SYSTEM');
-    const b = await org('HOSPITAL');
-    const offeringId = await offering(p.key, { [nextMonth(1)]: 100 }); // PILOT 10% -> 10 sellable
-    const needIds = await needs(b.key, attempts, 1);
-    const results = await Promise.all(needIds.map((needId) => call(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)));
-    expect(tally(results, 'issueQuote')).toEqual({ ok: 10, refused: attempts - 10, broken: 0 });
-    expect(results.filter((r) => r.data?.issueQuote?.userErrors?.length).every((r) => r.data!.issueQuote.userErrors[0].code === 'CAPACITY_EXCEEDED')).toBe(true);
-    const [m] = await invariant(offeringId);
-    expect(m.held_units).toBe(10);
-    const { rows } = await pg.query(`select count(*)::int as n from quote where offering_id = $1`, [offeringId]);
-    expect(rows[0].n).toBe(10);
-  });
-
-  it('a multi-month schedule short in one month holds nothing in any month', async () => {
-    const p = await org('HEALTH_SYSTEM');
-    const b = await org('HOSPITAL');
-    const offeringId = await offering(p.key, { [nextMonth(1)]: 1000, [nextMonth(2)]: 100, [nextMonth(3)]: 1000 }); // 100 / 10 / 100 sellable
-    const needIds = await needs(b.key, 64, 3);
-    const results = await Promise.all(needIds.map((needId) => call(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)));
-    expect(tally(results, 'issueQuote')).toEqual({ ok: 10, refused: 54, broken: 0 });
-    const rows = await invariant(offeringId);
-    expect(rows.map((m) => m.held_units)).toEqual([10, 10, 10]);
-  });
-});
-
-describe('acceptance under concurrency, two instances', () => {
-  it('20 parallel acceptances of different quotes on one need produce exactly one engagement', async () => {
-    const b = await org('HOSPITAL');
-    const [needId] = await needs(b.key, 1, 2);
-    const quotes: string[] = [];
-    const offerings: string[] = [];
-    for (let i = 0; i < 20; i++) {
-      const p = await org('HEALTH_SYSTEM');
-      const offeringId = await offering(p.key, { [nextMonth(1)]: 100, [nextMonth(2)]: 100 });
-      offerings.push(offeringId);
-      quotes.push((await must(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)).issueQuote.quote.id);
-    }
-    const ACCEPT = `mutation($i: AcceptQuoteInput!) { acceptQuote(input: $i) { engagement { id } userErrors { code message } } }`;
-    const results = await Promise.all(quotes.map((quoteId) => call(ACCEPT, { i: { quoteId } }, b.key)));
-    expect(tally(results, 'acceptQuote')).toEqual({ ok: 1, refused: 19, broken: 0 });
-    const { rows } = await pg.query(`select count(*)::int as n from engagement where need_id = $1`, [needId]);
-    expect(rows[0].n).toBe(1);
-    const statuses = await pg.query(`select status, count(*)::int as n from quote where need_id = $1 group by status order by status`, [needId]);
-    expect(statuses.rows).toEqual([{ status: 'ACCEPTED', n: 1 }, { status: 'EXPIRED', n: 19 }]);
-    for (const o of offerings) await invariant(o);
-    const held = await pg.query(`select count(*)::int as n from reservation r join quote q on q.id = r.quote_id where q.need_id = $1 and r.status = 'ACTIVE' and r.kind = 'HELD'`, [needId]);
-    expect(held.rows[0].n).toBe(0);
-  });
-
-  it('20 parallel retries of one acceptance with the same idempotency key give one engagement and identical answers', async () => {
-    const p = await org('HEALTH_SYSTEM');
-    const b = await org('HOSPITAL');
-    const offeringId = await offering(p.key, { [nextMonth(1)]: 100 });
-    const [needId] = await needs(b.key, 1, 1);
-    const quoteId = (await must(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)).issueQuote.quote.id;
-    const ACCEPT = `mutation($i: AcceptQuoteInput!) { acceptQuote(input: $i) { engagement { id status phase } quote { id status } userErrors { code message } } }`;
-    const results = await Promise.all(Array.from({ length: 20 }, () => call(ACCEPT, { i: { quoteId, idempotencyKey: 'accept-once' } }, b.key)));
-    expect(results.every((r) => r.status === 200 && !r.errors)).toBe(true);
-    const bodies = new Set(results.map((r) => JSON.stringify(r.data)));
-    expect(bodies.size).toBe(1);
-    expect(results[0].data!.acceptQuote.engagement.id).toBeTruthy();
-    const { rows } = await pg.query(`select count(*)::int as n from engagement where quote_id = $1`, [quoteId]);
-    expect(rows[0].n).toBe(1);
-    await invariant(offeringId);
-  });
 });

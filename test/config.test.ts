@@ -16,6 +16,15 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' })).toThrow(/development setting/);
   });
 
+  it('validates the read replica and pooler settings', () => {
+    expect(loadConfig({})).toMatchObject({ DATABASE_REPLICA_URLS: [], REPLICA_MAX_LAG_MS: 1000, DB_NAMED_STATEMENTS: true });
+    const c = loadConfig({ DATABASE_REPLICA_URLS: 'postgres://a:b@r1:5432/x, postgresql://a:b@r2/x', REPLICA_MAX_LAG_MS: '250', DB_NAMED_STATEMENTS: 'false' });
+    expect(c).toMatchObject({ DATABASE_REPLICA_URLS: ['postgres://a:b@r1:5432/x', 'postgresql://a:b@r2/x'], REPLICA_MAX_LAG_MS: 250, DB_NAMED_STATEMENTS: false });
+    expect(() => loadConfig({ DATABASE_REPLICA_URLS: 'mysql://r1/x' })).toThrow(/DATABASE_REPLICA_URLS/);
+    expect(() => loadConfig({ REPLICA_MAX_LAG_MS: '0' })).toThrow(/REPLICA_MAX_LAG_MS/);
+    expect(() => loadConfig({ DB_NAMED_STATEMENTS: 'sometimes' })).toThrow(/DB_NAMED_STATEMENTS/);
+  });
+
   it('names every bad variable', () => {
     const bad = () => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', REDIS_URL: 'nope', DEMO_DATA: 'maybe', OPERATOR_API_KEY: 'short' });
     expect(bad).toThrow(ConfigError);

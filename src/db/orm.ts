@@ -13,6 +13,7 @@ import { Engagement } from '../engagements/engagement.entity';
 import { PerformanceReport } from '../engagements/performance-report.entity';
 import { Webhook, WebhookDelivery } from '../webhooks/webhook.entity';
 import { migrationsList } from './migrations';
+import { countReplicaStatement } from '../shared/request-scope';
 import { ehrPlatforms, regions, serviceCategories } from '../reference/reference.service';
 
 /**
@@ -35,6 +36,8 @@ export interface OrmOptions {
   poolMax?: number;
   statementTimeoutMs?: number;
   debug?: boolean;
+  /** A read replica's pool (db/replicas.ts): never created or migrated, its statements counted as the replica's. */
+  replica?: boolean;
 }
 
 export function ormConfig(o: OrmOptions) {
@@ -46,7 +49,17 @@ export function ormConfig(o: OrmOptions) {
     allowGlobalContext: false,
     forceUtcTimezone: true,
     debug: o.debug ?? false,
-    pool: { min: 0, max: o.poolMax ?? 10 },
+    ensureDatabase: !o.replica,
+    pool: {
+      min: 0,
+      max: o.poolMax ?? 10,
+      ...(o.replica && {
+        afterCreate: (connection: Client, done: (err: Error | null, connection: Client) => void) => {
+          countStatementsAsReplicas(connection);
+          done(null, connection);
+        },
+      }),
+    },
     driverOptions: {
       connection: {
         // A transaction left idle also ends: an open write transaction holds event dispatch back (event-dispatcher.ts).
@@ -58,6 +71,15 @@ export function ormConfig(o: OrmOptions) {
   });
 }
 
+/** Counts every statement sent on a replica's connection, whichever path sent it (request-scope.ts). */
+function countStatementsAsReplicas(connection: Client) {
+  const send = connection.query.bind(connection) as (...args: unknown[]) => unknown;
+  (connection as unknown as { query: typeof send }).query = (...args: unknown[]) => {
+    countReplicaStatement();
+    return send(...args);
+  };
+}
+
 export async function openOrm(o: OrmOptions): Promise<MikroORM> {
   return MikroORM.init(ormConfig(o));
 }
@@ -66,17 +88,20 @@ const MIGRATION_LOCK = 7_340_002;
 
 /**
  * Applies pending migrations and upserts the reference data owned by the code. Instances starting
- * together take turns (a session advisory lock), so only one migrates.
+ * together take turns (an advisory lock held by an open transaction on a connection of its own: a
+ * session lock would stay behind on a server connection of PgBouncer in transaction pooling mode).
  */
 export async function migrate(orm: MikroORM): Promise<void> {
   const lock = new Client({ connectionString: orm.config.getClientUrl() });
   await lock.connect();
   try {
-    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await lock.query('begin');
+    await lock.query(`set local idle_in_transaction_session_timeout = 0`); // when a role default sets one (PgBouncer setups)
+    await lock.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await orm.getMigrator().up();
     await syncReferenceData(orm);
   } finally {
-    await lock.end(); // ends the session, which releases the lock
+    await lock.end(); // ends the transaction, which releases the lock
   }
 }
 

@@ -11,7 +11,7 @@ import type { Knex } from '@mikro-orm/knex';
 import { countSqlStatement } from '../shared/request-scope';
 
 interface PgConnection {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
 interface KnexClient {
@@ -19,8 +19,19 @@ interface KnexClient {
   releaseConnection(connection: unknown): void;
 }
 
+let namedStatements = true;
+
+/**
+ * DB_NAMED_STATEMENTS=false: the statements go unnamed (still bound, parsed on every call), for a
+ * pooler in transaction mode that cannot carry named statements across server connections.
+ */
+export function useNamedStatements(on: boolean): void {
+  namedStatements = on;
+}
+
 const names = new Map<string, string>();
 const nameOf = (text: string) => {
+  if (!namedStatements) return undefined;
   let name = names.get(text);
   if (!name) names.set(text, (name = `hsx_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`));
   return name;

@@ -22,6 +22,7 @@ import { apolloHandler, isGraphqlPost, runMiddlewares, sendHttpError, type Middl
 import { explorerRouter } from '../explorer/explorer.router';
 import { storeNamespace } from '../redis/shared-store';
 import { liveSubscriptions } from './subscriptions';
+import { recordWrite, rerunOnPrimary, routeReads } from '../db/read-routing';
 
 export interface RunningApp {
   app: express.Express;
@@ -38,6 +39,7 @@ const responseHeaders: ApolloServerPlugin<Context> = {
         response.http.headers.set('cache-control', contextValue?.viewer ? 'private, no-store' : 'no-store');
         if (scope && contextValue?.deps?.config.SQL_COUNT_HEADER) {
           response.http.headers.set('x-sql-statements', String(scope.sqlStatements));
+          if (contextValue.deps.replicas) response.http.headers.set('x-sql-replica-statements', String(scope.replicaStatements ?? 0));
         }
         // The database was unreachable: nothing committed, so tell clients to retry.
         if (response.body.kind === 'single' && response.body.singleResult.errors?.some((e) => e.extensions?.retryable)) {
@@ -48,6 +50,23 @@ const responseHeaders: ApolloServerPlugin<Context> = {
     };
   },
 };
+
+/** With read replicas: where each operation reads (db/read-routing.ts), and each mutation's moment for read-your-writes. */
+const readRouting = (namespace: string): ApolloServerPlugin<Context> => ({
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation, contextValue }) {
+        if (!operation) return;
+        const scope = requestScope.getStore();
+        if (scope) scope.operation = operation.operation;
+        await routeReads(contextValue, operation, namespace);
+      },
+      async willSendResponse({ operation, contextValue }) {
+        if (operation?.operation === 'mutation') await recordWrite(contextValue, namespace);
+      },
+    };
+  },
+});
 
 /** Keeps the DB pool gauges of /metrics fed while the server runs. */
 const poolGauges = (deps: AppDeps): ApolloServerPlugin<Context> => ({
@@ -95,6 +114,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
       requestFactsPlugin,
       queryGuard(config, limits),
       poolGauges(deps),
+      ...(deps.replicas ? [readRouting(namespace)] : []),
       responseHeaders,
     ],
   });
@@ -132,7 +152,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   app.use(explorerRouter()); // GET /graphql from a browser, and its bundle under /explorer/
 
   const logRequest = logRequests(deps.log);
-  const runApollo = apolloHandler(apollo, async (req) => {
+  const runApollo = apolloHandler(apollo, () => rerunOnPrimary(deps), async (req) => {
     try {
       return await createContext(deps, { authorization: req.headers.authorization, requestId: requestScope.getStore()!.requestId });
     } catch (e) {

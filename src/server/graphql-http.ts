@@ -109,18 +109,24 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
   });
 }
 
-/** Runs one HTTP request through Apollo and writes its answer. */
-export function apolloHandler(apollo: ApolloServer<Context>, context: (req: IncomingMessage) => Promise<Context>) {
+/**
+ * Runs one HTTP request through Apollo and writes its answer. After an answer of 503 (database
+ * unavailable), `again()` may ask for one more run (a query that read a replica now gone: read-routing.ts).
+ */
+export function apolloHandler(apollo: ApolloServer<Context>, again: () => boolean, context: (req: IncomingMessage) => Promise<Context>) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readJsonBody(req);
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     const url = req.url ?? '';
     const query = url.indexOf('?');
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: query < 0 ? '' : url.slice(query), body },
-      context: () => context(req),
-    });
+    const run = () =>
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: query < 0 ? '' : url.slice(query), body },
+        context: () => context(req),
+      });
+    let response = await run();
+    if (response.status === 503 && again()) response = await run();
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

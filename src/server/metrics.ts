@@ -70,6 +70,36 @@ export const metrics = {
     help: 'GraphQL subscriptions currently open on this instance.',
     registers: [registry],
   }),
+  replicaInUse: new Gauge({
+    name: 'db_replica_in_use',
+    help: 'Read replicas: 1 while a replica serves lag-tolerant reads, 0 while it is skipped (lagging or unreachable).',
+    labelNames: ['replica'] as const,
+    registers: [registry],
+  }),
+  replicaLag: new Gauge({
+    name: 'db_replica_lag_seconds',
+    help: 'How far each read replica is behind the primary, as last measured (WAL position replayed against the primary, in time).',
+    labelNames: ['replica'] as const,
+    registers: [registry],
+  }),
+  replicaSkips: new Counter({
+    name: 'db_replica_skipped_total',
+    help: 'Times a read replica was taken out of use, by reason (lagging, unreachable, not_a_standby).',
+    labelNames: ['replica', 'reason'] as const,
+    registers: [registry],
+  }),
+  readRouting: new Counter({
+    name: 'db_read_routing_total',
+    help: 'Query operations by where they read: replica, or primary and why (not_lag_tolerant, own_recent_write, no_healthy_replica).',
+    labelNames: ['target'] as const,
+    registers: [registry],
+  }),
+  replicaStatements: new Counter({
+    name: 'db_replica_statements_total',
+    help: 'SQL statements sent to read replicas, by GraphQL operation type (a mutation must never count here).',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+  }),
   dbPool: new Gauge({
     name: 'db_pool_connections',
     help: 'Database pool connections by state (used, free, pending_acquires).',

@@ -14,6 +14,8 @@ import { DemoSeeder } from '../../seeds/DemoSeeder';
 import { startHoldSweeper } from '../capacity/hold-sweeper';
 import { startEventWorkers } from '../events/event-workers';
 import { eventsChannel } from '../events/event-catalog';
+import { useNamedStatements } from '../db/prepared';
+import { ReplicaSet } from '../db/replicas';
 
 export interface RunningApi {
   url: string;
@@ -31,6 +33,8 @@ export async function startApi(config: Config, options: { logDestination?: Desti
     : await startEmbeddedPostgres({ dataDir: config.DATA_DIR, database: 'exchange', log: (l) => log.debug({ postgres: l }) });
   const databaseUrl = config.DATABASE_URL ?? embedded!.url;
   let store: SharedStore | undefined;
+  let replicas: ReplicaSet | undefined;
+  useNamedStatements(config.DB_NAMED_STATEMENTS);
   try {
     const orm = await openOrm({ databaseUrl, poolMax: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS });
     orm.em.getConnection().getKnex().on('query', countSqlStatement);
@@ -45,7 +49,10 @@ export async function startApi(config: Config, options: { logDestination?: Desti
       }
     }
     store = config.REDIS_URL ? await redisStore(config.REDIS_URL, (err) => log.warn({ err }, 'redis error')) : memoryStore();
-    const deps: AppDeps = { config, orm, store, log };
+    if (config.DATABASE_REPLICA_URLS.length) {
+      replicas = await ReplicaSet.open(orm, config.DATABASE_REPLICA_URLS, { poolMax: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, maxLagMs: config.REPLICA_MAX_LAG_MS, log });
+    }
+    const deps: AppDeps = { config, orm, store, log, replicas };
     const { httpServer, apollo } = await createApp(deps);
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -66,12 +73,14 @@ export async function startApi(config: Config, options: { logDestination?: Desti
           await stopEvents(); // webhook attempts in flight complete; the rest stays queued in PostgreSQL
           await stopSweeper();
           await store!.close();
+          await replicas?.close();
           await orm.close();
           await embedded?.stop();
         })()),
     };
   } catch (e) {
     await store?.close().catch(() => {});
+    await replicas?.close().catch(() => {});
     await embedded?.stop().catch(() => {});
     throw e;
   }

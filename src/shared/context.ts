@@ -4,6 +4,7 @@ import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { SharedStore } from '../redis/shared-store';
+import type { ReplicaSet } from '../db/replicas';
 import type { Viewer } from '../auth/viewer';
 import { authenticate } from '../auth/api-key.service';
 import { unauthenticated } from './errors';
@@ -20,6 +21,8 @@ export interface AppDeps {
   orm: MikroORM;
   store: SharedStore;
   log: Logger;
+  /** Read replicas (DATABASE_REPLICA_URLS), when configured: db/read-routing.ts decides who reads them. */
+  replicas?: ReplicaSet;
 }
 
 export const createLoaders = (em: EntityManager) => ({
@@ -34,6 +37,7 @@ export type Loaders = ReturnType<typeof createLoaders>;
 
 export interface Context {
   requestId: string;
+  /** The request's database: the primary, or a read replica for a lag-tolerant query operation (db/read-routing.ts). */
   em: EntityManager;
   viewer: Viewer | null;
   loaders: Loaders;
