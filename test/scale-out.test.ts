@@ -121,6 +121,8 @@ describe('read replica routing', () => {
     const p = await org(servers[0].url, 'HEALTH_SYSTEM');
     const id = (await must(servers[0].url, CREATE_OFFERING, { i: offeringInput('Read under load') }, p.key)).createOffering.offering.id;
     await Promise.all(servers.map(replicaInUse));
+    // Another key than the writer's: it reads the replica, once the replica has the offering.
+    for (const s of servers) await waitFor('the offering on the replica', async () => ((await call(s.url, READ_OFFERING, { id }, p.otherKey)).data?.offering ? true : undefined));
     const results: GqlResult[] = [];
     let stop = false;
     const worker = async (w: number) => {
@@ -135,6 +137,7 @@ describe('read replica routing', () => {
     await load;
     expect(results.filter((r) => r.status !== 200 || r.errors || r.data?.offering?.id !== id)).toEqual([]);
     expect(results.slice(killedAt + 30).every((r) => replicaStatements(r) === 0)).toBe(true); // all on the primary now
+    for (const s of servers) expect(await metricsOf(s)).toMatch(/db_replica_skipped_total\{[^}]*reason="unreachable"\} [1-9]/);
     await cluster.startReplica();
     await Promise.all(servers.map(replicaInUse));
   });
