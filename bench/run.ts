@@ -3,7 +3,8 @@ import 'reflect-metadata';
 // starts the API in production mode and measures: the nested offerings read against the raw-SQL floor
 // (alternating rounds), `matches`, holds (reservations), the quote flow (issue -> accept on posted
 // needs) and the whole marketplace flow (need -> matches -> issue -> accept). Prints figures and writes
-// bench/results/latest.json. Options: --providers N, --sections nested,matches,holds,flow (or quote-flow: without the marketplace flow), --quick.
+// bench/results/latest.json. Options: --providers N, --sections nested,matches,holds,flow,scale (or quote-flow: without the marketplace flow), --quick.
+// scale: on a primary + streaming replica + PgBouncer of this machine's Debian PostgreSQL, matches on the primary alone vs with the replica, and the quote flow direct vs through PgBouncer.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +18,7 @@ import { benchKey, cannon, cpuMs, gql, must, percentile, root, round, startStack
 const { values } = parseArgs({
   options: {
     providers: { type: 'string', default: process.env.BENCH_PROVIDERS ?? '1000' },
-    sections: { type: 'string', default: 'nested,matches,holds,flow' },
+    sections: { type: 'string', default: 'nested,matches,holds,flow,scale' },
     quick: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(root, 'bench/results/latest.json') },
   },
@@ -303,6 +304,84 @@ async function marketplaceFlow(stack: Stack) {
 }
 
 
+/** Matches at 8 clients, with CPU per request of the API, the primary and the replica. */
+async function replicaReadLoad(stack: Stack, replicaPid: number) {
+  const { rows } = await stack.sql.query(`select id from need where status = 'OPEN' order by id limit 200`);
+  const ids = rows.map((r) => r.id as string);
+  const count = quick ? 200 : 1000;
+  for (const id of ids.slice(0, 20)) await gql(stack.apiUrl, stack.operatorKey, MATCHES, { id }); // warm-up
+  const replica = () => cpuMs({ apiPid: stack.apiPid, postmasterPid: replicaPid }).postgres!;
+  const [c0, r0] = [cpuMs(stack), replica()];
+  const t = await timed(count, 8, async (i) => {
+    const r = await gql(stack.apiUrl, stack.operatorKey, MATCHES, { id: ids[i % ids.length] });
+    if (r.errors) throw new Error(JSON.stringify(r.errors));
+  });
+  const [c1, r1] = [cpuMs(stack), replica()];
+  const per = (a: number, b: number) => round((b - a) / count, 2);
+  return { ...t, cpuMsPerRequest: { api: per(c0.node, c1.node), primary: per(c0.postgres!, c1.postgres!), replica: per(r0, r1) } };
+}
+
+/**
+ * The production shape's database tier on this machine (test/support/scale-cluster.ts: a primary, a
+ * hot standby by pg_basebackup -R, PgBouncer in transaction pooling mode, from Debian's packages),
+ * with the generated network: `matches` on the primary alone vs with the replica (on 2 cores the
+ * replica adds no capacity; CPU per request shows where the load went), then the quote flow with the
+ * API straight on the primary vs through PgBouncer. The same run, the same database.
+ */
+async function scale(providers: number) {
+  const { startScaleCluster, pgBinDir, pgbouncerBinary } = await import('../test/support/scale-cluster');
+  if (!pgBinDir() || !pgbouncerBinary()) {
+    log('scale: skipped, it needs PostgreSQL server binaries with pg_basebackup (Debian postgresql, or PG_BINDIR) and pgbouncer');
+    return { skipped: true };
+  }
+  const cluster = await startScaleCluster();
+  try {
+    const database = await cluster.createDatabase();
+    const stack = await startStack(providers, log, { databaseUrl: cluster.primaryUrl(database), postmasterPid: cluster.pids().primary });
+    try {
+      const { rows: [{ lsn }] } = await stack.sql.query('select pg_current_wal_lsn()::text as lsn');
+      for (let caughtUp = false; !caughtUp; await new Promise((r) => setTimeout(r, 200))) {
+        caughtUp = ((await cluster.onReplica(`select pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn as ok`)) as { ok: boolean }[])[0].ok;
+      }
+      const reads: Record<string, unknown> = {};
+      const readVariants: [string, Record<string, string>][] = [
+        ['primary alone', {}],
+        ['primary + replica', { DATABASE_REPLICA_URLS: cluster.replicaUrl(database) }],
+      ];
+      for (const [label, env] of readVariants) {
+        await stack.restartApi(env);
+        if (env.DATABASE_REPLICA_URLS) {
+          const metricsUrl = stack.apiUrl.replace('/graphql', '/metrics');
+          while (!/db_replica_in_use\{[^}]*\} 1/.test(await (await fetch(metricsUrl)).text())) await new Promise((r) => setTimeout(r, 200));
+        }
+        const r = await replicaReadLoad(stack, cluster.pids().replica);
+        reads[label] = r;
+        log(`scale, matches on ${label} (8 clients): ${r.perSecond} req/s, p50 ${r.p50} ms, p95 ${r.p95} ms; CPU ms per request: API ${r.cpuMsPerRequest.api}, primary ${r.cpuMsPerRequest.primary}, replica ${r.cpuMsPerRequest.replica}`);
+      }
+      const flows: Record<string, unknown> = {};
+      const flowVariants: [string, Record<string, string>][] = [
+        ['direct', {}],
+        ['through PgBouncer', { DATABASE_URL: cluster.bouncerUrl(database), DB_NAMED_STATEMENTS: String(cluster.namedStatements) }],
+      ];
+      for (const [label, env] of flowVariants) {
+        await stack.restartApi(env);
+        log(`scale, quote flow ${label}${env.DB_NAMED_STATEMENTS ? ` (transaction pooling, DB_NAMED_STATEMENTS=${env.DB_NAMED_STATEMENTS})` : ''}:`);
+        const bouncer = () => cpuMs({ apiPid: stack.apiPid, postmasterPid: cluster.pids().bouncer }).postgres!;
+        const b0 = bouncer();
+        const f = await quoteFlow(stack);
+        const pgbouncerMsPerAcceptedQuote = f.accepted ? round((bouncer() - b0) / f.accepted, 2) : null;
+        if (env.DATABASE_URL) log(`  PgBouncer CPU: ${pgbouncerMsPerAcceptedQuote} ms per accepted quote (warm-up included)`);
+        flows[label] = { ...f, pgbouncerMsPerAcceptedQuote: env.DATABASE_URL ? pgbouncerMsPerAcceptedQuote : null };
+      }
+      return { reads, quoteFlow: flows, namedStatementsThroughPgBouncer: cluster.namedStatements };
+    } finally {
+      await stack.stop();
+    }
+  } finally {
+    await cluster.stop();
+  }
+}
+
 /** Counters equal the sums of active reservations and never exceed sellable units, everywhere. */
 async function invariant(stack: Stack) {
   const { rows: [r] } = await stack.sql.query(
@@ -322,17 +401,20 @@ async function main() {
   const sections = new Set(values.sections!.split(','));
   const started = new Date();
   log(`Health Services Exchange benchmark, ${started.toISOString()} on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-  const stack = await startStack(providers, log);
   const results: Record<string, unknown> = { date: started.toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version }, providers };
-  try {
-    if (sections.has('nested')) results.nested = await nested(stack);
-    if (sections.has('matches')) results.matches = await matches(stack);
-    if (sections.has('holds')) results.holds = await holds(stack);
-    if (sections.has('flow') || sections.has('quote-flow')) results.flow = { quote: await quoteFlow(stack), ...(sections.has('flow') ? { marketplace: await marketplaceFlow(stack) } : {}) };
-    results.invariant = await invariant(stack);
-  } finally {
-    await stack.stop();
+  if (['nested', 'matches', 'holds', 'flow', 'quote-flow'].some((x) => sections.has(x))) {
+    const stack = await startStack(providers, log);
+    try {
+      if (sections.has('nested')) results.nested = await nested(stack);
+      if (sections.has('matches')) results.matches = await matches(stack);
+      if (sections.has('holds')) results.holds = await holds(stack);
+      if (sections.has('flow') || sections.has('quote-flow')) results.flow = { quote: await quoteFlow(stack), ...(sections.has('flow') ? { marketplace: await marketplaceFlow(stack) } : {}) };
+      results.invariant = await invariant(stack);
+    } finally {
+      await stack.stop();
+    }
   }
+  if (sections.has('scale')) results.scale = await scale(providers);
   mkdirSync(path.dirname(values.out!), { recursive: true });
   writeFileSync(values.out!, JSON.stringify(results, null, 2) + '\n');
   log(`results written to ${path.relative(root, values.out!)}`);

@@ -29,6 +29,8 @@ export interface Stack {
   /** Process ids for CPU accounting: the API process and the PostgreSQL postmaster. */
   apiPid: number;
   postmasterPid: number | null;
+  /** Replaces the API process by one with `env` added to its environment (the scale section's variants). */
+  restartApi(env: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -77,12 +79,14 @@ export async function benchKey(sql: Client, organizationId: string): Promise<str
   return secret;
 }
 
-/** Dedicated database (BENCH_DATABASE_URL or a throwaway embedded cluster) with `providers` generated providers. */
-export async function startStack(providers: number, log: (s: string) => void): Promise<Stack> {
-  const embedded = process.env.BENCH_DATABASE_URL
-    ? null
-    : await startEmbeddedPostgres({ dataDir: mkdtempSync(path.join(tmpdir(), 'hsx-bench-')), database: 'bench', ephemeral: true });
-  const databaseUrl = process.env.BENCH_DATABASE_URL ?? embedded!.url;
+/**
+ * Dedicated database (BENCH_DATABASE_URL, `o.databaseUrl` with its postmaster's pid, or a throwaway
+ * embedded cluster) with `providers` generated providers.
+ */
+export async function startStack(providers: number, log: (s: string) => void, o: { databaseUrl?: string; postmasterPid?: number } = {}): Promise<Stack> {
+  const given = o.databaseUrl ?? process.env.BENCH_DATABASE_URL;
+  const embedded = given ? null : await startEmbeddedPostgres({ dataDir: mkdtempSync(path.join(tmpdir(), 'hsx-bench-')), database: 'bench', ephemeral: true });
+  const databaseUrl = given ?? embedded!.url;
   const orm = await openOrm({ databaseUrl, statementTimeoutMs: 600_000 });
   await migrate(orm);
   const t0 = Date.now();
@@ -96,6 +100,36 @@ export async function startStack(providers: number, log: (s: string) => void): P
   const { rows: [p] } = await sql.query(`select id from organization where kind = 'HEALTH_SYSTEM' order by name limit 1`);
   const { rows: [b] } = await sql.query(`select id from organization where kind in ('HOSPITAL', 'PRACTICE') order by name limit 1`);
   const operatorKey = `bench-operator-${randomBytes(16).toString('hex')}`;
+  let api = await spawnApi(databaseUrl, operatorKey, {});
+  const { rows: [backend] } = await sql.query('select pg_backend_pid() as pid');
+  const stack: Stack = {
+    apiUrl: api.url,
+    databaseUrl,
+    operatorKey,
+    sql,
+    apiPid: api.pid,
+    postmasterPid: o.postmasterPid ?? (embedded ? parentPid(backend.pid) : null),
+    providerId: p.id,
+    providerKey: await benchKey(sql, p.id),
+    buyerId: b.id,
+    buyerKey: await benchKey(sql, b.id),
+    async restartApi(env) {
+      await api.stop();
+      api = await spawnApi(databaseUrl, operatorKey, env);
+      stack.apiUrl = api.url;
+      stack.apiPid = api.pid;
+    },
+    async stop() {
+      await api.stop();
+      await sql.end();
+      await embedded?.stop();
+    },
+  };
+  return stack;
+}
+
+/** The API in production mode as its own process, on `databaseUrl` (`env` added), once ready. */
+async function spawnApi(databaseUrl: string, operatorKey: string, env: Record<string, string>) {
   const port = await freePort();
   // The flags of `npm start` (a 64 MB young generation keeps the many short-lived objects of
   // concurrent requests out of the old generation: ~15-20% less CPU per nested read), then
@@ -117,32 +151,22 @@ export async function startStack(providers: number, log: (s: string) => void): P
       RATE_LIMIT_IP_PER_MINUTE: '0',
       DB_POOL_MAX: process.env.BENCH_POOL ?? '20',
       ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const apiUrl = `http://127.0.0.1:${port}/graphql`;
-  for (let i = 0; !(await fetch(apiUrl.replace('/graphql', '/readyz')).then((r) => r.ok, () => false)); i++) {
+  const url = `http://127.0.0.1:${port}/graphql`;
+  for (let i = 0; !(await fetch(url.replace('/graphql', '/readyz')).then((r) => r.ok, () => false)); i++) {
     if (server.exitCode !== null || i > 300) throw new Error('the API did not start');
     await sleep(200);
   }
-  const { rows: [backend] } = await sql.query('select pg_backend_pid() as pid');
   return {
-    apiUrl,
-    databaseUrl,
-    operatorKey,
-    sql,
-    apiPid: server.pid!,
-    postmasterPid: embedded ? parentPid(backend.pid) : null,
-    providerId: p.id,
-    providerKey: await benchKey(sql, p.id),
-    buyerId: b.id,
-    buyerKey: await benchKey(sql, b.id),
+    url,
+    pid: server.pid!,
     async stop() {
       const exited = new Promise((r) => server.once('exit', r));
       server.kill('SIGTERM');
       await Promise.race([exited, sleep(15_000)]);
-      await sql.end();
-      await embedded?.stop();
     },
   };
 }

@@ -11,7 +11,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from '../../src/db/embedded-postgres';
-import { waitFor } from './server-process';
+
+/** (Its own, so that the benchmark can use this module without the test harness.) */
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 export interface ScaleCluster {
   /** The primary, directly (for tests' own SQL and for creating databases). */
@@ -20,6 +30,10 @@ export interface ScaleCluster {
   replicaUrl(database: string): string;
   /** PgBouncer in front of the primary (what DATABASE_URL points at). */
   bouncerUrl(database: string): string;
+  /** Process ids (CPU accounting in the benchmark): the primary's and the standby's postmasters, PgBouncer. */
+  pids(): { primary: number; replica: number; bouncer: number };
+  /** Whether this PgBouncer carries named prepared statements (1.21+), as apiEnv sets DB_NAMED_STATEMENTS. */
+  namedStatements: boolean;
   /** Environment for an API instance on `database` with the replica and PgBouncer in the path. */
   apiEnv(database: string, extra?: Record<string, string>): Record<string, string>;
   createDatabase(): Promise<string>;
@@ -109,7 +123,7 @@ export async function startScaleCluster(o: { log?: (line: string) => void } = {}
     return { child, output: () => output };
   };
 
-  spawnServer('primary', primaryPort, primaryDir);
+  const primary = spawnServer('primary', primaryPort, primaryDir);
   await ready(primaryPort, 'the primary');
   run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream', '--no-sync'], { PGPASSWORD: password });
   let replica = spawnServer('replica', replicaPort, replicaDir);
@@ -161,6 +175,8 @@ export async function startScaleCluster(o: { log?: (line: string) => void } = {}
   };
 
   return {
+    pids: () => ({ primary: primary.child.pid!, replica: replica.child.pid!, bouncer: pgbouncer.pid! }),
+    namedStatements,
     primaryUrl: (db) => url(primaryPort, db),
     replicaUrl: (db) => url(replicaPort, db),
     bouncerUrl: (db) => url(bouncerPort, db),
