@@ -159,3 +159,58 @@ describe('apiKeys(organizationId)', () => {
     expect(type.filter((n: string) => /secret(?!Prefix)|hash/i.test(n))).toEqual([]);
   });
 });
+
+describe("authorization comes before any lock on another organization's rows", () => {
+  /** Holds row locks in a transaction of its own until `release`. */
+  async function holdLock(sql: string, params: unknown[]) {
+    const { Client } = await import('pg');
+    const c = new Client({ connectionString: t.databaseUrl });
+    await c.connect();
+    await c.query('begin');
+    await c.query(sql, params);
+    return async () => {
+      await c.query('commit');
+      await c.end();
+    };
+  }
+  /** Resolves with the response, or 'blocked' when it has not answered within `ms`. */
+  const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, sleep(ms).then(() => 'blocked' as const)]);
+
+  it('refuses outsiders at once while the provider row and the need are locked; the parties wait for the locks (control)', async () => {
+    const p = await provider(t);
+    const competitor = await provider(t);
+    const b = await buyer(t);
+    const months = [nextMonth(1), nextMonth(2), nextMonth(3)];
+    const offeringId = await createOffering(t, p.key);
+    await setCapacity(t, p.key, offeringId, months, 1000);
+    const needId = await createNeed(t, b.key);
+    const quoteId = await issueQuote(t, p.key, { needId, offeringId });
+    const otherNeed = await createNeed(t, b.key);
+
+    const release = await holdLock(`select 1 from organization where id = $1 for update; `.trim(), [p.id]);
+    const releaseNeed = await holdLock(`select 1 from need where id = any($1::uuid[]) for update`, [[needId, otherNeed]]);
+    try {
+      const outsiders: [string, Promise<any>][] = [
+        ['setCapacity', t.gql(`mutation($i: SetCapacityInput!) { setCapacity(input: $i) { userErrors { code } } }`, { i: { offeringId, months: [{ month: months[0], totalUnits: 5 }] } }, competitor.key)],
+        ['setPhasePolicy', t.gql(`mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { code } } }`, { i: { providerId: p.id, phases: [{ name: 'ONLY', maxExternalShare: 0.1, maxActiveEngagements: 1 }] } }, competitor.key)],
+        ['advanceProviderPhase', t.gql(`mutation($i: AdvanceProviderPhaseInput!) { advanceProviderPhase(input: $i) { userErrors { code } } }`, { i: { providerId: p.id } }, competitor.key)],
+        ['acceptQuote (competitor)', t.gql(ACCEPT, { i: { quoteId } }, competitor.key)],
+        ['acceptQuote (the quoting provider)', t.gql(ACCEPT, { i: { quoteId } }, p.key)],
+        ['issueQuote (a buyer with the provider offering)', t.gql(`mutation($i: IssueQuoteInput!) { issueQuote(input: $i) { userErrors { code } } }`, { i: { needId: otherNeed, offeringId, validDays: 3 } }, b.key)],
+        ['reviseQuote (the buyer)', t.gql(`mutation($i: ReviseQuoteInput!) { reviseQuote(input: $i) { userErrors { code } } }`, { i: { quoteId, validDays: 3 } }, b.key)],
+      ];
+      for (const [name, call] of outsiders) {
+        const r = await within(call, 1500);
+        expect([name, r === 'blocked' ? 'blocked' : errorCode(r)]).toEqual([name, expect.stringMatching(/^(FORBIDDEN|NOT_FOUND)$/)]);
+      }
+      // Control: the provider's own call waits for the lock.
+      const own = t.gql(`mutation($i: SetCapacityInput!) { setCapacity(input: $i) { userErrors { code } } }`, { i: { offeringId, months: [{ month: months[0], totalUnits: 2000 }] } }, p.key);
+      expect(await within(own, 500)).toBe('blocked');
+      await release();
+      expect(ok(await own).setCapacity.userErrors).toEqual([]);
+    } finally {
+      await releaseNeed();
+      await release().catch(() => {});
+    }
+  });
+});

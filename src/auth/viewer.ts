@@ -57,6 +57,20 @@ export function assertAdminOf(viewer: Viewer, orgId: string): void {
   throw forbidden(viewer.role === Role.SALES ? 'SALES keys are read-only.' : 'This API key may not act for that organization.');
 }
 
+/** Organizations an ADMIN-level action may act for, as `assertAdminOf` decides (null: any, for the operator); for SQL that locks only rows the caller may act on. */
+export function adminOrgIds(viewer: Viewer): string[] | null {
+  if (viewer.isOperator) return null;
+  return viewer.role === Role.ADMIN && viewer.organizationId ? [viewer.organizationId] : [];
+}
+
+/** Organizations the caller may act for as buyer, as `assertBuyerSide` decides (null: any, for the operator). */
+export function buyerSideOrgIds(viewer: Viewer): string[] | null {
+  if (viewer.isOperator) return null;
+  if (viewer.role === Role.ADMIN && viewer.organizationId) return [viewer.organizationId];
+  if (viewer.role === Role.INTEGRATION) return viewer.partyIds;
+  return [];
+}
+
 /** Buying: the operator, an ADMIN of that organization, or an INTEGRATION key of it or of its network. */
 export function assertBuyerSide(viewer: Viewer, orgId: string): void {
   if (viewer.isOperator) return;

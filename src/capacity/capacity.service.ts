@@ -22,10 +22,11 @@ export const MAX_MONTHS_AHEAD = 60;
 
 const shareOf = (p: Pick<LockedProvider, 'phasePolicy' | 'currentPhase'>) => p.phasePolicy[p.currentPhase].maxExternalShare;
 
+/** The provider's row, locked once the caller is known to act for it (outsiders never hold or wait for it). */
 async function lockedProviderFor(em: EntityManager, viewer: Viewer, providerId: string): Promise<LockedProvider> {
+  assertAdminOf(viewer, providerId);
   const provider = isUuid(providerId) ? await lockProvider(em, providerId) : null;
   if (!provider) throw notFound('Organization');
-  assertAdminOf(viewer, providerId);
   return provider;
 }
 

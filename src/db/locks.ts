@@ -14,11 +14,21 @@ import { GENERIC_PLANS_FOR_TRANSACTION, prepared } from './prepared';
  * Issuing: locks the need and reads it whole, with the offering's columns (`offering.<column>`, all
  * null when there is no such offering) in one statement. The offering is not locked (as everywhere:
  * its publication and prices are read as of now). Statements after it run on generic plans.
+ * Only a caller acting for the offering's provider (`sellerIds`; null: the operator) locks the need:
+ * for anyone else nothing is returned or locked.
  */
-export async function lockNeedReadingOffering(em: EntityManager, needId: string, offeringId: string | null, offeringColumns: string): Promise<Record<string, unknown> | null> {
-  const rows = await prepared(em, `select n.*, ${GENERIC_PLANS_FOR_TRANSACTION}, ${offeringColumns} from need n left join offering o on o.id = ? where n.id = ? for update of n`, [offeringId, needId]);
+export async function lockNeedReadingOffering(em: EntityManager, needId: string, offeringId: string | null, offeringColumns: string, sellerIds: string[] | null): Promise<Record<string, unknown> | null> {
+  const rows = await prepared(
+    em,
+    `select n.*, ${GENERIC_PLANS_FOR_TRANSACTION}, ${offeringColumns} from need n left join offering o on o.id = ?
+      where n.id = ? and (?::uuid[] is null or o.provider_id = any(?::uuid[])) for update of n`,
+    [offeringId, needId, sellerIds && pgArray(sellerIds), sellerIds && pgArray(sellerIds)],
+  );
   return rows[0] ?? null;
 }
+
+/** PostgreSQL array literal of values we produced ourselves (UUIDs). */
+const pgArray = (values: string[]) => `{${values.join(',')}}`;
 
 /**
  * Locks a need (serializes acceptances, issues and revisions on it) and reads it whole. It opens those

@@ -23,16 +23,18 @@ export interface AcceptanceParties {
 /**
  * Acceptance: reads a quote and locks its provider's organization row, then its need, in one
  * statement (row marks are locked in the order listed: provider, need); the provider's and the need's
- * columns are read after their locks. The statements after it run on generic plans.
+ * columns are read after their locks. The statements after it run on generic plans. Only a caller acting
+ * for the quote's buyer (`buyerIds`; null: the operator) locks anything: for anyone else nothing is returned.
  */
-export async function lockPartiesOfQuote(em: EntityManager, quoteId: string): Promise<AcceptanceParties | null> {
+export async function lockPartiesOfQuote(em: EntityManager, quoteId: string, buyerIds: string[] | null): Promise<AcceptanceParties | null> {
+  const buyers = buyerIds && `{${buyerIds.join(',')}}`;
   const [row] = await prepared(
     em,
     `select q.*, o.phase_policy as "provider.phase_policy", o.current_phase as "provider.current_phase",
             n.status as "need.status", n.buyer_id as "need.buyer_id", n.category_code as "need.category_code", ${GENERIC_PLANS_FOR_TRANSACTION}
        from quote q join organization o on o.id = q.provider_id join need n on n.id = q.need_id
-      where q.id = ? for update of o, n`,
-    [quoteId],
+      where q.id = ? and (?::uuid[] is null or q.buyer_id = any(?::uuid[])) for update of o, n`,
+    [quoteId, buyers, buyers],
   );
   return row
     ? {

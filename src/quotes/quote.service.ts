@@ -9,7 +9,7 @@ import { canSeeNeed } from '../needs/need.service';
 import { Offering, OfferingStatus } from '../catalog/offering.entity';
 import { Engagement } from '../engagements/engagement.entity';
 import type { Context } from '../shared/context';
-import { assertAdminOf, assertBuyerSide, type Viewer } from '../auth/viewer';
+import { adminOrgIds, assertAdminOf, assertBuyerSide, buyerSideOrgIds, type Viewer } from '../auth/viewer';
 import { canReadDeal } from '../auth/visibility';
 import type { Page } from '../shared/connection';
 import { byIdLoader, findPage, prefixedColumns, rowMapper } from '../shared/read-model';
@@ -99,7 +99,7 @@ export function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote>
         // Lock order: the need before quotes and capacity, so an acceptance on the need and this issue
         // are serialized (otherwise a quote could stay live, holding capacity, on an awarded need).
         const offeringId = isUuid(input.offeringId) ? input.offeringId : null;
-        const row = isUuid(input.needId) ? await lockNeedReadingOffering(em, input.needId, offeringId, prefixedColumns(em, Offering, 'o', 'offering.')) : null;
+        const row = isUuid(input.needId) ? await lockNeedReadingOffering(em, input.needId, offeringId, prefixedColumns(em, Offering, 'o', 'offering.'), adminOrgIds(ctx.viewer!)) : null;
         // Without the need, the offering is still read: its errors come first.
         const offering = row ? (row['offering.id'] ? rowMapper(em, Offering, 'offering.')(row) : null) : offeringId ? await byIdLoader(em, Offering).load(offeringId) : null;
         if (!offering || (offering.status !== OfferingStatus.PUBLISHED && !ctx.viewer!.isSellerOf(offering.providerId))) throw notFound('Offering');
@@ -172,7 +172,10 @@ export async function reviseQuote(ctx: Context, input: ReviseQuoteInput): Promis
       input,
       async () => {
         const found = isUuid(input.quoteId) ? await em.findOne(Quote, input.quoteId) : null;
-        if (found && canSeeQuote(ctx.viewer!, found)) await lockNeed(em, found.needId); // lock order: need, then quote
+        if (found && canSeeQuote(ctx.viewer!, found)) {
+          assertAdminOf(ctx.viewer!, found.providerId); // before any lock
+          await lockNeed(em, found.needId); // lock order: need, then quote
+        }
         const old = await quoteFor(ctx, em, input.quoteId, 'provider');
         assertLive(old);
         const [need, offering] = await Promise.all([em.findOneOrFail(Need, old.needId), em.findOneOrFail(Offering, old.offeringId)]);
@@ -234,9 +237,15 @@ export function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ qu
       'acceptQuote',
       input,
       async () => {
-        const parties = isUuid(input.quoteId) ? await lockPartiesOfQuote(em, input.quoteId) : null;
-        const q = parties && rowMapper(em, Quote)(parties.quoteRow);
-        if (!parties || !q || !canSeeQuote(ctx.viewer!, q)) throw notFound('Quote');
+        // Only a caller acting for the quote's buyer locks anything; anyone else is refused without a lock.
+        const parties = isUuid(input.quoteId) ? await lockPartiesOfQuote(em, input.quoteId, buyerSideOrgIds(ctx.viewer!)) : null;
+        if (!parties) {
+          const seen = isUuid(input.quoteId) ? await byIdLoader(em, Quote).load(input.quoteId) : null;
+          if (seen && canSeeQuote(ctx.viewer!, seen)) assertBuyerSide(ctx.viewer!, seen.buyerId);
+          throw notFound('Quote');
+        }
+        const q = rowMapper(em, Quote)(parties.quoteRow);
+        if (!canSeeQuote(ctx.viewer!, q)) throw notFound('Quote');
         assertBuyerSide(ctx.viewer!, q.buyerId);
         const need = parties.need;
         const phase = parties.provider.phasePolicy[parties.provider.currentPhase];
