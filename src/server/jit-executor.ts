@@ -50,7 +50,7 @@ export function jitExecutor(schema: GraphQLSchema): GatewayExecutor {
   const interpret = (rc: GatewayGraphQLRequestContext) =>
     execute({ schema, document: rc.document, contextValue: rc.context, variableValues: rc.request.variables, operationName: rc.operationName });
   return async (rc) => {
-    const query = rc.operation.operation === 'query' ? compiled(rc.document, rc.operationName) : null;
+    const query = rc.operation?.operation === 'query' ? compiled(rc.document, rc.operationName) : null;
     if (!query) return interpret(rc);
     const result = await query.query(undefined, rc.context, rc.request.variables ?? {});
     // No data at all means the request failed before execution (e.g. variables): the reference errors.

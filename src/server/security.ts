@@ -50,6 +50,12 @@ const tooExpensive = () =>
     extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
   });
 
+const noSuchOperation = (name: string | null | undefined) =>
+  new GraphQLError(
+    name ? `The document has no operation named ${JSON.stringify(name.slice(0, 60))}.` : 'The document has several operations: name the one to run (operationName).',
+    { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
+  );
+
 /**
  * Per operation, once it is parsed and validated: the operation is charged to the key's (or,
  * without a key, the client IP's) rate limit, every operation needs a key, and the cost is capped.
@@ -64,7 +70,14 @@ export function queryGuard(config: Config, limits: RateLimits): ApolloServerPlug
         async didResolveOperation({ contextValue, document, operation, request, schema }) {
           const viewer = contextValue.viewer;
           if (!viewer && usesIntrospection(document)) throw unauthenticated('Introspection requires an API key.');
-          if (!operation) return;
+          if (!operation) {
+            // Several operations and no operationName, or a name the document lacks: a client error.
+            const facts = requestFacts();
+            if (viewer) await limits.consume('key', viewer.apiKeyId, 1);
+            else if (facts) await limits.consume('ip', facts.ip, 1);
+            if (!viewer) throw unauthenticated();
+            throw noSuchOperation(request.operationName);
+          }
           const fragments: Record<string, FragmentDefinitionNode> = {};
           for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
           const cost = operationCost({ schema, operation, fragments, variables: request.variables ?? {} });
