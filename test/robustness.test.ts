@@ -1,5 +1,6 @@
 // Robustness: malformed but valid-shaped requests are client errors, never a 500.
 import { errorCode, gql, ok, startTestApi, type TestApi } from './support/api';
+import { buyer, createNeed, createOffering, ISSUE, needInput, nextMonth, offeringInput, provider, setCapacity } from './support/fixtures';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -49,5 +50,72 @@ describe('operationName', () => {
       expect(body.data.ehrPlatforms.length).toBeGreaterThan(0);
     }
     expect(ok(await t.gql(`{ viewer { role } }`)).viewer.role).toBe('OPERATOR');
+  });
+});
+
+describe('money bounds (API.md: unit prices <= 999999.9999, fees <= 99999999.99, totals <= 9999999999.99)', () => {
+  const CREATE_OFFERING = `mutation($i: CreateOfferingInput!) { createOffering(input: $i) { offering { id pricing { unitPrice setupFee monthlyMinimum } } userErrors { code field message } } }`;
+  const CREATE_NEED = `mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id maxUnitPrice } userErrors { code field message } } }`;
+  const refusedAsInput = (r: { status: number; errors?: { extensions?: { code?: string } }[]; data?: any }, payload: string) => {
+    expect(r.status).toBeLessThan(500);
+    const code = errorCode(r as any);
+    if (code) expect(code).toBe('BAD_USER_INPUT');
+    else expect(r.data[payload].userErrors.map((e: { code: string }) => e.code)).toContain('VALIDATION');
+  };
+
+  it('unit prices, tier prices, setup fees and monthly minimums above their bounds are refused; the bounds themselves are accepted', async () => {
+    const p = await provider(t);
+    for (const pricing of [
+      { unitPrice: '12345678901' },
+      { unitPrice: '1000000' },
+      { unitPrice: '5.00', tiers: [{ fromUnits: 10, unitPrice: '1000000.0000' }] },
+      { unitPrice: '5.00', setupFee: '100000000.00' },
+      { unitPrice: '5.00', monthlyMinimum: '999999999999' },
+    ]) {
+      const r = await t.gql(CREATE_OFFERING, { i: offeringInput({ pricing: { currency: 'USD', ...pricing } }) }, p.key);
+      refusedAsInput(r, 'createOffering');
+    }
+    const r = await t.gql(CREATE_OFFERING, { i: offeringInput({ pricing: { currency: 'USD', unitPrice: '999999.9999', setupFee: '99999999.99', monthlyMinimum: '99999999.99', tiers: [{ fromUnits: 10, unitPrice: '999999.9999' }] } }) }, p.key);
+    expect(ok(r).createOffering.userErrors).toEqual([]);
+    expect(ok(r).createOffering.offering.pricing).toEqual({ unitPrice: '999999.9999', setupFee: '99999999.99', monthlyMinimum: '99999999.99' });
+  });
+
+  it("a need's maxUnitPrice above 999999.9999 is refused, at the bound accepted; matchOffers too", async () => {
+    const b = await buyer(t);
+    refusedAsInput(await t.gql(CREATE_NEED, { i: needInput({ maxUnitPrice: '123456789012' }) }, b.key), 'createNeed');
+    const okNeed = ok(await t.gql(CREATE_NEED, { i: needInput({ maxUnitPrice: '999999.9999' }) }, b.key)).createNeed;
+    expect(okNeed.userErrors).toEqual([]);
+    const m = await t.gql(`query($i: MatchInput!) { matchOffers(input: $i) { score } }`, { i: { categoryCode: 'REVENUE_CYCLE', monthlyVolume: 10, startMonth: nextMonth(1), durationMonths: 2, maxUnitPrice: '123456789012' } }, b.key);
+    expect(m.status).toBeLessThan(500);
+    expect(errorCode(m)).toBe('BAD_USER_INPUT');
+  });
+
+  it('a quote whose total would exceed 9999999999.99 is refused as VALIDATION; a smaller one is issued', async () => {
+    const p = await provider(t);
+    const offeringId = await createOffering(t, p.key, { pricing: { currency: 'USD', unitPrice: '999999.9999', setupFee: '0.00', monthlyMinimum: '0.00', tiers: [] } });
+    const months = Array.from({ length: 60 }, (_, i) => nextMonth(1 + i));
+    await setCapacity(t, p.key, offeringId, months, 10_000_000);
+    const b = await buyer(t);
+    const big = await createNeed(t, b.key, { monthlyVolume: 1_000_000, durationMonths: 60 }); // 6e13: fits the column, not the contract
+    const r = await t.gql(ISSUE, { i: { needId: big, offeringId, validDays: 7 } }, p.key);
+    expect(r.status).toBe(200);
+    expect(ok(r).issueQuote.userErrors.map((e: { code: string }) => e.code)).toEqual(['VALIDATION']);
+    const small = await createNeed(t, b.key, { monthlyVolume: 10, durationMonths: 2 });
+    const s = ok(await t.gql(ISSUE, { i: { needId: small, offeringId, validDays: 7 } }, p.key)).issueQuote;
+    expect(s.userErrors).toEqual([]);
+    expect(s.quote.total).toBe('20000000.00'); // 2 months of 10 x 999999.9999, each rounded to cents
+  });
+
+  it('discountPercent is priced at the precision it is stored at: more than 2 decimals is refused, 2 decimals priced exactly', async () => {
+    const p = await provider(t);
+    const offeringId = await createOffering(t, p.key, { pricing: { currency: 'USD', unitPrice: '5.25', setupFee: '0.00', monthlyMinimum: '0.00', tiers: [] } });
+    await setCapacity(t, p.key, offeringId, [nextMonth(1), nextMonth(2), nextMonth(3)], 1000);
+    const b = await buyer(t);
+    const needId = await createNeed(t, b.key, { monthlyVolume: 100, durationMonths: 3 });
+    const r = ok(await t.gql(ISSUE, { i: { needId, offeringId, validDays: 7, discountPercent: 33.335 } }, p.key)).issueQuote;
+    expect(r.userErrors.map((e: { code: string; field: string }) => [e.code, e.field])).toEqual([['VALIDATION', 'input.discountPercent']]);
+    const q = ok(await t.gql(ISSUE, { i: { needId, offeringId, validDays: 7, discountPercent: 33.34 } }, p.key)).issueQuote;
+    expect(q.userErrors).toEqual([]);
+    expect(q.quote.schedule[0].unitPrice).toBe('3.4997'); // 5.25 x 0.6666 = 3.49965 -> 3.4997
   });
 });

@@ -5,6 +5,7 @@ import { CoverageHours, Offering, OfferingStatus, SlaDirection } from './offerin
 import { Connection } from '../shared/connection';
 import { Payload } from '../shared/payload';
 import { DecimalScalar } from '../shared/scalars';
+import { MAX_FEE, MAX_UNIT_PRICE, MoneyAtMost } from '../shared/money';
 
 @InputType({ description: 'Filters for `offerings`; all given filters must hold.' })
 export class OfferingFilter {
@@ -42,7 +43,8 @@ export class PriceTierInput {
   @Max(100_000_000)
   fromUnits!: number;
 
-  @Field(() => DecimalScalar, { description: 'Unit price in the tier.' })
+  @Field(() => DecimalScalar, { description: `Unit price in the tier, at most ${MAX_UNIT_PRICE}.` })
+  @MoneyAtMost(MAX_UNIT_PRICE, 'a unit price')
   unitPrice!: string;
 }
 
@@ -52,13 +54,16 @@ export class PricingInput {
   @Matches(/^[A-Z]{3}$/, { message: 'currency must be a 3-letter ISO 4217 code' })
   currency!: string;
 
-  @Field(() => DecimalScalar, { description: 'Base unit price, up to 4 decimal places.' })
+  @Field(() => DecimalScalar, { description: `Base unit price, up to 4 decimal places, at most ${MAX_UNIT_PRICE}.` })
+  @MoneyAtMost(MAX_UNIT_PRICE, 'a unit price')
   unitPrice!: string;
 
-  @Field(() => DecimalScalar, { defaultValue: '0.00', description: 'One-time setup fee, in cents precision.' })
+  @Field(() => DecimalScalar, { defaultValue: '0.00', description: `One-time setup fee, in cents precision, at most ${MAX_FEE}.` })
+  @MoneyAtMost(MAX_FEE, 'a fee')
   setupFee!: string;
 
-  @Field(() => DecimalScalar, { defaultValue: '0.00', description: 'Minimum billed per month, in cents precision.' })
+  @Field(() => DecimalScalar, { defaultValue: '0.00', description: `Minimum billed per month, in cents precision, at most ${MAX_FEE}.` })
+  @MoneyAtMost(MAX_FEE, 'a fee')
   monthlyMinimum!: string;
 
   @Field(() => [PriceTierInput], { defaultValue: [], description: 'Volume tiers; `fromUnits` strictly ascending.' })

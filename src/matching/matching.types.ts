@@ -3,6 +3,7 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import { Certification } from '../organizations/organization.entity';
 import { CoverageHours } from '../catalog/offering.entity';
 import { DecimalScalar, MonthScalar } from '../shared/scalars';
+import { MAX_UNIT_PRICE, MoneyAtMost } from '../shared/money';
 import { WEIGHTS } from './scoring';
 
 export enum MatchFactor {
@@ -122,8 +123,9 @@ export class MatchInput {
   @ArrayMaxSize(20)
   languages!: string[];
 
-  @Field(() => DecimalScalar, { nullable: true, description: 'Highest acceptable unit price.' })
+  @Field(() => DecimalScalar, { nullable: true, description: `Highest acceptable unit price, at most ${MAX_UNIT_PRICE}.` })
   @IsOptional()
+  @MoneyAtMost(MAX_UNIT_PRICE, 'a unit price')
   maxUnitPrice?: string | null;
 
   @Field(() => ID, { nullable: true, description: 'The buyer, for EHR product fit and existing engagements.' })

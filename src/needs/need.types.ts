@@ -3,6 +3,7 @@ import { Field, ID, InputType, Int } from 'type-graphql';
 import { Certification } from '../organizations/organization.entity';
 import { CoverageHours } from '../catalog/offering.entity';
 import { DecimalScalar, MonthScalar } from '../shared/scalars';
+import { MAX_UNIT_PRICE, MoneyAtMost } from '../shared/money';
 import { Connection } from '../shared/connection';
 import { Payload } from '../shared/payload';
 import { Need, NeedStatus } from './need.entity';
@@ -68,8 +69,9 @@ export class NeedFieldsInput {
   @MaxLength(2, { each: true })
   languages!: string[];
 
-  @Field(() => DecimalScalar, { nullable: true, description: 'Highest acceptable unit price (private to the buyer side).' })
+  @Field(() => DecimalScalar, { nullable: true, description: `Highest acceptable unit price, at most ${MAX_UNIT_PRICE} (private to the buyer side).` })
   @IsOptional()
+  @MoneyAtMost(MAX_UNIT_PRICE, 'a unit price')
   maxUnitPrice?: string | null;
 }
 
@@ -136,8 +138,9 @@ export class UpdateNeedInput {
   @MaxLength(2, { each: true })
   languages?: string[];
 
-  @Field(() => DecimalScalar, { nullable: true, description: 'Highest acceptable unit price.' })
+  @Field(() => DecimalScalar, { nullable: true, description: `Highest acceptable unit price, at most ${MAX_UNIT_PRICE}.` })
   @IsOptional()
+  @MoneyAtMost(MAX_UNIT_PRICE, 'a unit price')
   maxUnitPrice?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Notes.' })

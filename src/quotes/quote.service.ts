@@ -16,6 +16,7 @@ import { byIdLoader, findPage, prefixedColumns, rowMapper } from '../shared/read
 import { notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { InputChecks } from '../shared/validation';
+import { hasAtMostPlaces, MAX_TOTAL, Money } from '../shared/money';
 import { idempotent } from '../shared/idempotency';
 import { lockNeed, lockNeedReadingOffering, lockQuote } from '../db/locks';
 import { lockMonths, lockMonthsCtes, lockOfferingMonths } from '../capacity/capacity.locks';
@@ -67,8 +68,11 @@ function priceQuote(need: Need, offering: Offering, terms: Required<Pick<QuoteTe
   const ramp: Ramp = { startMonth: need.startMonth, durationMonths: need.durationMonths, monthlyVolume: need.monthlyVolume, ...terms };
   const checks = new InputChecks();
   for (const [field, message] of rampProblems(ramp)) checks.check(false, field, message);
+  // Stored to 2 decimals: priced at the same precision, or a revision would re-price differently.
+  checks.check(hasAtMostPlaces(String(terms.discountPercent), 2), 'input.discountPercent', 'discountPercent has at most 2 decimal places.');
   checks.done();
   const { lines, total } = priceSchedule(ramp, { ...offering.pricing, setupFee: offering.setupFee }, terms.discountPercent);
+  if (new Money(total).gt(MAX_TOTAL)) refuse(UserErrorCode.VALIDATION, `The quote's total would be ${total}, above the largest total of ${MAX_TOTAL}; quote fewer units or months.`, 'input');
   const q = new Quote({ needId: need.id, offeringId: offering.id, providerId: offering.providerId, buyerId: need.buyerId, expiresAt, currency: offering.currency, setupFee: offering.setupFee, total, schedule: lines });
   Object.assign(q, termsOf(offering), { pilotMonths: terms.pilotMonths, pilotUnits: terms.pilotUnits, expansionMonths: terms.expansionMonths, expansionUnits: terms.expansionUnits, discountPercent: String(terms.discountPercent) });
   return q;
