@@ -119,3 +119,25 @@ describe('money bounds (API.md: unit prices <= 999999.9999, fees <= 99999999.99,
     expect(q.quote.schedule[0].unitPrice).toBe('3.4997'); // 5.25 x 0.6666 = 3.49965 -> 3.4997
   });
 });
+
+describe('bounded statements', () => {
+  it('Need.quotes uses one statement text whatever the viewing organization (was one per organization, prepared on every pooled connection)', async () => {
+    const { preparedTextCount } = await import('../src/db/prepared');
+    const b = await buyer(t);
+    const needId = await createNeed(t, b.key, { monthlyVolume: 10, durationMonths: 1 });
+    const providers = [];
+    for (let i = 0; i < 4; i++) {
+      const p = await provider(t);
+      const offeringId = await createOffering(t, p.key);
+      await setCapacity(t, p.key, offeringId, [nextMonth(1)], 1000);
+      ok(await t.gql(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key));
+      providers.push(p);
+    }
+    const read = async (key: string) => ok(await t.gql(`{ need(id: "${needId}") { quotes(first: 5) { totalCount edges { node { id } } } } }`, {}, key)).need.quotes;
+    expect((await read(providers[0].key)).totalCount).toBe(1);
+    expect((await read(b.key)).totalCount).toBe(4); // positive control: the buyer sees every quote
+    const texts = preparedTextCount();
+    for (const p of providers.slice(1)) expect((await read(p.key)).totalCount).toBe(1);
+    expect(preparedTextCount()).toBe(texts);
+  });
+});

@@ -18,7 +18,6 @@ export class AuditResolver {
   ) {
     if (entityId && !isUuid(entityId)) throw badInput('entityId must be a UUID.', 'entityId');
     const page = toPage(args);
-    const { nodes, total } = await auditTrail(ctx, entityId, page);
-    return toConnection(nodes, total, page);
+    return toConnection(await auditTrail(ctx, entityId, page), page);
   }
 }

@@ -6,6 +6,6 @@ import { byIdLoader } from '../shared/read-model';
 export function createOfferingLoaders(em: EntityManager) {
   return {
     offeringById: byIdLoader(em, Offering),
-    offeringsByProvider: childPageLoader(em, Offering, { table: 'offering', parentColumn: 'provider_id', orderBy: 't.title, t.id' }),
+    offeringsByProvider: childPageLoader(em, Offering, { table: 'offering', parentColumn: 'provider_id', sortKeys: [{ column: 'title' }, { column: 'id' }] }),
   };
 }

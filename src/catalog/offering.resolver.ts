@@ -35,8 +35,7 @@ export class OfferingResolver {
     @Ctx() ctx: Context,
   ) {
     const page = toPage(args);
-    const { nodes, total } = await listOfferings(ctx, filter, page);
-    return toConnection(nodes, total, page);
+    return toConnection(await listOfferings(ctx, filter, page), page);
   }
 
   @Authorized(...SELLERS)

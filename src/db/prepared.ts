@@ -37,6 +37,9 @@ const nameOf = (text: string) => {
   return name;
 };
 
+/** How many distinct statement texts this process has prepared (each is prepared once per pooled connection). */
+export const preparedTextCount = () => names.size;
+
 /** Runs `text` with `$1`-style parameters bound to `values`, in `em`'s transaction when it has one. */
 export async function query<R = Record<string, unknown>>(em: EntityManager, text: string, values: unknown[] = []): Promise<R[]> {
   const trx = em.getTransactionContext<Knex.Transaction>();

@@ -7,6 +7,6 @@ import { byIdLoader } from '../shared/read-model';
 export function createEngagementLoaders(em: EntityManager) {
   return {
     engagementById: byIdLoader(em, Engagement),
-    reportsByEngagement: childPageLoader(em, PerformanceReport, { table: 'performance_report', parentColumn: 'engagement_id', orderBy: 't.month desc' }),
+    reportsByEngagement: childPageLoader(em, PerformanceReport, { table: 'performance_report', parentColumn: 'engagement_id', sortKeys: [{ column: 'month', desc: true }, { column: 'id' }] }),
   };
 }

@@ -58,8 +58,7 @@ export class EngagementResolver {
     @Ctx() ctx: Context,
   ) {
     const page = toPage(args);
-    const { nodes, total } = await listEngagements(ctx, filter, page);
-    return toConnection(nodes, total, page);
+    return toConnection(await listEngagements(ctx, filter, page), page);
   }
 
   @Authorized(...WRITERS)
@@ -138,8 +137,7 @@ export class EngagementResolver {
   @FieldResolver(() => PerformanceReportConnection, { description: 'Monthly reports, newest first.' })
   async performanceReports(@Root() e: Engagement, @Args() args: PageArgs, @Ctx() ctx: Context) {
     const page = toPage(args);
-    const { nodes, total } = await ctx.loaders.reportsByEngagement.load({ parentId: e.id, ...page });
-    return toConnection(nodes, total, page);
+    return toConnection(await ctx.loaders.reportsByEngagement.load({ parentId: e.id, ...page }), page);
   }
 
   @FieldResolver(() => [TaskBoundary], { nullable: true, description: 'Task boundaries proposed by one party and not yet confirmed by the other; null when nothing is proposed.' })

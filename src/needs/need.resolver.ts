@@ -29,8 +29,7 @@ export class NeedResolver {
     @Ctx() ctx: Context,
   ) {
     const page = toPage(args);
-    const { nodes, total } = await listNeeds(ctx, filter, page);
-    return toConnection(nodes, total, page);
+    return toConnection(await listNeeds(ctx, filter, page), page);
   }
 
   @Authorized(...WRITERS)
@@ -87,9 +86,8 @@ export class NeedResolver {
   async quotes(@Root() n: Need, @Args() args: PageArgs, @Ctx() ctx: Context) {
     const page = toPage(args);
     const viewer = ctx.viewer!;
-    // Values in the scope are UUIDs of the viewer's own organizations, never user text.
-    const scope = viewer.isPartyOf(n.buyerId) ? undefined : `t.provider_id in (${viewer.sellerIds.filter(isUuid).map((id) => `'${id}'`).join(',') || 'null'})`;
-    const { nodes, total } = await ctx.loaders.quotesByNeed.load({ parentId: n.id, ...page, scope });
-    return toConnection(nodes, total, page);
+    // One statement text for every viewer: the viewer's organizations are a parameter.
+    const own = viewer.isPartyOf(n.buyerId) ? {} : { scope: 't.provider_id = any(?::uuid[])', scopeParams: [viewer.sellerIds.filter(isUuid)] };
+    return toConnection(await ctx.loaders.quotesByNeed.load({ parentId: n.id, ...page, ...own }), page);
   }
 }

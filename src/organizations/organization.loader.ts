@@ -6,6 +6,6 @@ import { byIdLoader } from '../shared/read-model';
 export function createOrganizationLoaders(em: EntityManager) {
   return {
     organizationById: byIdLoader(em, Organization),
-    membersByNetwork: childPageLoader(em, Organization, { table: 'organization', parentColumn: 'network_id', orderBy: 't.name, t.id' }),
+    membersByNetwork: childPageLoader(em, Organization, { table: 'organization', parentColumn: 'network_id', sortKeys: [{ column: 'name' }, { column: 'id' }] }),
   };
 }

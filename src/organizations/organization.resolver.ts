@@ -32,8 +32,7 @@ export class OrganizationResolver {
     @Ctx() ctx: Context,
   ) {
     const page = toPage(args);
-    const { nodes, total } = await listOrganizations(ctx, filter, page);
-    return toConnection(nodes, total, page);
+    return toConnection(await listOrganizations(ctx, filter, page), page);
   }
 
   @Authorized(...SELLERS)
@@ -66,15 +65,13 @@ export class OrganizationResolver {
   @FieldResolver(() => OrganizationConnection, { description: "A network's member organizations, by name." })
   async members(@Root() org: Organization, @Args() args: PageArgs, @Ctx() ctx: Context) {
     const page = toPage(args);
-    const { nodes, total } = await ctx.loaders.membersByNetwork.load({ parentId: org.id, ...page });
-    return toConnection(nodes, total, page);
+    return toConnection(await ctx.loaders.membersByNetwork.load({ parentId: org.id, ...page }), page);
   }
 
   @FieldResolver(() => OfferingConnection, { description: "The organization's offerings: published ones for everyone, all of them for the organization itself." })
   async offerings(@Root() org: Organization, @Args() args: PageArgs, @Ctx() ctx: Context) {
     const page = toPage(args);
     const scope = ctx.viewer!.isSellerOf(org.id) ? undefined : `t.status = 'PUBLISHED'`;
-    const { nodes, total } = await ctx.loaders.offeringsByProvider.load({ parentId: org.id, ...page, scope });
-    return toConnection(nodes, total, page);
+    return toConnection(await ctx.loaders.offeringsByProvider.load({ parentId: org.id, ...page, scope }), page);
   }
 }

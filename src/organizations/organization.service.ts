@@ -30,7 +30,7 @@ export async function listOrganizations(ctx: Context, filter: OrganizationFilter
   if (filter?.stateCode) where.stateCode = filter.stateCode;
   if (filter?.ehrPlatformCode) where.ehrPlatformCode = filter.ehrPlatformCode;
   if (filter?.networkId) {
-    if (!isUuid(filter.networkId)) return { nodes: [], total: 0 };
+    if (!isUuid(filter.networkId)) return { nodes: [], cursors: [], total: 0, hasNextPage: false };
     where.networkId = filter.networkId;
   }
   if (filter?.search?.trim()) where.name = { $ilike: `%${filter.search.trim().replace(/[\\%_]/g, (c) => '\\' + c)}%` };

@@ -40,8 +40,7 @@ export class QuoteResolver {
     @Ctx() ctx: Context,
   ) {
     const page = toPage(args);
-    const { nodes, total } = await listQuotes(ctx, filter, page);
-    return toConnection(nodes, total, page);
+    return toConnection(await listQuotes(ctx, filter, page), page);
   }
 
   @Authorized(...SELLERS)

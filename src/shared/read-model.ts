@@ -6,7 +6,7 @@
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager, FilterQuery, QueryOrderMap } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import type { Page } from './connection';
+import { cursorValueRefused, encodeCursor, keysetCondition, type Page, type PageResult } from './connection';
 import { isUuid } from './ids';
 import { query } from '../db/prepared';
 
@@ -108,24 +108,42 @@ function nativeSql(key: string, build: () => Compilable): Native {
   return native;
 }
 
-/** One page of `entity` matching `where` and the total count: two statements, run side by side. */
+/**
+ * One page of `entity` matching `where` and the total count: two statements, run side by side. The
+ * page starts after the cursor's item (keyset) and reads one row more than asked, to know whether
+ * more follow. `orderBy` must end with a unique key (the id) so that every item has its own place.
+ */
 export async function findPage<T extends object>(
   em: EntityManager,
   entity: EntityClass<T>,
   where: FilterQuery<T>,
-  orderBy: QueryOrderMap<T>,
+  orderBy: Record<string, 'asc' | 'desc'>,
   page: Page,
-): Promise<{ nodes: T[]; total: number }> {
+): Promise<PageResult<T>> {
+  const columnOf = new Map(persistedColumns(em, entity).map((c) => [c.name, c.column]));
+  const columns = Object.keys(orderBy).map((name) => columnOf.get(name)!);
+  const keys = Object.entries(orderBy).map(([name, dir]) => ({ expr: `e.${columnOf.get(name)}`, desc: dir === 'desc' }));
   const key = `${entity.name}:${JSON.stringify(where, (_k, v: unknown) => (v === undefined ? '(undefined)' : v))}`;
-  const list = page.limit
-    ? nativeSql(`${key}:${JSON.stringify(orderBy)}:${page.limit}:${page.offset}`, () =>
-        em.createQueryBuilder(entity, 'e').select('*').where(where).orderBy(orderBy).limit(page.limit).offset(page.offset),
-      )
-    : null;
+  const build = () => {
+    const qb = em.createQueryBuilder(entity, 'e').select('*').where(where);
+    if (page.after) {
+      const after = keysetCondition(keys, page.after);
+      qb.andWhere(after.sql, after.params);
+    }
+    return qb.orderBy(orderBy as QueryOrderMap<T>).limit(page.limit + 1);
+  };
+  // First pages repeat all day: their text is memoized; later pages carry the cursor's values.
+  const list = !page.limit ? null : page.after ? build().getKnexQuery().toSQL().toNative() : nativeSql(`${key}:${JSON.stringify(orderBy)}:${page.limit}`, build);
   const count = nativeSql(`${key}:count`, () => em.createQueryBuilder(entity, 'e').count().where(where));
   const [rows, [{ count: total }]] = await Promise.all([
-    list ? query<Record<string, unknown>>(em, list.sql, [...list.bindings]) : [],
+    list ? query<Record<string, unknown>>(em, list.sql, [...list.bindings]).catch(cursorValueRefused) : [],
     query<{ count: string }>(em, count.sql, [...count.bindings]),
   ]);
-  return { nodes: rows.map(rowMapper(em, entity)), total: Number(total) };
+  const shown = rows.slice(0, page.limit);
+  return {
+    nodes: shown.map(rowMapper(em, entity)),
+    cursors: shown.map((r) => encodeCursor(columns.map((c) => String(r[c])))),
+    total: Number(total),
+    hasNextPage: rows.length > page.limit,
+  };
 }

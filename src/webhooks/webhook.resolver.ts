@@ -14,8 +14,7 @@ export class WebhookResolver {
   @Query(() => WebhookConnection, { description: "Your organization's webhooks (all of them for the operator), newest first." })
   async webhooks(@Args() args: PageArgs, @Ctx() ctx: Context) {
     const page = toPage(args);
-    const { nodes, total } = await listWebhooks(ctx, page);
-    return toConnection(nodes, total, page);
+    return toConnection(await listWebhooks(ctx, page), page);
   }
 
   @Query(() => WebhookDeliveryConnection, { description: 'Delivery log of one of your webhooks, newest first: status, attempts, last answer.' })
@@ -26,8 +25,7 @@ export class WebhookResolver {
     @Ctx() ctx: Context,
   ) {
     const page = toPage(args);
-    const { nodes, total } = await listDeliveries(ctx, webhookId, status, page);
-    return toConnection(nodes, total, page);
+    return toConnection(await listDeliveries(ctx, webhookId, status, page), page);
   }
 
   @Query(() => [WebhookEventType], { description: 'Event types webhooks can subscribe to. `<object>.*` (e.g. `quote.*`) subscribes to every type of that object.' })
