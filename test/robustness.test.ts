@@ -141,3 +141,31 @@ describe('bounded statements', () => {
     expect(preparedTextCount()).toBe(texts);
   });
 });
+
+describe('found by the fuzz test', () => {
+  it('an empty code is an unknown code (VALIDATION), not a 500', async () => {
+    const b = await buyer(t);
+    for (const field of ['categoryCode', 'ehrPlatformCode', 'regionCode']) {
+      const r = await t.gql(`mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } userErrors { code field } } }`, { i: needInput({ [field]: '' }) }, b.key);
+      expect(r.status).toBe(200);
+      expect(ok(r).createNeed.userErrors).toEqual([{ code: 'VALIDATION', field: `input.${field}` }]);
+    }
+    const p = await provider(t);
+    const r = await t.gql(`mutation($i: CreateOfferingInput!) { createOffering(input: $i) { offering { id } userErrors { code field } } }`, { i: offeringInput({ categoryCode: '' }) }, p.key);
+    expect(ok(r).createOffering.userErrors).toEqual([{ code: 'VALIDATION', field: 'input.categoryCode' }]);
+  });
+
+  it('null for a field an update cannot clear leaves it unchanged, not a 500', async () => {
+    const b = await buyer(t);
+    const needId = await createNeed(t, b.key, { durationMonths: 3 });
+    const r = await t.gql(`mutation($i: UpdateNeedInput!) { updateNeed(input: $i) { need { durationMonths monthlyVolume } userErrors { code } } }`, { i: { id: needId, monthlyVolume: 50, durationMonths: null, regionCode: null } }, b.key);
+    expect(ok(r).updateNeed).toEqual({ need: { durationMonths: 3, monthlyVolume: 50 }, userErrors: [] });
+    const p = await provider(t);
+    const offeringId = await createOffering(t, p.key);
+    const o = await t.gql(`mutation($i: UpdateOfferingInput!) { updateOffering(input: $i) { offering { id } userErrors { code } } }`, { i: { id: offeringId, title: null } }, p.key);
+    expect(o.status).toBe(200);
+    expect(ok(o).updateOffering.userErrors).toEqual([]);
+    const g = await t.gql(`mutation($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { organization { id } userErrors { code } } }`, { i: { id: p.id, name: null } }, p.key);
+    expect(ok(g).updateOrganization.userErrors).toEqual([]);
+  });
+});

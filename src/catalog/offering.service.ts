@@ -67,8 +67,8 @@ function checkPricing(checks: InputChecks, p: PricingInput) {
 
 function checkOfferingInput(input: Partial<CreateOfferingInput>) {
   const checks = new InputChecks()
-    .check(input.title === undefined || input.title.trim().length > 0, 'input.title', 'title must not be empty.')
-    .known(input.categoryCode ? [input.categoryCode] : [], 'input.categoryCode', serviceCategory, 'service category')
+    .check(input.title == null || input.title.trim().length > 0, 'input.title', 'title must not be empty.')
+    .known(input.categoryCode != null ? [input.categoryCode] : [], 'input.categoryCode', serviceCategory, 'service category')
     .known(input.ehrPlatformCodes, 'input.ehrPlatformCodes', ehrPlatform, 'EHR platform')
     .known(input.regionCodes, 'input.regionCodes', region, 'region')
     .known(input.languages, 'input.languages', isLanguage, 'ISO 639-1 language');
@@ -124,7 +124,7 @@ export async function updateOffering(ctx: Context, input: UpdateOfferingInput): 
   return ctx.em.transactional(async (em) => {
     const o = await ownOffering(ctx, em, input.id);
     const before = snapshot(o);
-    if (input.title !== undefined) o.title = input.title.trim();
+    if (input.title != null) o.title = input.title.trim();
     if (input.description !== undefined) o.description = input.description?.trim() || null;
     if (input.ehrPlatformCodes) o.ehrPlatformCodes = uniq(input.ehrPlatformCodes);
     if (input.regionCodes) o.regionCodes = uniq(input.regionCodes);

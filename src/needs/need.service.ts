@@ -40,9 +40,9 @@ const snapshot = (n: Need) => ({
 export function checkNeedFields(input: Partial<Pick<CreateNeedInput, 'categoryCode' | 'startMonth' | 'ehrPlatformCode' | 'regionCode' | 'languages'>>) {
   const now = currentMonth();
   new InputChecks()
-    .known(input.categoryCode ? [input.categoryCode] : [], 'input.categoryCode', serviceCategory, 'service category')
-    .known(input.ehrPlatformCode ? [input.ehrPlatformCode] : [], 'input.ehrPlatformCode', ehrPlatform, 'EHR platform')
-    .known(input.regionCode ? [input.regionCode] : [], 'input.regionCode', region, 'region')
+    .known(input.categoryCode != null ? [input.categoryCode] : [], 'input.categoryCode', serviceCategory, 'service category')
+    .known(input.ehrPlatformCode != null ? [input.ehrPlatformCode] : [], 'input.ehrPlatformCode', ehrPlatform, 'EHR platform')
+    .known(input.regionCode != null ? [input.regionCode] : [], 'input.regionCode', region, 'region')
     .known(input.languages, 'input.languages', isLanguage, 'ISO 639-1 language')
     .check(!input.startMonth || input.startMonth >= now, 'input.startMonth', `startMonth must be ${now} or later.`)
     .check(!input.startMonth || monthsBetween(now, input.startMonth) <= 60, 'input.startMonth', 'startMonth is at most 60 months ahead.')
@@ -117,11 +117,11 @@ export async function updateNeed(ctx: Context, input: UpdateNeedInput): Promise<
     const n = await ownNeed(ctx, em, input.id);
     if (n.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `A ${n.status} need cannot be changed.`, 'input.id');
     const before = snapshot(n);
-    if (input.monthlyVolume !== undefined) n.monthlyVolume = input.monthlyVolume;
-    if (input.startMonth !== undefined) n.startDate = `${input.startMonth}-01`;
-    if (input.durationMonths !== undefined) n.durationMonths = input.durationMonths;
-    if (input.ehrPlatformCode !== undefined) n.ehrPlatformCode = input.ehrPlatformCode;
-    if (input.regionCode !== undefined) n.regionCode = input.regionCode;
+    if (input.monthlyVolume != null) n.monthlyVolume = input.monthlyVolume;
+    if (input.startMonth != null) n.startDate = `${input.startMonth}-01`;
+    if (input.durationMonths != null) n.durationMonths = input.durationMonths;
+    if (input.ehrPlatformCode != null) n.ehrPlatformCode = input.ehrPlatformCode;
+    if (input.regionCode != null) n.regionCode = input.regionCode;
     if (input.requiredCertifications) n.requiredCertifications = uniq(input.requiredCertifications);
     if (input.coverageHours !== undefined) n.coverageHours = input.coverageHours;
     if (input.languages) n.languages = uniq(input.languages);

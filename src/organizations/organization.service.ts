@@ -39,9 +39,9 @@ export async function listOrganizations(ctx: Context, filter: OrganizationFilter
 
 async function checkInput(em: EntityManager, input: Partial<CreateOrganizationInput>, selfId?: string) {
   const checks = new InputChecks()
-    .check(input.name === undefined || input.name.trim().length > 0, 'input.name', 'name must not be empty.')
+    .check(input.name == null || input.name.trim().length > 0, 'input.name', 'name must not be empty.')
     .check(input.stateCode === undefined || isState(input.stateCode), 'input.stateCode', 'stateCode must be a state code such as US-OH.')
-    .known(input.ehrPlatformCode ? [input.ehrPlatformCode] : [], 'input.ehrPlatformCode', ehrPlatform, 'EHR platform');
+    .known(input.ehrPlatformCode != null ? [input.ehrPlatformCode] : [], 'input.ehrPlatformCode', ehrPlatform, 'EHR platform');
   if (input.networkId) {
     const network = isUuid(input.networkId) ? await em.findOne(Organization, input.networkId) : null;
     checks.check(!!network && network.kind === OrganizationKind.NETWORK && network.id !== selfId, 'input.networkId', 'networkId must be an organization of kind NETWORK.');
@@ -85,7 +85,7 @@ export async function updateOrganization(ctx: Context, input: UpdateOrganization
     }
     await checkInput(em, input, org.id);
     const before = snapshot(org);
-    if (input.name !== undefined) org.name = input.name.trim();
+    if (input.name != null) org.name = input.name.trim();
     if (input.kind) org.kind = input.kind;
     if (input.stateCode) org.stateCode = input.stateCode;
     if (input.ehrPlatformCode) org.ehrPlatformCode = input.ehrPlatformCode;
