@@ -64,8 +64,7 @@ export class ApiKeyResolver {
     @Ctx() ctx: Context,
   ) {
     const page = toPage(args);
-    const { nodes, total } = await listApiKeys(ctx, organizationId === undefined ? (ctx.viewer!.organizationId ?? null) : organizationId, page);
-    return toConnection(nodes, total, page);
+    return toConnection(await listApiKeys(ctx, organizationId === undefined ? (ctx.viewer!.organizationId ?? null) : organizationId, page), page);
   }
 
   @Authorized(...SELLERS)

@@ -13,7 +13,7 @@ import { prepared } from '../db/prepared';
 import { readsKeysOf } from './visibility';
 import { requestScope } from '../shared/request-scope';
 import { findPage } from '../shared/read-model';
-import type { Page } from '../shared/connection';
+import { emptyPage, type Page } from '../shared/connection';
 
 /** The bootstrap operator key (from OPERATOR_API_KEY) has a fixed id so a new value replaces the old. */
 export const BOOTSTRAP_OPERATOR_KEY_ID = '00000000-0000-4000-8000-000000000001';
@@ -123,8 +123,8 @@ export async function revokeApiKey(ctx: Context, id: string): Promise<ApiKey> {
 /** An organization's keys, newest first: for its ADMIN keys and the operator (organizationId null: the operator's own keys); anyone else reads an empty list, as for an unknown id. */
 export async function listApiKeys(ctx: Context, organizationId: string | null, page: Page) {
   const viewer = ctx.viewer!;
-  if (organizationId !== null && !isUuid(organizationId)) return { nodes: [], total: 0 };
-  if (!readsKeysOf(viewer, organizationId)) return { nodes: [], total: 0 };
+  if (organizationId !== null && !isUuid(organizationId)) return emptyPage();
+  if (!readsKeysOf(viewer, organizationId)) return emptyPage();
   return findPage(ctx.em, ApiKey, { organizationId }, { createdAt: 'desc', id: 'desc' }, page);
 }
 

@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Organization, OrganizationKind } from './organization.entity';
 import type { CreateOrganizationInput, OrganizationFilter, UpdateOrganizationInput } from './organization.types';
 import type { Context } from '../shared/context';
-import type { Page } from '../shared/connection';
+import { emptyPage, type Page } from '../shared/connection';
 import { findPage } from '../shared/read-model';
 import { forbidden, notFound, refuse, UserErrorCode } from '../shared/errors';
 import { InputChecks, uniq } from '../shared/validation';
@@ -30,7 +30,7 @@ export async function listOrganizations(ctx: Context, filter: OrganizationFilter
   if (filter?.stateCode) where.stateCode = filter.stateCode;
   if (filter?.ehrPlatformCode) where.ehrPlatformCode = filter.ehrPlatformCode;
   if (filter?.networkId) {
-    if (!isUuid(filter.networkId)) return { nodes: [], cursors: [], total: 0, hasNextPage: false };
+    if (!isUuid(filter.networkId)) return emptyPage();
     where.networkId = filter.networkId;
   }
   if (filter?.search?.trim()) where.name = { $ilike: `%${filter.search.trim().replace(/[\\%_]/g, (c) => '\\' + c)}%` };

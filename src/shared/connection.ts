@@ -101,6 +101,9 @@ export interface PageResult<T> {
   hasNextPage: boolean;
 }
 
+/** A page of nothing (a filter that can match nothing, a list the caller may not read). */
+export const emptyPage = <T>(): PageResult<T> => ({ nodes: [], cursors: [], total: 0, hasNextPage: false });
+
 export interface ConnectionShape<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: PageInfo;
