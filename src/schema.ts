@@ -16,6 +16,7 @@ import { BaaSignatureResolver, EngagementResolver } from './engagements/engageme
 import { MatchResolver } from './matching/matching.resolver';
 import { EventResolver } from './events/event.resolver';
 import { WebhookResolver } from './webhooks/webhook.resolver';
+import { INSIGHTS_RESOLVERS } from './insights/insights.resolver';
 import { DateTimeScalar } from './shared/scalars';
 
 let built: Promise<GraphQLSchema> | undefined;
@@ -40,7 +41,7 @@ async function validateArg(arg: unknown): Promise<void> {
 export function buildAppSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers: [ReferenceResolver, ApiKeyResolver, ViewerResolver, ApiKeyFieldsResolver, OrganizationResolver, OfferingResolver, AuditResolver, CapacityResolver, OfferingCapacityResolver, PhasePolicyResolver,
-      NeedResolver, QuoteResolver, EngagementResolver, BaaSignatureResolver, MatchResolver, EventResolver, WebhookResolver],
+      NeedResolver, QuoteResolver, EngagementResolver, BaaSignatureResolver, MatchResolver, EventResolver, WebhookResolver, ...INSIGHTS_RESOLVERS],
     authChecker,
     validateFn: validateArg,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],

@@ -2,7 +2,7 @@
 // the surviving candidates are scored in TypeScript (scoring.ts).
 import { readsNeedPrivateFields } from '../auth/visibility';
 import type { Context } from '../shared/context';
-import { COVERAGE_ORDER, type CoverageHours } from '../catalog/offering.entity';
+import type { CoverageHours } from '../catalog/offering.entity';
 import { pgArray, prepared } from '../db/prepared';
 import { badInput, notFound } from '../shared/errors';
 import { isUuid } from '../shared/ids';
@@ -14,6 +14,7 @@ import { rank, type Candidate, type NeedProfile, type Scored } from './scoring';
 import { availableUnitsSql } from '../capacity/availability';
 import { phaseSlotLeft, takesPhaseSlot } from '../engagements/engagement.slots';
 import type { Match, MatchInput } from './matching.types';
+import { coveragesSatisfying, engagementCapSql, offeringServesNeedSql } from './hard-rules';
 
 export const DEFAULT_MATCHES = 10;
 export const MAX_MATCHES = 100;
@@ -34,7 +35,7 @@ export interface MatchRequest {
 }
 
 /** A row of the candidate query: the candidate's own columns plus what scoring derives from. */
-type Row = Omit<Candidate, 'providerHhsRegion' | 'slaHistory' | 'engagementsWithBuyer'> & {
+export type CandidateRow = Omit<Candidate, 'providerHhsRegion' | 'slaHistory' | 'engagementsWithBuyer'> & {
   providerId: string;
   attainment: string | null;
   reports: number;
@@ -54,13 +55,17 @@ with months as (
 ), cand as (
   select o.id, o.provider_id, o.currency, o.unit_price, o.price_tiers, o.monthly_minimum, o.sla_targets,
          p.state_code, p.ehr_platform_code, p.ehr_product,
-         (p.phase_policy -> p.current_phase ->> 'maxActiveEngagements')::int as max_active
+         ${engagementCapSql('p')} as max_active
     from offering o join organization p on p.id = o.provider_id
-   where o.status = 'PUBLISHED' and o.category_code = ?
-     and o.ehr_platform_codes @> ?::text[] and o.region_codes && ?::text[]
-     and o.certifications @> ?::text[] and o.languages @> ?::text[]
-     and (?::text[] is null or o.coverage_hours = any(?::text[]))
-     and o.provider_id is distinct from ?::uuid
+   where ${offeringServesNeedSql('o', {
+     categoryCode: '?',
+     ehrPlatformCodes: '?::text[]',
+     coveringRegions: '?::text[]',
+     certifications: '?::text[]',
+     languages: '?::text[]',
+     coverages: '?::text[]',
+     buyerId: '?::uuid',
+   })}
 ), engaged as (
   select e.provider_id,
          count(*) as active,
@@ -101,9 +106,9 @@ select c.id as "offeringId", c.provider_id as "providerId", c.state_code as "pro
 export async function findMatches(ctx: Context, req: MatchRequest, first: number): Promise<Match[]> {
   if (!Number.isInteger(first) || first < 1 || first > MAX_MATCHES) throw badInput(`first must be between 1 and ${MAX_MATCHES}.`, 'first');
   const months = monthRange(req.startMonth, addMonths(req.startMonth, req.durationMonths - 1));
-  const coverage = req.coverageHours ? COVERAGE_ORDER.slice(COVERAGE_ORDER.indexOf(req.coverageHours)) : null;
+  const coverage = req.coverageHours ? coveragesSatisfying(req.coverageHours) : null;
   const buyerId = req.buyerId && isUuid(req.buyerId) ? req.buyerId : null;
-  const rows = await prepared<Row>(ctx.em, CANDIDATES_SQL, [
+  const rows = await prepared<CandidateRow>(ctx.em, CANDIDATES_SQL, [
     `${months[0]}-01`,
     `${months[months.length - 1]}-01`,
     req.categoryCode,
@@ -119,29 +124,43 @@ export async function findMatches(ctx: Context, req: MatchRequest, first: number
     req.monthlyVolume,
     req.includePartial,
   ]);
+  const profile = needProfile(req, months, rows[0]?.buyerEhrProduct ?? null);
+  // Relationships are the buyer's business: only the buyer side (and the operator) sees them count.
+  const relationshipVisible = !!buyerId && readsNeedPrivateFields(ctx.viewer!, { buyerId });
+  const candidates = rows.map((row) => toCandidate(row, relationshipVisible));
+  return rank(candidates, profile)
+    .slice(0, first)
+    .map((s) => toMatch(s, months, (s.candidate as Candidate & { providerId: string }).providerId, req.monthlyVolume));
+}
+
+/** What scoring needs to know of a need (`maxUnitPrice` only where the caller may read it). */
+export function needProfile(
+  req: Pick<MatchRequest, 'monthlyVolume' | 'ehrPlatformCode' | 'regionCode' | 'maxUnitPrice' | 'categoryCode'>,
+  months: string[],
+  buyerEhrProduct: string | null,
+): NeedProfile {
   const r = region(req.regionCode)!;
-  const profile: NeedProfile = {
+  return {
     monthlyVolume: req.monthlyVolume,
     months,
     ehrPlatformCode: req.ehrPlatformCode,
-    ehrProduct: rows[0]?.buyerEhrProduct ?? null,
+    ehrProduct: buyerEhrProduct,
     regionCode: req.regionCode,
     needStates: r.states,
     needHhsRegion: r.hhsRegion ?? (r.kind === 'HHS_REGION' ? r.code : null),
     maxUnitPrice: req.maxUnitPrice,
     unit: serviceCategory(req.categoryCode)?.unit ?? 'units',
   };
-  // Relationships are the buyer's business: only the buyer side (and the operator) sees them count.
-  const relationshipVisible = !!buyerId && readsNeedPrivateFields(ctx.viewer!, { buyerId });
-  const candidates: (Candidate & { providerId: string })[] = rows.map((row) => ({
+}
+
+/** A candidate row as scoring sees it; the relationship with the buyer counts only where the caller may read it. */
+export function toCandidate(row: CandidateRow, relationshipVisible: boolean): Candidate & { providerId: string } {
+  return {
     ...row,
     providerHhsRegion: region(row.providerState)?.hhsRegion ?? null,
     slaHistory: row.attainment === null ? null : { attainment: Number(row.attainment), reports: row.reports },
     engagementsWithBuyer: relationshipVisible ? row.withBuyer : null,
-  }));
-  return rank(candidates, profile)
-    .slice(0, first)
-    .map((s) => toMatch(s, months, (s.candidate as Candidate & { providerId: string }).providerId, req.monthlyVolume));
+  };
 }
 
 function toMatch(s: Scored, months: string[], providerId: string, volume: number): Match {

@@ -14,6 +14,7 @@ import { createCapacityLoaders } from '../capacity/capacity.loader';
 import { createNeedLoaders } from '../needs/need.loader';
 import { createQuoteLoaders } from '../quotes/quote.loader';
 import { createEngagementLoaders } from '../engagements/engagement.loader';
+import { createScorecardLoader } from '../insights/buyer-views';
 
 /** Long-lived parts of a running API instance. */
 export interface AppDeps {
@@ -32,6 +33,7 @@ export const createLoaders = (em: EntityManager) => ({
   ...createNeedLoaders(em),
   ...createQuoteLoaders(em),
   ...createEngagementLoaders(em),
+  scorecardFacts: createScorecardLoader(em),
 });
 export type Loaders = ReturnType<typeof createLoaders>;
 
