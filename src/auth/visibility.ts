@@ -52,6 +52,12 @@ export const readsPhasePolicy = (r: Reader, orgId: string) => readsOwn(r, orgId)
 /** Quotes and engagements: their provider (own side) and their buyer's buying side; never a competitor. */
 export const canReadDeal = (r: Reader, d: { providerId: string; buyerId: string }) => readsOwn(r, d.providerId) || readsBuyingSide(r, d.buyerId);
 
+// ---- Business views (src/insights) -------------------------------------------------------------
+/** A provider's pipeline, booked revenue, utilization and servable demand: its selling side, so the organization itself. */
+export const readsProviderViews = (r: Reader, providerId: string) => readsOwn(r, providerId);
+/** A buyer's vendor portfolio: its buying side (a network reads its members'). Scorecards follow their engagement (`canReadDeal`). */
+export const readsBuyerViews = (r: Reader, buyerId: string) => readsBuyingSide(r, buyerId);
+
 // ---- Refusals ----------------------------------------------------------------------------------
 /**
  * A refusal caused by a provider's limits (phase slots, capacity) tells the provider itself (and the

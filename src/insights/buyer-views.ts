@@ -4,6 +4,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../shared/context';
+import { readsBuyerViews } from '../auth/visibility';
 import { query } from '../db/prepared';
 import { badInput, notFound } from '../shared/errors';
 import { isUuid } from '../shared/ids';
@@ -113,7 +114,7 @@ export async function buyerOf(ctx: Context, buyerId: string | null | undefined):
   const viewer = ctx.viewer!;
   const id = buyerId ?? viewer.organizationId;
   if (!id) throw badInput('buyerId is required with an operator key.', 'buyerId');
-  if (!isUuid(id) || !viewer.isPartyOf(id)) throw notFound('Organization');
+  if (!isUuid(id) || !readsBuyerViews(viewer, id)) throw notFound('Organization');
   if (viewer.isOperator && !(await ctx.loaders.organizationById.load(id))) throw notFound('Organization');
   return id;
 }

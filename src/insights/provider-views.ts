@@ -2,6 +2,7 @@
 // utilization per offering and month. Each view is one or two SQL statements for the whole answer
 // (counted in test/insights.test.ts); the arithmetic over their rows is pure and lives below.
 import type { Context } from '../shared/context';
+import { readsProviderViews } from '../auth/visibility';
 import { query } from '../db/prepared';
 import { badInput, notFound } from '../shared/errors';
 import { isUuid } from '../shared/ids';
@@ -35,7 +36,7 @@ export async function providerOf(ctx: Context, providerId: string | null | undef
   const viewer = ctx.viewer!;
   const id = providerId ?? viewer.organizationId;
   if (!id) throw badInput('providerId is required with an operator key.', 'providerId');
-  if (!isUuid(id) || !viewer.isSellerOf(id)) throw notFound('Organization');
+  if (!isUuid(id) || !readsProviderViews(viewer, id)) throw notFound('Organization');
   if (viewer.isOperator && !(await ctx.loaders.organizationById.load(id))) throw notFound('Organization');
   return id;
 }
