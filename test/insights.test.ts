@@ -112,6 +112,7 @@ async function generate(): Promise<World> {
       await mutate('signBaa', { engagementId: id }, p0.key).catch(() => undefined);
     }
     await mutate('recordPerformance', { engagementId: id, month: M[0], deliveredUnits: 30 + 5 * i, metrics: [{ metric: 'report_accuracy_pct', value: 93 + 2 * i }, { metric: 'turnaround_days', value: 4 }] }, p0.key);
+    if (i === 2) await mutate('disputePerformanceReport', { engagementId: id, month: M[0], reason: 'Volumes do not match our count' }, buyerKey);
     if (i === 1) await mutate('terminateEngagement', { engagementId: id, effectiveMonth: M[1], reason: 'Budget cut' }, buyerKey);
   }
   // b0 also works with p1 in analytics (fragmentation) and p1 sells revenue cycle (a consolidation candidate elsewhere).
@@ -154,7 +155,7 @@ describe('provider views agree with the rows', () => {
     const from = PAST;
     const to = M[0];
     const view = ok(await t.gql(PIPELINE, { from, to }, w.p0.key)).pipeline;
-    const quotes = ok(await t.gql(`{ quotes(first: 100) { totalCount edges { node { id status total currency expiresAt need { id status } } } } }`, {}, w.p0.key)).quotes;
+    const quotes = ok(await t.gql(`{ quotes(first: 100) { totalCount edges { node { id status closedReason total currency expiresAt need { id status } } } } }`, {}, w.p0.key)).quotes;
     expect(quotes.totalCount).toBeLessThanOrEqual(100);
     const rows = quotes.edges.map((e: any) => e.node);
     const open = rows.filter((q: any) => q.status === 'ISSUED').sort((a: any, b: any) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : a.id < b.id ? -1 : 1));
@@ -179,9 +180,13 @@ describe('provider views agree with the rows', () => {
     const count = (o: string) => closed.filter((q: any) => outcomeOf(q) === o).length;
     for (const o of ['WON', 'LOST', 'DECLINED', 'EXPIRED', 'WITHDRAWN']) expect(count(o)).toBeGreaterThan(0);
     expect(view.winRate).toBeCloseTo(count('WON') / (count('WON') + count('LOST') + count('DECLINED') + count('EXPIRED')), 4);
+    for (const o of view.outcomes) {
+      const given: string[] = closed.filter((q: any) => outcomeOf(q) === o.outcome && q.closedReason).map((q: any): string => q.closedReason);
+      const counted = [...new Set<string>(given)].map((reason) => ({ reason, count: given.filter((r) => r === reason).length }));
+      expect([...o.reasons].sort((a: any, b: any) => (a.reason < b.reason ? -1 : 1))).toEqual(counted.sort((a, b) => (a.reason < b.reason ? -1 : 1)));
+    }
     const declined = view.outcomes.find((o: any) => o.outcome === 'DECLINED');
-    const given = [...new Set(w.reasons)].map((reason) => ({ reason, count: w.reasons.filter((r) => r === reason).length }));
-    expect([...declined.reasons].sort((a: any, b: any) => (a.reason < b.reason ? -1 : 1))).toEqual(given.sort((a, b) => (a.reason < b.reason ? -1 : 1)));
+    expect(declined.reasons.map((r: any) => r.reason).sort()).toEqual([...new Set(w.reasons)].sort());
 
     // A period before anything closed has no outcomes; the open quotes do not depend on the period.
     const earlier = ok(await t.gql(PIPELINE, { from: nextMonth(-12), to: nextMonth(-11) }, w.p0.key)).pipeline;
@@ -320,13 +325,13 @@ function nextMonthFrom(month: string, n: number): string {
 }
 
 describe('buyer views agree with the rows', () => {
-  it('Engagement.scorecard: scheduled, delivered, SLA series and spend equal the engagement’s schedule and reports', async () => {
+  it('Engagement.scorecard: scheduled, delivered, SLA series, spend and disputes equal the engagement’s schedule and reports', async () => {
+    let disputes = 0;
     for (const id of w.engagements) {
       const e = ok(
         await t.gql(
-          `query($id: ID!) { engagement(id: $id) { serviceEndMonth quote { total setupFee currency } schedule { month units amount }
-            performanceReports(first: 100) { edges { node { month deliveredUnits attainment allTargetsMet metrics { metric value target met } } } }
-            offering { slaTargets { metric target direction } }
+          `query($id: ID!) { engagement(id: $id) { serviceEndMonth quote { total setupFee currency slaTargets { metric target direction } } schedule { month units amount }
+            performanceReports(first: 100) { edges { node { month deliveredUnits attainment allTargetsMet disputed metrics { metric value target met } } } }
             scorecard { currency quoteTotal spendToDate scheduledUnitsToDate deliveredUnitsToDate attainment disputesOpen
               months { month scheduledUnits scheduledAmount deliveredUnits attainment allTargetsMet disputed }
               metrics { metric target direction attainment points { month value met } } } } }`,
@@ -345,12 +350,15 @@ describe('buyer views agree with the rows', () => {
       expect(s.quoteTotal).toBe(e.quote.total);
       expect(s.scheduledUnitsToDate).toBe(toDate.reduce((n: number, l: any) => n + l.units, 0));
       expect(s.deliveredUnitsToDate).toBe([...reports.values()].reduce((n: number, r: any) => n + r.deliveredUnits, 0));
-      expect(s.metrics.map((m: any) => [m.metric, m.target, m.direction])).toEqual(e.offering.slaTargets.map((x: any) => [x.metric, x.target, x.direction]));
+      expect(s.metrics.map((m: any) => [m.metric, m.target, m.direction])).toEqual(e.quote.slaTargets.map((x: any) => [x.metric, x.target, x.direction]));
       for (const m of s.metrics) {
         expect(m.points).toEqual([...reports.values()].map((r: any) => r.metrics.filter((x: any) => x.metric === m.metric).map((x: any) => ({ month: r.month, value: x.value, met: x.met }))).flat());
       }
-      expect(s.disputesOpen).toBe(0);
+      expect(s.disputesOpen).toBe([...reports.values()].filter((r: any) => r.disputed).length);
+      expect(s.months.filter((m: any) => m.disputed).map((m: any) => m.month)).toEqual([...reports.values()].filter((r: any) => r.disputed).map((r: any) => r.month));
+      disputes += s.disputesOpen;
     }
+    expect(disputes).toBe(1);
   });
 
   it('vendorPortfolio: categories and vendors equal the buyer’s active engagements; fragmentation and consolidation candidates follow', async () => {

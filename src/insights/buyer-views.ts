@@ -18,7 +18,7 @@ import type { MetricSeries, PortfolioCategory, Scorecard, ScorecardMonth, Vendor
 
 // ---- Scorecard ----------------------------------------------------------------------------------
 
-/** What a scorecard is computed from: the engagement's agreed terms and its reports (latest version per month). */
+/** What a scorecard is computed from: the engagement's agreed terms (its quote's) and its reports (the current version of each month). */
 export interface ScorecardFacts {
   engagementId: string;
   currency: string;
@@ -32,13 +32,12 @@ export interface ScorecardFacts {
 
 const SCORECARD_SQL = `
 select e.id as "engagementId", q.currency, q.total::text as "quoteTotal", q.setup_fee::text as "setupFee", e.schedule,
-       to_char(e.service_end_month, 'YYYY-MM') as "serviceEndMonth", o.sla_targets as "slaTargets",
+       to_char(e.service_end_month, 'YYYY-MM') as "serviceEndMonth", q.sla_targets as "slaTargets",
        coalesce((select json_agg(json_build_object('month', to_char(r.month, 'YYYY-MM'), 'deliveredUnits', r.delivered_units,
-                   'attainment', r.attainment::text, 'allTargetsMet', r.all_targets_met, 'metrics', r.metrics, 'disputed', false) order by r.month)
-                   from (select distinct on (r.month) r.* from performance_report r where r.engagement_id = e.id order by r.month, r.created_at desc) r), '[]') as reports
+                   'attainment', r.attainment::text, 'allTargetsMet', r.all_targets_met, 'metrics', r.metrics, 'disputed', r.disputed) order by r.month)
+                   from performance_report r where r.engagement_id = e.id), '[]') as reports
   from engagement e
   join quote q on q.id = e.quote_id
-  join offering o on o.id = e.offering_id
  where e.id = any($1::uuid[])`;
 
 /** Scorecard facts per engagement id: one statement per batch. */

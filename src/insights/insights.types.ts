@@ -141,7 +141,7 @@ export class RevenueMonth {
   @Field(() => DecimalScalar, { description: 'Scheduled amounts of later phases not yet reached.' })
   conditionalAmount!: string;
 
-  @Field(() => DecimalScalar, { description: 'Delivered units (from the month’s latest report) x the schedule’s unit price, to the cent; 0 where no report exists.' })
+  @Field(() => DecimalScalar, { description: 'Delivered units (from the month’s report, its current version) x the schedule’s unit price, to the cent; 0 where no report exists.' })
   deliveredAmount!: string;
 
   @Field(() => Int, { description: 'Scheduled units of reached phases.' })
@@ -348,7 +348,7 @@ export class ScorecardMonth {
   @Field(() => DecimalScalar, { description: 'The schedule’s amount for the month.' })
   scheduledAmount!: string;
 
-  @Field(() => Int, { nullable: true, description: 'Units delivered (latest report); null when not reported.' })
+  @Field(() => Int, { nullable: true, description: 'Units delivered (the report’s current version); null when not reported.' })
   deliveredUnits!: number | null;
 
   @Field(() => Float, { nullable: true, description: 'Share of SLA targets met in the month’s report.' })

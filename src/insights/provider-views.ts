@@ -61,7 +61,7 @@ export const EXPIRY_BUCKETS = [7, 14, 30, 60, 90] as const;
  */
 const CLOSED_QUOTES_SQL = `
 with closed as (
-  select q.total, q.currency, q.decline_reason as reason,
+  select q.total, q.currency, q.closed_reason as reason,
          case when q.status = 'ACCEPTED' then 'WON'
               when q.status = 'DECLINED' then 'DECLINED'
               when q.status = 'WITHDRAWN' then 'WITHDRAWN'
@@ -148,7 +148,7 @@ export function outcomeSummary(rows: ClosedRow[]): Pick<Pipeline, 'outcomes' | '
  * Schedule lines of the provider's engagements in the range, within service (a terminated
  * engagement's lines after its last month of service are gone), per month and currency: committed
  * where the engagement has reached the line's phase, conditional where not; delivered from the
- * month's latest report at the line's unit price.
+ * month's report (its current version) at the line's unit price.
  */
 const REVENUE_SQL = `
 with lines as (
@@ -170,11 +170,7 @@ select l.month, l.currency,
        coalesce(sum(round(d.delivered_units * l.unit_price, 2)), 0)::text as "deliveredAmount",
        count(*)::int as engagements
   from lines l
-  left join lateral (
-    select r.delivered_units from performance_report r
-     where r.engagement_id = l.id and r.month = (l.month || '-01')::date
-     order by r.created_at desc limit 1
-  ) d on true
+  left join performance_report d on d.engagement_id = l.id and d.month = (l.month || '-01')::date
  group by l.month, l.currency`;
 
 export async function bookedRevenue(ctx: Context, providerId: string, from: string, to: string): Promise<BookedRevenue[]> {
