@@ -53,6 +53,7 @@ async function startOwnInstance(): Promise<{ url: string; operatorKey: string; s
       DATABASE_URL: db.url,
       OPERATOR_API_KEY: operatorKey,
       DEMO_DATA: 'false',
+      WEBHOOK_SECRETS_KEY: process.env.WEBHOOK_SECRETS_KEY || 'bench-webhook-secrets-key-0123456789abcdef',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       REDIS_URL: process.env.BENCH_REDIS_URL ?? '',
     },

@@ -13,7 +13,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { freePort } from '../src/db/embedded-postgres';
 import { addMonths, currentMonth } from '../src/shared/month';
 import { NESTED_QUERY, startFloor } from './floor';
-import { benchKey, cannon, cpuMs, gql, must, percentile, root, round, startStack, timed, type Stack } from './support';
+import { BENCH_METRICS_TOKEN, benchKey, cannon, cpuMs, gql, must, percentile, root, round, startStack, timed, type Stack } from './support';
 
 const { values } = parseArgs({
   options: {
@@ -352,7 +352,8 @@ async function scale(providers: number) {
         await stack.restartApi(env);
         if (env.DATABASE_REPLICA_URLS) {
           const metricsUrl = stack.apiUrl.replace('/graphql', '/metrics');
-          while (!/db_replica_in_use\{[^}]*\} 1/.test(await (await fetch(metricsUrl)).text())) await new Promise((r) => setTimeout(r, 200));
+          const auth = { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } };
+          while (!/db_replica_in_use\{[^}]*\} 1/.test(await (await fetch(metricsUrl, auth)).text())) await new Promise((r) => setTimeout(r, 200));
         }
         const r = await replicaReadLoad(stack, cluster.pids().replica);
         reads[label] = r;

@@ -128,6 +128,10 @@ export async function startStack(providers: number, log: (s: string) => void, o:
   return stack;
 }
 
+/** Production requires these: the bench's /metrics token and webhook secrets key. */
+export const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789';
+const BENCH_WEBHOOK_SECRETS_KEY = 'bench-webhook-secrets-key-0123456789abcdef';
+
 /** The API in production mode as its own process, on `databaseUrl` (`env` added), once ready. */
 async function spawnApi(databaseUrl: string, operatorKey: string, env: Record<string, string>) {
   const port = await freePort();
@@ -145,6 +149,8 @@ async function spawnApi(databaseUrl: string, operatorKey: string, env: Record<st
       DATABASE_URL: databaseUrl,
       OPERATOR_API_KEY: operatorKey,
       DEMO_DATA: 'false',
+      WEBHOOK_SECRETS_KEY: BENCH_WEBHOOK_SECRETS_KEY,
+      METRICS_TOKEN: BENCH_METRICS_TOKEN,
       LOG_LEVEL: 'warn',
       SQL_COUNT_HEADER: 'true',
       RATE_LIMIT_PER_MINUTE: '0',

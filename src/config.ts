@@ -55,7 +55,7 @@ const schema = z.object({
   QUERY_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
   QUERY_MAX_TOKENS: z.coerce.number().int().min(100).default(5000),
   QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(20),
-  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. Without it /metrics is public in development and test, and off (404) in production. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** How often each instance looks for new committed events and due webhook deliveries. 0 turns both workers off on this instance. */
   EVENTS_POLL_MS: z.coerce.number().int().max(60_000).refine((v) => v === 0 || v >= 10, 'must be 0 (off) or at least 10').default(200),
@@ -67,7 +67,7 @@ const schema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   /** Development only: lets webhooks target private, loopback and link-local addresses (refused otherwise). */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.optional(),
-  /** Encrypts webhook secrets at rest (AES-256-GCM with a key derived from this value). Without it they are stored as given. */
+  /** Encrypts webhook secrets at rest (AES-256-GCM with a key derived from this value). Required in production; elsewhere a key is generated in DATA_DIR/webhook-secrets.key when it is not set. */
   WEBHOOK_SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
@@ -89,10 +89,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
-  // The demo network is for trying the exchange locally; production loads it only when asked.
-  if (c.WEBHOOK_ALLOW_PRIVATE_TARGETS && c.NODE_ENV === 'production') {
-    throw new ConfigError('Invalid configuration:\n  WEBHOOK_ALLOW_PRIVATE_TARGETS: is a development setting; it cannot be true when NODE_ENV=production');
+  const production: string[] = [];
+  if (c.NODE_ENV === 'production') {
+    // The demo network's keys are published (README, start-up banner): anyone could act as its operator.
+    if (c.DEMO_DATA) production.push('  DEMO_DATA: loads the demo network, whose API keys are public; it cannot be true when NODE_ENV=production');
+    if (c.WEBHOOK_ALLOW_PRIVATE_TARGETS) production.push('  WEBHOOK_ALLOW_PRIVATE_TARGETS: is a development setting; it cannot be true when NODE_ENV=production');
+    if (!c.WEBHOOK_SECRETS_KEY) production.push('  WEBHOOK_SECRETS_KEY: is required when NODE_ENV=production (webhook secrets are encrypted at rest with it; at least 32 characters)');
   }
+  if (production.length) throw new ConfigError(`Invalid configuration:\n${production.join('\n')}`);
   return {
     ...c,
     DEMO_DATA: c.DEMO_DATA ?? c.NODE_ENV !== 'production',

@@ -4,7 +4,7 @@ describe('configuration', () => {
   it('applies defaults', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ PORT: 4000, NODE_ENV: 'development', DEMO_DATA: true, LOG_LEVEL: 'info' });
-    expect(loadConfig({ NODE_ENV: 'production' }).DEMO_DATA).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRETS_KEY: 'k'.repeat(32) }).DEMO_DATA).toBe(false);
   });
 
   it('validates the event and webhook settings; private webhook targets are for development only', () => {

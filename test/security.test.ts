@@ -364,8 +364,8 @@ describe('observability', () => {
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/text\/plain/);
     const text = await r.text();
-    expect(text).toMatch(/graphql_requests_total\{operation="Categories",status="200"\} \d+/);
-    expect(text).toMatch(/graphql_request_duration_seconds_bucket\{le="0.1",operation="Categories"\} \d+/);
+    expect(text).toMatch(/graphql_requests_total\{operation="serviceCategories",status="200"\} \d+/);
+    expect(text).toMatch(/graphql_request_duration_seconds_bucket\{le="0.1",operation="serviceCategories"\} \d+/);
     expect(text).toMatch(/graphql_errors_total\{code="BAD_USER_INPUT"\} \d+/);
     expect(text).toMatch(/db_pool_connections\{state="free"\} \d+/);
     expect(text).toContain('reservation_conflicts_total');

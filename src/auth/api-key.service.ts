@@ -81,6 +81,25 @@ export async function bootstrapOperatorKey(em: EntityManager, secret: string): P
   );
 }
 
+/** Revokes the keys with these secrets (the demo network's in production), recording why; returns how many. */
+export async function revokeKeysWithSecrets(em: EntityManager, secrets: string[], reason: string): Promise<number> {
+  return em.transactional(async (tx) => {
+    const keys = await tx.find(ApiKey, { secretHash: { $in: secrets.map(hashSecret) }, revokedAt: null });
+    for (const key of keys) {
+      key.revokedAt = new Date();
+      recordAudit({ viewer: null, requestId: 'start-up' }, tx, {
+        action: 'apiKey.revoked',
+        entityType: 'ApiKey',
+        entityId: key.id,
+        partyIds: key.organizationId ? [key.organizationId] : [],
+        before: { revokedAt: null },
+        after: { revokedAt: key.revokedAt, reason },
+      });
+    }
+    return keys.length;
+  });
+}
+
 /** Inserts a key with a known secret (demo network). */
 export function keyWithSecret(organizationId: string | null, role: Role, label: string, secret: string): ApiKey {
   return new ApiKey({ organizationId, role, label, secretHash: hashSecret(secret), secretPrefix: secret.slice(0, 8) });

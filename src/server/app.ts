@@ -1,7 +1,7 @@
 // The HTTP application: Apollo Server at /graphql (and its WebSocket subscriptions); Express 5 for the
 // explorer, health and metrics endpoints and the rest of /graphql. POST /graphql goes from the HTTP
 // server to the GraphQL handler directly (graphql-http.ts).
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -80,6 +80,9 @@ const poolGauges = (deps: AppDeps): ApolloServerPlugin<Context> => ({
 const withTimeout = <T>(p: Promise<T>, ms: number, fallback: T) =>
   Promise.race([p, new Promise<T>((resolve) => setTimeout(() => resolve(fallback), ms).unref())]);
 
+/** Fixed-length digest, so that comparing secrets in constant time does not reveal their length either. */
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
 export async function createApp(deps: AppDeps): Promise<RunningApp> {
   const { config } = deps;
   const app = express();
@@ -139,8 +142,11 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database, redis: redis ?? 'not configured', degraded: redis === false });
   });
 
-  app.get('/metrics', async (req, res) => {
-    if (config.METRICS_TOKEN && req.headers.authorization !== `Bearer ${config.METRICS_TOKEN}`) {
+  // In production /metrics exists only with METRICS_TOKEN; the token is compared in constant time.
+  const metricsToken = config.METRICS_TOKEN ? digest(`Bearer ${config.METRICS_TOKEN}`) : null;
+  app.get('/metrics', async (req, res, next) => {
+    if (!metricsToken && config.NODE_ENV === 'production') return next(); // not found
+    if (metricsToken && !timingSafeEqual(digest(req.headers.authorization ?? ''), metricsToken)) {
       res.status(401).json({ errors: [{ message: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.' }] });
       return;
     }

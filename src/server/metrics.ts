@@ -1,5 +1,6 @@
 // Prometheus metrics (prom-client): requests and latency per operation, errors by code, DB pool,
 // reservation conflicts, events and webhook deliveries, live subscriptions, process defaults. Domain code increments `metrics.reservationConflicts`.
+import { Kind, type FieldNode, type OperationDefinitionNode } from 'graphql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const registry = new Registry();
@@ -25,13 +26,13 @@ export const metrics = {
   registry,
   requests: new Counter({
     name: 'graphql_requests_total',
-    help: 'GraphQL HTTP requests by operation name and HTTP status.',
+    help: 'GraphQL HTTP requests by root field (operation) and HTTP status.',
     labelNames: ['operation', 'status'] as const,
     registers: [registry],
   }),
   duration: new Histogram({
     name: 'graphql_request_duration_seconds',
-    help: 'GraphQL request latency by operation name.',
+    help: 'GraphQL request latency by root field (operation).',
     labelNames: ['operation'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
@@ -119,15 +120,18 @@ export function watchPool(source: () => PoolLike | undefined): () => void {
   return () => void pools.delete(source);
 }
 
-// Operation names come from clients: keep label cardinality bounded.
-const MAX_OPERATION_LABELS = 300;
-const seenOperations = new Set<string>();
-
-export function operationLabel(name: string | null | undefined, resolved: boolean): string {
-  if (!resolved) return '(invalid)';
-  if (!name) return '(anonymous)';
-  if (seenOperations.has(name)) return name;
-  if (seenOperations.size >= MAX_OPERATION_LABELS || !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) return '(other)';
-  seenOperations.add(name);
-  return name;
+/**
+ * The `operation` label: the schema field the operation runs (`issueQuote`, `offerings`), never a
+ * client-chosen name, so the label values are a bounded, known set: the schema's root fields,
+ * `(multiple)` for several root fields (or fragments at the root), `(introspection)`, `__typename`,
+ * `(invalid)` when the operation failed to parse or validate. (Requests refused before GraphQL are `(none)`.)
+ */
+export function operationLabel(operation: OperationDefinitionNode | null | undefined, resolved: boolean): string {
+  if (!resolved || !operation) return '(invalid)';
+  const selections = operation.selectionSet.selections;
+  if (selections.some((s) => s.kind !== Kind.FIELD)) return '(multiple)';
+  const fields = (selections as FieldNode[]).map((f) => f.name.value).filter((n) => n !== '__typename');
+  if (!fields.length) return '__typename';
+  if (new Set(fields).size > 1) return '(multiple)';
+  return fields[0] === '__schema' || fields[0] === '__type' ? '(introspection)' : fields[0];
 }

@@ -15,6 +15,8 @@ export interface RequestFacts {
   graphql: boolean;
   resolved: boolean;
   operationName?: string | null;
+  /** The metrics label of the operation (metrics.ts `operationLabel`). */
+  operationLabel?: string;
   operationType?: string;
   apiKeyId?: string;
   role?: string;
@@ -48,7 +50,7 @@ export function logRequests(log: Logger) {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const operation = facts.graphql ? operationLabel(facts.operationName, facts.resolved) : '(none)';
+      const operation = facts.graphql ? (facts.operationLabel ?? '(invalid)') : '(none)';
       metrics.requests.inc({ operation, status: String(res.statusCode) });
       metrics.duration.observe({ operation }, seconds);
       for (const code of facts.errorCodes) metrics.errors.inc({ code });
@@ -92,6 +94,7 @@ export const requestFactsPlugin: ApolloServerPlugin<Context> = {
       async didResolveOperation({ operation, operationName }) {
         facts.resolved = true;
         facts.operationName = operationName;
+        facts.operationLabel = operationLabel(operation, true);
         facts.operationType = operation?.operation;
       },
       async willSendResponse({ response }) {

@@ -5,7 +5,9 @@ import type { Config } from '../config';
 import { migrate, openOrm } from '../db/orm';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded-postgres';
 import { memoryStore, redisStore, storeNamespace, type SharedStore } from '../redis/shared-store';
-import { bootstrapOperatorKey } from '../auth/api-key.service';
+import { bootstrapOperatorKey, revokeKeysWithSecrets } from '../auth/api-key.service';
+import { resolveSecretsKey } from '../webhooks/webhook-secret';
+import { DEMO_KEYS } from '../../seeds/demo-keys';
 import { countSqlStatement } from '../shared/request-scope';
 import { createLogger } from '../shared/logger';
 import type { AppDeps } from '../shared/context';
@@ -26,7 +28,9 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-export async function startApi(config: Config, options: { logDestination?: DestinationStream } = {}): Promise<RunningApi> {
+export async function startApi(given: Config, options: { logDestination?: DestinationStream } = {}): Promise<RunningApi> {
+  // Webhook secrets are always sealed: with WEBHOOK_SECRETS_KEY (required in production) or a key kept under DATA_DIR.
+  const config: Config = { ...given, WEBHOOK_SECRETS_KEY: resolveSecretsKey(given.WEBHOOK_SECRETS_KEY, given.DATA_DIR) };
   const log = createLogger(config.LOG_LEVEL, options.logDestination);
   const embedded = config.DATABASE_URL
     ? null
@@ -41,6 +45,11 @@ export async function startApi(config: Config, options: { logDestination?: Desti
     await migrate(orm);
     const em = orm.em.fork();
     if (config.OPERATOR_API_KEY) await bootstrapOperatorKey(em, config.OPERATOR_API_KEY);
+    if (config.NODE_ENV === 'production') {
+      // A database that once ran with the demo network (as docker-compose used to) keeps its public keys: not in production.
+      const revoked = await revokeKeysWithSecrets(em, DEMO_KEYS.map((k) => k.secret), 'demo key: its secret is public');
+      if (revoked) log.warn({ revoked }, "revoked the demo network's API keys (their secrets are public); create keys of your own");
+    }
     if (config.DEMO_DATA) {
       const [{ n }] = await em.getConnection().execute<{ n: string }[]>('select count(*) as n from organization');
       if (Number(n) === 0) {

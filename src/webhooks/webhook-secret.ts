@@ -1,11 +1,34 @@
 // Webhook secrets at rest. Signing needs the secret itself (a hash would not do), so it is stored
-// sealed with AES-256-GCM when WEBHOOK_SECRETS_KEY is configured, and as given otherwise.
+// sealed with AES-256-GCM: with WEBHOOK_SECRETS_KEY (required in production), or else with a key
+// generated once under DATA_DIR. Secrets stored in clear by earlier versions (`plain:`) still open.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 const SEALED = 'v1:';
 const PLAIN = 'plain:';
 
 const keyOf = (secretsKey: string) => createHash('sha256').update(secretsKey).digest();
+
+/**
+ * The key webhook secrets are sealed with: the configured one, or the one in DATA_DIR/webhook-secrets.key,
+ * created on first use (owner-only permissions; created atomically, so instances sharing DATA_DIR agree).
+ */
+export function resolveSecretsKey(configured: string | undefined, dataDir: string): string {
+  if (configured) return configured;
+  const file = path.resolve(dataDir, 'webhook-secrets.key');
+  mkdirSync(path.dirname(file), { recursive: true });
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(draft, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+  try {
+    linkSync(draft, file); // fails when another instance made it first: then theirs is used
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  } finally {
+    unlinkSync(draft);
+  }
+  return readFileSync(file, 'utf8').trim();
+}
 
 export function sealSecret(secret: string, secretsKey: string | undefined): string {
   if (!secretsKey) return PLAIN + secret;
