@@ -1,10 +1,13 @@
 // Background upkeep: releases expired holds and marks their quotes EXPIRED (expired holds already
 // stop counting at their expiry; the sweeper makes it permanent), and completes ended engagements.
-// With several instances only one sweeps at a time: a Redis lock when configured, else a
-// PostgreSQL advisory lock.
+// With several instances only one sweeps at a time: a Redis lock when configured (its key namespaced
+// by the database, like every shared key), else, or while Redis is unreachable, a PostgreSQL advisory
+// lock. Each step is one transaction, run again after a deadlock or serialization failure.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../shared/context';
 import { tryAdvisoryLock } from '../db/locks';
+import { retryOnConflict } from '../db/retry';
+import { storeNamespace } from '../redis/shared-store';
 import { lockMonthsWithExpiredHolds } from './capacity.locks';
 import { releaseExpiredHolds } from './ledger';
 import { expireLapsedQuotes } from '../quotes/quote.ledger';
@@ -20,17 +23,19 @@ const BATCH = 1000;
  * capacity months had leftover expired holds (0 when another instance sweeps).
  */
 export async function sweepExpiredHolds(deps: Pick<AppDeps, 'orm' | 'store'>): Promise<number> {
-  const release = deps.store.kind === 'redis' ? await deps.store.tryLock('hsx:lock:hold-sweeper', 60_000) : null;
-  if (deps.store.kind === 'redis' && !release) return 0;
+  const key = `${storeNamespace(deps.orm.config.getClientUrl(true))}:lock:hold-sweeper`;
+  // null: no Redis, or Redis unreachable (then the advisory lock decides); false: another instance sweeps.
+  const release = deps.store.kind === 'redis' ? await deps.store.tryLock(key, 60_000).then((r) => r ?? false, () => null) : null;
+  if (release === false) return 0;
   const step = <T>(work: (em: EntityManager) => Promise<T>, none: T) =>
-    deps.orm.em.fork().transactional(async (em) => (release || (await tryAdvisoryLock(em, ADVISORY_KEY)) ? work(em) : none));
+    retryOnConflict(() => deps.orm.em.fork().transactional(async (em) => (release || (await tryAdvisoryLock(em, ADVISORY_KEY)) ? work(em) : none)));
   try {
     await step(expireLapsedQuotes, undefined);
     const months = await step(async (em) => (await releaseExpiredHolds(em, await lockMonthsWithExpiredHolds(em, BATCH))).length, 0);
     await step(completeEndedEngagements, undefined);
     return months;
   } finally {
-    await release?.();
+    if (release) await release().catch(() => {}); // it expires by itself
   }
 }
 

@@ -45,16 +45,6 @@ export async function lockQuote(em: EntityManager, quoteId: string): Promise<{ i
   return rows[0] ?? null;
 }
 
-/** Locks ISSUED quotes past their expiry that nobody else holds (the sweeper skips busy ones). */
-export async function lockLapsedQuotes(em: EntityManager, limit: number): Promise<string[]> {
-  const rows = await prepared<{ id: string }>(
-    em,
-    `select id from quote where status = 'ISSUED' and expires_at <= now() order by id limit ? for update skip locked`,
-    [limit],
-  );
-  return rows.map((r) => r.id);
-}
-
 /** Locks an engagement. */
 export async function lockEngagement(em: EntityManager, engagementId: string): Promise<{ id: string } | null> {
   const rows = await prepared<{ id: string }>(em, `select id from engagement where id = ? for update`, [engagementId]);

@@ -1,5 +1,6 @@
 // Engagements: BAA gating, task boundaries, monthly performance, phase gates and termination.
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { LockMode } from '@mikro-orm/postgresql';
 import { Engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus, PartySide, PHASE_ORDER, TaskOwner } from './engagement.entity';
 import { PerformanceReport } from './performance-report.entity';
 import type { DisputePerformanceReportInput, EngagementFilter, RecordPerformanceInput, ResolvePerformanceDisputeInput, SetTaskBoundariesInput, SignBaaInput, TerminateEngagementInput } from './engagement.types';
@@ -303,7 +304,10 @@ export async function resolvePerformanceDispute(ctx: Context, input: ResolvePerf
  * still waiting for its BAA by then never started, so it is TERMINATED and its reservations released.
  */
 export async function completeEndedEngagements(em: EntityManager): Promise<void> {
-  const ended = await em.find(Engagement, { status: { $in: [EngagementStatus.ACTIVE, EngagementStatus.PENDING_BAA] }, endDate: { $lt: `${currentMonth()}-01` } }, { limit: 500 });
+  // Locked as read (skipping any a user holds right now: the next sweep gets those), so a termination
+  // or BAA signature committed meanwhile is never overwritten: PostgreSQL re-checks the status of a
+  // row it had to wait for, and a user's change waits for this transaction.
+  const ended = await em.find(Engagement, { status: { $in: [EngagementStatus.ACTIVE, EngagementStatus.PENDING_BAA] }, endDate: { $lt: `${currentMonth()}-01` } }, { limit: 500, orderBy: { id: 'asc' }, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE });
   const system = { viewer: null, requestId: 'hold-sweeper' };
   for (const e of ended) {
     const before = { status: e.status };

@@ -2,7 +2,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Quote, QuoteStatus } from './quote.entity';
 import { releaseQuoteHolds } from '../capacity/ledger';
-import { lockLapsedQuotes } from '../db/locks';
 import { prepared } from '../db/prepared';
 import { auditEvent, recordAudit } from '../audit/audit.service';
 import type { AuditEvent } from '../audit/audit-event.entity';
@@ -53,9 +52,22 @@ export async function expireQuotesOfNeed(ctx: Actor, em: EntityManager, needId: 
   );
 }
 
-/** Sweeper hook: ISSUED quotes past their expiry become EXPIRED (their holds were released already). */
+/**
+ * Sweeper hook: ISSUED quotes past their expiry become EXPIRED and their holds are released, in one
+ * statement for the whole set (quotes locked in id order, skipping any a user holds right now; the
+ * next sweep gets those), with their audit events.
+ */
 export async function expireLapsedQuotes(em: EntityManager): Promise<void> {
-  const ids = await lockLapsedQuotes(em, 500);
-  const lapsed = ids.length ? await em.find(Quote, { id: { $in: ids } }, { orderBy: { id: 'asc' } }) : [];
-  for (const q of lapsed) await closeQuote({ viewer: null, requestId: 'hold-sweeper' }, em, q, QuoteStatus.EXPIRED);
+  const expired = await prepared<{ id: string; provider_id: string; buyer_id: string }>(
+    em,
+    `with l as (select id from quote where status = 'ISSUED' and expires_at <= now() order by id limit ? for update skip locked),
+     q as (update quote set status = 'EXPIRED', updated_at = now() where id in (select id from l) returning id, provider_id, buyer_id),
+     r as (update reservation set status = 'RELEASED', released_at = now() where quote_id in (select id from q) and status = 'ACTIVE')
+     select * from q order by id`,
+    [500],
+  );
+  const system = { viewer: null, requestId: 'hold-sweeper' };
+  for (const q of expired) {
+    recordAudit(system, em, { action: 'quote.expired', entityType: 'Quote', entityId: q.id, partyIds: [q.provider_id, q.buyer_id], buyerIds: [q.buyer_id], before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.EXPIRED } });
+  }
 }

@@ -1,6 +1,7 @@
 // Mutation payloads: the changed object (named after its type) plus userErrors.
 import { ClassType, Field, ObjectType } from 'type-graphql';
 import { UserError, UserErrors } from './errors';
+import { retryOnConflict } from '../db/retry';
 
 export interface PayloadShape<T> {
   object: T | null;
@@ -20,13 +21,16 @@ export function Payload<T extends object>(name: string, field: string, type: Cla
   return PayloadType;
 }
 
-/** Runs a unit of work and turns thrown UserErrors into a payload with nothing changed. */
+/**
+ * Runs a mutation's unit of work and turns thrown UserErrors into a payload with nothing changed. A
+ * deadlock or serialization failure rolled everything back: the work runs again (db/retry.ts).
+ */
 export async function toPayload<T, R = { object: T | null; userErrors: UserError[] }>(
   work: () => Promise<T>,
   shape: (result: T | null, userErrors: UserError[]) => R = (object, userErrors) => ({ object, userErrors }) as R,
 ): Promise<R> {
   try {
-    return shape(await work(), []);
+    return shape(await retryOnConflict(work), []);
   } catch (e) {
     if (e instanceof UserErrors) return shape(null, e.errors);
     throw e;
