@@ -9,6 +9,7 @@ import { assertAdminOf } from '../auth/viewer';
 import { canReadOffering } from '../auth/visibility';
 import type { Page } from '../shared/connection';
 import { findPage, publicOrOwn } from '../shared/read-model';
+import { idempotent } from '../shared/idempotency';
 import { badInput, notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { hasAtMostPlaces, Money } from '../shared/money';
@@ -92,23 +93,25 @@ export async function createOffering(ctx: Context, input: CreateOfferingInput): 
   if (!providerId) throw badInput('providerId is required for operator keys.', 'input.providerId');
   assertAdminOf(viewer, providerId);
   checkOfferingInput(input);
-  return ctx.em.transactional(async (em) => {
-    if (!(isUuid(providerId) && (await em.findOne(Organization, providerId)))) throw notFound('Organization');
-    const o = new Offering({ providerId, categoryCode: input.categoryCode, title: input.title.trim(), unitPrice: input.pricing.unitPrice });
-    o.description = input.description?.trim() || null;
-    o.ehrPlatformCodes = uniq(input.ehrPlatformCodes);
-    o.regionCodes = uniq(input.regionCodes);
-    applyPricing(o, input.pricing);
-    o.slaTargets = input.slaTargets.map((t) => ({ metric: t.metric, target: t.target, unit: t.unit, direction: t.direction }));
-    o.coverageHours = input.coverageHours ?? null;
-    o.languages = uniq(input.languages);
-    o.certifications = uniq(input.certifications);
-    o.gateReportCount = input.gateReportCount;
-    o.terminationNoticeMonths = input.terminationNoticeMonths ?? 1;
-    em.persist(o);
-    recordAudit(ctx, em, { action: 'offering.created', entityType: 'Offering', entityId: o.id, partyIds: [providerId], after: snapshot(o) });
-    return o;
-  });
+  return ctx.em.transactional((em) =>
+    idempotent(ctx, em, 'createOffering', input, async () => {
+      if (!(isUuid(providerId) && (await em.findOne(Organization, providerId)))) throw notFound('Organization');
+      const o = new Offering({ providerId, categoryCode: input.categoryCode, title: input.title.trim(), unitPrice: input.pricing.unitPrice });
+      o.description = input.description?.trim() || null;
+      o.ehrPlatformCodes = uniq(input.ehrPlatformCodes);
+      o.regionCodes = uniq(input.regionCodes);
+      applyPricing(o, input.pricing);
+      o.slaTargets = input.slaTargets.map((t) => ({ metric: t.metric, target: t.target, unit: t.unit, direction: t.direction }));
+      o.coverageHours = input.coverageHours ?? null;
+      o.languages = uniq(input.languages);
+      o.certifications = uniq(input.certifications);
+      o.gateReportCount = input.gateReportCount;
+      o.terminationNoticeMonths = input.terminationNoticeMonths ?? 1;
+      em.persist(o);
+      recordAudit(ctx, em, { action: 'offering.created', entityType: 'Offering', entityId: o.id, partyIds: [providerId], after: snapshot(o) });
+      return { result: o, saved: { id: o.id } };
+    }, ({ id }) => em.findOneOrFail(Offering, id)),
+  );
 }
 
 /** Loads an offering its provider (or the operator) may change; anything else reads as not found. */

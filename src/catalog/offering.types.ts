@@ -153,6 +153,11 @@ export class CreateOfferingInput {
   @Min(0)
   @Max(12)
   terminationNoticeMonths!: number;
+
+  @Field(() => String, { nullable: true, description: 'Retry key: the same key and input return the first result.' })
+  @IsOptional()
+  @Length(1, 200)
+  idempotencyKey?: string | null;
 }
 
 @InputType({ description: 'Changes to an offering; omitted fields stay as they are. The category cannot change.' })

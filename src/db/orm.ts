@@ -13,6 +13,7 @@ import { Engagement } from '../engagements/engagement.entity';
 import { PerformanceReport } from '../engagements/performance-report.entity';
 import { Webhook, WebhookDelivery } from '../webhooks/webhook.entity';
 import { migrationsList } from './migrations';
+import { commitTracker } from './commit-outcome';
 import { countReplicaStatement } from '../shared/request-scope';
 import { ehrPlatforms, regions, serviceCategories } from '../reference/reference.service';
 
@@ -45,6 +46,7 @@ export function ormConfig(o: OrmOptions) {
     clientUrl: o.databaseUrl,
     entities,
     extensions: [Migrator, SeedManager],
+    subscribers: [commitTracker],
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     allowGlobalContext: false,
     forceUtcTimezone: true,

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Knex } from '@mikro-orm/knex';
 import { countSqlStatement } from '../shared/request-scope';
+import { autocommitted, autocommitting } from './commit-outcome';
 
 interface PgConnection {
   query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
@@ -46,8 +47,11 @@ export async function query<R = Record<string, unknown>>(em: EntityManager, text
   const client = (trx ?? em.getConnection().getKnex()).client as KnexClient;
   const connection = (await client.acquireConnection()) as PgConnection;
   countSqlStatement();
+  const autocommit = autocommitting(!!trx);
   try {
-    return (await connection.query({ name: nameOf(text), text, values })).rows as R[];
+    const rows = (await connection.query({ name: nameOf(text), text, values })).rows as R[];
+    if (autocommit) autocommitted();
+    return rows;
   } finally {
     if (!trx) client.releaseConnection(connection); // a transaction keeps its connection
   }

@@ -5,6 +5,7 @@ import { Organization, OrganizationKind } from './organization.entity';
 import type { CreateOrganizationInput, OrganizationFilter, UpdateOrganizationInput } from './organization.types';
 import type { Context } from '../shared/context';
 import { emptyPage, type Page } from '../shared/connection';
+import { idempotent } from '../shared/idempotency';
 import { findPage } from '../shared/read-model';
 import { forbidden, notFound, refuse, UserErrorCode } from '../shared/errors';
 import { InputChecks, uniq } from '../shared/validation';
@@ -60,18 +61,20 @@ async function saveUnique(em: EntityManager, name: string) {
 
 export async function createOrganization(ctx: Context, input: CreateOrganizationInput): Promise<Organization> {
   if (!ctx.viewer!.isOperator) throw forbidden('Only the network operator creates organizations.');
-  return ctx.em.transactional(async (em) => {
-    await checkInput(em, input);
-    const org = new Organization({ name: input.name.trim(), kind: input.kind, stateCode: input.stateCode, ehrPlatformCode: input.ehrPlatformCode });
-    org.ehrProduct = input.ehrProduct?.trim() || null;
-    org.beds = input.beds ?? null;
-    org.certifications = uniq(input.certifications ?? []);
-    org.networkId = input.networkId ?? null;
-    em.persist(org);
-    recordAudit(ctx, em, { action: 'organization.created', entityType: 'Organization', entityId: org.id, partyIds: [org.id], after: snapshot(org) });
-    await saveUnique(em, org.name);
-    return org;
-  });
+  return ctx.em.transactional((em) =>
+    idempotent(ctx, em, 'createOrganization', input, async () => {
+      await checkInput(em, input);
+      const org = new Organization({ name: input.name.trim(), kind: input.kind, stateCode: input.stateCode, ehrPlatformCode: input.ehrPlatformCode });
+      org.ehrProduct = input.ehrProduct?.trim() || null;
+      org.beds = input.beds ?? null;
+      org.certifications = uniq(input.certifications ?? []);
+      org.networkId = input.networkId ?? null;
+      em.persist(org);
+      recordAudit(ctx, em, { action: 'organization.created', entityType: 'Organization', entityId: org.id, partyIds: [org.id], after: snapshot(org) });
+      await saveUnique(em, org.name);
+      return { result: org, saved: { id: org.id } };
+    }, ({ id }) => em.findOneOrFail(Organization, id)),
+  );
 }
 
 export async function updateOrganization(ctx: Context, input: UpdateOrganizationInput): Promise<Organization> {

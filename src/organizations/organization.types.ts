@@ -66,6 +66,11 @@ export class CreateOrganizationInput {
   @Field(() => ID, { nullable: true, description: 'The regional network (an organization of kind NETWORK) it belongs to.' })
   @IsOptional()
   networkId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Retry key: the same key and input return the first result.' })
+  @IsOptional()
+  @Length(1, 200)
+  idempotencyKey?: string | null;
 }
 
 @InputType({ description: 'Changes to an organization; omitted fields stay as they are.' })

@@ -6,6 +6,7 @@ import { ArgumentValidationError } from 'type-graphql';
 import type { Logger } from 'pino';
 import { PUBLIC_CODES } from '../shared/errors';
 import { requestScope } from '../shared/request-scope';
+import { commitOutcomeUnknown } from '../db/commit-outcome';
 
 /** Errors raised by GraphQL itself for malformed requests; their messages describe the request only. */
 const MALFORMED = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);
@@ -39,6 +40,10 @@ export function formatError(log: Logger) {
       return { ...base, message: hideLimits(hideSuggestions(formatted.message)), extensions: { ...ext, code: publicCode } };
     }
     const requestId = requestScope.getStore()?.requestId;
+    if (isDatabaseUnavailable(original) && commitOutcomeUnknown()) {
+      log.warn({ err: original, requestId }, 'connection lost after COMMIT was sent: outcome unknown');
+      return { ...base, message: OUTCOME_UNKNOWN, extensions: { code: 'OUTCOME_UNKNOWN', retryable: true, requestId } };
+    }
     if (formatted.extensions?.retryable || isDatabaseUnavailable(original)) {
       log.warn({ err: original, requestId }, 'database unavailable');
       return { ...base, message: DATABASE_UNAVAILABLE, extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: true, requestId } };
@@ -49,6 +54,7 @@ export function formatError(log: Logger) {
 }
 
 const DATABASE_UNAVAILABLE = 'The database is unavailable; nothing was changed. Retry shortly.';
+const OUTCOME_UNKNOWN = 'The connection to the database was lost while the change was being committed: it may have been applied; retry with the same idempotency key.';
 
 /**
  * The error for a request refused before execution because the database is unreachable (context

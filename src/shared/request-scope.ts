@@ -12,6 +12,8 @@ export interface RequestScope {
   operation?: 'query' | 'mutation' | 'subscription';
   /** Set when a query operation that read from a replica must run again on the primary. */
   primaryOnly?: boolean;
+  /** A COMMIT was sent and its answer has not arrived (db/commit-outcome.ts). */
+  commitInFlight?: boolean;
 }
 
 export const requestScope = new AsyncLocalStorage<RequestScope>();
