@@ -11,6 +11,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { ok, OPERATOR_KEY, startTestApi, type TestApi } from './support/api';
 import { ACCEPT, createKey, createNeed, createOffering, createOrg, issueQuote, nextMonth, setCapacity } from './support/fixtures';
 import { sleep, waitFor } from './support/server-process';
+import { canReadEvent } from '../src/auth/visibility';
 
 // ---- The policy, as rules over organizations ------------------------------------------------
 type Org = 'P' | 'C' | 'N' | 'B' | 'M' | 'U';
@@ -294,6 +295,35 @@ describe.each(VIEWERS)('$name', (v) => {
       if (RULES.event(v.org, parties)) continue;
       const { mine: m, random } = await readBoth(`query($id: ID!) { auditTrail(entityId: $id) { totalCount edges { node { id } } } }`, id, keyOf(v));
       expect(m).toEqual(random);
+    }
+  });
+
+  it('reads capacityOverview exactly as the policy says', async () => {
+    const [from, to] = [w.months[0], w.months[0]];
+    for (const provider of ['P', 'M', 'C'] as Org[]) {
+      const r = ok(await t.gql(`query($id: ID!) { capacityOverview(providerId: $id, from: "${from}", to: "${to}") { offering { id } months { availableUnits totalUnits heldUnits phase } } }`, { id: w.orgId[provider] }, keyOf(v))).capacityOverview;
+      const expected = w.offerings.filter((o) => o.provider === provider && (o.published ? RULES.publishedOffering : RULES.draftOffering)(v.org, o)).map((o) => o.id);
+      expect(r.map((c: any) => c.offering.id).sort()).toEqual(expected.sort());
+      const book = RULES.capacityBook(v.org, { provider });
+      for (const c of r) for (const m of c.months) expect([provider, m.totalUnits !== null, m.heldUnits !== null, m.phase !== null]).toEqual([provider, book, book, book]);
+    }
+  });
+
+  it("lists API keys as the policy says (an organization's ADMIN keys and the operator)", async () => {
+    for (const org of Object.keys(w.orgId) as Org[]) {
+      const r = await t.gql(`query($id: ID) { apiKeys(organizationId: $id) { totalCount } }`, { id: w.orgId[org] }, keyOf(v));
+      const readable = v.org === null || (v.org === org && v.role === 'ADMIN');
+      expect([org, r.data?.apiKeys?.totalCount > 0]).toEqual([org, readable]);
+    }
+  });
+
+  it('decides each recorded event as the policy says (canReadEvent, the rule live subscriptions apply before reading the object)', async () => {
+    const rows = await t.sql<{ entity_type: string; entity_id: string; changes: any; party_ids: string[]; buyer_ids: string[] }>(`select entity_type, entity_id, changes, party_ids, buyer_ids from audit_event`);
+    const members = (o: ReaderOrg) => (Object.keys(NETWORK_OF) as Org[]).filter((m) => o && NETWORK_OF[m] === o).map((m) => w.orgId[m]);
+    const reader = { isOperator: v.org === null, organizationId: v.org && w.orgId[v.org], memberIds: members(v.org) };
+    for (const e of rows) {
+      const expected = RULES.event(v.org, partiesOf({ entityType: e.entity_type, entityId: e.entity_id, changes: e.changes }));
+      expect([e.entity_type, e.entity_id, canReadEvent(reader, { partyIds: e.party_ids, buyerIds: e.buyer_ids })]).toEqual([e.entity_type, e.entity_id, expected]);
     }
   });
 
