@@ -1,12 +1,12 @@
-# Production image of the API: compiled once, run as an unprivileged user.
-FROM node:20-bookworm-slim AS build
+# Production image of the API on Node 24 LTS: compiled once, run as an unprivileged user.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund --ignore-scripts
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=4000
 WORKDIR /app
 COPY --from=build /app/package.json ./
