@@ -15,6 +15,7 @@ import { QuoteResolver } from './quotes/quote.resolver';
 import { BaaSignatureResolver, EngagementResolver } from './engagements/engagement.resolver';
 import { MatchResolver } from './matching/matching.resolver';
 import { EventResolver } from './events/event.resolver';
+import { EventFeedResolver } from './events/event-feed';
 import { WebhookResolver } from './webhooks/webhook.resolver';
 import { INSIGHTS_RESOLVERS } from './insights/insights.resolver';
 import { DateTimeScalar } from './shared/scalars';
@@ -41,7 +42,8 @@ async function validateArg(arg: unknown): Promise<void> {
 export function buildAppSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers: [ReferenceResolver, ApiKeyResolver, ViewerResolver, ApiKeyFieldsResolver, OrganizationResolver, OfferingResolver, AuditResolver, CapacityResolver, OfferingCapacityResolver, PhasePolicyResolver,
-      NeedResolver, QuoteResolver, EngagementResolver, BaaSignatureResolver, MatchResolver, EventResolver, WebhookResolver, ...INSIGHTS_RESOLVERS],
+      NeedResolver, QuoteResolver, EngagementResolver, BaaSignatureResolver, MatchResolver, EventResolver, WebhookResolver, ...INSIGHTS_RESOLVERS,
+      EventFeedResolver],
     authChecker,
     validateFn: validateArg,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],

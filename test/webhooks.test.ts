@@ -1,42 +1,27 @@
 // Webhooks for regional networks: signed deliveries to a local receiver, retries with backoff, no
 // loss across a restart, a delivery log with tenancy, and SSRF targets refused.
-import http from 'node:http';
 import { createHmac } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Client } from 'pg';
 import { createDatabase, errorCode, gql, ok, OPERATOR_KEY, startTestApi, type TestApi } from './support/api';
 import { buyer, createKey, createNeed, createOrg, provider } from './support/fixtures';
 import { sleep, startServerProcess, waitFor, type ServerProcess } from './support/server-process';
+import { receiver, type Received } from './support/webhook-receiver';
 
-interface Received {
-  at: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A local webhook receiver; `answer(n)` gives the HTTP status of its n-th request (1-based). */
-async function receiver(answer: (n: number) => number = () => 200) {
-  const received: Received[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      received.push({ at: Date.now(), headers: req.headers, body });
-      res.statusCode = answer(received.length);
-      res.end(res.statusCode >= 300 ? 'receiver is down' : 'ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/exchange`;
-  return { url, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-/** What a receiver does: HMAC-SHA256 of "<timestamp>.<raw body>" with the shared secret. */
+/**
+ * What a receiver does: verifies the Standard Webhooks signature with the `standardwebhooks` package
+ * (this secret predates whsec_ secrets, so its raw bytes are the key), and the deprecated
+ * X-Exchange-Signature (HMAC-SHA256 of "<timestamp>.<raw body>", hex) still sent for one release.
+ */
 function signatureValid(r: Received, secret: string): boolean {
+  try {
+    new StandardWebhook(Buffer.from(secret), { format: 'raw' }).verify(r.body, r.headers as Record<string, string>);
+  } catch {
+    return false;
+  }
   const timestamp = String(r.headers['x-exchange-timestamp']);
-  const expected = 'sha256=' + createHmac('sha256', secret).update(`${timestamp}.${r.body}`).digest('hex');
-  return r.headers['x-exchange-signature'] === expected && Math.abs(Date.now() / 1000 - Number(timestamp)) < 300;
+  const legacy = 'sha256=' + createHmac('sha256', secret).update(`${timestamp}.${r.body}`).digest('hex');
+  return r.headers['x-exchange-signature'] === legacy && r.headers['webhook-timestamp'] === timestamp;
 }
 
 const SECRET = 'whsec-test-0123456789abcdef';
@@ -80,6 +65,7 @@ describe('webhook deliveries (local receiver, private targets allowed)', () => {
         const d = await deliveriesOf(t, hospital.key, webhookId);
         return d[0]?.status === 'SUCCEEDED' ? d : undefined;
       });
+      expect(r.headers['webhook-id']).toBe(body.id);
       expect(log).toMatchObject({ id: r.headers['x-exchange-delivery'], eventId: body.id, event: 'need.created', status: 'SUCCEEDED', attempts: 1, lastStatusCode: 200, lastError: null, nextAttemptAt: null });
       expect(log.deliveredAt).toBeTruthy();
       // Events the webhook did not subscribe to are not sent.

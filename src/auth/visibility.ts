@@ -106,3 +106,18 @@ export const eventAudienceSql = (alias: string) =>
 
 /** The audience of an event as a reader-independent rule, for code that holds the organizations: `canReadEvent` of an organization. */
 export const organizationReader = (organizationId: string, memberIds: readonly string[]): Reader => ({ isOperator: false, organizationId, memberIds });
+
+/**
+ * New demand: an OPEN need is public (`canReadNeed`), so its `need.created` event also goes, with the
+ * need's private fields removed, to webhooks that subscribe to demand in its category and region.
+ * SQL: whether `need.created` event `a` is demand that webhook `w` subscribed to.
+ */
+export const demandMatchSql = (a: string, w: string) =>
+  `(${a}.action = 'need.created' and ${w}.demand_category_codes is not null
+    and (cardinality(${w}.demand_category_codes) = 0 or ${a}.changes->'after'->>'categoryCode' = any(${w}.demand_category_codes))
+    and (cardinality(${w}.demand_need_region_codes) = 0 or ${a}.changes->'after'->>'regionCode' = any(${w}.demand_need_region_codes)))`;
+
+/** SQL: the `changes` of event `a` as organization `org` may read them: in full in its audience, else (demand) without the need's private fields. */
+export const changesForSql = (a: string, org: string) =>
+  `case when ${org} = any${eventAudienceSql(a)} then ${a}.changes
+        else jsonb_build_object('before', null, 'after', (${a}.changes->'after') - array[${NEED_PRIVATE_FIELDS.map((f) => `'${f}'`).join(',')}]::text[]) end`;

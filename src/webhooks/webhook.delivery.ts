@@ -9,8 +9,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../shared/context';
 import { metrics } from '../server/metrics';
 import { openSecret } from './webhook-secret';
-import { eventAudienceSql } from '../auth/visibility';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signDelivery } from './webhook-signature';
+import { changesForSql, demandMatchSql, eventAudienceSql } from '../auth/visibility';
+import { signatureHeaders } from './webhook-signature';
 import { isNonPublicAddress, publicOnlyLookup } from './webhook-target';
 
 const MAX_BACKOFF_MS = 3_600_000;
@@ -21,9 +21,8 @@ export const retryDelayMs = (attempts: number, baseMs: number) => Math.min(baseM
 
 /**
  * Queues one delivery per (event, matching webhook): active webhooks of the organizations that may
- * read the event (auth/visibility.ts: its parties, and the network of a buying party), whose event
- * list names the type or its `object.*` pattern. The body's `data` is the audit event's `changes`,
- * which that audience may read.
+ * read the event (auth/visibility.ts: its parties, and the network of a buying party), and webhooks
+ * subscribed to matching new demand, whose event list names the type or its `object.*` pattern.
  */
 export async function enqueueDeliveries(em: EntityManager, auditEventIds: string[]): Promise<number> {
   if (!auditEventIds.length) return 0;
@@ -32,8 +31,9 @@ export async function enqueueDeliveries(em: EntityManager, auditEventIds: string
      select gen_random_uuid(), w.id, a.id, a.action, 'PENDING', 0, now()
        from audit_event a
        cross join lateral (select ${eventAudienceSql('a')} as audience) x
-       join webhook w on w.organization_id = any(x.audience) and w.active
+       join webhook w on w.active
         and (a.action = any(w.events) or split_part(a.action, '.', 1) || '.*' = any(w.events))
+        and (w.organization_id = any(x.audience) or ${demandMatchSql('a', 'w')})
       where a.id = any(?::uuid[])
      on conflict (webhook_id, audit_event_id) do nothing
      returning id`,
@@ -47,6 +47,8 @@ interface ClaimedDelivery {
   attempts: number;
   url: string;
   secret: string;
+  /** The previous secret while a rotation overlaps (it signs too), else null. */
+  previous_secret: string | null;
   event_id: string;
   action: string;
   at: Date | string;
@@ -68,7 +70,8 @@ async function claimDue(em: EntityManager, limit: number, leaseMs: number): Prom
         set attempts = d.attempts + 1, last_attempt_at = now(), next_attempt_at = now() + ?::float8 * interval '1 millisecond'
        from due, webhook w, audit_event a
       where d.id = due.id and w.id = d.webhook_id and a.id = d.audit_event_id
-     returning d.id, d.attempts, w.url, w.secret, a.id as event_id, a.action, a.at, a.entity_type, a.entity_id, a.changes`,
+     returning d.id, d.attempts, w.url, w.secret, case when w.previous_secret_expires_at > now() then w.previous_secret end as previous_secret,
+               a.id as event_id, a.action, a.at, a.entity_type, a.entity_id, ${changesForSql('a', 'w.organization_id')} as changes`,
     [limit, leaseMs],
   );
 }
@@ -146,7 +149,7 @@ async function attempt(deps: Pick<AppDeps, 'orm' | 'config' | 'log'>, d: Claimed
   const { config } = deps;
   let result: AttemptResult;
   try {
-    const secret = openSecret(d.secret, config.WEBHOOK_SECRETS_KEY);
+    const secrets = [d.secret, d.previous_secret].filter((s): s is string => !!s).map((s) => openSecret(s, config.WEBHOOK_SECRETS_KEY));
     const body = deliveryBody(d);
     const timestamp = Math.floor(Date.now() / 1000);
     result = await post(
@@ -158,8 +161,7 @@ async function attempt(deps: Pick<AppDeps, 'orm' | 'config' | 'log'>, d: Claimed
         'x-exchange-event': d.action,
         'x-exchange-delivery': d.id,
         'x-exchange-attempt': String(d.attempts),
-        [TIMESTAMP_HEADER]: String(timestamp),
-        [SIGNATURE_HEADER]: signDelivery(secret, timestamp, body),
+        ...signatureHeaders(secrets, d.event_id, timestamp, body),
       },
       config.WEBHOOK_TIMEOUT_MS,
       config.WEBHOOK_ALLOW_PRIVATE_TARGETS,

@@ -6,6 +6,15 @@ import { DateTimeScalar } from '../shared/scalars';
 import { Organization } from '../organizations/organization.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
 
+@ObjectType({ simpleResolvers: true, description: 'New demand a webhook receives: needs posted by any buyer in these categories and regions.' })
+export class WebhookDemand {
+  @Field(() => [String], { description: 'Service category codes; empty means every category.' })
+  categoryCodes!: string[];
+
+  @Field(() => [String], { description: 'Region codes; a need matches when it is located in one of them (a need in US-OH matches US-OH, HHS-5 and NATIONWIDE). Empty means everywhere.' })
+  regionCodes!: string[];
+}
+
 /**
  * An organization's HTTP endpoint for events. The secret signs every delivery; it is stored (sealed
  * when WEBHOOK_SECRETS_KEY is set) because signing needs it, and it is never part of the schema.
@@ -28,9 +37,38 @@ export class Webhook extends BaseEntity {
   @Property({ type: 'text' })
   secret: string;
 
-  @Field({ description: 'Whether events are being delivered.' })
+  @Field({ description: 'Whether events are being delivered (set with `updateWebhook`). Events of a paused webhook are not queued; deliveries already queued wait.' })
   @Property({ type: 'boolean' })
   active: boolean = true;
+
+  /** During a rotation: the previous secret, sealed; it signs beside the new one until `previousSecretExpiresAt`. */
+  @Property({ type: 'text', nullable: true })
+  previousSecret: string | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  previousSecretExpiresAt: Date | null = null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'During a secret rotation: until when every delivery is also signed with the previous secret. Null otherwise.' })
+  get rotationEndsAt(): Date | null {
+    return this.previousSecretExpiresAt && this.previousSecretExpiresAt.getTime() > Date.now() ? this.previousSecretExpiresAt : null;
+  }
+
+  /** Market-wide new demand: category codes (empty = all), null when not subscribed. */
+  @Property({ type: ArrayType, nullable: true })
+  demandCategoryCodes: string[] | null = null;
+
+  /** Market-wide new demand: region codes as given (empty = everywhere). */
+  @Property({ type: ArrayType, nullable: true })
+  demandRegionCodes: string[] | null = null;
+
+  /** The need regions those match (a subscription to HHS-5 matches needs in its states, HHS-5 and NATIONWIDE). */
+  @Property({ type: ArrayType, nullable: true })
+  demandNeedRegionCodes: string[] | null = null;
+
+  @Field(() => WebhookDemand, { nullable: true, description: 'New demand this webhook receives market-wide (`need.created` of any buyer, public fields only); null for only your own organization’s events.' })
+  get demand(): WebhookDemand | null {
+    return this.demandCategoryCodes && this.demandRegionCodes ? { categoryCodes: this.demandCategoryCodes, regionCodes: this.demandRegionCodes } : null;
+  }
 
   constructor(init: { organizationId: string; url: string; events: string[]; secret: string }) {
     super();

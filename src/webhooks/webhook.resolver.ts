@@ -1,12 +1,31 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Webhook, WebhookDeliveryStatus } from './webhook.entity';
-import { CreateWebhookInput, CreateWebhookPayload, DeleteWebhookInput, DeleteWebhookPayload, WebhookConnection, WebhookDeliveryConnection, WebhookEventType } from './webhook.types';
-import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, webhookEventTypes } from './webhook.service';
+import {
+  CreateWebhookInput,
+  CreateWebhookPayload,
+  DeleteWebhookInput,
+  DeleteWebhookPayload,
+  PingWebhookInput,
+  PingWebhookPayload,
+  RedeliverWebhookDeliveryInput,
+  RedeliverWebhookDeliveryPayload,
+  RotateWebhookSecretInput,
+  RotateWebhookSecretPayload,
+  UpdateWebhookInput,
+  UpdateWebhookPayload,
+  WebhookConnection,
+  WebhookDeliveryConnection,
+  WebhookEventType,
+} from './webhook.types';
+import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, pingWebhook, redeliverWebhookDelivery, rotateWebhookSecret, updateWebhook, webhookEventTypes } from './webhook.service';
 import { Organization } from '../organizations/organization.entity';
 import { WRITERS } from '../auth/auth-checker';
 import type { Context } from '../shared/context';
 import { PageArgs, toConnection, toPage } from '../shared/connection';
 import { toPayload } from '../shared/payload';
+import type { UserError } from '../shared/errors';
+
+const withSecret = (r: { webhook: Webhook; secret: string | null } | null, userErrors: UserError[]) => ({ object: r?.webhook ?? null, secret: r?.secret ?? null, userErrors });
 
 @Authorized(...WRITERS)
 @Resolver(() => Webhook)
@@ -33,9 +52,33 @@ export class WebhookResolver {
     return webhookEventTypes();
   }
 
-  @Mutation(() => CreateWebhookPayload, { description: 'Registers a webhook for an organization: ADMIN or INTEGRATION keys for their own, the operator for any.' })
+  @Mutation(() => CreateWebhookPayload, {
+    description: 'Registers a webhook for an organization: ADMIN or INTEGRATION keys for their own, the operator for any. Deliveries are signed as Standard Webhooks specifies.',
+  })
   createWebhook(@Arg('input') input: CreateWebhookInput, @Ctx() ctx: Context) {
-    return toPayload(() => createWebhook(ctx, input));
+    return toPayload(() => createWebhook(ctx, input), withSecret);
+  }
+
+  @Mutation(() => UpdateWebhookPayload, { description: 'Changes the URL, event types, demand subscription of a webhook, or pauses and resumes it.' })
+  updateWebhook(@Arg('input') input: UpdateWebhookInput, @Ctx() ctx: Context) {
+    return toPayload(() => updateWebhook(ctx, input));
+  }
+
+  @Mutation(() => RotateWebhookSecretPayload, {
+    description: 'Replaces the signing secret. During the overlap (default 24 h) every delivery carries a signature with each secret, so receivers switch without downtime; 0 drops the old secret at once.',
+  })
+  rotateWebhookSecret(@Arg('input') input: RotateWebhookSecretInput, @Ctx() ctx: Context) {
+    return toPayload(() => rotateWebhookSecret(ctx, input), withSecret);
+  }
+
+  @Mutation(() => PingWebhookPayload, { description: 'Sends a `webhook.ping` test event to a webhook now; follow the returned delivery in the log.' })
+  pingWebhook(@Arg('input') input: PingWebhookInput, @Ctx() ctx: Context) {
+    return toPayload(() => pingWebhook(ctx, input.id));
+  }
+
+  @Mutation(() => RedeliverWebhookDeliveryPayload, { description: 'Sends a past delivery (failed or not) again: the same event with the same id, with a fresh set of attempts.' })
+  redeliverWebhookDelivery(@Arg('input') input: RedeliverWebhookDeliveryInput, @Ctx() ctx: Context) {
+    return toPayload(() => redeliverWebhookDelivery(ctx, input.id));
   }
 
   @Mutation(() => DeleteWebhookPayload, { description: 'Deletes a webhook and its delivery log; pending deliveries are dropped.' })

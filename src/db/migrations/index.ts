@@ -12,6 +12,7 @@ import { Migration20261123000010ConsistentParties } from './Migration20261123000
 import { Migration20261204180001AuditEventSides } from './Migration20261204180001AuditEventSides';
 import { Migration20261204180002ApiKeyLastUsed } from './Migration20261204180002ApiKeyLastUsed';
 import { Migration20261204170001ContractTerms } from './Migration20261204170001ContractTerms';
+import { Migration2026120421001WebhookRotationAndDemand } from './Migration2026120421001WebhookRotationAndDemand';
 
 export const migrationsList = [
   { name: 'Migration20261122000001Foundation', class: Migration20261122000001Foundation },
@@ -27,4 +28,5 @@ export const migrationsList = [
   { name: 'Migration20261204180001AuditEventSides', class: Migration20261204180001AuditEventSides },
   { name: 'Migration20261204180002ApiKeyLastUsed', class: Migration20261204180002ApiKeyLastUsed },
   { name: 'Migration20261204170001ContractTerms', class: Migration20261204170001ContractTerms },
+  { name: 'Migration2026120421001WebhookRotationAndDemand', class: Migration2026120421001WebhookRotationAndDemand },
 ];
