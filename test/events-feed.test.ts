@@ -82,7 +82,8 @@ it("gives a network's key its members' events, as its webhooks", async () => {
 
 it('refuses bad cursors, types and page sizes with BAD_USER_INPUT', async () => {
   const hospital = await buyer(t);
-  for (const vars of [{ after: 'bm90IGEgY3Vyc29y' }, { after: Buffer.from('cursor:3').toString('base64url') }, { types: ['need.teleported'] }, { first: 101 }]) {
+  const forged = (text: string) => Buffer.from(text).toString('base64url');
+  for (const vars of [{ after: 'bm90IGEgY3Vyc29y' }, { after: forged('ev1:99999999999999999999.1.00000000-0000-4000-8000-000000000000') }, { after: forged('ev1:1.99999999999999999999.00000000-0000-4000-8000-000000000000') }, { after: Buffer.from('cursor:3').toString('base64url') }, { types: ['need.teleported'] }, { first: 101 }]) {
     const r = await t.gql(EVENTS, vars, hospital.key);
     expect(errorCode(r)).toBe('BAD_USER_INPUT');
   }

@@ -69,7 +69,8 @@ interface Position {
   id: string;
 }
 
-const CURSOR = /^ev1:(\d{1,20})\.(-?\d{1,20})\.([0-9a-f-]{36})$/;
+/** Transaction id (xid8: fits in 19 digits for ages), microseconds since 1970 (16 digits: years 1653 to 2286, inside PostgreSQL's range), event id. */
+const CURSOR = /^ev1:(\d{1,19})\.(-?\d{1,16})\.([0-9a-f-]{36})$/;
 const encodeCursor = (p: Position) => Buffer.from(`ev1:${p.tx}.${p.atMicros}.${p.id}`).toString('base64url');
 
 function decodeCursor(cursor: string): Position {
