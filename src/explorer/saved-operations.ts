@@ -249,4 +249,153 @@ query EngagementsWaitingForPhaseGate($first: Int, $reports: Int) {
 }`,
     () => ({ first: 20, reports: 6 }),
   ),
+  saved(
+    'My pipeline: open quotes, wins and losses',
+    'Your open quotes with value and expiry (the ones lapsing within 7 days are counted), open value ' +
+      'by time to expiry, and how the quotes closed over the last 12 months ended: won, lost to another ' +
+      'provider, declined (with the reasons buyers gave), expired, withdrawn, and your win rate. ' +
+      'providerId defaults to your organization.',
+    `
+query MyPipeline($providerId: ID, $from: Month!, $to: Month!) {
+  pipeline(providerId: $providerId, from: $from, to: $to) {
+    open { quoteId total currency expiresAt daysToExpiry expiringSoon need { id category { code } monthlyVolume } }
+    openTotals { currency amount }
+    expiringSoonCount
+    byExpiry { label count totals { currency amount } }
+    outcomes { outcome count totals { currency amount } reasons { reason count } }
+    winRate
+  }
+}`,
+    ({ today, organizationId }) => ({ providerId: organizationId, from: monthFrom(today, -11), to: monthFrom(today, 0) }),
+  ),
+  saved(
+    'My booked revenue by month',
+    'Revenue booked on your engagements per month, from their agreed schedules and prices: committed ' +
+      '(phases reached), conditional (later phases not yet reached) and delivered (reported units at ' +
+      'the agreed unit price). One entry per currency.',
+    `
+query MyBookedRevenue($providerId: ID, $from: Month!, $to: Month!) {
+  bookedRevenue(providerId: $providerId, from: $from, to: $to) {
+    currency
+    committedTotal
+    conditionalTotal
+    deliveredTotal
+    months { month committedAmount conditionalAmount deliveredAmount engagements }
+  }
+}`,
+    ({ today, organizationId }) => ({ providerId: organizationId, from: monthFrom(today, 0), to: monthFrom(today, 11) }),
+  ),
+  saved(
+    'My utilization, peak months and phase slots',
+    'Per offering and month: units sold (committed + conditional + held) against what your phase lets ' +
+      'you sell and your total capacity, the peak month and the headroom left there, and how many of ' +
+      'your phase\'s engagement slots are used ("2 of 10").',
+    `
+query MyUtilization($providerId: ID, $from: Month!, $to: Month!) {
+  utilization(providerId: $providerId, from: $from, to: $to) {
+    phase
+    maxExternalShare
+    engagementSlots { used limit label }
+    offerings {
+      title
+      categoryCode
+      peakMonth
+      peakUtilization
+      headroomUnits
+      months { month totalUnits sellableUnits soldUnits committedUnits conditionalUnits heldUnits availableUnits utilization }
+    }
+  }
+}`,
+    ({ today, organizationId }) => ({ providerId: organizationId, from: monthFrom(today, 0), to: monthFrom(today, 11) }),
+  ),
+  saved(
+    'Open demand I can actually serve',
+    'Open needs, across every category you sell, for which one of your offerings passes every hard ' +
+      'rule of matching (EHR, region, certifications, coverage, languages, capacity in every month, ' +
+      'an engagement slot left), best fit first, with whether you have quoted.',
+    `
+query ServableDemand($providerId: ID, $first: Int) {
+  servableDemand(providerId: $providerId, first: $first) {
+    totalCount
+    quotedCount
+    needs {
+      need { id buyer { name } region { code } ehrPlatform { code } }
+      categoryCode
+      monthlyVolume
+      months
+      quoted
+      bestFit
+      offerings { offering { id title } fit minAvailableUnits estimatedMonthlyCost currency quoteId }
+    }
+  }
+}`,
+    ({ organizationId }) => ({ providerId: organizationId, first: 20 }),
+  ),
+  saved(
+    'Scorecards of my engagements',
+    'For each engagement: delivered against scheduled units per month, each SLA metric over time ' +
+      'against its agreed target, spend to date against the quote, and open disputes.',
+    `
+query EngagementScorecards($first: Int) {
+  engagements(first: $first) {
+    edges {
+      node {
+        id
+        status
+        phase
+        provider { name }
+        buyer { name }
+        offering { title }
+        scorecard {
+          currency
+          quoteTotal
+          spendToDate
+          attainment
+          disputesOpen
+          months { month scheduledUnits deliveredUnits attainment disputed }
+          metrics { metric target direction attainment points { month value met } }
+        }
+      }
+    }
+  }
+}`,
+    () => ({ first: 10 }),
+  ),
+  saved(
+    'My vendor portfolio',
+    'Your active engagements by service category and provider, with the functions several providers ' +
+      'serve at once (fragmentation) and the existing partners that also sell them (consolidation ' +
+      'candidates). A network\'s key may name a member as buyerId.',
+    `
+query MyVendorPortfolio($buyerId: ID) {
+  vendorPortfolio(buyerId: $buyerId) {
+    activeEngagements
+    vendorCount
+    fragmentedCategories
+    categories {
+      category { code name }
+      fragmented
+      vendors { provider { id name } engagementIds }
+      consolidationCandidates { id name }
+    }
+  }
+}`,
+    ({ organizationId }) => ({ buyerId: organizationId }),
+  ),
+  saved(
+    'Watch my quotes live',
+    'A subscription: every change to a quote you are a party to (issued, revised, accepted, declined, ' +
+      'expired, withdrawn) as it happens, over WebSocket on the same URL. Run it, then act on a quote ' +
+      'in another tab; stop it with the stop button.',
+    `
+subscription WatchMyQuotes {
+  quoteEvents {
+    id
+    type
+    occurredAt
+    quote { id status version total currency need { id } offering { title } }
+  }
+}`,
+    () => ({}),
+  ),
 ];

@@ -5,6 +5,8 @@ import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
 import { StarIcon, useGraphiQL, useGraphiQLActions, type GraphiQLPlugin } from '@graphiql/react';
 import type { Fetcher } from '@graphiql/toolkit';
+import { getOperationAST, parse } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
 import 'graphiql/style.css';
 import './explorer.css';
 import { savedOperations, type ExplorerContext, type SavedOperation } from '../saved-operations';
@@ -23,8 +25,30 @@ Object.assign(self, {
   },
 });
 
-function createFetcher(apiKey: string): Fetcher {
-  return async (params, options) => {
+/** Whether the operation to run is a subscription (false for a document that does not parse: the server says why). */
+function isSubscription(query: string, operationName?: string | null): boolean {
+  try {
+    return getOperationAST(parse(query), operationName ?? undefined)?.operation === 'subscription';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Queries and mutations go over HTTP POST; subscriptions over WebSocket (graphql-ws) on the same URL,
+ * the key in the connection_init payload. `close` ends the WebSocket when the key changes.
+ */
+function createFetcher(apiKey: string): Fetcher & { close(): void } {
+  let ws: Client | null = null;
+  const wsClient = () =>
+    (ws ??= createClient({
+      url: new URL(endpoint, location.href).href.replace(/^http/, 'ws'),
+      connectionParams: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+      lazy: true,
+      retryAttempts: 2,
+    }));
+  const fetcher = async (params: Parameters<Fetcher>[0], options: Parameters<Fetcher>[1]) => {
+    if (isSubscription(params.query, params.operationName)) return wsClient().iterate(params);
     const res = await fetch(endpoint, {
       method: 'POST',
       headers: {
@@ -42,6 +66,7 @@ function createFetcher(apiKey: string): Fetcher {
       return { errors: [{ message: `HTTP ${res.status}: ${text.slice(0, 300)}` }] };
     }
   };
+  return Object.assign(fetcher as Fetcher, { close: () => void ws?.dispose() });
 }
 
 type ViewerState =
@@ -148,6 +173,9 @@ function KeyBar({ apiKey, viewer, onSave }: { apiKey: string; viewer: ViewerStat
       <span className={`hsx-status hsx-status-${viewer.status}`} role="status">
         {statusText(viewer)}
       </span>
+      <a className="hsx-dashboard-link" href="/dashboard">
+        Dashboard
+      </a>
     </header>
   );
 }
@@ -156,6 +184,7 @@ function Explorer() {
   const [apiKey, setApiKey] = useState(() => localStorage.getItem(KEY_STORAGE) ?? '');
   const [viewer, setViewer] = useState<ViewerState>({ status: 'none' });
   const fetcher = useMemo(() => createFetcher(apiKey), [apiKey]);
+  useEffect(() => () => fetcher.close(), [fetcher]);
   useEffect(() => {
     if (!apiKey) {
       setViewer({ status: 'none' });
