@@ -1,9 +1,9 @@
-// Bundles the GraphiQL explorer (src/explorer/client) with esbuild into dist/explorer/: app.js, app.css,
-// the Monaco/GraphQL web workers and fonts. Runs at install and build time; skips when nothing changed.
+// Bundles the GraphiQL explorer and the /dashboard page (src/explorer/client) with esbuild into dist/explorer/:
+// app.js, app.css, dashboard.js (with Chart.js), dashboard.css, the Monaco/GraphQL web workers and fonts.
+// Runs at install and build time; skips when nothing changed.
 // Usage: node scripts/build-explorer.mjs [--force]
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -11,7 +11,6 @@ import { build } from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'dist', 'explorer');
 const clientDir = path.join(root, 'src', 'explorer', 'client');
-const require = createRequire(import.meta.url);
 
 const workers = {
   'editor.worker': 'monaco-editor/esm/vs/editor/editor.worker.js',
@@ -22,12 +21,13 @@ const workers = {
 /** Hash of everything the bundle depends on: package versions and our own sources. */
 function fingerprint() {
   const hash = createHash('sha256');
-  for (const pkg of ['graphiql', '@graphiql/react', 'monaco-editor', 'monaco-graphql', 'react', 'react-dom', 'graphql', 'esbuild']) {
-    hash.update(`${pkg}@${require(`${pkg}/package.json`).version}\n`);
+  for (const pkg of ['graphiql', '@graphiql/react', 'monaco-editor', 'monaco-graphql', 'react', 'react-dom', 'graphql', 'graphql-ws', 'chart.js', 'esbuild']) {
+    hash.update(`${pkg}@${JSON.parse(readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version}\n`); // some packages do not export package.json
   }
   const sources = [
     fileURLToPath(import.meta.url),
     path.join(root, 'src', 'explorer', 'saved-operations.ts'),
+    path.join(root, 'src', 'explorer', 'dashboard-queries.ts'),
     path.join(root, 'src', 'shared', 'month.ts'),
     ...readdirSync(clientDir, { recursive: true })
       .map((f) => path.join(clientDir, String(f)))
@@ -51,7 +51,7 @@ mkdirSync(tmpDir, { recursive: true });
 try {
   await build({
     absWorkingDir: root,
-    entryPoints: { app: path.join(clientDir, 'app.tsx'), ...workers },
+    entryPoints: { app: path.join(clientDir, 'app.tsx'), dashboard: path.join(clientDir, 'dashboard.ts'), ...workers },
     outdir: tmpDir,
     bundle: true,
     minify: true,

@@ -1,5 +1,6 @@
-// The interactive explorer: GET /graphql from a browser gets the GraphiQL page, /explorer/ serves its bundle
-// (built into dist/explorer by scripts/build-explorer.mjs). Nothing is loaded from anywhere else.
+// The interactive explorer: GET /graphql from a browser gets the GraphiQL page, GET /dashboard the business
+// dashboard (charts of the provider and buyer views), /explorer/ serves both bundles (built into
+// dist/explorer by scripts/build-explorer.mjs). Nothing is loaded from anywhere else.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -59,6 +60,25 @@ function page(build: string, endpoint: string): string {
 `;
 }
 
+function dashboardPage(build: string, endpoint: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Health Services Exchange · Dashboard</title>
+<link rel="stylesheet" href="/explorer/dashboard.css?v=${build}">
+</head>
+<body>
+<div id="dashboard" data-endpoint="${endpoint}">
+<noscript>The dashboard needs JavaScript. Its figures come from the GraphQL API at POST ${endpoint} (pipeline, bookedRevenue, utilization, servableDemand, vendorPortfolio, Engagement.scorecard).</noscript>
+</div>
+<script src="/explorer/dashboard.js?v=${build}" defer></script>
+</body>
+</html>
+`;
+}
+
 /** A browser navigating to the endpoint, as opposed to a GraphQL-over-HTTP GET request. */
 function wantsExplorerPage(req: Request): boolean {
   if (req.query.query !== undefined || req.query.extensions !== undefined) return false;
@@ -70,8 +90,8 @@ export function explorerRouter(options: ExplorerOptions = {}): express.Router {
   const endpoint = options.endpoint ?? '/graphql';
   const router = express.Router();
 
-  router.get(endpoint, (req: Request, res: Response, next: NextFunction) => {
-    if (!wantsExplorerPage(req)) return next();
+  /** Sends a page of the bundle, or 503 while the bundle is not built. */
+  const sendPage = (res: Response, html: (build: string, endpoint: string) => string) => {
     let build: string;
     try {
       build = (JSON.parse(readFileSync(path.join(assetsDir, 'manifest.json'), 'utf8')) as { build: string }).build;
@@ -81,9 +101,15 @@ export function explorerRouter(options: ExplorerOptions = {}): express.Router {
     }
     res.setHeader('content-security-policy', EXPLORER_CSP);
     res.setHeader('cache-control', 'no-cache');
+    res.type('html').send(html(build.replace(/[^\w-]/g, ''), endpoint));
+  };
+
+  router.get(endpoint, (req: Request, res: Response, next: NextFunction) => {
+    if (!wantsExplorerPage(req)) return next();
     res.setHeader('vary', 'accept');
-    res.type('html').send(page(build.replace(/[^\w-]/g, ''), endpoint));
+    sendPage(res, page);
   });
+  router.get('/dashboard', (_req: Request, res: Response) => sendPage(res, dashboardPage));
 
   // File names are stable (app.js, the workers); the page asks for them with ?v=<build>, so they can be cached for good.
   router.use('/explorer', express.static(assetsDir, { immutable: true, maxAge: '365d', index: false, redirect: false }));
