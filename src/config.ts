@@ -67,6 +67,8 @@ const schema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   /** Development only: lets webhooks target private, loopback and link-local addresses (refused otherwise). */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.optional(),
+  /** OpenTelemetry tracing: off unless set (the OTLP endpoint; the SDK reads the other OTEL_* variables). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
   /** Encrypts webhook secrets at rest (AES-256-GCM with a key derived from this value). Required in production; elsewhere a key is generated in DATA_DIR/webhook-secrets.key when it is not set. */
   WEBHOOK_SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
 });

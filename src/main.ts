@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
 import { startApi } from './server/start';
+import { stopTracing } from './shared/tracing';
 import { demoKeyBanner } from '../seeds/DemoSeeder';
 
 async function main() {
@@ -36,7 +37,8 @@ async function main() {
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 20_000).unref();
     api.stop().then(
-      () => {
+      async () => {
+        await stopTracing().catch((err) => log.warn({ err }, 'could not flush traces'));
         clearTimeout(force);
         process.exit(0);
       },

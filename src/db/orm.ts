@@ -1,6 +1,7 @@
 // MikroORM configuration, migrations and the reference-data sync run at every start.
 import { Client, types } from 'pg';
-import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
+import { DefaultLogger, MikroORM, defineConfig, type LoggerOptions } from '@mikro-orm/postgresql';
+import { sqlSpansFromQueryLog } from '../shared/tracing';
 import { Migrator } from '@mikro-orm/migrations';
 import { SeedManager } from '@mikro-orm/seeder';
 import { Organization } from '../organizations/organization.entity';
@@ -39,6 +40,16 @@ export interface OrmOptions {
   debug?: boolean;
   /** A read replica's pool (db/replicas.ts): never created or migrated, its statements counted as the replica's. */
   replica?: boolean;
+  /** A span per statement from MikroORM's query log (only when tracing is on: shared/tracing.ts). */
+  traceQueries?: boolean;
+}
+
+/** MikroORM's logger, also turning each logged statement into a span. */
+class QuerySpanLogger extends DefaultLogger {
+  override logQuery(context: Parameters<DefaultLogger['logQuery']>[0]): void {
+    sqlSpansFromQueryLog(context);
+    super.logQuery(context);
+  }
 }
 
 export function ormConfig(o: OrmOptions) {
@@ -51,6 +62,7 @@ export function ormConfig(o: OrmOptions) {
     allowGlobalContext: false,
     forceUtcTimezone: true,
     debug: o.debug ?? false,
+    ...(o.traceQueries ? { loggerFactory: (options: LoggerOptions) => new QuerySpanLogger(options) } : {}),
     ensureDatabase: !o.replica,
     pool: {
       min: 0,

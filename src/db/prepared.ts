@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Knex } from '@mikro-orm/knex';
 import { countSqlStatement } from '../shared/request-scope';
+import { recordSqlSpan, tracingOn } from '../shared/tracing';
 import { autocommitted, autocommitting } from './commit-outcome';
 
 interface PgConnection {
@@ -48,11 +49,17 @@ export async function query<R = Record<string, unknown>>(em: EntityManager, text
   const connection = (await client.acquireConnection()) as PgConnection;
   countSqlStatement();
   const autocommit = autocommitting(!!trx);
+  const started = tracingOn() ? performance.now() : 0;
+  let failed = false;
   try {
     const rows = (await connection.query({ name: nameOf(text), text, values })).rows as R[];
     if (autocommit) autocommitted();
     return rows;
+  } catch (e) {
+    failed = true;
+    throw e;
   } finally {
+    if (started) recordSqlSpan(text, performance.now() - started, failed);
     if (!trx) client.releaseConnection(connection); // a transaction keeps its connection
   }
 }

@@ -22,6 +22,7 @@ import { apolloHandler, isGraphqlPost, runMiddlewares, sendHttpError, type Middl
 import { explorerRouter } from '../explorer/explorer.router';
 import { storeNamespace } from '../redis/shared-store';
 import { liveSubscriptions } from './subscriptions';
+import { tracingOn, tracingPlugin } from '../shared/tracing';
 import { recordWrite, rerunOnPrimary, routeReads } from '../db/read-routing';
 
 export interface RunningApp {
@@ -115,6 +116,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
       ApolloServerPluginCacheControlDisabled(), // no per-field cache hints: responses are private
       ...armor.plugins,
       requestFactsPlugin,
+      ...(tracingOn() ? [tracingPlugin() as ApolloServerPlugin<Context>] : []), // a span per operation; nothing at all when tracing is off
       queryGuard(config, limits),
       poolGauges(deps),
       ...(deps.replicas ? [readRouting(namespace)] : []),

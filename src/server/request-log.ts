@@ -57,6 +57,7 @@ export function logRequests(log: Logger) {
       log.info(
         {
           requestId: scope.requestId,
+          traceId: scope.span?.spanContext().traceId,
           method: req.method,
           operationName: facts.operationName ?? undefined,
           operationType: facts.operationType,

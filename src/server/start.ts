@@ -10,6 +10,7 @@ import { resolveSecretsKey } from '../webhooks/webhook-secret';
 import { DEMO_KEYS } from '../../seeds/demo-keys';
 import { countSqlStatement } from '../shared/request-scope';
 import { createLogger } from '../shared/logger';
+import { startTracing, tracingOn } from '../shared/tracing';
 import type { AppDeps } from '../shared/context';
 import { createApp } from './app';
 import { DemoSeeder } from '../../seeds/DemoSeeder';
@@ -32,6 +33,7 @@ export async function startApi(given: Config, options: { logDestination?: Destin
   // Webhook secrets are always sealed: with WEBHOOK_SECRETS_KEY (required in production) or a key kept under DATA_DIR.
   const config: Config = { ...given, WEBHOOK_SECRETS_KEY: resolveSecretsKey(given.WEBHOOK_SECRETS_KEY, given.DATA_DIR) };
   const log = createLogger(config.LOG_LEVEL, options.logDestination);
+  if (config.OTEL_EXPORTER_OTLP_ENDPOINT) await startTracing();
   const embedded = config.DATABASE_URL
     ? null
     : await startEmbeddedPostgres({ dataDir: config.DATA_DIR, database: 'exchange', log: (l) => log.debug({ postgres: l }) });
@@ -40,7 +42,7 @@ export async function startApi(given: Config, options: { logDestination?: Destin
   let replicas: ReplicaSet | undefined;
   useNamedStatements(config.DB_NAMED_STATEMENTS);
   try {
-    const orm = await openOrm({ databaseUrl, poolMax: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS });
+    const orm = await openOrm({ databaseUrl, poolMax: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, traceQueries: tracingOn() });
     orm.em.getConnection().getKnex().on('query', countSqlStatement);
     await migrate(orm);
     const em = orm.em.fork();
@@ -59,7 +61,7 @@ export async function startApi(given: Config, options: { logDestination?: Destin
     }
     store = config.REDIS_URL ? await redisStore(config.REDIS_URL, (err) => log.warn({ err }, 'redis error')) : memoryStore();
     if (config.DATABASE_REPLICA_URLS.length) {
-      replicas = await ReplicaSet.open(orm, config.DATABASE_REPLICA_URLS, { poolMax: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, maxLagMs: config.REPLICA_MAX_LAG_MS, log });
+      replicas = await ReplicaSet.open(orm, config.DATABASE_REPLICA_URLS, { traceQueries: tracingOn(), poolMax: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, maxLagMs: config.REPLICA_MAX_LAG_MS, log });
     }
     const deps: AppDeps = { config, orm, store, log, replicas };
     const { httpServer, apollo } = await createApp(deps);

@@ -1,6 +1,7 @@
 // Per-request facts that deep layers need without threading them through every call (SQL statement
 // counts, the operation's type, the read replica it reads from).
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Span } from '@opentelemetry/api';
 import { metrics } from '../server/metrics';
 
 export interface RequestScope {
@@ -14,6 +15,8 @@ export interface RequestScope {
   primaryOnly?: boolean;
   /** A COMMIT was sent and its answer has not arrived (db/commit-outcome.ts). */
   commitInFlight?: boolean;
+  /** The GraphQL operation's span when tracing is on (shared/tracing.ts). */
+  span?: Span;
 }
 
 export const requestScope = new AsyncLocalStorage<RequestScope>();
