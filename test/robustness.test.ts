@@ -121,6 +121,15 @@ describe('money bounds (API.md: unit prices <= 999999.9999, fees <= 99999999.99,
 });
 
 describe('bounded statements', () => {
+  it('capacityOverview returns at most `first` offerings (default and maximum 100), by title', async () => {
+    const p = await provider(t);
+    for (let i = 0; i < 3; i++) await createOffering(t, p.key);
+    const q = (first: string) => t.gql(`{ capacityOverview(providerId: "${p.id}", from: "${nextMonth(1)}", to: "${nextMonth(2)}"${first}) { offering { id } months { month } } }`, {}, p.key);
+    expect(ok(await q('')).capacityOverview).toHaveLength(3);
+    expect(ok(await q(', first: 2')).capacityOverview).toHaveLength(2);
+    expect(errorCode(await q(', first: 101'))).toBe('BAD_USER_INPUT');
+  });
+
   it('Need.quotes uses one statement text whatever the viewing organization (was one per organization, prepared on every pooled connection)', async () => {
     const { preparedTextCount } = await import('../src/db/prepared');
     const b = await buyer(t);

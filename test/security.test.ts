@@ -149,6 +149,13 @@ describe('query cost', () => {
     expect(await cost('{ offerings(first: 1000) { totalCount } }')).toBe(100);
   });
 
+  it('counts a month range as its months: Offering.capacity and capacityOverview (offerings x months), not a flat 5', async () => {
+    expect(await cost('{ offering(id: "x") { capacity(from: "2027-01", to: "2028-12") { month } } }')).toBe(1 + 24);
+    const overview = (args: string) => `query($from: Month!, $to: Month!) { capacityOverview(providerId: "x", from: $from, to: $to${args}) { offering { id } months { month } } }`;
+    expect(await cost(overview(''), { from: '2027-01', to: '2028-12' })).toBe(100 * (1 + 1 + 24));
+    expect(await cost(overview(', first: 10'), { from: '2027-01', to: '2027-12' })).toBe(10 * (1 + 1 + 12));
+  });
+
   it('counts fragments where they are spread and leaves nothing for scalars or introspection', async () => {
     expect(await cost('{ offerings(first: 10) { ...Page } } fragment Page on OfferingConnection { edges { node { id title } } }')).toBe(10 * (1 + 2));
     expect(await cost('{ __typename viewer { role } __schema { types { name } } }')).toBe(1);

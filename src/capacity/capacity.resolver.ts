@@ -1,5 +1,6 @@
 import { readsCapacityBook, readsPhasePolicy } from '../auth/visibility';
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { MAX_PAGE_SIZE, toPage } from '../shared/connection';
 import { Offering, OfferingStatus } from '../catalog/offering.entity';
 import { Organization } from '../organizations/organization.entity';
 import { SELLERS } from '../auth/auth-checker';
@@ -68,12 +69,14 @@ export class CapacityResolver {
     @Arg('providerId', () => ID, { description: 'The provider.' }) providerId: string,
     @Arg('from', () => MonthScalar, { description: 'First month.' }) from: string,
     @Arg('to', () => MonthScalar, { description: 'Last month (inclusive).' }) to: string,
+    @Arg('first', () => Int, { defaultValue: MAX_PAGE_SIZE, description: `At most this many offerings, by title (at most ${MAX_PAGE_SIZE}).` }) first: number,
     @Ctx() ctx: Context,
   ): Promise<OfferingCapacity[]> {
     checkRange(from, to);
+    const { limit } = toPage({ first });
     if (!isUuid(providerId)) return [];
     const where = ctx.viewer!.isSellerOf(providerId) ? { providerId } : { providerId, status: OfferingStatus.PUBLISHED };
-    const offerings = await ctx.em.find(Offering, where, { orderBy: { title: 'asc', id: 'asc' } });
+    const offerings = await ctx.em.find(Offering, where, { orderBy: { title: 'asc', id: 'asc' }, limit });
     return Promise.all(offerings.map(async (offering) => ({ offering, months: await capacityOf(ctx, offering, from, to) })));
   }
 

@@ -20,6 +20,8 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../shared/connection';
 
 /** Assumed length of a list field that takes no `first` (schedules, tiers, capacity months...). */
 const UNPAGED_LIST_SIZE = 5;
+/** Longest month range a query may ask for (capacity.service checkRange). */
+const MAX_RANGE_MONTHS = 72;
 
 export interface CostInput {
   schema: GraphQLSchema;
@@ -47,7 +49,20 @@ export function operationCost({ schema, operation, fragments, variables }: CostI
     return typeof n === 'number' && Number.isFinite(n) ? Math.min(Math.max(Math.trunc(n), 0), MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
   };
 
-  const costOf = (set: SelectionSetNode, type: GraphQLCompositeType, visiting: Set<string>): number => {
+  // A field over a month range (`capacity(from:, to:)`, `capacityOverview`) lists one item per month of the range.
+  const monthCount = (field: GraphQLField<unknown, unknown>, args: readonly { name: { value: string }; value: ValueNode }[]) => {
+    if (!field.args.some((a) => a.name === 'from') || !field.args.some((a) => a.name === 'to')) return undefined;
+    const month = (name: string) => {
+      const v = args.find((a) => a.name.value === name)?.value;
+      const given = v?.kind === Kind.STRING ? v.value : v?.kind === Kind.VARIABLE ? variables[v.name.value] : undefined;
+      const m = typeof given === 'string' ? /^(\d{4})-(\d{2})$/.exec(given) : null;
+      return m ? Number(m[1]) * 12 + Number(m[2]) : undefined;
+    };
+    const [from, to] = [month('from'), month('to')];
+    return from !== undefined && to !== undefined && to >= from ? Math.min(to - from + 1, MAX_RANGE_MONTHS) : MAX_RANGE_MONTHS;
+  };
+
+  const costOf = (set: SelectionSetNode, type: GraphQLCompositeType, visiting: Set<string>, months?: number): number => {
     let total = 0;
     for (const sel of set.selections) {
       if (sel.kind === Kind.FIELD) {
@@ -59,18 +74,21 @@ export function operationCost({ schema, operation, fragments, variables }: CostI
         if (!isCompositeType(inner)) continue;
         const list = isListType(getNullableType(field.type));
         // `edges` of a connection is already counted by the connection's `first`.
-        const multiplier = pageSize(field, sel.arguments ?? []) ?? (list && !(sel.name.value === 'edges' && type.name.endsWith('Connection')) ? UNPAGED_LIST_SIZE : 1);
-        total += multiplier * (1 + costOf(sel.selectionSet, inner, visiting));
+        // A month range given here sizes this list, or the month lists just inside it (capacityOverview's `months`).
+        const range = monthCount(field, sel.arguments ?? []);
+        const unpaged = list && !(sel.name.value === 'edges' && type.name.endsWith('Connection')) ? (range ?? months ?? UNPAGED_LIST_SIZE) : 1;
+        const multiplier = pageSize(field, sel.arguments ?? []) ?? unpaged;
+        total += multiplier * (1 + costOf(sel.selectionSet, inner, visiting, range));
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
         const cond = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : type;
-        total += costOf(sel.selectionSet, isCompositeType(cond) ? cond : type, visiting);
+        total += costOf(sel.selectionSet, isCompositeType(cond) ? cond : type, visiting, months);
       } else {
         const name = sel.name.value;
         const fragment = fragments[name];
         if (!fragment || visiting.has(name)) continue;
         const cond = schema.getType(fragment.typeCondition.name.value);
         visiting.add(name);
-        total += costOf(fragment.selectionSet, isCompositeType(cond) ? cond : type, visiting);
+        total += costOf(fragment.selectionSet, isCompositeType(cond) ? cond : type, visiting, months);
         visiting.delete(name);
       }
     }
