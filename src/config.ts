@@ -49,6 +49,12 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
   /** Rate limit per client IP for requests without a valid API key (anonymous, wrong or revoked keys). 0 turns it off. */
   RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** Live subscriptions one API key may hold open at once, per instance. */
+  SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).default(50),
+  /** Live subscriptions one client IP may hold open at once, per instance. */
+  SUBSCRIPTIONS_PER_IP: z.coerce.number().int().min(1).default(200),
+  /** Cost ceiling of a subscription's selection (it runs again for every event); QUERY_MAX_COST is for one-off queries. */
+  SUBSCRIPTION_MAX_COST: z.coerce.number().int().min(10).default(1000),
   QUERY_MAX_DEPTH: z.coerce.number().int().min(2).default(10),
   /** Estimated objects a query may resolve; a list's page size multiplies the cost of what it contains. */
   QUERY_MAX_COST: z.coerce.number().int().min(100).default(20_000),

@@ -2,7 +2,9 @@
 // The API key comes in the connection_init payload; a connection without a valid one is closed with
 // 4401. Only subscription operations run here (queries and mutations go to POST /graphql, with its
 // rate limits, logging and graceful shutdown); each one is validated with the same limits as HTTP
-// (depth, aliases, tokens, cost: its selection runs once per event) and charged to the key's rate limit.
+// (depth, aliases, tokens), with a lower cost ceiling (its selection runs once per event), and charged
+// to the key's rate limit when it starts and again for every event it delivers (the event's cost).
+// A key and a client IP may each hold a bounded number of subscriptions open (per instance).
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { WebSocketServer } from 'ws';
@@ -16,7 +18,7 @@ import { eventsChannel } from '../events/event-catalog';
 import type { LiveContext } from '../events/event.service';
 import type { RateLimits } from './rate-limit';
 import { formatError } from './errors';
-import { operationCost } from './query-cost';
+import { costPoints, operationCost } from './query-cost';
 
 // graphql-ws publishes its ws adapter as a subpath export, which this project's TypeScript module
 // resolution ("node") cannot see; Node's require does.
@@ -34,6 +36,35 @@ export const CLOSE_RATE_LIMITED = 4429;
 interface Connection {
   authorization: string;
   ip: string;
+}
+
+/** One live subscription: whom it is charged to and what each event costs. */
+interface Live {
+  apiKeyId: string;
+  ip: string;
+  points: number;
+}
+
+/** Open subscriptions of this instance, counted per key and per IP. */
+class OpenSubscriptions {
+  private readonly byId = new Map<string, Live>();
+  private readonly counts = new Map<string, number>();
+  count = (kind: 'key' | 'ip', id: string) => this.counts.get(`${kind}:${id}`) ?? 0;
+  get = (id: string) => this.byId.get(id);
+  add(id: string, live: Live) {
+    this.byId.set(id, live);
+    for (const k of [`key:${live.apiKeyId}`, `ip:${live.ip}`]) this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+  }
+  remove(id: string) {
+    const live = this.byId.get(id);
+    if (!live) return;
+    this.byId.delete(id);
+    for (const k of [`key:${live.apiKeyId}`, `ip:${live.ip}`]) {
+      const n = (this.counts.get(k) ?? 1) - 1;
+      if (n > 0) this.counts.set(k, n);
+      else this.counts.delete(k);
+    }
+  }
 }
 
 const codeOf = (e: unknown) => (e as { extensions?: { code?: unknown } })?.extensions?.code;
@@ -76,6 +107,15 @@ export async function liveSubscriptions(opts: {
   const format = formatError(deps.log);
   const formatAll = (errors: readonly GraphQLError[]): GraphQLFormattedError[] => errors.map((e) => format(e.toJSON(), e));
   const connections = new WeakMap<object, Connection>();
+  const open = new OpenSubscriptions();
+  const connectionIds = new WeakMap<object, string>();
+  const subscriptionId = (ctx: object, id: string) => {
+    let c = connectionIds.get(ctx);
+    if (!c) connectionIds.set(ctx, (c = randomUUID()));
+    return `${c}:${id}`;
+  };
+  const tooMany = (what: string, limit: number) =>
+    new GraphQLError(`Too many open subscriptions for this ${what} (at most ${limit}): complete some first.`, { extensions: { code: 'RATE_LIMITED' } });
   let stopping = false;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
@@ -164,9 +204,14 @@ export async function liveSubscriptions(opts: {
         }
         const fragments: Record<string, FragmentDefinitionNode> = {};
         for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
-        if (operationCost({ schema, operation, fragments, variables: payload.variables ?? {} }) > config.QUERY_MAX_COST) {
+        const cost = operationCost({ schema, operation, fragments, variables: payload.variables ?? {} });
+        if (cost > config.SUBSCRIPTION_MAX_COST) {
           return [new GraphQLError('Subscription is too expensive: select smaller pages (first) or fewer nested lists.', { extensions: { code: 'BAD_USER_INPUT' } })];
         }
+        const apiKeyId = base.viewer!.apiKeyId;
+        if (open.count('key', apiKeyId) >= config.SUBSCRIPTIONS_PER_KEY) return [tooMany('API key', config.SUBSCRIPTIONS_PER_KEY)];
+        if (open.count('ip', connection.ip) >= config.SUBSCRIPTIONS_PER_IP) return [tooMany('client address', config.SUBSCRIPTIONS_PER_IP)];
+        open.add(subscriptionId(ctx, _id), { apiKeyId, ip: connection.ip, points: costPoints(cost) });
         return {
           schema,
           document,
@@ -176,7 +221,21 @@ export async function liveSubscriptions(opts: {
         };
       },
       onError: (_ctx, _id, _payload, errors) => formatAll(errors),
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatAll(result.errors) } : undefined),
+      // Every delivered event is charged like a query of the subscription's cost.
+      onNext: async (ctx, id, _payload, _args, result) => {
+        const live = open.get(subscriptionId(ctx, id));
+        if (live) {
+          try {
+            await limits.consume('key', live.apiKeyId, live.points);
+          } catch (e) {
+            if (codeOf(e) !== 'RATE_LIMITED') throw e;
+            ctx.extra.socket.close(CLOSE_RATE_LIMITED, 'Too many requests: events exceed the rate limit; subscribe again later.');
+            return undefined;
+          }
+        }
+        return result.errors ? { ...result, errors: formatAll(result.errors) } : undefined;
+      },
+      onComplete: (ctx, id) => open.remove(subscriptionId(ctx, id)),
     },
     wss,
   );
