@@ -71,6 +71,14 @@ const schema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(12),
   /** Time a webhook receiver has to answer one attempt. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** Attempts in flight at once per webhook, across instances: a slow endpoint cannot take every delivery slot. */
+  WEBHOOK_MAX_IN_FLIGHT_PER_WEBHOOK: z.coerce.number().int().min(1).max(100).default(2),
+  /** Failed attempts in a row (any of its deliveries) after which a webhook is paused (circuit breaker). */
+  WEBHOOK_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
+  /** How long the circuit breaker pauses a failing webhook before trying it again. */
+  WEBHOOK_BREAKER_PAUSE_MS: z.coerce.number().int().min(100).max(86_400_000).default(300_000),
+  /** Days a finished (SUCCEEDED or FAILED) delivery stays in the delivery log before the sweeper deletes it. */
+  WEBHOOK_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Development only: lets webhooks target private, loopback and link-local addresses (refused otherwise). */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: bool.optional(),
   /** OpenTelemetry tracing: off unless set (the OTLP endpoint; the SDK reads the other OTEL_* variables). */

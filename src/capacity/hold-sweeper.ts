@@ -12,6 +12,7 @@ import { lockMonthsWithExpiredHolds } from './capacity.locks';
 import { releaseExpiredHolds } from './ledger';
 import { expireLapsedQuotes } from '../quotes/quote.ledger';
 import { completeEndedEngagements } from '../engagements/engagement.service';
+import { pruneDeliveryLog } from '../webhooks/webhook.delivery';
 
 const ADVISORY_KEY = 7_340_001;
 const BATCH = 1000;
@@ -22,7 +23,7 @@ const BATCH = 1000;
  * their holds, leftover expired holds released, ended engagements completed. Returns how many
  * capacity months had leftover expired holds (0 when another instance sweeps).
  */
-export async function sweepExpiredHolds(deps: Pick<AppDeps, 'orm' | 'store'>): Promise<number> {
+export async function sweepExpiredHolds(deps: Pick<AppDeps, 'orm' | 'store' | 'config'>): Promise<number> {
   const key = `${storeNamespace(deps.orm.config.getClientUrl(true))}:lock:hold-sweeper`;
   // null: no Redis, or Redis unreachable (then the advisory lock decides); false: another instance sweeps.
   const release = deps.store.kind === 'redis' ? await deps.store.tryLock(key, 60_000).then((r) => r ?? false, () => null) : null;
@@ -33,6 +34,7 @@ export async function sweepExpiredHolds(deps: Pick<AppDeps, 'orm' | 'store'>): P
     await step(expireLapsedQuotes, undefined);
     const months = await step(async (em) => (await releaseExpiredHolds(em, await lockMonthsWithExpiredHolds(em, BATCH))).length, 0);
     await step(completeEndedEngagements, undefined);
+    await step((em) => pruneDeliveryLog(em, deps.config.WEBHOOK_DELIVERY_RETENTION_DAYS), 0);
     return months;
   } finally {
     if (release) await release().catch(() => {}); // it expires by itself

@@ -62,7 +62,7 @@ export const metrics = {
   }),
   webhookAttempts: new Counter({
     name: 'webhook_delivery_attempts_total',
-    help: 'Webhook delivery attempts by outcome (succeeded, retrying, failed).',
+    help: 'Webhook delivery attempts by outcome (succeeded, retrying, failed; paused: the failure opened the circuit breaker).',
     labelNames: ['outcome'] as const,
     registers: [registry],
   }),

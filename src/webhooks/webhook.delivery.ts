@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../shared/context';
 import { metrics } from '../server/metrics';
+import { recordAudit } from '../audit/audit.service';
 import { openSecret } from './webhook-secret';
 import { changesForSql, demandMatchSql, eventAudienceSql } from '../auth/visibility';
 import { signatureHeaders } from './webhook-signature';
@@ -45,6 +46,8 @@ export async function enqueueDeliveries(em: EntityManager, auditEventIds: string
 interface ClaimedDelivery {
   id: string;
   attempts: number;
+  webhook_id: string;
+  organization_id: string;
   url: string;
   secret: string;
   /** The previous secret while a rotation overlaps (it signs too), else null. */
@@ -57,22 +60,40 @@ interface ClaimedDelivery {
   changes: unknown;
 }
 
-/** Claims up to `limit` due deliveries and leases them for `leaseMs`; counts the attempt. */
-async function claimDue(em: EntityManager, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+/**
+ * Claims up to `limit` due deliveries and leases them for `leaseMs`; counts the attempt. Fair across
+ * tenants: at most `perWebhook` attempts of one webhook are in flight at once (leases of every
+ * instance counted), paused webhooks (circuit breaker) are skipped, and the slots go round-robin:
+ * first the oldest due delivery of each webhook, spread over organizations, then the second of
+ * each, and so on. One organization's backlog against a slow endpoint cannot hold back the others.
+ */
+async function claimDue(em: EntityManager, limit: number, leaseMs: number, perWebhook: number): Promise<ClaimedDelivery[]> {
   return em.execute<ClaimedDelivery[]>(
-    `with due as (
-       select d.id from webhook_delivery d join webhook w on w.id = d.webhook_id and w.active
-        where d.status = 'PENDING' and d.next_attempt_at <= now()
-        order by d.next_attempt_at, d.id
-        limit ? for update of d skip locked
-     )
+    `with candidates as (
+       select x.id, w.organization_id, x.rn
+         from webhook w
+         cross join lateral (
+           select count(*)::int as n from webhook_delivery b
+            where b.webhook_id = w.id and b.status = 'PENDING' and b.leased_until > now()) busy
+         cross join lateral (
+           select d.id, row_number() over (order by d.next_attempt_at, d.id) as rn from webhook_delivery d
+            where d.webhook_id = w.id and d.status = 'PENDING' and d.next_attempt_at <= now()
+            order by d.next_attempt_at, d.id limit greatest(? - busy.n, 0)) x
+        where w.active and (w.paused_until is null or w.paused_until <= now())
+     ),
+     picked as (
+       select id from (select id, rn, row_number() over (partition by organization_id order by rn, id) as turn from candidates) c
+        order by turn, rn, id limit ?
+     ),
+     due as (select d.id from webhook_delivery d where d.id in (select id from picked) and d.status = 'PENDING' for update of d skip locked)
      update webhook_delivery d
-        set attempts = d.attempts + 1, last_attempt_at = now(), next_attempt_at = now() + ?::float8 * interval '1 millisecond'
+        set attempts = d.attempts + 1, last_attempt_at = now(), next_attempt_at = now() + ?::float8 * interval '1 millisecond',
+            leased_until = now() + ?::float8 * interval '1 millisecond'
        from due, webhook w, audit_event a
       where d.id = due.id and w.id = d.webhook_id and a.id = d.audit_event_id
-     returning d.id, d.attempts, w.url, w.secret, case when w.previous_secret_expires_at > now() then w.previous_secret end as previous_secret,
+     returning d.id, d.attempts, w.id as webhook_id, w.organization_id, w.url, w.secret, case when w.previous_secret_expires_at > now() then w.previous_secret end as previous_secret,
                a.id as event_id, a.action, a.at, a.entity_type, a.entity_id, ${changesForSql('a', 'w.organization_id')} as changes`,
-    [limit, leaseMs],
+    [perWebhook, limit, leaseMs, leaseMs],
   );
 }
 
@@ -173,20 +194,44 @@ async function attempt(deps: Pick<AppDeps, 'orm' | 'config' | 'log'>, d: Claimed
   if (result.ok) {
     metrics.webhookAttempts.inc({ outcome: 'succeeded' });
     await em.execute(
-      `update webhook_delivery set status = 'SUCCEEDED', delivered_at = now(), next_attempt_at = null, last_status_code = ?, last_error = null
-        where id = ? and attempts = ? and status = 'PENDING'`,
+      `with d as (
+         update webhook_delivery set status = 'SUCCEEDED', delivered_at = now(), next_attempt_at = null, leased_until = null, last_status_code = ?, last_error = null
+          where id = ? and attempts = ? and status = 'PENDING' returning webhook_id)
+       update webhook set consecutive_failures = 0, paused_until = null where id in (select webhook_id from d) and (consecutive_failures > 0 or paused_until is not null)`,
       [result.statusCode, d.id, d.attempts],
     );
     return;
   }
   const final = d.attempts >= config.WEBHOOK_MAX_ATTEMPTS;
   metrics.webhookAttempts.inc({ outcome: final ? 'failed' : 'retrying' });
-  await em.execute(
-    `update webhook_delivery
-        set status = ?, next_attempt_at = case when ?::boolean then null else now() + ?::float8 * interval '1 millisecond' end, last_status_code = ?, last_error = ?
-      where id = ? and attempts = ? and status = 'PENDING'`,
-    [final ? 'FAILED' : 'PENDING', final, retryDelayMs(d.attempts, config.WEBHOOK_RETRY_BASE_MS), result.statusCode, result.error, d.id, d.attempts],
+  // The failure counts toward the webhook's circuit breaker: at WEBHOOK_BREAKER_FAILURES in a row it
+  // pauses (and a failure after a pause pauses it again at once), with a webhook.paused event.
+  const [paused] = await em.execute<{ paused_until: string | null; opened: boolean }[]>(
+    `with d as (
+       update webhook_delivery
+          set status = ?, next_attempt_at = case when ?::boolean then null else now() + ?::float8 * interval '1 millisecond' end, leased_until = null, last_status_code = ?, last_error = ?
+        where id = ? and attempts = ? and status = 'PENDING' returning webhook_id),
+     before as (select id, paused_until from webhook where id in (select webhook_id from d))
+     update webhook w
+        set consecutive_failures = w.consecutive_failures + 1,
+            paused_until = case when w.consecutive_failures + 1 >= ? then now() + ?::float8 * interval '1 millisecond' else w.paused_until end
+       from before
+      where w.id = before.id
+     returning w.paused_until, (w.consecutive_failures >= ? and (before.paused_until is null or before.paused_until <= now())) as opened`,
+    [final ? 'FAILED' : 'PENDING', final, retryDelayMs(d.attempts, config.WEBHOOK_RETRY_BASE_MS), result.statusCode, result.error, d.id, d.attempts, config.WEBHOOK_BREAKER_FAILURES, config.WEBHOOK_BREAKER_PAUSE_MS, config.WEBHOOK_BREAKER_FAILURES],
   );
+  if (paused?.opened) {
+    metrics.webhookAttempts.inc({ outcome: 'paused' });
+    deps.log.warn({ webhookId: d.webhook_id, pausedUntil: paused.paused_until, error: result.error }, 'webhook paused by its circuit breaker');
+    recordAudit({ viewer: null, requestId: 'webhook-worker' }, em, {
+      action: 'webhook.paused',
+      entityType: 'Webhook',
+      entityId: d.webhook_id,
+      partyIds: [d.organization_id],
+      after: { status: 'PAUSED', pausedUntil: paused.paused_until, consecutiveFailures: config.WEBHOOK_BREAKER_FAILURES, lastError: result.error },
+    });
+    await em.flush();
+  }
   if (final) deps.log.warn({ deliveryId: d.id, event: d.action, error: result.error }, 'webhook delivery failed for good');
 }
 
@@ -197,6 +242,17 @@ async function attempt(deps: Pick<AppDeps, 'orm' | 'config' | 'log'>, d: Claimed
 export async function startDueDeliveries(deps: Pick<AppDeps, 'orm' | 'config' | 'log'>, slots: number): Promise<Promise<void>[]> {
   if (slots <= 0) return [];
   const leaseMs = deps.config.WEBHOOK_TIMEOUT_MS + 10_000;
-  const claimed = await claimDue(deps.orm.em.fork(), slots, leaseMs);
+  const claimed = await claimDue(deps.orm.em.fork(), slots, leaseMs, deps.config.WEBHOOK_MAX_IN_FLIGHT_PER_WEBHOOK);
   return claimed.map((d) => attempt(deps, d).catch((err) => deps.log.warn({ err, deliveryId: d.id }, 'could not record a webhook attempt; its lease will expire and it will be retried')));
+}
+
+/** Delivery-log retention: deletes up to a batch of finished deliveries older than `days`; returns how many. */
+export async function pruneDeliveryLog(em: EntityManager, days: number): Promise<number> {
+  const rows = await em.execute<{ id: string }[]>(
+    `delete from webhook_delivery where id in (
+       select id from webhook_delivery where status <> 'PENDING' and created_at < now() - ?::int * interval '1 day' limit 5000)
+     returning id`,
+    [days],
+  );
+  return rows.length;
 }

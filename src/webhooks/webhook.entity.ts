@@ -15,6 +15,22 @@ export class WebhookDemand {
   regionCodes!: string[];
 }
 
+export enum WebhookStatus {
+  ACTIVE = 'ACTIVE',
+  PAUSED = 'PAUSED',
+  DISABLED = 'DISABLED',
+}
+
+registerEnumType(WebhookStatus, {
+  name: 'WebhookStatus',
+  description: 'Whether a webhook receives deliveries now.',
+  valuesConfig: {
+    ACTIVE: { description: 'Deliveries are sent.' },
+    PAUSED: { description: 'The endpoint failed too many times in a row: the circuit breaker holds deliveries until `pausedUntil`, then tries again (one more failure pauses it again).' },
+    DISABLED: { description: 'Deactivated: nothing is delivered.' },
+  },
+});
+
 /**
  * An organization's HTTP endpoint for events. The secret signs every delivery; it is stored (sealed
  * when WEBHOOK_SECRETS_KEY is set) because signing needs it, and it is never part of the schema.
@@ -68,6 +84,20 @@ export class Webhook extends BaseEntity {
   @Field(() => WebhookDemand, { nullable: true, description: 'New demand this webhook receives market-wide (`need.created` of any buyer, public fields only); null for only your own organization’s events.' })
   get demand(): WebhookDemand | null {
     return this.demandCategoryCodes && this.demandRegionCodes ? { categoryCodes: this.demandCategoryCodes, regionCodes: this.demandRegionCodes } : null;
+  }
+
+  /** Failed attempts in a row (any delivery); reaching WEBHOOK_BREAKER_FAILURES pauses the webhook. */
+  @Property({ type: 'integer' })
+  consecutiveFailures: number = 0;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'While the circuit breaker has paused the webhook (too many failures in a row): when deliveries resume.' })
+  @Property({ type: 'timestamptz', nullable: true })
+  pausedUntil: Date | null = null;
+
+  @Field(() => WebhookStatus, { description: 'ACTIVE, PAUSED by the circuit breaker (until `pausedUntil`), or DISABLED.' })
+  get status(): WebhookStatus {
+    if (!this.active) return WebhookStatus.DISABLED;
+    return this.pausedUntil && new Date(this.pausedUntil).getTime() > Date.now() ? WebhookStatus.PAUSED : WebhookStatus.ACTIVE;
   }
 
   constructor(init: { organizationId: string; url: string; events: string[]; secret: string }) {

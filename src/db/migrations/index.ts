@@ -13,6 +13,7 @@ import { Migration20261204180001AuditEventSides } from './Migration2026120418000
 import { Migration20261204180002ApiKeyLastUsed } from './Migration20261204180002ApiKeyLastUsed';
 import { Migration20261204170001ContractTerms } from './Migration20261204170001ContractTerms';
 import { Migration2026120421001WebhookRotationAndDemand } from './Migration2026120421001WebhookRotationAndDemand';
+import { Migration20261204230001WebhookFairness } from './Migration20261204230001WebhookFairness';
 
 export const migrationsList = [
   { name: 'Migration20261122000001Foundation', class: Migration20261122000001Foundation },
@@ -29,4 +30,5 @@ export const migrationsList = [
   { name: 'Migration20261204180002ApiKeyLastUsed', class: Migration20261204180002ApiKeyLastUsed },
   { name: 'Migration20261204170001ContractTerms', class: Migration20261204170001ContractTerms },
   { name: 'Migration2026120421001WebhookRotationAndDemand', class: Migration2026120421001WebhookRotationAndDemand },
+  { name: 'Migration20261204230001WebhookFairness', class: Migration20261204230001WebhookFairness },
 ];
