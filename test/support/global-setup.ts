@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, startEmbeddedPostgres } from '../../src/db/embedded-postgres';
+import { EmbeddedPostgresError, freePort, startEmbeddedPostgres } from '../../src/db/embedded-postgres';
 
 declare global {
   // eslint-disable-next-line no-var
@@ -33,7 +33,11 @@ export default async function globalSetup() {
   globalThis.__services = {};
   if (!process.env.TEST_DATABASE_URL) {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'hsx-test-'));
-    const db = await startEmbeddedPostgres({ dataDir, database: 'postgres', ephemeral: true });
+    const db = await startEmbeddedPostgres({ dataDir, database: 'postgres', ephemeral: true }).catch((e: Error) => {
+      if (!(e instanceof EmbeddedPostgresError)) throw e;
+      console.error(`\n${e.message}\n`); // one sentence, no stack trace
+      process.exit(1);
+    });
     process.env.TEST_DATABASE_URL = db.url;
     globalThis.__services.stopPostgres = db.stop;
   }
