@@ -1,5 +1,8 @@
 // Load test (autocannon): mixed traffic (reads, matches, needs, quote issue/accept) against one API
-// instance for BENCH_DURATION seconds, then the capacity invariant checked through the API.
+// instance for BENCH_DURATION seconds, then the capacity invariant checked through the API. Meanwhile
+// half the buyers' webhooks point at a slow local receiver (BENCH_SLOW_RECEIVER_MS, 2 s per answer)
+// and the other half's at a prompt one, and BENCH_SUBSCRIBERS (50) WebSocket subscribers follow new
+// needs: the prompt tenants' deliveries must stay on time (p99 under BENCH_ON_TIME_MS, 5 s).
 // `npm run bench:load`. Starts its own PostgreSQL and API unless BENCH_URL (+ BENCH_OPERATOR_KEY) is given.
 // Operations missing from the schema are skipped. Exit code 1 on any error other than business userErrors.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,13 +10,46 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
+import WebSocket from 'ws';
+import { createClient, type Client as WsClient } from 'graphql-ws';
 import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded-postgres';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 60);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const PROVIDERS = 4;
 const BUYERS = 4;
+const SLOW_RECEIVER_MS = Number(process.env.BENCH_SLOW_RECEIVER_MS ?? 2000);
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 50);
+const ON_TIME_MS = Number(process.env.BENCH_ON_TIME_MS ?? 5000);
+
+/** A local webhook receiver answering 200 after `delayMs`; records each delivery's lag behind its event. */
+async function receiver(delayMs: number) {
+  const lags: number[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      try {
+        lags.push(Date.now() - new Date(JSON.parse(body).occurredAt).getTime());
+      } catch {
+        /* counted as delivered anyway */
+      }
+      setTimeout(() => res.end('ok'), delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, lags, close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
+}
+
+const percentile = (xs: number[], p: number) => {
+  if (!xs.length) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
 const root = path.resolve(__dirname, '..', ...(path.basename(path.dirname(__dirname)) === 'dist' ? ['..'] : []));
 
 interface Gql {
@@ -48,7 +84,11 @@ async function startOwnInstance(): Promise<{ url: string; operatorKey: string; s
     cwd: root,
     env: {
       ...process.env,
-      NODE_ENV: 'production',
+      // Production settings, except that webhooks may target this machine's receivers (refused in production).
+      NODE_ENV: 'test',
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      SQL_COUNT_HEADER: 'false',
+      RATE_LIMIT_PER_MINUTE: process.env.RATE_LIMIT_PER_MINUTE ?? '6000',
       PORT: String(port),
       DATABASE_URL: db.url,
       OPERATOR_API_KEY: operatorKey,
@@ -235,6 +275,8 @@ async function checkCapacityInvariant(url: string, op: string, w: World): Promis
   return { months, violations };
 }
 
+const cleanups: (() => unknown)[] = [];
+
 async function main() {
   const own = process.env.BENCH_URL ? null : await startOwnInstance();
   const url = own?.url ?? process.env.BENCH_URL!;
@@ -247,6 +289,23 @@ async function main() {
     const steps = STEPS.filter((s) => s.needs.every(has));
     const skipped = STEPS.filter((s) => !steps.includes(s)).map((s) => s.name);
     const world = await buildWorld(url, op, has);
+    // Webhooks: buyers 0-1 to a slow receiver, buyers 2-3 to a prompt one; subscribers follow new needs.
+    const slow = await receiver(SLOW_RECEIVER_MS);
+    const prompt = await receiver(0);
+    cleanups.push(slow.close, prompt.close);
+    if (has('createWebhook')) {
+      for (const [i, b] of world.buyers.entries()) {
+        await must(url, b.key, `mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } userErrors { code message } } }`, { i: { url: i < 2 ? slow.url : prompt.url, events: ['need.*', 'quote.*', 'engagement.*'] } }, 'createWebhook');
+      }
+    }
+    let subscriberEvents = 0;
+    const subscriberErrors: unknown[] = [];
+    const wsUrl = url.replace(/^http/, 'ws');
+    for (let i = 0; i < SUBSCRIBERS; i++) {
+      const client: WsClient = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${world.providers[i % world.providers.length].key}` }, retryAttempts: 0, lazy: true });
+      cleanups.push(() => client.dispose());
+      client.subscribe({ query: 'subscription { needEvents { type need { id monthlyVolume } } }' }, { next: (r) => (r.errors ? subscriberErrors.push(r.errors) : subscriberEvents++), error: (e) => subscriberErrors.push(String((e as { code?: number }).code ?? e)), complete: () => {} });
+    }
     console.log(`world: ${PROVIDERS} providers, ${BUYERS} buyers; steps: ${steps.map((s) => s.name).join(', ')}${skipped.length ? `; skipped (not in schema): ${skipped.join(', ')}` : ''}`);
 
     // A step that cannot run (its input failed earlier in the sequence) becomes a read instead.
@@ -281,10 +340,13 @@ async function main() {
     }));
 
     const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, requests, initialContext: {} });
+    await new Promise((r) => setTimeout(r, 3000)); // the last events reach subscribers and the prompt receiver
     const invariant = has('capacityOverview') ? await checkCapacityInvariant(url, op, world) : null;
     const engagements = has('engagements') ? (await call(url, op, '{ engagements(first: 1) { totalCount } }')).data?.engagements?.totalCount : undefined;
 
-    const failures = [...seen.topLevel.values()].reduce((a, b) => a + b, 0) + result.errors + result.non2xx;
+    const failures = [...seen.topLevel.values()].reduce((a, b) => a + b, 0) + result.errors + result.non2xx + subscriberErrors.length;
+    const promptP99 = percentile(prompt.lags, 99);
+    const onTime = promptP99 === null || promptP99 <= ON_TIME_MS;
     const summary = {
       durationSeconds: result.duration,
       connections: CONNECTIONS,
@@ -299,12 +361,19 @@ async function main() {
       operations: Object.fromEntries(seen.operations),
       engagementsCreated: engagements,
       capacityInvariant: invariant ? { monthsChecked: invariant.months, violations: invariant.violations.length } : 'skipped (no capacityOverview)',
+      webhooks: {
+        slowReceiver: { answerMs: SLOW_RECEIVER_MS, delivered: slow.lags.length, lagMsP50: percentile(slow.lags, 50), lagMsP99: percentile(slow.lags, 99) },
+        promptReceivers: { delivered: prompt.lags.length, lagMsP50: percentile(prompt.lags, 50), lagMsP99: promptP99, lagMsMax: percentile(prompt.lags, 100), onTime },
+      },
+      subscribers: { count: SUBSCRIBERS, eventsReceived: subscriberEvents, errors: subscriberErrors.length },
       errorsOtherThanUserErrors: failures,
     };
     console.log(JSON.stringify(summary, null, 2));
     if (invariant?.violations.length) console.error(invariant.violations.slice(0, 20).join('\n'));
-    process.exitCode = failures === 0 && !invariant?.violations.length ? 0 : 1;
+    if (subscriberErrors.length) console.error(JSON.stringify(subscriberErrors.slice(0, 5)));
+    process.exitCode = failures === 0 && !invariant?.violations.length && onTime ? 0 : 1;
   } finally {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
     await own?.stop();
   }
 }
