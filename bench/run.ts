@@ -3,7 +3,7 @@ import 'reflect-metadata';
 // starts the API in production mode and measures: the nested offerings read against the raw-SQL floor
 // (alternating rounds), `matches`, holds (reservations), the quote flow (issue -> accept on posted
 // needs) and the whole marketplace flow (need -> matches -> issue -> accept). Prints figures and writes
-// bench/results/latest.json. Options: --providers N, --sections nested,matches,holds,flow,scale (or quote-flow: without the marketplace flow), --quick.
+// bench/results/latest.json. Options: --providers N, --sections nested,matches,utilization,holds,flow,scale (or quote-flow: without the marketplace flow), --quick.
 // scale: on a primary + streaming replica + PgBouncer of this machine's Debian PostgreSQL, matches on the primary alone vs with the replica, and the quote flow direct vs through PgBouncer.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
@@ -18,7 +18,7 @@ import { BENCH_METRICS_TOKEN, benchKey, cannon, cpuMs, gql, must, percentile, ro
 const { values } = parseArgs({
   options: {
     providers: { type: 'string', default: process.env.BENCH_PROVIDERS ?? '1000' },
-    sections: { type: 'string', default: 'nested,matches,holds,flow,scale' },
+    sections: { type: 'string', default: 'nested,matches,utilization,holds,flow,scale' },
     quick: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(root, 'bench/results/latest.json') },
   },
@@ -57,6 +57,65 @@ async function nested(stack: Stack) {
 }
 
 const MATCHES = `query($id: ID!) { matches(needId: $id, first: 10) { score fullyAvailable offering { id title } provider { id name } breakdown { factor value } } }`;
+
+const UTILIZATION = `query($from: Month!, $to: Month!) { utilization(from: $from, to: $to) { phase engagementSlots { label }
+  totals { month sellableUnits soldUnits }
+  offerings { offeringId title peakMonth peakUtilization headroomUnits
+    months { month totalUnits sellableUnits heldUnits committedUnits conditionalUnits soldUnits availableUnits utilization shareOfTotal } } } }`;
+
+/**
+ * `utilization` for one provider with 50 offerings x 24 months: the bench provider's offerings are
+ * copied (with their capacity months) until it has 50, some of their months get holds, and the
+ * query runs sequentially with its ADMIN key.
+ */
+async function utilizationView(stack: Stack) {
+  const from = currentMonth();
+  const to = addMonths(from, 23);
+  const { rows: [{ count }] } = await stack.sql.query(`select count(*)::int as count from offering where provider_id = $1`, [stack.providerId]);
+  const copies = Math.max(0, Math.ceil((50 - count) / Math.max(count, 1)));
+  await stack.sql.query('begin');
+  await stack.sql.query(
+    `insert into offering select (jsonb_populate_record(null::offering, to_jsonb(o) || jsonb_build_object('id', md5(o.id::text || g)::uuid, 'title', o.title || ' #' || g))).*
+       from offering o cross join generate_series(1, $2::int) g where o.provider_id = $1`,
+    [stack.providerId, copies],
+  );
+  await stack.sql.query(
+    `insert into capacity_month select (jsonb_populate_record(null::capacity_month, to_jsonb(c) || jsonb_build_object('offering_id', md5(c.offering_id::text || g)::uuid))).*
+       from capacity_month c join offering o on o.id = c.offering_id cross join generate_series(1, $2::int) g where o.provider_id = $1 and o.title not like '% #%'`,
+    [stack.providerId, copies],
+  );
+  // Trim to exactly 50 offerings (drop surplus copies and their months), then hold a tenth of a few months' sellable units.
+  await stack.sql.query(
+    `with surplus as (select id from offering where provider_id = $1 order by (title like '% #%'), id offset 50)
+     , months as (delete from capacity_month where offering_id in (select id from surplus))
+     delete from offering where id in (select id from surplus)`,
+    [stack.providerId],
+  );
+  await stack.sql.query(
+    `insert into reservation (offering_id, month, kind, units, expires_at)
+     select c.offering_id, c.month, 'HELD', greatest(c.sellable_units / 10, 1), now() + interval '30 days'
+       from capacity_month c join offering o on o.id = c.offering_id
+      where o.provider_id = $1 and c.sellable_units > 10 and extract(month from c.month)::int % 3 = 0`,
+    [stack.providerId],
+  );
+  await stack.sql.query('commit');
+  await stack.sql.query('analyze offering; analyze capacity_month; analyze reservation');
+  const first = await gql(stack.apiUrl, stack.providerKey, UTILIZATION, { from, to });
+  if (first.errors) throw new Error(JSON.stringify(first.errors));
+  const offerings = first.data.utilization.offerings;
+  if (offerings.length !== 50 || offerings.some((o: { months: unknown[] }) => o.months.length !== 24)) throw new Error(`expected 50 offerings x 24 months, got ${offerings.length}`);
+  const count_ = quick ? 100 : 400;
+  for (let i = 0; i < 20; i++) await gql(stack.apiUrl, stack.providerKey, UTILIZATION, { from, to }); // warm-up
+  const statements: number[] = [];
+  const sequential = await timed(count_, 1, async () => {
+    const r = await gql(stack.apiUrl, stack.providerKey, UTILIZATION, { from, to });
+    if (r.errors) throw new Error(JSON.stringify(r.errors));
+    statements.push(r.sql);
+  });
+  const result = { offerings: offerings.length, months: 24, sequential, maxSqlStatements: Math.max(...statements), targetP95Ms: 50 };
+  log(`utilization (50 offerings x 24 months, one provider): p50 ${sequential.p50} ms, p95 ${sequential.p95} ms, p99 ${sequential.p99} ms (1 client, target p95 < 50 ms); <= ${result.maxSqlStatements} SQL statements`);
+  return result;
+}
 
 async function matches(stack: Stack) {
   const { rows } = await stack.sql.query(`select id from need where status = 'OPEN' order by id limit 200`);
@@ -403,11 +462,12 @@ async function main() {
   const started = new Date();
   log(`Health Services Exchange benchmark, ${started.toISOString()} on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
   const results: Record<string, unknown> = { date: started.toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version }, providers };
-  if (['nested', 'matches', 'holds', 'flow', 'quote-flow'].some((x) => sections.has(x))) {
+  if (['nested', 'matches', 'utilization', 'holds', 'flow', 'quote-flow'].some((x) => sections.has(x))) {
     const stack = await startStack(providers, log);
     try {
       if (sections.has('nested')) results.nested = await nested(stack);
       if (sections.has('matches')) results.matches = await matches(stack);
+      if (sections.has('utilization')) results.utilization = await utilizationView(stack);
       if (sections.has('holds')) results.holds = await holds(stack);
       if (sections.has('flow') || sections.has('quote-flow')) results.flow = { quote: await quoteFlow(stack), ...(sections.has('flow') ? { marketplace: await marketplaceFlow(stack) } : {}) };
       results.invariant = await invariant(stack);
