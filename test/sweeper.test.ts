@@ -102,7 +102,7 @@ it('a deadlock inside a mutation is retried, not returned (positive control: the
     );
     await new Promise((r) => setTimeout(r, 100));
     const blocked = other.query(`select 1 from engagement where id = $1 for update`, [a]).catch((e: { code?: string }) => (otherFailed = e.code));
-    await new Promise((r) => setTimeout(r, 1500)); // the mutation's deadlock check (1 s) aborts it; its retry waits for `other`
+    await new Promise((r) => setTimeout(r, 4000)); // the mutation's deadlock check (1 s) aborts it; its retry waits for `other`
     await other.query('rollback').catch(() => {});
     await blocked;
     expect(await result).toEqual({ object: 'done', userErrors: [] });

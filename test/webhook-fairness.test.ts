@@ -11,6 +11,7 @@ import { sweepExpiredHolds } from '../src/capacity/hold-sweeper';
 /** A local receiver answering `status` after `delayMs`; records arrival times and the most requests in flight at once. */
 async function receiver(delayMs: number, status = 200) {
   const arrivals: number[] = [];
+  const answered: number[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
   const server = http.createServer((req, res) => {
@@ -21,6 +22,7 @@ async function receiver(delayMs: number, status = 200) {
       arrivals.push(Date.now());
       setTimeout(() => {
         inFlight--;
+        answered.push(Date.now());
         res.statusCode = status;
         res.end();
       }, delayMs);
@@ -30,6 +32,7 @@ async function receiver(delayMs: number, status = 200) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     arrivals,
+    answered,
     maxInFlight: () => maxInFlight,
     close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   };
@@ -59,7 +62,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 it("a tenant's backlog against a slow endpoint neither exceeds its in-flight cap nor delays another tenant's delivery", async () => {
-  const slow = await receiver(1500);
+  const slow = await receiver(3000);
   const fast = await receiver(0);
   try {
     const flooder = await buyer(t);
@@ -71,7 +74,9 @@ it("a tenant's backlog against a slow endpoint neither exceeds its in-flight cap
     const posted = Date.now();
     await createNeed(t, other.key);
     await waitFor("the other tenant's delivery", async () => (fast.arrivals.length ? true : undefined));
-    expect(fast.arrivals[0] - posted).toBeLessThan(1000); // FIFO over 16 slots made it wait for the slow batch
+    // FIFO over 16 slots made it wait until the slow endpoint answered its first batch (3 s)
+    expect(fast.arrivals[0]).toBeLessThan(slow.answered[0] ?? Infinity);
+    expect(fast.arrivals[0] - posted).toBeLessThan(3000);
     await sleep(500);
     expect(slow.maxInFlight()).toBeLessThanOrEqual(2);
     expect(slow.arrivals.length).toBeLessThan(20); // positive control: the backlog is still being worked through
