@@ -277,3 +277,141 @@ describe('termination with notice', () => {
     expect((await mutate('terminateEngagement', { engagementId: w.id, effectiveMonth: M[2], reason: 'Month to month' }, w.b.key)).engagement.status).toBe('TERMINATED');
   });
 });
+
+const ISSUE_Q = `mutation($i: IssueQuoteInput!) { issueQuote(input: $i) { quote { id status } userErrors { code field message requirement } } }`;
+const QUOTE_STATE = `query($id: ID!) { quote(id: $id) { status closedReason aboveMaxUnitPrice costPerUnit } }`;
+const held = async (key: string, offeringId: string) =>
+  ok(await t.gql(`query($id: ID!) { offering(id: $id) { capacity(from: "${M[3]}", to: "${M[4]}") { heldUnits } } }`, { id: offeringId }, key)).offering.capacity.map((m: any) => m.heldUnits);
+
+/** A buyer's need from next month, two providers each with a live quote on it. */
+async function quotedNeed(need: Record<string, unknown> = {}) {
+  const b = await buyer(t);
+  const needId = await createNeed(t, b.key, { monthlyVolume: 100, startMonth: M[3], durationMonths: 2, ...need });
+  const sellers = [];
+  for (let i = 0; i < 2; i++) {
+    const p = await provider(t);
+    const offeringId = await createOffering(t, p.key);
+    await setCapacity(t, p.key, offeringId, [M[3], M[4]], 10_000);
+    sellers.push({ p, offeringId, quoteId: await issueQuote(t, p.key, { needId, offeringId }) });
+  }
+  return { b, needId, sellers };
+}
+const UPDATE_NEED = `mutation($i: UpdateNeedInput!) { updateNeed(input: $i) { need { id monthlyVolume notes } userErrors { code field message } } }`;
+
+describe('need changes close stale quotes', () => {
+  it('notes and maxUnitPrice leave the quotes live; a priced change closes them, releases their holds and tells each provider', async () => {
+    const { b, needId, sellers } = await quotedNeed();
+    const notes = ok(await t.gql(UPDATE_NEED, { i: { id: needId, notes: 'Two payers added', maxUnitPrice: '6.0000' } }, b.key)).updateNeed;
+    expect(notes.userErrors).toEqual([]);
+    for (const s of sellers) {
+      expect(ok(await t.gql(QUOTE_STATE, { id: s.quoteId }, s.p.key)).quote.status).toBe('ISSUED');
+      expect(await held(s.p.key, s.offeringId)).toEqual([100, 100]);
+    }
+    const changed = ok(await t.gql(UPDATE_NEED, { i: { id: needId, monthlyVolume: 200 } }, b.key)).updateNeed;
+    expect(changed.need.monthlyVolume).toBe(200);
+    for (const s of sellers) {
+      const q = ok(await t.gql(QUOTE_STATE, { id: s.quoteId }, s.p.key)).quote;
+      expect(q).toMatchObject({ status: 'EXPIRED', closedReason: expect.stringContaining('monthlyVolume') });
+      expect(ok(await t.gql(QUOTE_STATE, { id: s.quoteId }, b.key)).quote.closedReason).toBe(q.closedReason); // both parties read it
+      expect(await held(s.p.key, s.offeringId)).toEqual([0, 0]);
+      const [ev] = await t.sql(`select party_ids from audit_event where entity_id = $1 and action = 'quote.expired'`, [s.quoteId]);
+      expect(ev.party_ids).toContain(s.p.id); // the quote event (and webhook) reaches its provider
+    }
+    // Accepting a closed quote says why; quoting the changed need works.
+    const accept = ok(await t.gql(ACCEPT, { i: { quoteId: sellers[0].quoteId } }, b.key)).acceptQuote;
+    expect(accept.userErrors[0]).toMatchObject({ code: 'QUOTE_EXPIRED', message: expect.stringContaining('changed the need') });
+    expect(await t.sql(`select 1 from engagement where need_id = $1`, [needId])).toEqual([]);
+    const again = ok(await t.gql(ISSUE_Q, { i: { needId, offeringId: sellers[0].offeringId } }, sellers[0].p.key)).issueQuote;
+    expect(again.userErrors).toEqual([]);
+    expect(await held(sellers[0].p.key, sellers[0].offeringId)).toEqual([200, 200]);
+  });
+
+  it('a cancelled need closes its quotes with that reason', async () => {
+    const { b, needId, sellers } = await quotedNeed();
+    ok(await t.gql(`mutation($i: CancelNeedInput!) { cancelNeed(input: $i) { userErrors { code } } }`, { i: { id: needId } }, b.key));
+    expect(ok(await t.gql(QUOTE_STATE, { id: sellers[1].quoteId }, sellers[1].p.key)).quote).toMatchObject({ status: 'EXPIRED', closedReason: 'The buyer cancelled the need.' });
+  });
+});
+
+describe('one rule set for matching and quoting', () => {
+  it('issueQuote refuses an offering that misses a hard rule with NOT_ELIGIBLE naming it, holding nothing; matching leaves it out too', async () => {
+    const b = await buyer(t);
+    const needId = await createNeed(t, b.key, { monthlyVolume: 100, startMonth: M[3], durationMonths: 2, requiredCertifications: ['HIPAA_BAA'], coverageHours: 'EXTENDED', languages: ['en', 'es'] });
+    const good = { coverageHours: 'EXTENDED', languages: ['en', 'es'], certifications: ['HIPAA_BAA'] };
+    const cases: [string, Record<string, unknown>][] = [
+      ['ehrPlatform', { ehrPlatformCodes: ['ORACLE_HEALTH'] }],
+      ['region', { regionCodes: ['US-TX'] }],
+      ['certifications', { certifications: [] }],
+      ['coverageHours', { coverageHours: 'BUSINESS_HOURS' }],
+      ['languages', { languages: ['en'] }],
+    ];
+    const p = await provider(t);
+    const refused: string[] = [];
+    for (const [requirement, override] of cases) {
+      const offeringId = await createOffering(t, p.key, { ...good, ...override });
+      await setCapacity(t, p.key, offeringId, [M[3], M[4]], 10_000);
+      const r = ok(await t.gql(ISSUE_Q, { i: { needId, offeringId } }, p.key)).issueQuote;
+      expect(r.userErrors).toEqual([expect.objectContaining({ code: 'NOT_ELIGIBLE', field: 'input.offeringId', requirement })]);
+      expect(await held(p.key, offeringId)).toEqual([0, 0]);
+      refused.push(offeringId);
+    }
+    const eligible = await createOffering(t, p.key, good);
+    await setCapacity(t, p.key, eligible, [M[3], M[4]], 10_000);
+    expect(ok(await t.gql(ISSUE_Q, { i: { needId, offeringId: eligible } }, p.key)).issueQuote.userErrors).toEqual([]);
+    const matched = ok(await t.gql(`query($id: ID!) { matches(needId: $id, first: 50, includePartial: true) { offering { id } } }`, { id: needId }, b.key)).matches.map((m: any) => m.offering.id);
+    expect(matched).toContain(eligible);
+    for (const id of refused) expect(matched).not.toContain(id);
+    expect(await t.sql(`select 1 from quote where offering_id = any($1::uuid[])`, [refused])).toEqual([]);
+  });
+
+  it('a provider with no engagement slot left gets PHASE_LIMIT_REACHED, nothing held', async () => {
+    const p = await provider(t);
+    const SET = `mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { code } } }`;
+    ok(await t.gql(SET, { i: { providerId: p.id, phases: [{ name: 'PILOT', maxExternalShare: 0.1, maxActiveEngagements: 0 }, { name: 'EXPANSION', maxExternalShare: 0.25, maxActiveEngagements: 10 }] } }));
+    const offeringId = await createOffering(t, p.key);
+    await setCapacity(t, p.key, offeringId, [M[3], M[4]], 10_000);
+    const b = await buyer(t);
+    const needId = await createNeed(t, b.key, { monthlyVolume: 100, startMonth: M[3], durationMonths: 2 });
+    const r = ok(await t.gql(ISSUE_Q, { i: { needId, offeringId } }, p.key)).issueQuote;
+    expect(r.userErrors[0]).toMatchObject({ code: 'PHASE_LIMIT_REACHED', message: expect.stringContaining('PILOT') }); // its own phase: the provider may read it
+    expect(await held(p.key, offeringId)).toEqual([0, 0]);
+    ok(await t.gql(SET, { i: { providerId: p.id, phases: [{ name: 'PILOT', maxExternalShare: 0.1, maxActiveEngagements: 1 }, { name: 'EXPANSION', maxExternalShare: 0.25, maxActiveEngagements: 10 }] } }));
+    expect(ok(await t.gql(ISSUE_Q, { i: { needId, offeringId } }, p.key)).issueQuote.userErrors).toEqual([]);
+  });
+});
+
+describe('honest outcomes', () => {
+  it('a quote that lost is NOT_AWARDED, with its closedReason visible to both parties; decline and withdraw reasons too', async () => {
+    const { b, sellers } = await quotedNeed();
+    const [winner, loser] = sellers;
+    expect(ok(await t.gql(ACCEPT, { i: { quoteId: winner.quoteId } }, b.key)).acceptQuote.userErrors).toEqual([]);
+    for (const key of [loser.p.key, b.key]) {
+      expect(ok(await t.gql(QUOTE_STATE, { id: loser.quoteId }, key)).quote).toMatchObject({ status: 'NOT_AWARDED', closedReason: 'The buyer accepted another quote on this need.' });
+    }
+    expect(ok(await t.gql(`{ quotes(first: 5, filter: { status: NOT_AWARDED }) { edges { node { id } } } }`, {}, loser.p.key)).quotes.edges.map((e: any) => e.node.id)).toEqual([loser.quoteId]);
+
+    const second = await quotedNeed();
+    ok(await t.gql(`mutation($i: DeclineQuoteInput!) { declineQuote(input: $i) { userErrors { code } } }`, { i: { id: second.sellers[0].quoteId, reason: 'Above our budget' } }, second.b.key));
+    expect(ok(await t.gql(QUOTE_STATE, { id: second.sellers[0].quoteId }, second.sellers[0].p.key)).quote).toMatchObject({ status: 'DECLINED', closedReason: 'Above our budget' });
+    ok(await t.gql(`mutation($i: WithdrawQuoteInput!) { withdrawQuote(input: $i) { userErrors { code } } }`, { i: { id: second.sellers[1].quoteId, reason: 'Capacity promised to a member hospital' } }, second.sellers[1].p.key));
+    expect(ok(await t.gql(QUOTE_STATE, { id: second.sellers[1].quoteId }, second.b.key)).quote).toMatchObject({ status: 'WITHDRAWN', closedReason: 'Capacity promised to a member hospital' });
+  });
+
+  it('quote comparison flags a cost per unit above the buyer’s maximum, for the buyer side only', async () => {
+    const b = await buyer(t);
+    const needId = await createNeed(t, b.key, { monthlyVolume: 100, startMonth: M[3], durationMonths: 2, maxUnitPrice: '6.0000' });
+    const flags: Record<string, unknown> = {};
+    for (const [name, pricing] of [
+      ['cheap', { currency: 'USD', unitPrice: '5.25', setupFee: '0.00', monthlyMinimum: '0.00', tiers: [] }],
+      ['minimum', { currency: 'USD', unitPrice: '5.25', setupFee: '0.00', monthlyMinimum: '840.00', tiers: [] }], // 8.40 per unit with the minimum
+    ] as const) {
+      const p = await provider(t);
+      const offeringId = await createOffering(t, p.key, { pricing });
+      await setCapacity(t, p.key, offeringId, [M[3], M[4]], 10_000);
+      const quoteId = await issueQuote(t, p.key, { needId, offeringId });
+      flags[name] = ok(await t.gql(QUOTE_STATE, { id: quoteId }, b.key)).quote;
+      expect(ok(await t.gql(QUOTE_STATE, { id: quoteId }, p.key)).quote.aboveMaxUnitPrice).toBeNull(); // the budget is the buyer's
+    }
+    expect(flags).toEqual({ cheap: expect.objectContaining({ aboveMaxUnitPrice: false, costPerUnit: '5.25' }), minimum: expect.objectContaining({ aboveMaxUnitPrice: true, costPerUnit: '8.40' }) });
+  });
+});

@@ -34,8 +34,8 @@ describe('the demo network', () => {
     expect(closed).toBe(1);
   });
 
-  it('has quotes in all six statuses, and needs with competing quotes', async () => {
-    for (const status of ['ISSUED', 'ACCEPTED', 'DECLINED', 'EXPIRED', 'WITHDRAWN', 'SUPERSEDED']) {
+  it('has quotes in all seven statuses, and needs with competing quotes', async () => {
+    for (const status of ['ISSUED', 'ACCEPTED', 'DECLINED', 'EXPIRED', 'WITHDRAWN', 'SUPERSEDED', 'NOT_AWARDED']) {
       const d = await q(`query($s: QuoteStatus) { quotes(first: 1, filter: { status: $s }) { totalCount } }`, { s: status });
       expect([status, d.quotes.totalCount >= 1]).toEqual([status, true]);
     }

@@ -158,7 +158,7 @@ describe('acceptQuote', () => {
       { heldUnits: 0, committedUnits: 0, conditionalUnits: 60, availableUnits: 40 },
     ]);
     expect(ok(await t.gql(`query($id: ID!) { need(id: $id) { status } }`, { id: needId }, b.key)).need.status).toBe('AWARDED');
-    expect(ok(await t.gql(QUOTE, { id: other }, rival.key)).quote.status).toBe('EXPIRED');
+    expect(ok(await t.gql(QUOTE, { id: other }, rival.key)).quote.status).toBe('NOT_AWARDED');
     expect((await capacityOf(rival.key, rivalOffering)).every((m: any) => m.heldUnits === 0)).toBe(true);
     const actions = (await t.sql(`select action from audit_event where entity_id = any($1::uuid[]) order by at`, [[q, needId, r.engagement.id]])).map((x: any) => x.action);
     expect(actions).toEqual(expect.arrayContaining(['quote.issued', 'quote.accepted', 'need.awarded', 'engagement.created']));
@@ -189,7 +189,7 @@ describe('acceptQuote', () => {
       await other.query('commit');
       expect(ok(await accepting).acceptQuote.userErrors).toEqual([]);
       const [after] = await t.sql(`select status from quote where id = $1`, [late.id]);
-      expect(after.status).toBe('EXPIRED');
+      expect(after.status).toBe('NOT_AWARDED');
       expect((await capacityOf(rival.key, rivalOffering)).every((m: any) => m.heldUnits === 0)).toBe(true);
     } finally {
       await other.end();

@@ -47,12 +47,12 @@ describe('SQL statements per quote-flow write', () => {
       ['need.awarded', needId],
       ['need.created', needId],
       ['quote.accepted', quoteId],
-      ['quote.expired', other],
       ['quote.issued', quoteId],
       ['quote.issued', other],
+      ['quote.notAwarded', other],
     ]);
     // The acceptance's events (the rival's expiry included) were written in one transaction.
-    const acceptance = events.filter((e: any) => ['engagement.created', 'need.awarded', 'quote.accepted', 'quote.expired'].includes(e.action));
+    const acceptance = events.filter((e: any) => ['engagement.created', 'need.awarded', 'quote.accepted', 'quote.notAwarded'].includes(e.action));
     expect(new Set(acceptance.map((e: any) => e.tx)).size).toBe(1);
     expect(new Set(events.map((e: any) => e.tx)).size).toBe(4); // need, two issues, acceptance
   });

@@ -117,14 +117,14 @@ describe('quote and engagement events across instances', () => {
     // the hospital hears its new engagement
     const created = await hospitalSub.next((e) => e.engagementEvents.type === 'CREATED');
     expect(created.engagementEvents.engagement).toMatchObject({ id: accepted.engagement.id, quote: { id: quoteId } });
-    // and the competitor hears that its own quote expired, and nothing about the seller's quote
-    const expired = await competitorSub.next((e) => e.quoteEvents.type === 'EXPIRED');
-    expect(expired.quoteEvents.quote).toMatchObject({ id: competitorQuoteId, status: 'EXPIRED' });
+    // and the competitor hears that its own quote was not awarded, and nothing about the seller's quote
+    const expired = await competitorSub.next((e) => e.quoteEvents.type === 'NOT_AWARDED');
+    expect(expired.quoteEvents.quote).toMatchObject({ id: competitorQuoteId, status: 'NOT_AWARDED' });
     await sleep(1500);
     // (the ISSUED events may arrive too when they were dispatched after the subscriptions started)
     expect(new Set(competitorSub.events.map((e) => e.quoteEvents.quote.id))).toEqual(new Set([competitorQuoteId]));
     expect(new Set(sellerSub.events.map((e) => e.quoteEvents.quote.id))).toEqual(new Set([quoteId]));
-    expect(competitorSub.events.map((e) => e.quoteEvents.type).filter((t) => t !== 'ISSUED')).toEqual(['EXPIRED']);
+    expect(competitorSub.events.map((e) => e.quoteEvents.type).filter((t) => t !== 'ISSUED')).toEqual(['NOT_AWARDED']);
     expect(sellerSub.events.map((e) => e.quoteEvents.type).filter((t) => t !== 'ISSUED')).toEqual(['ACCEPTED']);
     expect([sellerSub.errors, competitorSub.errors, hospitalSub.errors]).toEqual([[], [], []]);
   });

@@ -29,6 +29,7 @@ const QUOTE_TYPES: Record<string, QuoteEventType> = {
   'quote.expired': QuoteEventType.EXPIRED,
   'quote.withdrawn': QuoteEventType.WITHDRAWN,
   'quote.superseded': QuoteEventType.SUPERSEDED,
+  'quote.notAwarded': QuoteEventType.NOT_AWARDED,
 };
 
 const ENGAGEMENT_TYPES: Record<string, EngagementEventType> = {

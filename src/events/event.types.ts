@@ -12,6 +12,7 @@ export enum QuoteEventType {
   EXPIRED = 'EXPIRED',
   WITHDRAWN = 'WITHDRAWN',
   SUPERSEDED = 'SUPERSEDED',
+  NOT_AWARDED = 'NOT_AWARDED',
 }
 registerEnumType(QuoteEventType, {
   name: 'QuoteEventType',
@@ -21,7 +22,8 @@ registerEnumType(QuoteEventType, {
     REVISED: { description: 'The provider issued this new version; the previous one is SUPERSEDED.' },
     ACCEPTED: { description: 'The buyer accepted the quote; the engagement exists.' },
     DECLINED: { description: 'The buyer declined the quote.' },
-    EXPIRED: { description: 'The quote lapsed, or its need was awarded to another quote or cancelled.' },
+    EXPIRED: { description: 'The quote lapsed, or its need was cancelled or changed (`quote.closedReason` says which).' },
+    NOT_AWARDED: { description: 'The buyer accepted another quote on the need.' },
     WITHDRAWN: { description: 'The provider withdrew the quote.' },
     SUPERSEDED: { description: 'A newer version replaced the quote.' },
   },

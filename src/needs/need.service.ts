@@ -16,7 +16,8 @@ import { ehrPlatform, isLanguage, region, regionsOfNeedsIn, serviceCategory } fr
 import { auditEvent, diff, recordAudit } from '../audit/audit.service';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { executeWith, insertRows } from '../shared/write-model';
-import { closeQuotesOfNeed } from '../quotes/quote.ledger';
+import { CLOSED_REASONS, closeQuotesOfNeed } from '../quotes/quote.ledger';
+import { lockNeed } from '../db/locks';
 
 /** See auth/visibility.ts. */
 export const canSeeNeed: (viewer: Viewer, n: Pick<Need, 'status' | 'buyerId'>) => boolean = canReadNeed;
@@ -103,13 +104,21 @@ export async function createNeed(ctx: Context, input: CreateNeedInput): Promise<
   return ctx.em.transactional((em) => idempotent(ctx, em, 'createNeed', input, () => post(em), async ({ needId }) => em.findOneOrFail(Need, needId)));
 }
 
-/** Loads a need the viewer may act on as its buyer; anything else reads as not found. */
+/**
+ * Loads a need the viewer may act on as its buyer (anything else reads as not found), then locks it
+ * and reads it again: a change and an acceptance of one of its quotes are serialized on this lock.
+ */
 async function ownNeed(ctx: Context, em: EntityManager, id: string): Promise<Need> {
   const n = isUuid(id) ? await em.findOne(Need, id) : null;
   if (!n || !canSeeNeed(ctx.viewer!, n)) throw notFound('Need');
   assertBuyerSide(ctx.viewer!, n.buyerId);
+  await lockNeed(em, n.id);
+  await em.refresh(n);
   return n;
 }
+
+/** What a quote prices: changing any of these closes the need's live quotes. `notes` and `maxUnitPrice` do not. */
+const PRICED_FIELDS = ['monthlyVolume', 'startMonth', 'durationMonths', 'ehrPlatformCode', 'regionCode', 'requiredCertifications', 'coverageHours', 'languages'] as const;
 
 export async function updateNeed(ctx: Context, input: UpdateNeedInput): Promise<Need> {
   checkNeedFields(input);
@@ -127,7 +136,11 @@ export async function updateNeed(ctx: Context, input: UpdateNeedInput): Promise<
     if (input.languages) n.languages = uniq(input.languages);
     if (input.maxUnitPrice !== undefined) n.maxUnitPrice = input.maxUnitPrice;
     if (input.notes !== undefined) n.notes = input.notes?.trim() || null;
-    recordAudit(ctx, em, { action: 'need.updated', entityType: 'Need', entityId: n.id, partyIds: [n.buyerId], buyerIds: [n.buyerId], ...diff(before, snapshot(n)) });
+    const changes = diff(before, snapshot(n));
+    const priced = PRICED_FIELDS.filter((f) => f in changes.after);
+    // Live quotes priced the old need: they close now (holds released, each provider told), in this transaction.
+    if (priced.length) await closeQuotesOfNeed(ctx, em, n.id, CLOSED_REASONS.needChanged([...priced]));
+    recordAudit(ctx, em, { action: 'need.updated', entityType: 'Need', entityId: n.id, partyIds: [n.buyerId], buyerIds: [n.buyerId], ...changes });
     return n;
   });
 }
@@ -137,7 +150,7 @@ export async function cancelNeed(ctx: Context, input: CancelNeedInput): Promise<
     const n = await ownNeed(ctx, em, input.id);
     if (n.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `A ${n.status} need cannot be cancelled.`, 'input.id');
     n.status = NeedStatus.CANCELLED;
-    await closeQuotesOfNeed(ctx, em, n.id, null);
+    await closeQuotesOfNeed(ctx, em, n.id, CLOSED_REASONS.needCancelled);
     recordAudit(ctx, em, { action: 'need.cancelled', entityType: 'Need', entityId: n.id, partyIds: [n.buyerId], buyerIds: [n.buyerId], before: { status: NeedStatus.OPEN }, after: { status: n.status } });
     return n;
   });

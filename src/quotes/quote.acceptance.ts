@@ -52,6 +52,8 @@ const QUOTES_OF_ACCEPTANCE = `q.need_id = ? and (q.status = 'ISSUED' or q.id = ?
 export interface AcceptanceFacts {
   /** The quote's stored status, and whether its expiry is still ahead. */
   status: string;
+  /** Why the quote left ISSUED, when it has. */
+  closed_reason: string | null;
   live: boolean;
   /** Other quotes of the need still marked ISSUED (they must expire first). */
   rivals: number;
@@ -69,15 +71,15 @@ export interface AcceptanceFacts {
  */
 export function acceptanceCtes(a: { needId: string; quoteId: string; providerId: string; needOpen: boolean; maxActiveEngagements: number | null }): [string, SqlPart][] {
   return [
-    ['qq', { sql: `select q.id, q.status, q.expires_at from quote q where ${QUOTES_OF_ACCEPTANCE}`, params: [a.needId, a.quoteId] }],
+    ['qq', { sql: `select q.id, q.status, q.expires_at, q.closed_reason from quote q where ${QUOTES_OF_ACCEPTANCE}`, params: [a.needId, a.quoteId] }],
     [
       'facts',
       {
-        sql: `select (select status from qq where id = ?) as status,
+        sql: `select (select status from qq where id = ?) as status, (select closed_reason from qq where id = ?) as closed_reason,
                      coalesce((select expires_at > now() from qq where id = ?), false) as live,
                      (select count(*)::int from qq where status = 'ISSUED' and id <> ?) as rivals,
                      ${phaseSlotsTaken('?')} as active_engagements`,
-        params: [a.quoteId, a.quoteId, a.quoteId, a.providerId],
+        params: [a.quoteId, a.quoteId, a.quoteId, a.quoteId, a.providerId],
       },
     ],
     [
@@ -104,6 +106,8 @@ export async function lockQuotesOfAcceptance(em: EntityManager, needId: string, 
  * Returns when only rival quotes stand in the way (they expire, and the acceptance runs again).
  */
 export function refuseAcceptance(facts: AcceptanceFacts, quote: { expiresAt: Date; providerId: string }, needStatus: string, phase: PhaseDefinition, caller: Reader): void {
+  // Closed before its expiry (its need was changed or cancelled): the reason, which both parties read.
+  if (facts.status === QuoteStatus.EXPIRED && facts.live && facts.closed_reason) refuse(UserErrorCode.QUOTE_EXPIRED, `The quote is no longer live: ${facts.closed_reason}`, 'input.quoteId');
   if (facts.status === QuoteStatus.EXPIRED || (facts.status === QuoteStatus.ISSUED && !facts.live)) refuse(UserErrorCode.QUOTE_EXPIRED, `The quote expired at ${quote.expiresAt.toISOString()}.`, 'input.quoteId');
   if (facts.status !== QuoteStatus.ISSUED) refuse(UserErrorCode.INVALID_TRANSITION, `The quote is ${facts.status}.`, 'input.quoteId');
   if (needStatus !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is already ${needStatus}.`, 'input.quoteId');

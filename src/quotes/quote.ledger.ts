@@ -3,52 +3,83 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Quote, QuoteStatus } from './quote.entity';
 import { releaseQuoteHolds } from '../capacity/ledger';
 import { prepared } from '../db/prepared';
+import { lockMonths } from '../capacity/capacity.locks';
 import { auditEvent, recordAudit } from '../audit/audit.service';
 import type { AuditEvent } from '../audit/audit-event.entity';
 import type { Context } from '../shared/context';
 
 type Actor = Pick<Context, 'viewer' | 'requestId'>;
 
-/** Moves an ISSUED quote to a final status and releases its holds. */
-export async function closeQuote(ctx: Actor, em: EntityManager, quote: Quote, to: QuoteStatus, extra: Record<string, unknown> = {}): Promise<void> {
+/** The audit action (and event type) of a quote entering `status`: `quote.expired`, `quote.notAwarded`, ... */
+export const quoteAction = (status: QuoteStatus) => `quote.${status.toLowerCase().replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}`;
+
+/** Why a quote left ISSUED, as both parties read it in `Quote.closedReason`. */
+export const CLOSED_REASONS = {
+  notAwarded: 'The buyer accepted another quote on this need.',
+  needCancelled: 'The buyer cancelled the need.',
+  needChanged: (fields: string[]) => `The buyer changed the need (${fields.join(', ')}) after this quote was issued; it no longer prices the need. Quote again.`,
+  lapsed: 'The quote lapsed at its expiry.',
+  declined: 'Declined by the buyer.',
+  withdrawn: 'Withdrawn by the provider.',
+  superseded: (version: number) => `Replaced by version ${version}.`,
+} as const;
+
+/** Moves an ISSUED quote to a final status, with the reason both parties read, and releases its holds. */
+export async function closeQuote(ctx: Actor, em: EntityManager, quote: Quote, to: QuoteStatus, closedReason: string, extra: Record<string, unknown> = {}): Promise<void> {
   const from = quote.storedStatus;
   quote.storedStatus = to;
+  quote.closedReason = closedReason;
   await releaseQuoteHolds(em, quote.id);
   recordAudit(ctx, em, {
-    action: `quote.${to.toLowerCase()}`,
+    action: quoteAction(to),
     entityType: 'Quote',
     entityId: quote.id,
     partyIds: [quote.providerId, quote.buyerId],
     buyerIds: [quote.buyerId],
     before: { status: from },
-    after: { status: to, ...extra },
+    after: { status: to, closedReason, ...extra },
   });
 }
 
-/** Expires every ISSUED quote on a need except `keep` (the need was awarded or cancelled). */
-export async function closeQuotesOfNeed(ctx: Actor, em: EntityManager, needId: string, keep: string | null): Promise<Quote[]> {
-  const live = await em.find(Quote, { needId, storedStatus: QuoteStatus.ISSUED, ...(keep ? { id: { $ne: keep } } : {}) });
-  for (const q of live) await closeQuote(ctx, em, q, QuoteStatus.EXPIRED);
+/**
+ * Closes every ISSUED quote of a need (the need was cancelled, or changed what was priced) as EXPIRED
+ * with `closedReason`, releasing their holds. Call with the need locked: the quotes are locked in id
+ * order, then their capacity months, as acceptance does. Each provider gets a quote event.
+ */
+export async function closeQuotesOfNeed(ctx: Actor, em: EntityManager, needId: string, closedReason: string): Promise<Quote[]> {
+  const rows = await prepared<{ id: string }>(em, `select id from quote where need_id = ? and status = 'ISSUED' order by id for update`, [needId]);
+  if (!rows.length) return [];
+  const live = await em.find(Quote, { id: { $in: rows.map((r) => r.id) } }, { orderBy: { id: 'asc' } });
+  await lockMonths(em, live.flatMap((q) => q.schedule.map((l) => ({ offeringId: q.offeringId, month: l.month }))));
+  for (const q of live) await closeQuote(ctx, em, q, QuoteStatus.EXPIRED, closedReason);
   return live;
 }
 
 /**
- * Acceptance: expires every quote of a need still ISSUED except `keep` and releases their holds, in
- * one statement (the caller holds the need, those quotes and their months locked). Returns their audit events, for
+ * Acceptance: every other quote of the need still ISSUED lost (NOT_AWARDED, with the reason) and its
+ * holds are released, in one statement (the caller holds the need, those quotes and their months locked). Returns their audit events, for
  * the caller to write with its own.
  */
 export async function expireQuotesOfNeed(ctx: Actor, em: EntityManager, needId: string, keep: string): Promise<AuditEvent[]> {
   const expired = await prepared<{ id: string; provider_id: string; buyer_id: string }>(
     em,
     `with q as (
-       update quote set status = 'EXPIRED', updated_at = now() where need_id = ? and status = 'ISSUED' and id <> ?
+       update quote set status = 'NOT_AWARDED', closed_reason = ?, updated_at = now() where need_id = ? and status = 'ISSUED' and id <> ?
        returning id, provider_id, buyer_id),
      r as (update reservation set status = 'RELEASED', released_at = now() where quote_id in (select id from q) and status = 'ACTIVE')
      select * from q order by id`,
-    [needId, keep],
+    [CLOSED_REASONS.notAwarded, needId, keep],
   );
   return expired.map((q) =>
-    auditEvent(ctx, { action: 'quote.expired', entityType: 'Quote', entityId: q.id, partyIds: [q.provider_id, q.buyer_id], buyerIds: [q.buyer_id], before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.EXPIRED } }),
+    auditEvent(ctx, {
+      action: quoteAction(QuoteStatus.NOT_AWARDED),
+      entityType: 'Quote',
+      entityId: q.id,
+      partyIds: [q.provider_id, q.buyer_id],
+      buyerIds: [q.buyer_id],
+      before: { status: QuoteStatus.ISSUED },
+      after: { status: QuoteStatus.NOT_AWARDED, closedReason: CLOSED_REASONS.notAwarded },
+    }),
   );
 }
 
@@ -61,13 +92,13 @@ export async function expireLapsedQuotes(em: EntityManager): Promise<void> {
   const expired = await prepared<{ id: string; provider_id: string; buyer_id: string }>(
     em,
     `with l as (select id from quote where status = 'ISSUED' and expires_at <= now() order by id limit ? for update skip locked),
-     q as (update quote set status = 'EXPIRED', updated_at = now() where id in (select id from l) returning id, provider_id, buyer_id),
+     q as (update quote set status = 'EXPIRED', closed_reason = ?, updated_at = now() where id in (select id from l) returning id, provider_id, buyer_id),
      r as (update reservation set status = 'RELEASED', released_at = now() where quote_id in (select id from q) and status = 'ACTIVE')
      select * from q order by id`,
-    [500],
+    [500, CLOSED_REASONS.lapsed],
   );
   const system = { viewer: null, requestId: 'hold-sweeper' };
   for (const q of expired) {
-    recordAudit(system, em, { action: 'quote.expired', entityType: 'Quote', entityId: q.id, partyIds: [q.provider_id, q.buyer_id], buyerIds: [q.buyer_id], before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.EXPIRED } });
+    recordAudit(system, em, { action: 'quote.expired', entityType: 'Quote', entityId: q.id, partyIds: [q.provider_id, q.buyer_id], buyerIds: [q.buyer_id], before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.EXPIRED, closedReason: CLOSED_REASONS.lapsed } });
   }
 }

@@ -18,6 +18,7 @@ import { acceptQuote, declineQuote, findQuote, issueQuote, listQuotes, reviseQuo
 import { Need } from '../needs/need.entity';
 import { Offering } from '../catalog/offering.entity';
 import { quoteWarnings } from './pricing';
+import { readsNeedPrivateFields } from '../auth/visibility';
 import { Organization } from '../organizations/organization.entity';
 import { SELLERS, WRITERS } from '../auth/auth-checker';
 import type { Context } from '../shared/context';
@@ -58,7 +59,7 @@ export class QuoteResolver {
   @Authorized(...SELLERS)
   @Mutation(() => WithdrawQuotePayload, { description: 'Withdraws an ISSUED quote (provider).' })
   withdrawQuote(@Arg('input') input: WithdrawQuoteInput, @Ctx() ctx: Context) {
-    return toPayload(() => withdrawQuote(ctx, input.id));
+    return toPayload(() => withdrawQuote(ctx, input.id, input.reason));
   }
 
   @Authorized(...WRITERS)
@@ -110,6 +111,16 @@ export class QuoteResolver {
   costPerUnit(@Root() q: Quote) {
     const units = q.schedule.reduce((s, l) => s + l.units, 0);
     return new Money(q.total).div(units || 1).toDecimalPlaces(4).toFixed(4);
+  }
+
+  @FieldResolver(() => Boolean, {
+    nullable: true,
+    description: "Buyer side only (null for everyone else, and when the need has no maximum): whether `costPerUnit` (setup fee and monthly minimums included) is above the need's `maxUnitPrice`.",
+  })
+  async aboveMaxUnitPrice(@Root() q: Quote, @Ctx() ctx: Context) {
+    const need = await ctx.loaders.needById.load(q.needId);
+    if (!need || need.maxUnitPrice === null || !readsNeedPrivateFields(ctx.viewer!, need)) return null;
+    return new Money(this.costPerUnit(q)).gt(need.maxUnitPrice);
   }
 
   @FieldResolver(() => [String], { description: 'Things both parties should know before accepting, e.g. a pilot shorter than the reports its gate needs.' })

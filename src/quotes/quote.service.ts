@@ -3,14 +3,18 @@ import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { Quote, QuoteStatus, termsOf } from './quote.entity';
 import type { AcceptQuoteInput, DeclineQuoteInput, IssueQuoteInput, QuoteFilter, QuoteTermsInput, ReviseQuoteInput } from './quote.types';
 import { priceSchedule, rampProblems, type Ramp } from './pricing';
-import { closeQuote, expireQuotesOfNeed } from './quote.ledger';
+import { CLOSED_REASONS, closeQuote, expireQuotesOfNeed } from './quote.ledger';
 import { Need, NeedStatus } from '../needs/need.entity';
 import { canSeeNeed } from '../needs/need.service';
 import { Offering, OfferingStatus } from '../catalog/offering.entity';
 import { Engagement } from '../engagements/engagement.entity';
 import type { Context } from '../shared/context';
 import { adminOrgIds, assertAdminOf, assertBuyerSide, buyerSideOrgIds, type Viewer } from '../auth/viewer';
-import { canReadDeal } from '../auth/visibility';
+import { canReadDeal, providerLimitMessage } from '../auth/visibility';
+import { hardRuleChecks, hardRuleMiss } from '../matching/hard-rules';
+import { phaseSlotLeft, phaseSlotsTaken } from '../engagements/engagement.slots';
+import { prepared } from '../db/prepared';
+import type { PhaseDefinition } from '../capacity/phase-policy';
 import type { Page } from '../shared/connection';
 import { byIdLoader, findPage, prefixedColumns, rowMapper } from '../shared/read-model';
 import { notFound, refuse, UserErrorCode } from '../shared/errors';
@@ -78,6 +82,39 @@ function priceQuote(need: Need, offering: Offering, terms: Required<Pick<QuoteTe
   return q;
 }
 
+/**
+ * A quote obeys the hard rules of matching (hard-rules.ts) and needs an engagement slot left in the
+ * provider's phase (engagement.slots.ts); refused with nothing held. The slot is checked again, under
+ * the provider's lock, when the quote is accepted. `quotableSql` reads both for an offering (as a CTE of
+ * the issuing statement, or on its own when revising); `refuseUnlessQuotable` refuses from its row.
+ */
+type QuotableRow = Record<string, unknown> & { phasePolicy: PhaseDefinition[]; currentPhase: number; taken: number };
+
+const quotableSql = (offeringId: string, need: Need) => {
+  const rules = hardRuleChecks('o', need);
+  return {
+    sql: `select x.*, ${rules.all} and ${phaseSlotLeft('x.taken', `(x."phasePolicy" -> x."currentPhase" ->> 'maxActiveEngagements')::int`)} as ok
+            from (select ${rules.sql}, p.phase_policy as "phasePolicy", p.current_phase as "currentPhase", ${phaseSlotsTaken('p.id')} as taken
+                    from offering o join organization p on p.id = o.provider_id where o.id = ?) x`,
+    params: [...rules.params, offeringId],
+  };
+};
+
+function refuseUnlessQuotable(ctx: Context, row: QuotableRow, need: Need, providerId: string): void {
+  const miss = hardRuleMiss(row, need);
+  if (miss) refuse(UserErrorCode.NOT_ELIGIBLE, miss.message, 'input.offeringId', { requirement: miss.requirement });
+  const phase = row.phasePolicy[row.currentPhase];
+  if (phase.maxActiveEngagements !== null && row.taken >= phase.maxActiveEngagements) {
+    refuse(UserErrorCode.PHASE_LIMIT_REACHED, providerLimitMessage(ctx.viewer!, providerId, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left, so a quote could not be accepted.`), 'input.offeringId');
+  }
+}
+
+async function assertQuotable(ctx: Context, em: EntityManager, need: Need, offering: Offering): Promise<void> {
+  const { sql, params } = quotableSql(offering.id, need);
+  const [row] = await prepared<QuotableRow>(em, sql, params);
+  refuseUnlessQuotable(ctx, row, need, offering.providerId);
+}
+
 const snapshot = (q: Quote) => ({ version: q.version, status: q.storedStatus, total: q.total, currency: q.currency, expiresAt: q.expiresAt, schedule: q.schedule.map((l) => ({ month: l.month, units: l.units, phase: l.phase })) });
 
 async function holdAndRecord(ctx: Context, em: EntityManager, q: Quote, action: string) {
@@ -116,20 +153,23 @@ export function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote>
         if (need.buyerId === offering.providerId) refuse(UserErrorCode.VALIDATION, 'An organization cannot quote its own need.', 'input.needId');
         const q = priceQuote(need, offering, { pilotMonths: input.pilotMonths ?? 0, pilotUnits: input.pilotUnits ?? 0, expansionMonths: input.expansionMonths ?? 0, expansionUnits: input.expansionUnits ?? 0, discountPercent: input.discountPercent ?? 0 }, expiryOf(input));
         // Read after the need's lock (this is the transaction's second statement), so a quote issued
-        // just before is seen; with one, nothing is locked or placed, and `live` says so.
+        // just before is seen; with one, nothing is locked or placed, and `live` says so. Nor when the
+        // offering misses a hard rule or its provider has no slot left (`quotable` says which).
         const issue = () =>
-          executeWith<FitRow & { live: number }>(
+          executeWith<FitRow & { live: number; quotable: QuotableRow }>(
             em,
             [
               ['live', { sql: `select id from quote where need_id = ? and offering_id = ? and status = 'ISSUED'`, params: [need.id, offering.id] }],
-              ...holdsFitCtes(q.offeringId, q.schedule, 'not exists (select 1 from live)'),
+              ['quotable', quotableSql(offering.id, need)],
+              ...holdsFitCtes(q.offeringId, q.schedule, 'not exists (select 1 from live) and (select ok from quotable)'),
               ['q', insertRows(em, Quote, [q], 'id', '(select ok from fits)')],
               ['h', holdsInsert({ offeringId: q.offeringId, quoteId: q.id, expiresAt: q.expiresAt, schedule: q.schedule }, 'q')],
               ['a', insertRows(em, AuditEvent, [auditEvent(ctx, { action: 'quote.issued', entityType: 'Quote', entityId: q.id, partyIds: [q.providerId, q.buyerId], buyerIds: [q.buyerId], after: snapshot(q) })], '', 'exists (select 1 from q)')],
             ],
-            { sql: fitResult(', (select count(*) from live)::int as live'), params: [] },
+            { sql: fitResult(', (select count(*) from live)::int as live, (select row_to_json(x) from quotable x) as quotable'), params: [] },
           );
         let placed = await issue();
+        refuseUnlessQuotable(ctx, placed[0].quotable, need, offering.providerId);
         if (placed[0]?.live) {
           // The offering's quote on the need is live (revise it instead), or has lapsed but is still
           // marked ISSUED, which would block the unique index: close it first, having locked its
@@ -139,7 +179,7 @@ export function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote>
             refuse(UserErrorCode.CONFLICT, 'This offering already has a live quote on the need; revise it instead.', 'input.offeringId');
           }
           await lockOfferingMonths(em, offering.id, [...new Set([...issued.flatMap((o) => o.schedule), ...q.schedule].map((l) => l.month))]);
-          for (const old of issued) await closeQuote(ctx, em, old, QuoteStatus.EXPIRED);
+          for (const old of issued) await closeQuote(ctx, em, old, QuoteStatus.EXPIRED, CLOSED_REASONS.lapsed);
           await em.flush();
           placed = await issue();
         }
@@ -183,6 +223,7 @@ export async function reviseQuote(ctx: Context, input: ReviseQuoteInput): Promis
         const old = await quoteFor(ctx, em, input.quoteId, 'provider');
         assertLive(old);
         const [need, offering] = await Promise.all([em.findOneOrFail(Need, old.needId), em.findOneOrFail(Offering, old.offeringId)]);
+        await assertQuotable(ctx, em, need, offering);
         const next = priceQuote(need, offering, {
           pilotMonths: input.pilotMonths ?? old.pilotMonths,
           pilotUnits: input.pilotUnits ?? old.pilotUnits,
@@ -194,7 +235,7 @@ export async function reviseQuote(ctx: Context, input: ReviseQuoteInput): Promis
         next.supersedesId = old.id;
         // Lock every month of both schedules at once (one ordered statement), then move the holds.
         await lockOfferingMonths(em, old.offeringId, [...new Set([...old.schedule, ...next.schedule].map((l) => l.month))]);
-        await closeQuote(ctx, em, old, QuoteStatus.SUPERSEDED, { supersededBy: next.id });
+        await closeQuote(ctx, em, old, QuoteStatus.SUPERSEDED, CLOSED_REASONS.superseded(next.version), { supersededBy: next.id });
         await em.flush(); // the old version leaves ISSUED before the new one enters it
         await holdAndRecord(ctx, em, next, 'quote.revised');
         return { result: next, saved: { quoteId: next.id } };
@@ -204,11 +245,11 @@ export async function reviseQuote(ctx: Context, input: ReviseQuoteInput): Promis
   );
 }
 
-export async function withdrawQuote(ctx: Context, id: string): Promise<Quote> {
+export async function withdrawQuote(ctx: Context, id: string, reason?: string | null): Promise<Quote> {
   return ctx.em.transactional(async (em) => {
     const q = await quoteFor(ctx, em, id, 'provider');
     assertLive(q);
-    await closeQuote(ctx, em, q, QuoteStatus.WITHDRAWN);
+    await closeQuote(ctx, em, q, QuoteStatus.WITHDRAWN, reason?.trim() || CLOSED_REASONS.withdrawn);
     return q;
   });
 }
@@ -217,8 +258,7 @@ export async function declineQuote(ctx: Context, input: DeclineQuoteInput): Prom
   return ctx.em.transactional(async (em) => {
     const q = await quoteFor(ctx, em, input.id, 'buyer');
     assertLive(q);
-    q.closedReason = input.reason?.trim() || null;
-    await closeQuote(ctx, em, q, QuoteStatus.DECLINED, q.closedReason ? { reason: q.closedReason } : {});
+    await closeQuote(ctx, em, q, QuoteStatus.DECLINED, input.reason?.trim() || CLOSED_REASONS.declined);
     return q;
   });
 }

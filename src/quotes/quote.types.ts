@@ -89,6 +89,11 @@ export class ReviseQuoteInput extends QuoteTermsInput {
 export class WithdrawQuoteInput {
   @Field(() => ID, { description: 'The quote.' })
   id!: string;
+
+  @Field(() => String, { nullable: true, description: 'Why (up to 1000 characters); the quote’s `closedReason`, read by both parties.' })
+  @IsOptional()
+  @MaxLength(1000)
+  reason?: string | null;
 }
 
 @InputType({ description: 'Declines an ISSUED quote (buyer); its holds are released.' })

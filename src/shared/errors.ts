@@ -38,6 +38,7 @@ export enum UserErrorCode {
   BAA_REQUIRED = 'BAA_REQUIRED',
   IDEMPOTENCY_CONFLICT = 'IDEMPOTENCY_CONFLICT',
   CONFLICT = 'CONFLICT',
+  NOT_ELIGIBLE = 'NOT_ELIGIBLE',
 }
 registerEnumType(UserErrorCode, {
   name: 'UserErrorCode',
@@ -52,6 +53,7 @@ registerEnumType(UserErrorCode, {
     BAA_REQUIRED: { description: 'A signed business associate agreement is required first.' },
     IDEMPOTENCY_CONFLICT: { description: 'The idempotency key was already used with a different input.' },
     CONFLICT: { description: 'The change conflicts with existing data (for example a duplicate name).' },
+    NOT_ELIGIBLE: { description: 'The offering misses a hard rule of matching for the need; `requirement` names it (ehrPlatform, region, certifications, coverageHours or languages).' },
   },
 });
 
@@ -78,6 +80,9 @@ export class UserError {
   @Field(() => String, { nullable: true, description: '`GATE_NOT_MET`: the failing metric, an SLA metric of the report for an engagement gate, or `monthsInPhase`, `reports` or `attainment` for a provider gate; null when reports are missing.' })
   metric?: string | null;
 
+  @Field(() => String, { nullable: true, description: '`NOT_ELIGIBLE`: the requirement of the need the offering misses (ehrPlatform, region, certifications, coverageHours, languages).' })
+  requirement?: string | null;
+
   constructor(code: UserErrorCode, message: string, field?: string, data: UserErrorData = {}) {
     this.code = code;
     this.message = message;
@@ -86,11 +91,12 @@ export class UserError {
     this.requestedUnits = data.requestedUnits ?? null;
     this.availableUnits = data.availableUnits ?? null;
     this.metric = data.metric ?? null;
+    this.requirement = data.requirement ?? null;
   }
 }
 
 /** Typed details a userError carries besides its message, by code (see the fields' descriptions). */
-export type UserErrorData = Partial<Pick<UserError, 'month' | 'requestedUnits' | 'availableUnits' | 'metric'>>;
+export type UserErrorData = Partial<Pick<UserError, 'month' | 'requestedUnits' | 'availableUnits' | 'metric' | 'requirement'>>;
 
 /** Thrown inside a unit of work to roll it back and report userErrors in the payload. */
 export class UserErrors extends Error {

@@ -139,7 +139,7 @@ export function concurrencySuite(topology: () => Promise<ConcurrencyTopology>, o
       const { rows } = await pg.query(`select count(*)::int as n from engagement where need_id = $1`, [needId]);
       expect(rows[0].n).toBe(1);
       const statuses = await pg.query(`select status, count(*)::int as n from quote where need_id = $1 group by status order by status`, [needId]);
-      expect(statuses.rows).toEqual([{ status: 'ACCEPTED', n: 1 }, { status: 'EXPIRED', n: 19 }]);
+      expect(statuses.rows).toEqual([{ status: 'ACCEPTED', n: 1 }, { status: 'NOT_AWARDED', n: 19 }]);
       for (const o of offerings) await invariant(o);
       const held = await pg.query(`select count(*)::int as n from reservation r join quote q on q.id = r.quote_id where q.need_id = $1 and r.status = 'ACTIVE' and r.kind = 'HELD'`, [needId]);
       expect(held.rows[0].n).toBe(0);
@@ -160,6 +160,45 @@ export function concurrencySuite(topology: () => Promise<ConcurrencyTopology>, o
       const { rows } = await pg.query(`select count(*)::int as n from engagement where quote_id = $1`, [quoteId]);
       expect(rows[0].n).toBe(1);
       await invariant(offeringId);
+    });
+  });
+
+  describe('need edits against acceptance, two instances', () => {
+    it('a need edited while one of its quotes is being accepted gives one outcome, never an engagement for a closed quote', async () => {
+      const p = await org('HEALTH_SYSTEM');
+      const b = await org('HOSPITAL');
+      await must(`mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { code } } }`, { i: { providerId: p.id, phases: [{ name: 'PILOT', maxExternalShare: 0.5, maxActiveEngagements: null }] } });
+      const offeringId = await offering(p.key, { [nextMonth(1)]: 1000, [nextMonth(2)]: 1000 });
+      const needIds = await needs(b.key, 12, 2);
+      const quoteIds: string[] = [];
+      for (const needId of needIds) quoteIds.push((await must(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)).issueQuote.quote.id);
+      const UPDATE = `mutation($i: UpdateNeedInput!) { updateNeed(input: $i) { need { id } userErrors { code message } } }`;
+      const ACCEPT = `mutation($i: AcceptQuoteInput!) { acceptQuote(input: $i) { engagement { id } userErrors { code message } } }`;
+      // Each pair goes to the two instances at once: the edit to one, the acceptance to the other.
+      const results = await Promise.all(needIds.flatMap((needId, i) => [call(UPDATE, { i: { id: needId, monthlyVolume: 2 } }, b.key), call(ACCEPT, { i: { quoteId: quoteIds[i] } }, b.key)]));
+      let accepted = 0;
+      for (let i = 0; i < needIds.length; i++) {
+        const [u, a] = [results[2 * i], results[2 * i + 1]];
+        expect([u.errors, a.errors, u.status, a.status]).toEqual([undefined, undefined, 200, 200]);
+        const won = !!a.data!.acceptQuote.engagement;
+        expect(won).not.toBe(!!u.data!.updateNeed.need); // exactly one of the two
+        const { rows: [q] } = await pg.query(
+          `select q.status, n.status as need_status, n.monthly_volume, (select count(*)::int from engagement e where e.need_id = n.id) as engagements
+             from quote q join need n on n.id = q.need_id where q.id = $1`,
+          [quoteIds[i]],
+        );
+        if (won) {
+          accepted++;
+          expect(u.data!.updateNeed.userErrors[0].code).toBe('INVALID_TRANSITION');
+          expect(q).toEqual({ status: 'ACCEPTED', need_status: 'AWARDED', monthly_volume: 1, engagements: 1 });
+        } else {
+          expect(a.data!.acceptQuote.userErrors[0].code).toBe('QUOTE_EXPIRED');
+          expect(q).toEqual({ status: 'EXPIRED', need_status: 'OPEN', monthly_volume: 2, engagements: 0 });
+        }
+      }
+      // What stays reserved is exactly the accepted engagements' units: the closed quotes hold nothing.
+      const rows = await invariant(offeringId);
+      expect(rows.map((m) => m.held_units + m.committed_units + m.conditional_units)).toEqual([accepted, accepted]);
     });
   });
 }
