@@ -91,6 +91,7 @@ describe('refusals tell the caller only what it may read', () => {
     const b2 = await buyer(t);
     const q1 = await issueQuote(t, p.key, { needId: await createNeed(t, b1.key), offeringId });
     const q2 = await issueQuote(t, p.key, { needId: await createNeed(t, b2.key), offeringId });
+    const q3 = await issueQuote(t, p.key, { needId: await createNeed(t, b2.key), offeringId }); // issued while a slot is free
     expect(ok(await t.gql(ACCEPT, { i: { quoteId: q1 } }, b1.key)).acceptQuote.userErrors).toEqual([]);
     const refused = ok(await t.gql(ACCEPT, { i: { quoteId: q2 } }, b2.key)).acceptQuote;
     expect(refused.userErrors).toHaveLength(1);
@@ -99,7 +100,6 @@ describe('refusals tell the caller only what it may read', () => {
     expect(e.message).toMatch(/no room/i);
     expect(e.message).not.toMatch(/SECRET_PILOT|PILOT|\b1\b|allows|engagements/);
     // Positive control: the provider itself (here the operator acting) is told the details.
-    const q3 = await issueQuote(t, p.key, { needId: await createNeed(t, b2.key), offeringId });
     const detailed = ok(await t.gql(ACCEPT, { i: { quoteId: q3 } })).acceptQuote.userErrors;
     expect(detailed[0].message).toMatch(/SECRET_PILOT, which allows 1 active engagements/);
     // The buyer cannot read the policy either.
