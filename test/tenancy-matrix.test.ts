@@ -60,6 +60,7 @@ interface World {
   needs: { id: string; buyer: Org; open: boolean }[];
   quotes: { id: string; provider: Org; buyer: Org; needId: string }[];
   engagements: { id: string; provider: Org; buyer: Org }[];
+  webhooks: { id: string; org: Org }[];
   /** Entity id -> the event rule's parties. */
   eventParties: Map<string, { parties: Org[]; buyers: Org[] }>;
   months: string[];
@@ -113,12 +114,14 @@ async function buildWorld(): Promise<World> {
   const admin = (o: Org) => keys[VIEWERS.find((v) => v.org === o && v.role === 'ADMIN')!.name];
   for (const o of Object.keys(orgId) as Org[]) keys[`admin ${o}`] = admin(o);
   const eventParties = new Map<string, { parties: Org[]; buyers: Org[] }>();
+  const webhooks: World['webhooks'] = [];
 
   // Webhooks of every organization, and live subscriptions of every reader, before anything happens.
   for (const o of Object.keys(orgId) as Org[]) {
     const r = ok(await t.gql(`mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } userErrors { message } } }`, { i: { url: await receiver(o), events: WEBHOOK_EVENTS, secret: WEBHOOK_SECRET } }, admin(o)));
     expect(r.createWebhook.userErrors).toEqual([]);
     eventParties.set(r.createWebhook.webhook.id, { parties: [o], buyers: [] });
+    webhooks.push({ id: r.createWebhook.webhook.id, org: o });
   }
   const before = await activeSubscriptions();
   for (const v of VIEWERS) {
@@ -174,12 +177,17 @@ async function buildWorld(): Promise<World> {
   expect(a.userErrors).toEqual([]);
   needs.find((n) => n.id === needBAwarded)!.open = false;
   const engagements = [{ id: a.engagement.id as string, provider: 'P' as Org, buyer: 'B' as Org }];
+  // Sub-objects of the engagement: a pending task-boundary proposal and the buyer's BAA signature.
+  const tb = ok(await t.gql(`mutation($i: SetTaskBoundariesInput!) { setTaskBoundaries(input: $i) { userErrors { message } } }`, { i: { engagementId: a.engagement.id, tasks: [{ owner: 'PROVIDER', task: 'private task of P and B' }], escalationContact: 'private contact' } }, admin('P')));
+  expect(tb.setTaskBoundaries.userErrors).toEqual([]);
+  const baa = ok(await t.gql(`mutation($i: SignBaaInput!) { signBaa(input: $i) { userErrors { message } } }`, { i: { engagementId: a.engagement.id } }, admin('B')));
+  expect(baa.signBaa.userErrors).toEqual([]);
 
   for (const o of offerings) eventParties.set(o.id, { parties: [o.provider], buyers: [] });
   for (const n of needs) eventParties.set(n.id, { parties: [n.buyer], buyers: [n.buyer] });
   for (const d of [...quotes, ...engagements]) eventParties.set(d.id, { parties: [d.provider, d.buyer], buyers: [d.buyer] });
   for (const [o, id] of Object.entries(orgId)) eventParties.set(id, { parties: [o as Org], buyers: [] });
-  return { orgId, orgOf, keys, offerings, needs, quotes, engagements, eventParties, months };
+  return { orgId, orgOf, keys, offerings, needs, quotes, engagements, webhooks, eventParties, months };
 }
 
 /** Parties of an audit event as the rule sees them (keys and webhooks belong to their organization; operator keys to nobody). */
@@ -361,5 +369,143 @@ describe('webhooks', () => {
     expect([...new Set(got.map((d) => `${d.type} ${d.id}`))].sort()).toEqual(expected.map((e: any) => `${e.action} ${e.id}`).sort());
     const readable = new Map(ok(await t.gql(`{ auditTrail(first: 100) { edges { node { id changes } } } }`, {}, w.keys[`admin ${org}`])).auditTrail.edges.map((e: any) => [e.node.id, e.node.changes]));
     for (const d of got) expect(d.data).toEqual(readable.get(d.id));
+  });
+});
+
+// ---- Matching, organizations, engagement sub-objects, webhooks and business views --------------
+/** Rules for the rest of the read surface (same table). */
+const MORE_RULES = {
+  /** A need's budget and the buyer's relationships count in a ranking only for the buyer side. */
+  matchesWithBuyerFacts: (r: ReaderOrg, n: { buyer: Org }) => buyingSide(r, n.buyer),
+  /** Webhooks and their delivery logs: the organization's writing keys (ADMIN, INTEGRATION) and the operator. */
+  webhook: (r: ReaderOrg, role: string, h: { org: Org }) => r === null || (r === h.org && role !== 'SALES'),
+  /** Pipeline, booked revenue, utilization, servable demand: the provider itself. */
+  providerViews: (r: ReaderOrg, p: Org) => own(r, p),
+  /** Vendor portfolio: the buyer side (a network reads its members'). */
+  buyerViews: (r: ReaderOrg, b: Org) => buyingSide(r, b),
+};
+
+const MATCH_FIELDS = `offering { id } provider { id } score fullyAvailable minAvailableUnits estimatedMonthlyCost currency warnings shortMonths breakdown { factor value weight reason }`;
+const matchInput = (w: World, extra: Record<string, unknown> = {}) => ({
+  categoryCode: 'REVENUE_CYCLE', monthlyVolume: 100, startMonth: w.months[0], durationMonths: 3, ehrPlatformCode: 'EPIC', regionCode: 'US-OH', includePartial: true, ...extra,
+});
+const MATCH_OFFERS = `query($i: MatchInput!) { matchOffers(input: $i, first: 50) { ${MATCH_FIELDS} } }`;
+
+/** What the operator reads (every rule true): the reference a reader's answer must equal where the rule lets it read. */
+let refs: Promise<{ blind: any; withBuyerB: any; matches: Map<string, any> }> | undefined;
+const references = () =>
+  (refs ??= (async () => {
+    const blind = ok(await t.gql(MATCH_OFFERS, { i: matchInput(w) })).matchOffers;
+    const withBuyerB = ok(await t.gql(MATCH_OFFERS, { i: matchInput(w, { buyerId: w.orgId.B }) })).matchOffers;
+    const matches = new Map<string, any>();
+    for (const n of w.needs) matches.set(n.id, await t.gql(`query($id: ID!) { matches(needId: $id, first: 50, includePartial: true) { ${MATCH_FIELDS} } }`, { id: n.id }));
+    return { blind, withBuyerB, matches };
+  })());
+
+const ENGAGEMENT_FIELDS = `id status phase startMonth endMonth baaRequired baaSignedAt escalationContact gateReportCount terminationNoticeMonths earliestTerminationMonth
+  schedule { month units phase unitPrice amount } slaTargets { metric target unit direction } taskBoundaries { owner task } proposedTaskBoundaries { owner task }
+  taskBoundaryProposal { escalationContact side tasks { owner task } } baaSignatures { side signedAt organization { id } } phaseHistory { from to at }
+  performanceReports(first: 10) { totalCount edges { node { id } } }
+  scorecard { attainment currency deliveredUnitsToDate disputesOpen quoteTotal scheduledUnitsToDate spendToDate months { month } metrics { metric } }
+  quote { id total schedule { month units amount } } offering { id } provider { id } buyer { id } need { id maxUnitPrice notes }`;
+
+describe('positive controls of the references', () => {
+  it('the buyer side ranks with facts a seller must not see: the rankings differ', async () => {
+    const r = await references();
+    const needB = w.needs.find((n) => n.buyer === 'B' && n.open)!;
+    expect(r.blind.length).toBeGreaterThan(0);
+    expect(r.matches.get(needB.id).data.matches).not.toEqual(r.blind);
+    expect(r.withBuyerB).not.toEqual(r.blind);
+  });
+});
+
+describe.each(VIEWERS)('$name (rest of the read surface)', (v) => {
+  it("ranks matches and ad-hoc searches without the buyer's budget or relationships unless it reads the buyer side; a need not readable reads like a random id", async () => {
+    const r = await references();
+    for (const n of w.needs) {
+      const { mine, random } = await readBoth(`query($id: ID!) { matches(needId: $id, first: 50, includePartial: true) { ${MATCH_FIELDS} } }`, n.id, keyOf(v));
+      if (!(n.open ? RULES.openNeed : RULES.closedNeed)(v.org, n)) {
+        expect(mine).toEqual(random);
+        continue;
+      }
+      const expected = MORE_RULES.matchesWithBuyerFacts(v.org, n) ? r.matches.get(n.id).data.matches : r.blind;
+      expect([n.buyer, mine.errors, mine.data.matches]).toEqual([n.buyer, undefined, expected]);
+    }
+    const adHoc = ok(await t.gql(MATCH_OFFERS, { i: matchInput(w, { buyerId: w.orgId.B }) }, keyOf(v))).matchOffers;
+    expect(adHoc).toEqual(MORE_RULES.matchesWithBuyerFacts(v.org, { buyer: 'B' }) ? r.withBuyerB : r.blind);
+  });
+
+  it('reads organizations (one and the list) with their private fields and offerings exactly as the policy says', async () => {
+    const F = `id kind name network { id } members(first: 10) { edges { node { id } } } phasePolicy { currentPhase { name maxActiveEngagements } } offerings(first: 100) { totalCount edges { node { id } } }`;
+    const L = `id kind name network { id } phasePolicy { currentPhase { name maxActiveEngagements } } offerings(first: 10) { totalCount }`;
+    const list = ok(await t.gql(`{ organizations(first: 50) { edges { node { ${L} } } } }`, {}, keyOf(v))).organizations.edges.map((e: any) => e.node);
+    for (const org of Object.keys(w.orgId) as Org[]) {
+      const one = ok(await t.gql(`query($id: ID!) { organization(id: $id) { ${F} } }`, { id: w.orgId[org] }, keyOf(v))).organization;
+      const inList = list.find((o: any) => o.id === w.orgId[org]);
+      expect(inList).toEqual({ id: one.id, kind: one.kind, name: one.name, network: one.network, phasePolicy: one.phasePolicy, offerings: { totalCount: one.offerings.totalCount } });
+      expect([org, one.phasePolicy !== null]).toEqual([org, RULES.phasePolicy(v.org, { org })]);
+      const offerings = w.offerings.filter((o) => o.provider === org && (o.published ? RULES.publishedOffering : RULES.draftOffering)(v.org, o)).map((o) => o.id);
+      expect([org, one.offerings.edges.map((e: any) => e.node.id).sort(), one.offerings.totalCount]).toEqual([org, offerings.sort(), offerings.length]);
+      if (org === 'N') expect(one.members.edges.map((e: any) => e.node.id).sort()).toEqual([w.orgId.B, w.orgId.M].sort());
+    }
+  });
+
+  it('reads engagement sub-objects (schedule, terms, task boundaries, BAA, reports, scorecard, quote, need) only where it reads the engagement, the need\'s private fields only on the buyer side', async () => {
+    for (const e of w.engagements) {
+      const q = `query($id: ID!) { engagement(id: $id) { ${ENGAGEMENT_FIELDS} } }`;
+      const { mine, random } = await readBoth(q, e.id, keyOf(v));
+      if (!RULES.engagement(v.org, e)) {
+        expect(mine).toEqual(random);
+        continue;
+      }
+      const reference = ok(await t.gql(q, { id: e.id })).engagement;
+      expect(reference.taskBoundaryProposal.escalationContact).toBe('private contact'); // control: the world filled them
+      expect(reference.baaSignatures).toHaveLength(1);
+      const priv = RULES.needPrivateFields(v.org, { buyer: e.buyer });
+      expect(mine.errors).toBeUndefined();
+      expect(mine.data.engagement).toEqual({ ...reference, need: { ...reference.need, maxUnitPrice: priv ? '9.00' : null, notes: priv ? `private note of ${e.buyer}` : null } });
+    }
+  });
+
+  it('lists webhooks and reads delivery logs only of its own organization (writing keys); another\'s reads like a random id', async () => {
+    const r = await t.gql(`{ webhooks(first: 100) { totalCount edges { node { id } } } }`, {}, keyOf(v));
+    const expected = w.webhooks.filter((h) => MORE_RULES.webhook(v.org, v.role, h)).map((h) => h.id).sort();
+    if (v.role === 'SALES') expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    else expect(r.data.webhooks.edges.map((e: any) => e.node.id).sort()).toEqual(expected);
+    for (const h of w.webhooks) {
+      const { mine, random } = await readBoth(`query($id: ID!) { webhookDeliveries(webhookId: $id, first: 100) { totalCount edges { node { id } } } }`, h.id, keyOf(v));
+      if (MORE_RULES.webhook(v.org, v.role, h)) expect([h.org, mine.errors, mine.data.webhookDeliveries.totalCount > 0]).toEqual([h.org, undefined, true]);
+      else expect(mine).toEqual(random);
+    }
+  });
+
+  it('reads the business views (pipeline, booked revenue, utilization, servable demand, vendor portfolio) exactly as the policy says', async () => {
+    const [from, to] = [w.months[0], w.months[2]];
+    const views = [
+      `query($id: ID) { pipeline(providerId: $id, from: "${from}", to: "${to}") { providerId openTotals { currency amount } open { quoteId total } outcomes { __typename } winRate } }`,
+      `query($id: ID) { bookedRevenue(providerId: $id, from: "${from}", to: "${to}") { providerId currency committedTotal conditionalTotal deliveredTotal } }`,
+      `query($id: ID) { utilization(providerId: $id, from: "${from}", to: "${to}") { providerId phase maxExternalShare engagementSlots { __typename } offerings { __typename } } }`,
+      `query($id: ID) { servableDemand(providerId: $id, first: 50) { providerId totalCount quotedCount needs { needId quoted bestFit } } }`,
+    ];
+    for (const provider of ['P', 'M', 'C'] as Org[])
+      for (const q of views) {
+        const { mine, random } = await readBoth(q, w.orgId[provider], keyOf(v));
+        if (!MORE_RULES.providerViews(v.org, provider)) {
+          expect(mine).toEqual(random);
+          continue;
+        }
+        const reference = await t.gql(q, { id: w.orgId[provider] });
+        expect([provider, q.slice(17, 40), mine]).toEqual([provider, q.slice(17, 40), { data: reference.data, errors: undefined }]);
+      }
+    const portfolio = `query($id: ID) { vendorPortfolio(buyerId: $id) { buyerId activeEngagements vendorCount fragmentedCategories categories { __typename } } }`;
+    for (const buyer of ['B', 'M', 'U'] as Org[]) {
+      const { mine, random } = await readBoth(portfolio, w.orgId[buyer], keyOf(v));
+      if (!MORE_RULES.buyerViews(v.org, buyer)) {
+        expect(mine).toEqual(random);
+        continue;
+      }
+      const reference = await t.gql(portfolio, { id: w.orgId[buyer] });
+      expect([buyer, mine]).toEqual([buyer, { data: reference.data, errors: undefined }]);
+    }
   });
 });
