@@ -479,6 +479,23 @@ describe.each(VIEWERS)('$name (rest of the read surface)', (v) => {
     }
   });
 
+  it('reads the events(after:) feed exactly as the policy says: the events it may read, with the data of the audit trail', async () => {
+    const feed = async (key: string) => {
+      const all: any[] = [];
+      let after: string | null = null;
+      do {
+        const page: any = ok(await t.gql(`query($a: String) { events(first: 100, after: $a) { edges { node { id type entityType entityId data } } pageInfo { hasNextPage endCursor } } }`, { a: after }, key)).events;
+        all.push(...page.edges.map((e: any) => e.node));
+        after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+      } while (after);
+      return all;
+    };
+    const everything = await feed(w.keys.operator);
+    expect(everything.some((e) => e.entityType === 'Quote')).toBe(true); // control: the feed holds the world's deals
+    const expected = everything.filter((e) => RULES.event(v.org, partiesOf({ entityType: e.entityType, entityId: e.entityId, changes: e.data })));
+    expect(await feed(keyOf(v))).toEqual(expected);
+  });
+
   it('reads the business views (pipeline, booked revenue, utilization, servable demand, vendor portfolio) exactly as the policy says', async () => {
     const [from, to] = [w.months[0], w.months[2]];
     const views = [
