@@ -2,9 +2,11 @@
 // transaction pooling mode in front of a primary, and a hot standby made by `pg_basebackup -R` as
 // their read replica. Lag-tolerant query operations read the replica; a key reads its own writes; a
 // replica paused beyond the lag bound or killed costs no wrong answer and no failed request; no
-// request that writes ever reads a replica (counted); the two-instance concurrency suite passes.
+// request that writes ever reads a replica (counted); the two-instance concurrency suite and the
+// faults (SIGTERM under load, the primary restarted) pass with PgBouncer and the replica in the path.
 import { gql, ok, OPERATOR_KEY, type GqlResult } from './support/api';
 import { concurrencySuite } from './support/concurrency-suite';
+import { postgresRestartedMidRun, sigtermDuringBurst } from './support/fault-suites';
 import { startScaleCluster, type ScaleCluster } from './support/scale-cluster';
 import { startServerProcess, waitFor, type ServerProcess } from './support/server-process';
 
@@ -145,6 +147,27 @@ describe('read replica routing', () => {
 
 describe('concurrency, two instances through PgBouncer with a read replica', () => {
   concurrencySuite(async () => ({ urls: servers.map((s) => s.url), primaryUrl: cluster.primaryUrl(database) }), observe);
+});
+
+describe('faults through PgBouncer with a read replica', () => {
+  it('SIGTERM during a burst of writes: every accepted request completes, nothing is written partially, a clean exit', async () => {
+    const db = await cluster.createDatabase();
+    const env = cluster.apiEnv(db);
+    await sigtermDuringBurst({ databaseUrl: env.DATABASE_URL, primaryUrl: cluster.primaryUrl(db), env });
+  });
+
+  it('the primary restarted behind PgBouncer: retryable errors, recovery by itself, no reservation lost or doubled', async () => {
+    const db = await cluster.createDatabase();
+    const env = cluster.apiEnv(db);
+    const server = await startServerProcess(env.DATABASE_URL, env);
+    try {
+      await postgresRestartedMidRun({ apiUrl: server.url, primaryUrl: () => cluster.primaryUrl(db), stopDatabase: () => cluster.stopPrimary(), startDatabase: () => cluster.startPrimary(), failuresExpected: false });
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n--- server output ---\n${server.output().split("\n").filter((l) => l.includes(`"level":50`)).join("\n").slice(-4000)}`);
+    } finally {
+      await server.stop();
+    }
+  });
 });
 
 describe('no request that writes reads a replica', () => {

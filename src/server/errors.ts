@@ -71,7 +71,10 @@ const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT',
 /** Whether an error means the database could not be reached (the request is safe to retry). */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error as { code?: string; message?: string; cause?: unknown; previous?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
-    if ((e.code && UNAVAILABLE.has(e.code)) || /Connection terminated|Timeout acquiring a connection|connect ECONNREFUSED|the database system is (shutting down|starting up)/.test(e.message ?? '')) return true;
+    // Class 08 is "connection exception": PgBouncer answers 08P01 when the server is gone or cannot be reached.
+    // knex reports a transaction whose BEGIN met a lost connection as "Transaction query already complete"
+    // on its first statement (seen through PgBouncer while the primary restarts): nothing ran.
+    if ((e.code && (UNAVAILABLE.has(e.code) || e.code.startsWith('08'))) || /Transaction query already complete|Connection terminated|Timeout acquiring a connection|connect ECONNREFUSED|the database system is (shutting down|starting up)/.test(e.message ?? '')) return true;
     e = (e.cause ?? e.previous) as typeof e;
   }
   return false;

@@ -42,6 +42,9 @@ export interface ScaleCluster {
   /** Stops the standby at once (SIGQUIT: an immediate shutdown, as a crash), and starts it again. */
   killReplica(): Promise<void>;
   startReplica(): Promise<void>;
+  /** Stops the primary (a fast shutdown) and starts it again on the same address: PgBouncer stays up. */
+  stopPrimary(): Promise<void>;
+  startPrimary(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -123,7 +126,7 @@ export async function startScaleCluster(o: { log?: (line: string) => void } = {}
     return { child, output: () => output };
   };
 
-  const primary = spawnServer('primary', primaryPort, primaryDir);
+  let primary = spawnServer('primary', primaryPort, primaryDir);
   await ready(primaryPort, 'the primary');
   run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream', '--no-sync'], { PGPASSWORD: password });
   let replica = spawnServer('replica', replicaPort, replicaDir);
@@ -200,10 +203,15 @@ export async function startScaleCluster(o: { log?: (line: string) => void } = {}
       replica = spawnServer('replica', replicaPort, replicaDir);
       await ready(replicaPort, 'the standby, restarted');
     },
+    stopPrimary: () => stopChild(primary.child, 'SIGINT'),
+    async startPrimary() {
+      primary = spawnServer('primary', primaryPort, primaryDir);
+      await ready(primaryPort, 'the primary, restarted');
+    },
     async stop() {
       await stopChild(pgbouncer, 'SIGINT');
       await stopChild(replica.child, 'SIGINT');
-      for (const c of children) await stopChild(c, 'SIGINT');
+      for (const c of children) await stopChild(c, 'SIGINT'); // the primary, and any earlier instance
       rmSync(dir, { recursive: true, force: true });
     },
   };
