@@ -61,8 +61,22 @@ const pct = (x: number) => `${Math.round(x * 100)}%`;
 /** What a quote would bill for a steady month at the need's volume (tiers and monthly minimum included). */
 export const estimatedMonthlyCost = (c: Pick<Candidate, 'unitPrice' | 'tiers' | 'monthlyMinimum'>, volume: number) => monthCharge(c, volume).amount;
 
+interface Priced {
+  monthlyCost: string;
+  unitPrice: string;
+}
+
+/**
+ * A steady month at the need's volume: what it bills, and per unit of the volume (the price the PRICE
+ * factor scores). Ranking prices each candidate once with it: pricing is most of scoring's work.
+ */
+const priced = (c: Pick<Candidate, 'unitPrice' | 'tiers' | 'monthlyMinimum'>, volume: number): Priced => {
+  const monthlyCost = estimatedMonthlyCost(c, volume);
+  return { monthlyCost, unitPrice: new Money(monthlyCost).div(volume).toString() };
+};
+
 /** The price the PRICE factor scores: the estimated monthly cost per unit of the need's volume. */
-export const effectiveUnitPrice = (c: Pick<Candidate, 'unitPrice' | 'tiers' | 'monthlyMinimum'>, volume: number) => new Money(estimatedMonthlyCost(c, volume)).div(volume).toString();
+export const effectiveUnitPrice = (c: Pick<Candidate, 'unitPrice' | 'tiers' | 'monthlyMinimum'>, volume: number) => priced(c, volume).unitPrice;
 
 export function ehrFit(c: Candidate, n: NeedProfile): [number, string] {
   const sameProduct = n.ehrProduct && c.providerEhrProduct && n.ehrProduct.trim().toLowerCase() === c.providerEhrProduct.trim().toLowerCase();
@@ -79,8 +93,8 @@ export function proximity(c: Candidate, n: NeedProfile): [number, string] {
   return [0.3, `Provider is based in ${c.providerState}, outside the region; it serves ${n.regionCode} remotely.`];
 }
 
-export function price(c: Candidate, n: NeedProfile, cheapest: string): [number, string] {
-  const p = new Money(effectiveUnitPrice(c, n.monthlyVolume));
+export function price(c: Candidate, n: NeedProfile, cheapest: string, unitPrice = effectiveUnitPrice(c, n.monthlyVolume)): [number, string] {
+  const p = new Money(unitPrice);
   const per = `${c.currency} ${p.toFixed(p.decimalPlaces() > 2 ? 4 : 2)} per ${n.unit.replace(/s$/, '')}`;
   if (n.maxUnitPrice !== null) {
     const max = new Money(n.maxUnitPrice);
@@ -127,11 +141,11 @@ export interface Scored {
   warnings: string[];
 }
 
-export function scoreCandidate(c: Candidate, n: NeedProfile, cheapest: string): Scored {
+export function scoreCandidate(c: Candidate, n: NeedProfile, cheapest: string, cost: Priced = priced(c, n.monthlyVolume)): Scored {
   const factors: [Factor, [number, string]][] = [
     ['EHR_FIT', ehrFit(c, n)],
     ['PROXIMITY', proximity(c, n)],
-    ['PRICE', price(c, n, cheapest)],
+    ['PRICE', price(c, n, cheapest, cost.unitPrice)],
     ['SLA', sla(c)],
     ['CAPACITY_HEADROOM', headroom(c, n)],
     ['EXISTING_RELATIONSHIP', relationship(c)],
@@ -140,7 +154,7 @@ export function scoreCandidate(c: Candidate, n: NeedProfile, cheapest: string): 
   const score = round(breakdown.reduce((s, f) => s + f.weight * f.value, 0), 2);
   const short = n.months.map((m, i) => ({ m, a: c.available[i] })).filter((x) => x.a < n.monthlyVolume);
   const minAvailableUnits = Math.min(...c.available);
-  const unitPrice = effectiveUnitPrice(c, n.monthlyVolume);
+  const unitPrice = cost.unitPrice;
   const warnings = [
     ...short.map((x) => `${x.m}: only ${Math.max(0, x.a)} of ${n.monthlyVolume} units available.`),
     ...(n.maxUnitPrice !== null && new Money(unitPrice).gt(n.maxUnitPrice) ? ['Unit price is above the maximum.'] : []),
@@ -151,7 +165,7 @@ export function scoreCandidate(c: Candidate, n: NeedProfile, cheapest: string): 
     breakdown,
     fullyAvailable: short.length === 0,
     minAvailableUnits,
-    estimatedMonthlyCost: estimatedMonthlyCost(c, n.monthlyVolume),
+    estimatedMonthlyCost: cost.monthlyCost,
     warnings,
   };
 }
@@ -159,8 +173,9 @@ export function scoreCandidate(c: Candidate, n: NeedProfile, cheapest: string): 
 /** Scores and ranks: highest score first, ties broken by offering id so the order is stable. */
 export function rank(candidates: Candidate[], n: NeedProfile): Scored[] {
   if (!candidates.length) return [];
-  const cheapest = Money.min(...candidates.map((c) => effectiveUnitPrice(c, n.monthlyVolume))).toString();
+  const costs = candidates.map((c) => priced(c, n.monthlyVolume));
+  const cheapest = Money.min(...costs.map((p) => p.unitPrice)).toString();
   return candidates
-    .map((c) => scoreCandidate(c, n, cheapest))
+    .map((c, i) => scoreCandidate(c, n, cheapest, costs[i]))
     .sort((a, b) => b.score - a.score || (a.candidate.offeringId < b.candidate.offeringId ? -1 : 1));
 }
