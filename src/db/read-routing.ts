@@ -36,7 +36,6 @@ export const LAG_TOLERANT_FIELDS = new Set([
   'bookedRevenue',
   'utilization',
   'servableDemand',
-  'scorecard',
   'vendorPortfolio',
 ]);
 

@@ -1,8 +1,9 @@
 // Streaming read replicas (DATABASE_REPLICA_URLS): which one may serve a lag-tolerant read, and when
-// none may. Every POLL_MS the primary's WAL position is sampled (`pg_current_wal_lsn()`, with the time
-// it was taken) and each replica's replayed position (`pg_last_wal_replay_lsn()`). A replica that
-// has replayed up to a sample holds every transaction committed before that sample's time: that time
-// is the replica's `coveredUntil`, and its lag is `now - coveredUntil`. This measures lag in time
+// none may. Every POLL_MS the primary's WAL insert position is sampled (`pg_current_wal_insert_lsn()`,
+// which every commit already answered has reached, also with synchronous_commit off, where the write
+// position `pg_current_wal_lsn()` can still be short of it), with the time it was taken, and each
+// replica's replayed position (`pg_last_wal_replay_lsn()`). A replica that has replayed up to a sample
+// holds every transaction committed before that sample's time: that time is the replica's `coveredUntil`, and its lag is `now - coveredUntil`. This measures lag in time
 // whether the primary is busy or idle, and it is what read-your-writes compares against: a key whose
 // last write committed at T reads from a replica only once `coveredUntil > T`.
 // A replica more than REPLICA_MAX_LAG_MS behind, unreachable, or not a standby is skipped (log line,
@@ -117,7 +118,7 @@ export class ReplicaSet {
   async poll(): Promise<void> {
     const at = Date.now();
     try {
-      const [row] = await this.primary.em.getConnection().execute<{ lsn: string }[]>('select pg_current_wal_lsn()::text as lsn');
+      const [row] = await this.primary.em.getConnection().execute<{ lsn: string }[]>('select pg_current_wal_insert_lsn()::text as lsn');
       this.samples.push({ at, lsn: parseLsn(row.lsn) });
     } catch (err) {
       this.log.warn({ err }, 'replica lag: the primary did not answer');
