@@ -94,7 +94,7 @@ const variablesText = (op: SavedOperation, context: ExplorerContext) => JSON.str
 /** Sidebar list: clicking an operation opens it (in its own tab when one holds it already). */
 function SavedOperationsList() {
   const context = useContext(OperationContext);
-  const { addTab, changeTab } = useGraphiQLActions();
+  const { addTab, changeTab, setOperationName } = useGraphiQLActions();
   const { tabs, queryEditor, variableEditor } = useGraphiQL((s) => ({ tabs: s.tabs, queryEditor: s.queryEditor, variableEditor: s.variableEditor }));
   const open = (op: SavedOperation) => {
     const index = tabs.findIndex((tab) => tab.query === op.query);
@@ -102,6 +102,10 @@ function SavedOperationsList() {
     else if (queryEditor?.getValue().trim()) addTab();
     queryEditor?.setValue(op.query);
     variableEditor?.setValue(variablesText(op, context));
+    // Switching to a tab that already holds the text fires no edit, so GraphiQL would keep the
+    // operation name of the tab before; the server refuses a name the document does not have.
+    const first = parse(op.query).definitions.find((d) => d.kind === 'OperationDefinition');
+    if (first?.name) setOperationName(first.name.value);
   };
   return (
     <section className="hsx-saved">
