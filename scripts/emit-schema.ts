@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { printAppSchema } from '../src/schema';
+import { printAppSchema } from '../src/app/schema';
 
 printAppSchema().then((sdl) => {
   const file = path.resolve(__dirname, '../../schema/schema.graphql');

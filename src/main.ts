@@ -1,7 +1,7 @@
 // Entry point of `npm start`: validated configuration, one API instance, clean shutdown on signals.
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
-import { startApi } from './server/start';
+import { startApi } from './app/start';
 import { stopTracing } from './shared/tracing';
 import { demoKeyBanner } from '../seeds/DemoSeeder';
 

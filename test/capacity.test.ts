@@ -3,7 +3,7 @@
 import { errorCode, ok, startTestApi, type TestApi } from './support/api';
 import { createKey, createOffering, provider } from './support/fixtures';
 import { addMonths, currentMonth } from '../src/shared/month';
-import { sweepExpiredHolds } from '../src/capacity/hold-sweeper';
+import { sweepExpiredHolds } from '../src/app/hold-sweeper';
 
 let t: TestApi;
 beforeAll(async () => {

@@ -2,7 +2,7 @@
 // and the provider phase gate.
 import { errorCode, ok, startTestApi, type TestApi } from './support/api';
 import { ACCEPT, buyer, createNeed, createOffering, issueQuote, nextMonth, provider, setCapacity } from './support/fixtures';
-import { sweepExpiredHolds } from '../src/capacity/hold-sweeper';
+import { sweepExpiredHolds } from '../src/app/hold-sweeper';
 
 let t: TestApi;
 beforeAll(async () => {

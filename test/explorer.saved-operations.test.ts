@@ -1,7 +1,7 @@
 // The explorer's saved operations against the live schema: each must validate, and its default variables
 // must fit their declared types, so a schema change that breaks an example fails here, not in a sales demo.
 import { getVariableValues, Kind, parse, validate, type OperationDefinitionNode } from 'graphql';
-import { buildAppSchema } from '../src/schema';
+import { buildAppSchema } from '../src/app/schema';
 import { monthFrom, savedOperations } from '../src/explorer/saved-operations';
 
 const context = { today: new Date(Date.UTC(2027, 10, 15)), organizationId: '00000000-0000-4000-8000-000000000000' };

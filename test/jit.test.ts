@@ -5,9 +5,9 @@
 import { execute, parse, getOperationAST, Kind, validate, type ExecutionResult } from 'graphql';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { isCompiledQuery } from 'graphql-jit';
-import { buildAppSchema } from '../src/schema';
+import { buildAppSchema } from '../src/app/schema';
 import { jitExecutor, queryCompiler } from '../src/server/jit-executor';
-import { createContext } from '../src/shared/context';
+import { createContext } from '../src/app/context';
 import { savedOperations } from '../src/explorer/saved-operations';
 import { addMonths, currentMonth } from '../src/shared/month';
 import { startTestApi, type TestApi } from './support/api';

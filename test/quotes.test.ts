@@ -3,7 +3,7 @@
 import { Client } from 'pg';
 import { errorCode, ok, startTestApi, type TestApi } from './support/api';
 import { ACCEPT, ISSUE, buyer, createKey, createNeed, createOffering, issueQuote, nextMonth, provider, setCapacity } from './support/fixtures';
-import { sweepExpiredHolds } from '../src/capacity/hold-sweeper';
+import { sweepExpiredHolds } from '../src/app/hold-sweeper';
 
 let t: TestApi;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSchema as parseSdl, GraphQLNamedType, isObjectType, isInputObjectType, isInterfaceType } from 'graphql';
-import { printAppSchema, buildAppSchema } from '../src/schema';
+import { printAppSchema, buildAppSchema } from '../src/app/schema';
 
 describe('schema contract', () => {
   it('matches the checked-in schema/schema.graphql (run `npm run schema:emit` after changing the API)', async () => {

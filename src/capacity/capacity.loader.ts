@@ -96,3 +96,8 @@ export function createCapacityLoaders(em: EntityManager) {
     ),
   };
 }
+
+declare module '../shared/context' {
+  /** This module's request loaders, registered by src/app/context.ts. */
+  interface Loaders extends ReturnType<typeof createCapacityLoaders> {}
+}

@@ -5,11 +5,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UserError, UserErrorCode, UserErrors } from '../shared/errors';
 import { pgArray } from '../db/prepared';
-import { lockOfferingMonthsReleasingExpiredHolds, lockReservedMonths, type LockedMonth } from './capacity.locks';
+import { lockMonthsWithExpiredHolds, lockOfferingMonthsReleasingExpiredHolds, lockReservedMonths, type LockedMonth } from './capacity.locks';
 import { availableUnitsSql, expiredHold } from './availability';
 import type { EngagementPhase } from './engagement-phase';
 import { executeWith, type SqlPart } from '../shared/write-model';
-import { metrics } from '../server/metrics';
+import { metrics } from '../shared/metrics';
 
 export interface ScheduleLine {
   month: string; // YYYY-MM
@@ -34,6 +34,11 @@ export async function releaseExpiredHolds(em: EntityManager, months: LockedMonth
     ...m,
     heldUnits: m.heldUnits - released.filter((r) => r.offeringId === m.offeringId && r.month === m.month).reduce((s, r) => s + r.units, 0),
   }));
+}
+
+/** The sweeper's step: releases expired holds in at most `limit` capacity months; returns how many months had some. */
+export async function releaseLapsedHolds(em: EntityManager, limit: number): Promise<number> {
+  return (await releaseExpiredHolds(em, await lockMonthsWithExpiredHolds(em, limit))).length;
 }
 
 /**

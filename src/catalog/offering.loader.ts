@@ -9,3 +9,8 @@ export function createOfferingLoaders(em: EntityManager) {
     offeringsByProvider: childPageLoader(em, Offering, { table: 'offering', parentColumn: 'provider_id', sortKeys: [{ column: 'title' }, { column: 'id' }] }),
   };
 }
+
+declare module '../shared/context' {
+  /** This module's request loaders, registered by src/app/context.ts. */
+  interface Loaders extends ReturnType<typeof createOfferingLoaders> {}
+}

@@ -10,3 +10,8 @@ export function createEngagementLoaders(em: EntityManager) {
     reportsByEngagement: childPageLoader(em, PerformanceReport, { table: 'performance_report', parentColumn: 'engagement_id', sortKeys: [{ column: 'month', desc: true }, { column: 'id' }] }),
   };
 }
+
+declare module '../shared/context' {
+  /** This module's request loaders, registered by src/app/context.ts. */
+  interface Loaders extends ReturnType<typeof createEngagementLoaders> {}
+}

@@ -9,7 +9,7 @@
 // instances, in process otherwise).
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../shared/context';
-import { metrics } from '../server/metrics';
+import { metrics } from '../shared/metrics';
 import { enqueueDeliveries } from '../webhooks/webhook.delivery';
 import type { ExchangeEvent } from './event-catalog';
 

@@ -3,7 +3,7 @@
 // raw events into payloads (or skips them) one at a time, as the client consumes them.
 import type { Logger } from 'pino';
 import type { SharedStore } from '../redis/shared-store';
-import { metrics } from '../server/metrics';
+import { metrics } from '../shared/metrics';
 import type { ExchangeEvent } from './event-catalog';
 
 type Listener = (event: ExchangeEvent) => void;

@@ -142,3 +142,10 @@ export async function vendorPortfolio(ctx: Context, buyerId: string): Promise<Ve
     categories,
   };
 }
+
+declare module '../shared/context' {
+  /** The scorecard's loader, registered by src/app/context.ts. */
+  interface Loaders {
+    scorecardFacts: ReturnType<typeof createScorecardLoader>;
+  }
+}

@@ -7,3 +7,8 @@ export function createNeedLoaders(em: EntityManager) {
     needById: byIdLoader(em, Need),
   };
 }
+
+declare module '../shared/context' {
+  /** This module's request loaders, registered by src/app/context.ts. */
+  interface Loaders extends ReturnType<typeof createNeedLoaders> {}
+}

@@ -9,3 +9,8 @@ export function createOrganizationLoaders(em: EntityManager) {
     membersByNetwork: childPageLoader(em, Organization, { table: 'organization', parentColumn: 'network_id', sortKeys: [{ column: 'name' }, { column: 'id' }] }),
   };
 }
+
+declare module '../shared/context' {
+  /** This module's request loaders, registered by src/app/context.ts. */
+  interface Loaders extends ReturnType<typeof createOrganizationLoaders> {}
+}

@@ -9,3 +9,8 @@ export function createQuoteLoaders(em: EntityManager) {
     quotesByNeed: childPageLoader(em, Quote, { table: 'quote', parentColumn: 'need_id', sortKeys: [{ column: 'total' }, { column: 'id' }] }),
   };
 }
+
+declare module '../shared/context' {
+  /** This module's request loaders, registered by src/app/context.ts. */
+  interface Loaders extends ReturnType<typeof createQuoteLoaders> {}
+}

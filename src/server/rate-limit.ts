@@ -7,7 +7,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { SharedStore } from '../redis/shared-store';
-import { metrics } from './metrics';
+import { metrics } from '../shared/metrics';
 
 export type LimitScope = 'key' | 'ip';
 

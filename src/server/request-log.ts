@@ -7,7 +7,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { requestScope, type RequestScope } from '../shared/request-scope';
 import type { Context } from '../shared/context';
-import { metrics, operationLabel } from './metrics';
+import { metrics, operationLabel } from '../shared/metrics';
 
 export interface RequestFacts {
   ip: string;

@@ -12,7 +12,8 @@ import { GraphQLError, Kind, getOperationAST, parse, specifiedRules, validate, t
 import type { ApolloServerPlugin } from '@apollo/server';
 import type * as GraphqlWsForWs from 'graphql-ws/dist/use/ws';
 import type { Config } from '../config';
-import { createContext, type AppDeps, type Context } from '../shared/context';
+import type { AppDeps, Context } from '../shared/context';
+import { createContext } from '../app/context';
 import { EventHub } from '../events/event-hub';
 import { eventsChannel } from '../events/event-catalog';
 import type { LiveContext } from '../events/event.service';

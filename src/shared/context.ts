@@ -1,20 +1,11 @@
-// The per-request context, built in one place for the server and the tests: a forked
-// EntityManager, the viewer, and a fresh set of DataLoaders.
+// What every module sees of a request (`Context`) and of the running instance (`AppDeps`). Built by
+// the wiring layer (src/app/context.ts), which also registers each module's loaders.
 import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { SharedStore } from '../redis/shared-store';
 import type { ReplicaSet } from '../db/replicas';
 import type { Viewer } from '../auth/viewer';
-import { authenticate } from '../auth/api-key.service';
-import { unauthenticated } from './errors';
-import { createOrganizationLoaders } from '../organizations/organization.loader';
-import { createOfferingLoaders } from '../catalog/offering.loader';
-import { createCapacityLoaders } from '../capacity/capacity.loader';
-import { createNeedLoaders } from '../needs/need.loader';
-import { createQuoteLoaders } from '../quotes/quote.loader';
-import { createEngagementLoaders } from '../engagements/engagement.loader';
-import { createScorecardLoader } from '../insights/buyer-views';
 
 /** Long-lived parts of a running API instance. */
 export interface AppDeps {
@@ -26,16 +17,9 @@ export interface AppDeps {
   replicas?: ReplicaSet;
 }
 
-export const createLoaders = (em: EntityManager) => ({
-  ...createOrganizationLoaders(em),
-  ...createOfferingLoaders(em),
-  ...createCapacityLoaders(em),
-  ...createNeedLoaders(em),
-  ...createQuoteLoaders(em),
-  ...createEngagementLoaders(em),
-  scorecardFacts: createScorecardLoader(em),
-});
-export type Loaders = ReturnType<typeof createLoaders>;
+/** The request's DataLoaders: each module adds its own to this interface (`declare module`) beside its loader file. */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging
+export interface Loaders {}
 
 export interface Context {
   requestId: string;
@@ -45,51 +29,4 @@ export interface Context {
   loaders: Loaders;
   deps: AppDeps;
   log: Logger;
-}
-
-/** Reads `Authorization: Bearer <key>`; a header that is present but wrong is refused outright. */
-export async function createContext(deps: AppDeps, req: { authorization?: string; requestId: string }): Promise<Context> {
-  const em = deps.orm.em.fork();
-  let viewer: Viewer | null = null;
-  if (req.authorization) {
-    const m = /^Bearer\s+(\S{1,200})$/i.exec(req.authorization.trim());
-    if (!m) throw unauthenticated('The Authorization header must be "Bearer <api key>".');
-    viewer = await authenticate(em, m[1]);
-    if (!viewer) throw unauthenticated('The API key is not valid or has been revoked.');
-  }
-  return new RequestContext(req.requestId, em, viewer, deps);
-}
-
-/**
- * Loaders and the request's logger are made on first use: most mutations need neither. The lazy
- * getters live on the prototype, so the shallow copy Apollo Server makes of every context
- * (`Object.assign` onto an object of the same prototype) keeps them lazy; as own getters, the copy
- * ran them, building every loader and a child logger for each request.
- */
-class RequestContext implements Context {
-  private lazyLoaders?: Loaders;
-  private lazyLog?: Logger;
-
-  constructor(
-    public requestId: string,
-    public em: EntityManager,
-    public viewer: Viewer | null,
-    public deps: AppDeps,
-  ) {}
-
-  get loaders(): Loaders {
-    return (this.lazyLoaders ??= createLoaders(this.em));
-  }
-
-  set loaders(value: Loaders) {
-    this.lazyLoaders = value;
-  }
-
-  get log(): Logger {
-    return (this.lazyLog ??= this.deps.log.child({ requestId: this.requestId, apiKeyId: this.viewer?.apiKeyId }));
-  }
-
-  set log(value: Logger) {
-    this.lazyLog = value;
-  }
 }

@@ -7,7 +7,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../shared/context';
-import { metrics } from '../server/metrics';
+import { metrics } from '../shared/metrics';
 import { recordAudit } from '../audit/audit.service';
 import { openSecret } from './webhook-secret';
 import { changesForSql, demandMatchSql, eventAudienceSql } from '../auth/visibility';

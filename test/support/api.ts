@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { loadConfig } from '../../src/config';
-import { startApi, type RunningApi } from '../../src/server/start';
+import { startApi, type RunningApi } from '../../src/app/start';
 import { forgetCachedKeys } from '../../src/auth/api-key.service';
 
 export const OPERATOR_KEY = 'test-operator-' + randomBytes(16).toString('hex');

@@ -1,4 +1,4 @@
-// Background upkeep: releases expired holds and marks their quotes EXPIRED (expired holds already
+// Background upkeep, wired here above the domains it calls: releases expired holds and marks their quotes EXPIRED (expired holds already
 // stop counting at their expiry; the sweeper makes it permanent), and completes ended engagements.
 // With several instances only one sweeps at a time: a Redis lock when configured (its key namespaced
 // by the database, like every shared key), else, or while Redis is unreachable, a PostgreSQL advisory
@@ -8,8 +8,7 @@ import type { AppDeps } from '../shared/context';
 import { tryAdvisoryLock } from '../db/locks';
 import { retryOnConflict } from '../db/retry';
 import { storeNamespace } from '../redis/shared-store';
-import { lockMonthsWithExpiredHolds } from './capacity.locks';
-import { releaseExpiredHolds } from './ledger';
+import { releaseLapsedHolds } from '../capacity/ledger';
 import { expireLapsedQuotes } from '../quotes/quote.ledger';
 import { completeEndedEngagements } from '../engagements/engagement.service';
 import { pruneDeliveryLog } from '../webhooks/webhook.delivery';
@@ -32,7 +31,7 @@ export async function sweepExpiredHolds(deps: Pick<AppDeps, 'orm' | 'store' | 'c
     retryOnConflict(() => deps.orm.em.fork().transactional(async (em) => (release || (await tryAdvisoryLock(em, ADVISORY_KEY)) ? work(em) : none)));
   try {
     await step(expireLapsedQuotes, undefined);
-    const months = await step(async (em) => (await releaseExpiredHolds(em, await lockMonthsWithExpiredHolds(em, BATCH))).length, 0);
+    const months = await step((em) => releaseLapsedHolds(em, BATCH), 0);
     await step(completeEndedEngagements, undefined);
     await step((em) => pruneDeliveryLog(em, deps.config.WEBHOOK_DELIVERY_RETENTION_DAYS), 0);
     return months;
