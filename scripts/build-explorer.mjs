@@ -64,7 +64,7 @@ try {
     legalComments: 'linked',
     logLevel: 'warning',
   });
-  writeFileSync(path.join(tmpDir, 'manifest.json'), JSON.stringify({ build: id, builtAt: new Date().toISOString() }, null, 2) + '\n');
+  writeFileSync(path.join(tmpDir, 'manifest.json'), `${JSON.stringify({ build: id, builtAt: new Date().toISOString() }, null, 2)}\n`);
   rmSync(outDir, { recursive: true, force: true });
   renameSync(tmpDir, outDir);
 } catch (err) {

@@ -12,7 +12,7 @@ const url = (protocols: string[]) =>
     } catch {
       return false;
     }
-  }, `must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}`);
+  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),

@@ -1,12 +1,12 @@
 // Entry point of `npm start`: validated configuration, one API instance, clean shutdown on signals.
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
 import { startApi } from './app/start';
 import { stopTracing } from './shared/tracing';
 import { demoKeyBanner } from '../seeds/DemoSeeder';
 
 async function main() {
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (e) {

@@ -26,7 +26,8 @@ afterAll(async () => {
 });
 
 const em = () => orm.em.fork();
-const rows = async () => (await em().getConnection().execute<{ v: number }[]>('select v from t order by v')).map((r) => r.v);
+const rows = async () =>
+  (await em().getConnection().execute<{ v: number }[]>('select v from t order by v')).map((r) => r.v);
 const trips = async (work: () => Promise<unknown>) => {
   const before = roundTrips;
   await work().catch(() => undefined);
@@ -39,16 +40,38 @@ describe('prepared statements in a transaction', () => {
   beforeEach(() => em().getConnection().execute('truncate t'));
 
   it('run in it: committed together, one round trip each plus BEGIN and COMMIT', async () => {
-    expect(await trips(() => em().transactional(async (tx) => (await insert(tx, 1), insert(tx, 2))))).toBe(4);
+    expect(
+      await trips(() =>
+        em().transactional(async (tx) => {
+          await insert(tx, 1);
+          await insert(tx, 2);
+        }),
+      ),
+    ).toBe(4);
     expect(await rows()).toEqual([1, 2]);
   });
 
   it('are rolled back with it when the work throws or a statement fails, and the connection stays usable', async () => {
-    await expect(em().transactional(async (tx) => (await insert(tx, 1), undo()))).rejects.toThrow('undo');
-    await expect(em().transactional(async (tx) => (await insert(tx, 2), insert(tx, null)))).rejects.toThrow('null value');
+    await expect(
+      em().transactional(async (tx) => {
+        await insert(tx, 1);
+        await undo();
+      }),
+    ).rejects.toThrow('undo');
+    await expect(
+      em().transactional(async (tx) => {
+        await insert(tx, 2);
+        await insert(tx, null);
+      }),
+    ).rejects.toThrow('null value');
     expect(await rows()).toEqual([]);
-    for (let i = 0; i < 2; i++) await expect(em().transactional((tx) => prepared(tx, 'select * from missing_table'))).rejects.toThrow('relation "missing_table" does not exist');
-    await expect(em().transactional(async (tx) => prepared(tx, 'insert into t (v) values (?) returning v', [5]))).resolves.toEqual([{ v: 5 }]);
+    for (let i = 0; i < 2; i++)
+      await expect(em().transactional((tx) => prepared(tx, 'select * from missing_table'))).rejects.toThrow(
+        'relation "missing_table" does not exist',
+      );
+    await expect(
+      em().transactional(async (tx) => prepared(tx, 'insert into t (v) values (?) returning v', [5])),
+    ).resolves.toEqual([{ v: 5 }]);
     expect(await rows()).toEqual([5]);
   });
 

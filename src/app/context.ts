@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Viewer } from '../auth/viewer';
 import { authenticate } from '../auth/api-key.service';
 import { unauthenticated } from '../shared/errors';
-import type { AppDeps, Context, Loaders } from '../shared/context';
+import type { AppDeps, Context, Loaders, RequestContext } from '../shared/context';
 import { createOrganizationLoaders } from '../organizations/organization.loader';
 import { createOfferingLoaders } from '../catalog/offering.loader';
 import { createCapacityLoaders } from '../capacity/capacity.loader';
@@ -25,7 +25,10 @@ export const createLoaders = (em: EntityManager): Loaders => ({
 });
 
 /** Reads `Authorization: Bearer <key>`; a header that is present but wrong is refused outright. */
-export async function createContext(deps: AppDeps, req: { authorization?: string; requestId: string }): Promise<Context> {
+export async function createContext(
+  deps: AppDeps,
+  req: { authorization?: string; requestId: string },
+): Promise<RequestContext> {
   const em = deps.orm.em.fork();
   let viewer: Viewer | null = null;
   if (req.authorization) {
@@ -34,7 +37,18 @@ export async function createContext(deps: AppDeps, req: { authorization?: string
     viewer = await authenticate(em, m[1]);
     if (!viewer) throw unauthenticated('The API key is not valid or has been revoked.');
   }
-  return new RequestContext(req.requestId, em, viewer, deps);
+  return new LazyRequestContext(req.requestId, em, viewer, deps);
+}
+
+/** A context for a request that must carry a valid key (a subscription): it has a viewer, or UNAUTHENTICATED is thrown. */
+export async function createViewerContext(
+  deps: AppDeps,
+  req: { authorization: string; requestId: string },
+): Promise<Context> {
+  const ctx = await createContext(deps, req);
+  const { viewer } = ctx;
+  if (!viewer) throw unauthenticated();
+  return Object.assign(ctx, { viewer });
 }
 
 /**
@@ -43,7 +57,7 @@ export async function createContext(deps: AppDeps, req: { authorization?: string
  * (`Object.assign` onto an object of the same prototype) keeps them lazy; as own getters, the copy
  * ran them, building every loader and a child logger for each request.
  */
-class RequestContext implements Context {
+class LazyRequestContext implements RequestContext {
   private lazyLoaders?: Loaders;
   private lazyLog?: Logger;
 

@@ -66,5 +66,5 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
 
 /** The SDL checked in at schema/schema.graphql (sorted, so it diffs cleanly). */
 export async function printAppSchema(): Promise<string> {
-  return printSchema(lexicographicSortSchema(await buildAppSchema())) + '\n';
+  return `${printSchema(lexicographicSortSchema(await buildAppSchema()))}\n`;
 }

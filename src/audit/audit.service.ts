@@ -1,7 +1,7 @@
 // Writes audit events in the caller's unit of work, and reads the trail with tenancy.
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { AuditEvent } from './audit-event.entity';
-import type { Context } from '../shared/context';
+import type { Actor, Context } from '../shared/context';
 import type { Page } from '../shared/connection';
 import { findPage } from '../shared/read-model';
 import { eventScope } from '../auth/visibility';
@@ -19,14 +19,14 @@ export interface AuditEntry {
 }
 
 /** Adds an event to `em`'s unit of work: it commits or rolls back with the change it describes. */
-export function recordAudit(ctx: Pick<Context, 'viewer' | 'requestId'>, em: EntityManager, entry: AuditEntry): AuditEvent {
+export function recordAudit(ctx: Actor, em: EntityManager, entry: AuditEntry): AuditEvent {
   const e = auditEvent(ctx, entry);
   em.persist(e);
   return e;
 }
 
 /** An event not yet written: for writes that insert it in their own statement (see shared/write-model). */
-export function auditEvent(ctx: Pick<Context, 'viewer' | 'requestId'>, entry: AuditEntry): AuditEvent {
+export function auditEvent(ctx: Actor, entry: AuditEntry): AuditEvent {
   const e = new AuditEvent();
   e.action = entry.action;
   e.entityType = entry.entityType;
@@ -55,7 +55,7 @@ export function diff<T extends object>(before: T, after: T): { before: Partial<T
 }
 
 export async function auditTrail(ctx: Context, entityId: string | null | undefined, page: Page) {
-  const scope = eventScope<AuditEvent>(ctx.viewer!);
+  const scope = eventScope<AuditEvent>(ctx.viewer);
   const and: FilterQuery<AuditEvent>[] = scope ? [scope] : [];
   if (entityId) and.push({ entityId });
   return findPage(ctx.em, AuditEvent, and.length ? { $and: and } : {}, { at: 'desc', id: 'desc' }, page);

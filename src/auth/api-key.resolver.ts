@@ -50,7 +50,7 @@ export class ApiKeyResolver {
   @Authorized()
   @Query(() => Viewer, { description: 'The caller: API key, role and organization.' })
   viewer(@Ctx() ctx: Context): Viewer {
-    return ctx.viewer!;
+    return ctx.viewer;
   }
 
   @Authorized(...SELLERS)
@@ -64,7 +64,7 @@ export class ApiKeyResolver {
     @Ctx() ctx: Context,
   ) {
     const page = toPage(args);
-    return toConnection(await listApiKeys(ctx, organizationId === undefined ? (ctx.viewer!.organizationId ?? null) : organizationId, page), page);
+    return toConnection(await listApiKeys(ctx, organizationId === undefined ? (ctx.viewer.organizationId ?? null) : organizationId, page), page);
   }
 
   @Authorized(...SELLERS)

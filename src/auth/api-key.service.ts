@@ -106,7 +106,7 @@ export function keyWithSecret(organizationId: string | null, role: Role, label: 
 }
 
 export async function createApiKey(ctx: Context, input: { organizationId?: string | null; role: Role; label: string }) {
-  const viewer = ctx.viewer!;
+  const viewer = ctx.viewer;
   const orgId = input.organizationId ?? null;
   if (input.role === Role.OPERATOR) {
     if (!viewer.isOperator) throw forbidden('Only the operator may create OPERATOR keys.');
@@ -141,14 +141,14 @@ export async function revokeApiKey(ctx: Context, id: string): Promise<ApiKey> {
 
 /** An organization's keys, newest first: for its ADMIN keys and the operator (organizationId null: the operator's own keys); anyone else reads an empty list, as for an unknown id. */
 export async function listApiKeys(ctx: Context, organizationId: string | null, page: Page) {
-  const viewer = ctx.viewer!;
+  const viewer = ctx.viewer;
   if (organizationId !== null && !isUuid(organizationId)) return emptyPage();
   if (!readsKeysOf(viewer, organizationId)) return emptyPage();
   return findPage(ctx.em, ApiKey, { organizationId }, { createdAt: 'desc', id: 'desc' }, page);
 }
 
 async function revokeApiKeyRow(ctx: Context, id: string): Promise<ApiKey> {
-  const viewer = ctx.viewer!;
+  const viewer = ctx.viewer;
   return ctx.em.transactional(async (em) => {
     const key = isUuid(id) ? await em.findOne(ApiKey, id) : null;
     if (!key || !viewer.isPartyOf(key.organizationId) || (key.role === Role.OPERATOR && !viewer.isOperator)) throw notFound('API key');

@@ -30,7 +30,8 @@ export interface MonthCounters {
   conditionalUnits: number;
 }
 
-export const reservedUnits = (m: Pick<MonthCounters, 'heldUnits' | 'committedUnits' | 'conditionalUnits'>) => m.heldUnits + m.committedUnits + m.conditionalUnits;
+export const reservedUnits = (m: Pick<MonthCounters, 'heldUnits' | 'committedUnits' | 'conditionalUnits'>) =>
+  m.heldUnits + m.committedUnits + m.conditionalUnits;
 
 /** `availableUnitsSql` for counters read already net of expired holds. */
 export const availableUnits = (m: MonthCounters) => Math.max(0, m.sellableUnits - reservedUnits(m));

@@ -28,7 +28,7 @@ import {
 import { advanceProviderPhase, approvePhasePolicyChange, rejectPhasePolicyChange, checkRange, retreatProviderPhase, setCapacity, setPhasePolicy, toCapacityMonths } from './capacity.service';
 
 async function capacityOf(ctx: Context, offering: Offering, from: string, to: string): Promise<CapacityMonth[]> {
-  const fullView = readsCapacityBook(ctx.viewer!, offering.providerId);
+  const fullView = readsCapacityBook(ctx.viewer, offering.providerId);
   const [rows, provider] = await Promise.all([
     ctx.loaders.capacityByOffering.load({ offeringId: offering.id, from, to }),
     fullView ? ctx.loaders.organizationById.load(offering.providerId) : null,
@@ -54,7 +54,7 @@ export class OfferingCapacityResolver {
 export class PhasePolicyResolver {
   @FieldResolver(() => PhasePolicy, { nullable: true, description: 'The provider’s phase policy (visible to the organization itself and the operator).' })
   phasePolicy(@Root() org: Organization, @Ctx() ctx: Context): PhasePolicy | null {
-    if (!readsPhasePolicy(ctx.viewer!, org.id)) return null;
+    if (!readsPhasePolicy(ctx.viewer, org.id)) return null;
     const pendingChange = org.pendingPhasePolicy ? { phases: org.pendingPhasePolicy, requestedAt: org.pendingPhasePolicyAt! } : null;
     return { phases: org.phasePolicy, currentPhase: org.phasePolicy[org.currentPhase], enteredCurrentPhaseAt: org.phaseEnteredAt, pendingChange };
   }
@@ -75,7 +75,7 @@ export class CapacityResolver {
     checkRange(from, to);
     const { limit } = toPage({ first });
     if (!isUuid(providerId)) return [];
-    const where = ctx.viewer!.isSellerOf(providerId) ? { providerId } : { providerId, status: OfferingStatus.PUBLISHED };
+    const where = ctx.viewer.isSellerOf(providerId) ? { providerId } : { providerId, status: OfferingStatus.PUBLISHED };
     const offerings = await ctx.em.find(Offering, where, { orderBy: { title: 'asc', id: 'asc' }, limit });
     return Promise.all(offerings.map(async (offering) => ({ offering, months: await capacityOf(ctx, offering, from, to) })));
   }

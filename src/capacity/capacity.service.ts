@@ -44,8 +44,8 @@ export async function setCapacity(ctx: Context, input: SetCapacityInput): Promis
   checks.done();
   return ctx.em.transactional(async (em) => {
     const offering = isUuid(input.offeringId) ? await em.findOne(Offering, input.offeringId) : null;
-    if (!offering || !canSeeOffering(ctx.viewer!, offering)) throw notFound('Offering');
-    const provider = await lockedProviderFor(em, ctx.viewer!, offering.providerId);
+    if (!offering || !canSeeOffering(ctx.viewer, offering)) throw notFound('Offering');
+    const provider = await lockedProviderFor(em, ctx.viewer, offering.providerId);
     const share = shareOf(provider);
     const existing = await releaseExpiredHolds(em, await lockOfferingMonths(em, offering.id, input.months.map((m) => m.month)));
     const byMonth = new Map(existing.map((m) => [m.month, m]));
@@ -132,10 +132,10 @@ export async function setPhasePolicy(ctx: Context, input: { providerId: string; 
   for (const [field, message] of policyProblems(phases)) checks.check(false, field, message);
   checks.done();
   return ctx.em.transactional(async (em) => {
-    const provider = await lockedProviderFor(em, ctx.viewer!, input.providerId);
+    const provider = await lockedProviderFor(em, ctx.viewer, input.providerId);
     const org = await em.findOneOrFail(Organization, provider.id);
     const next = phaseInForceAfter(provider.phasePolicy, provider.currentPhase, phases);
-    if (!ctx.viewer!.isOperator && loosens(provider.phasePolicy, provider.currentPhase, phases, next)) {
+    if (!ctx.viewer.isOperator && loosens(provider.phasePolicy, provider.currentPhase, phases, next)) {
       // Limits are loosened only by the operator: kept as the pending change (replacing any earlier one).
       org.pendingPhasePolicy = phases;
       org.pendingPhasePolicyAt = new Date();
@@ -163,8 +163,8 @@ async function applyPolicy(ctx: Context, em: EntityManager, provider: LockedProv
 
 /** The operator's decision on a pending change: the provider, locked, with its pending phases. */
 async function pendingChangeOf(ctx: Context, em: EntityManager, providerId: string): Promise<{ provider: LockedProvider; org: Organization; phases: PhaseDefinition[] }> {
-  if (!ctx.viewer!.isOperator) throw forbidden('Only the network operator approves or rejects phase policy changes.');
-  const provider = await lockedProviderFor(em, ctx.viewer!, providerId);
+  if (!ctx.viewer.isOperator) throw forbidden('Only the network operator approves or rejects phase policy changes.');
+  const provider = await lockedProviderFor(em, ctx.viewer, providerId);
   const org = await em.findOneOrFail(Organization, provider.id);
   if (!org.pendingPhasePolicy) refuse(UserErrorCode.INVALID_TRANSITION, 'No phase policy change is pending for this provider.', 'input.providerId');
   return { provider, org, phases: org.pendingPhasePolicy! };
@@ -194,7 +194,7 @@ export async function rejectPhasePolicyChange(ctx: Context, input: { providerId:
  * engagements), or when the operator overrides it with a reason (kept in the audit trail).
  */
 export async function advanceProviderPhase(ctx: Context, input: { providerId: string; overrideReason?: string | null }): Promise<Organization> {
-  const viewer = ctx.viewer!;
+  const viewer = ctx.viewer;
   return ctx.em.transactional(async (em) => {
     const provider = await lockedProviderFor(em, viewer, input.providerId);
     if (provider.currentPhase + 1 >= provider.phasePolicy.length) {
@@ -222,7 +222,7 @@ export async function advanceProviderPhase(ctx: Context, input: { providerId: st
 
 export async function retreatProviderPhase(ctx: Context, input: { providerId: string; reason?: string | null }): Promise<Organization> {
   return ctx.em.transactional(async (em) => {
-    const provider = await lockedProviderFor(em, ctx.viewer!, input.providerId);
+    const provider = await lockedProviderFor(em, ctx.viewer, input.providerId);
     if (provider.currentPhase === 0) refuse(UserErrorCode.INVALID_TRANSITION, `${provider.phasePolicy[0].name} is the first phase.`, 'input.providerId');
     return movePhase(ctx, em, provider, provider.currentPhase - 1, 'provider.phaseRetreated', input.reason?.trim() || null);
   });

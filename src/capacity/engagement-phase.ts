@@ -7,4 +7,7 @@ export enum EngagementPhase {
   EXPANSION = 'EXPANSION',
   STEADY = 'STEADY',
 }
-registerEnumType(EngagementPhase, { name: 'EngagementPhase', description: 'Ramp phase of a quote line or an engagement.' });
+registerEnumType(EngagementPhase, {
+  name: 'EngagementPhase',
+  description: 'Ramp phase of a quote line or an engagement.',
+});

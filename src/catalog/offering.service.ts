@@ -23,11 +23,11 @@ export const canSeeOffering: (viewer: Viewer, o: Pick<Offering, 'status' | 'prov
 export async function findOffering(ctx: Context, id: string): Promise<Offering | null> {
   if (!isUuid(id)) return null;
   const o = await ctx.loaders.offeringById.load(id);
-  return o && canSeeOffering(ctx.viewer!, o) ? o : null;
+  return o && canSeeOffering(ctx.viewer, o) ? o : null;
 }
 
 export async function listOfferings(ctx: Context, filter: OfferingFilter | undefined, page: Page) {
-  const viewer = ctx.viewer!;
+  const viewer = ctx.viewer;
   // SQL-side form of `canSeeOffering`.
   const and: FilterQuery<Offering>[] = viewer.isOperator ? [] : [publicOrOwn<Offering>(filter?.status ?? undefined, OfferingStatus.PUBLISHED, { providerId: { $in: viewer.sellerIds } })];
   if (filter?.categoryCode) and.push({ categoryCode: filter.categoryCode });
@@ -88,7 +88,7 @@ function applyPricing(o: Offering, p: PricingInput) {
 }
 
 export async function createOffering(ctx: Context, input: CreateOfferingInput): Promise<Offering> {
-  const viewer = ctx.viewer!;
+  const viewer = ctx.viewer;
   const providerId = input.providerId ?? viewer.organizationId;
   if (!providerId) throw badInput('providerId is required for operator keys.', 'input.providerId');
   assertAdminOf(viewer, providerId);
@@ -117,8 +117,8 @@ export async function createOffering(ctx: Context, input: CreateOfferingInput): 
 /** Loads an offering its provider (or the operator) may change; anything else reads as not found. */
 async function ownOffering(ctx: Context, em: EntityManager, id: string): Promise<Offering> {
   const o = isUuid(id) ? await em.findOne(Offering, id) : null;
-  if (!o || !canSeeOffering(ctx.viewer!, o)) throw notFound('Offering');
-  assertAdminOf(ctx.viewer!, o.providerId);
+  if (!o || !canSeeOffering(ctx.viewer, o)) throw notFound('Offering');
+  assertAdminOf(ctx.viewer, o.providerId);
   return o;
 }
 

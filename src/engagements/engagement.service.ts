@@ -28,11 +28,11 @@ export const canSeeEngagement: (viewer: Viewer, e: Pick<Engagement, 'providerId'
 
 export async function findEngagement(ctx: Context, id: string): Promise<Engagement | null> {
   const e = isUuid(id) ? await ctx.loaders.engagementById.load(id) : null;
-  return e && canSeeEngagement(ctx.viewer!, e) ? e : null;
+  return e && canSeeEngagement(ctx.viewer, e) ? e : null;
 }
 
 export async function listEngagements(ctx: Context, filter: EngagementFilter | undefined, page: Page) {
-  const viewer = ctx.viewer!;
+  const viewer = ctx.viewer;
   const and: FilterQuery<Engagement>[] = viewer.isOperator ? [] : [{ $or: [{ providerId: { $in: viewer.sellerIds } }, { buyerId: { $in: viewer.partyIds } }] }];
   if (filter?.status) and.push({ status: filter.status });
   if (filter?.providerId) and.push({ providerId: isUuid(filter.providerId) ? filter.providerId : null });
@@ -55,7 +55,7 @@ function sideOf(viewer: Viewer, e: Pick<Engagement, 'providerId' | 'buyerId'>): 
 
 /** Loads and locks an engagement for an action by `side`; anything not visible reads as not found. */
 async function engagementFor(ctx: Context, em: EntityManager, id: string, side: Side): Promise<Engagement> {
-  const viewer = ctx.viewer!;
+  const viewer = ctx.viewer;
   const e = isUuid(id) ? await em.findOne(Engagement, id) : null;
   if (!e || !canSeeEngagement(viewer, e)) throw notFound('Engagement');
   if (side === 'provider') assertAdminOf(viewer, e.providerId);
@@ -222,7 +222,7 @@ export async function advanceEngagementPhase(ctx: Context, engagementId: string)
     await commitPhase(em, e.id, next!);
     e.phase = next!;
     e.phaseEnteredAt = new Date();
-    e.phaseHistory = [...e.phaseHistory, { from, to: next!, at: e.phaseEnteredAt, apiKeyId: ctx.viewer!.apiKeyId }];
+    e.phaseHistory = [...e.phaseHistory, { from, to: next!, at: e.phaseEnteredAt, apiKeyId: ctx.viewer.apiKeyId }];
     audit(ctx, em, e, 'engagement.phaseAdvanced', { phase: from }, { phase: e.phase });
     return e;
   });

@@ -10,7 +10,8 @@ const SLOT_TAKING = [EngagementStatus.PENDING_BAA, EngagementStatus.ACTIVE].map(
 export const takesPhaseSlot = (e: string) => `${e}.status in (${SLOT_TAKING})`;
 
 /** SQL: the number of engagements taking a phase slot of the provider whose id is `providerId` (SQL). */
-export const phaseSlotsTaken = (providerId: string) => `(select count(*)::int from engagement e where e.provider_id = ${providerId} and ${takesPhaseSlot('e')})`;
+export const phaseSlotsTaken = (providerId: string) =>
+  `(select count(*)::int from engagement e where e.provider_id = ${providerId} and ${takesPhaseSlot('e')})`;
 
 /** SQL: a provider with `taken` (SQL) slots taken has one left under the cap `max` (SQL, null: no cap). */
 export const phaseSlotLeft = (taken: string, max: string) => `(${max} is null or ${taken} < ${max})`;

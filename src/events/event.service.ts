@@ -43,7 +43,7 @@ const ENGAGEMENT_TYPES: Record<string, EngagementEventType> = {
 };
 
 /** The event itself is readable (auth/visibility.ts); the object is then read with the subscriber's access. */
-const mayKnow = (ctx: LiveContext, e: ExchangeEvent) => canReadEvent(ctx.viewer!, { partyIds: e.partyIds, buyerIds: e.buyerIds ?? [] });
+const mayKnow = (ctx: LiveContext, e: ExchangeEvent) => canReadEvent(ctx.viewer, { partyIds: e.partyIds, buyerIds: e.buyerIds ?? [] });
 
 export function quoteEvents(ctx: LiveContext): AsyncIterableIterator<QuoteEvent> {
   return ctx.events.stream(async (e) => {

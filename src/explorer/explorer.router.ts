@@ -96,7 +96,7 @@ export function explorerRouter(options: ExplorerOptions = {}): express.Router {
     try {
       build = (JSON.parse(readFileSync(path.join(assetsDir, 'manifest.json'), 'utf8')) as { build: string }).build;
     } catch {
-      res.status(503).type('text/plain').send('The explorer bundle is not built: run `npm run build:explorer`. The API is at POST ' + endpoint + '.\n');
+      res.status(503).type('text/plain').send(`The explorer bundle is not built: run \`npm run build:explorer\`. The API is at POST ${endpoint}.\n`);
       return;
     }
     res.setHeader('content-security-policy', EXPLORER_CSP);

@@ -126,7 +126,7 @@ export async function findMatches(ctx: Context, req: MatchRequest, first: number
   ]);
   const profile = needProfile(req, months, rows[0]?.buyerEhrProduct ?? null);
   // Relationships are the buyer's business: only the buyer side (and the operator) sees them count.
-  const relationshipVisible = !!buyerId && readsNeedPrivateFields(ctx.viewer!, { buyerId });
+  const relationshipVisible = !!buyerId && readsNeedPrivateFields(ctx.viewer, { buyerId });
   const candidates = rows.map((row) => toCandidate(row, relationshipVisible));
   return rank(candidates, profile)
     .slice(0, first)
@@ -212,7 +212,7 @@ export async function matchesForNeed(ctx: Context, needId: string, first: number
       coverageHours: need.coverageHours,
       languages: need.languages,
       // The buyer's budget is private: only the buyer side's ranking uses it (a score would reveal it).
-      maxUnitPrice: readsNeedPrivateFields(ctx.viewer!, need) ? need.maxUnitPrice : null,
+      maxUnitPrice: readsNeedPrivateFields(ctx.viewer, need) ? need.maxUnitPrice : null,
       buyerId: need.buyerId,
       includePartial,
     },

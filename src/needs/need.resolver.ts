@@ -72,12 +72,12 @@ export class NeedResolver {
 
   @FieldResolver(() => DecimalScalar, { nullable: true, description: 'Highest acceptable unit price: buyer side and operator only (null for others).' })
   maxUnitPrice(@Root() n: Need, @Ctx() ctx: Context) {
-    return readsNeedPrivateFields(ctx.viewer!, n) ? n.maxUnitPrice : null;
+    return readsNeedPrivateFields(ctx.viewer, n) ? n.maxUnitPrice : null;
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Notes: buyer side and operator only (null for others).' })
   notes(@Root() n: Need, @Ctx() ctx: Context) {
-    return readsNeedPrivateFields(ctx.viewer!, n) ? n.notes : null;
+    return readsNeedPrivateFields(ctx.viewer, n) ? n.notes : null;
   }
 
   @FieldResolver(() => QuoteConnection, {
@@ -85,7 +85,7 @@ export class NeedResolver {
   })
   async quotes(@Root() n: Need, @Args() args: PageArgs, @Ctx() ctx: Context) {
     const page = toPage(args);
-    const viewer = ctx.viewer!;
+    const viewer = ctx.viewer;
     // One statement text for every viewer: the viewer's organizations are a parameter.
     const own = viewer.isPartyOf(n.buyerId) ? {} : { scope: 't.provider_id = any(?::uuid[])', scopeParams: [viewer.sellerIds.filter(isUuid)] };
     return toConnection(await ctx.loaders.quotesByNeed.load({ parentId: n.id, ...page, ...own }), page);

@@ -52,11 +52,11 @@ export function checkNeedFields(input: Partial<Pick<CreateNeedInput, 'categoryCo
 
 export async function findNeed(ctx: Context, id: string): Promise<Need | null> {
   const n = isUuid(id) ? await ctx.loaders.needById.load(id) : null;
-  return n && canSeeNeed(ctx.viewer!, n) ? n : null;
+  return n && canSeeNeed(ctx.viewer, n) ? n : null;
 }
 
 export async function listNeeds(ctx: Context, filter: NeedFilter | undefined, page: Page) {
-  const viewer = ctx.viewer!;
+  const viewer = ctx.viewer;
   const and: FilterQuery<Need>[] = [];
   if (!viewer.isOperator) and.push(publicOrOwn<Need>(filter?.status ?? undefined, NeedStatus.OPEN, { buyerId: { $in: viewer.partyIds } })); // SQL-side `canSeeNeed`
   if (filter?.status) and.push({ status: filter.status });
@@ -83,7 +83,7 @@ function buyerFor(viewer: Viewer, buyerId: string | null | undefined): string {
  * Atomic on its own; with an idempotency key it runs in a transaction with the key's bookkeeping.
  */
 export async function createNeed(ctx: Context, input: CreateNeedInput): Promise<Need> {
-  const buyerId = buyerFor(ctx.viewer!, input.buyerId);
+  const buyerId = buyerFor(ctx.viewer, input.buyerId);
   checkNeedFields(input);
   const post = async (em: EntityManager) => {
     const n = new Need({ ...input, buyerId });
@@ -110,8 +110,8 @@ export async function createNeed(ctx: Context, input: CreateNeedInput): Promise<
  */
 async function ownNeed(ctx: Context, em: EntityManager, id: string): Promise<Need> {
   const n = isUuid(id) ? await em.findOne(Need, id) : null;
-  if (!n || !canSeeNeed(ctx.viewer!, n)) throw notFound('Need');
-  assertBuyerSide(ctx.viewer!, n.buyerId);
+  if (!n || !canSeeNeed(ctx.viewer, n)) throw notFound('Need');
+  assertBuyerSide(ctx.viewer, n.buyerId);
   await lockNeed(em, n.id);
   await em.refresh(n);
   return n;

@@ -60,7 +60,7 @@ async function saveUnique(em: EntityManager, name: string) {
 }
 
 export async function createOrganization(ctx: Context, input: CreateOrganizationInput): Promise<Organization> {
-  if (!ctx.viewer!.isOperator) throw forbidden('Only the network operator creates organizations.');
+  if (!ctx.viewer.isOperator) throw forbidden('Only the network operator creates organizations.');
   return ctx.em.transactional((em) =>
     idempotent(ctx, em, 'createOrganization', input, async () => {
       await checkInput(em, input);
@@ -78,7 +78,7 @@ export async function createOrganization(ctx: Context, input: CreateOrganization
 }
 
 export async function updateOrganization(ctx: Context, input: UpdateOrganizationInput): Promise<Organization> {
-  const viewer = ctx.viewer!;
+  const viewer = ctx.viewer;
   return ctx.em.transactional(async (em) => {
     const org = isUuid(input.id) ? await em.findOne(Organization, input.id) : null;
     if (!org) throw notFound('Organization');

@@ -6,9 +6,8 @@ import { prepared } from '../db/prepared';
 import { lockMonths } from '../capacity/capacity.locks';
 import { auditEvent, recordAudit } from '../audit/audit.service';
 import type { AuditEvent } from '../audit/audit-event.entity';
-import type { Context } from '../shared/context';
+import type { Actor } from '../shared/context';
 
-type Actor = Pick<Context, 'viewer' | 'requestId'>;
 
 /** The audit action (and event type) of a quote entering `status`: `quote.expired`, `quote.notAwarded`, ... */
 export const quoteAction = (status: QuoteStatus) => `quote.${status.toLowerCase().replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}`;

@@ -44,11 +44,11 @@ function visibleTo(viewer: Viewer): FilterQuery<Quote> {
 
 export async function findQuote(ctx: Context, id: string): Promise<Quote | null> {
   const q = isUuid(id) ? await ctx.loaders.quoteById.load(id) : null;
-  return q && canSeeQuote(ctx.viewer!, q) ? q : null;
+  return q && canSeeQuote(ctx.viewer, q) ? q : null;
 }
 
 export async function listQuotes(ctx: Context, filter: QuoteFilter | undefined, page: Page) {
-  const and: FilterQuery<Quote>[] = [visibleTo(ctx.viewer!)];
+  const and: FilterQuery<Quote>[] = [visibleTo(ctx.viewer)];
   if (filter?.needId) and.push({ needId: isUuid(filter.needId) ? filter.needId : null });
   if (filter?.offeringId) and.push({ offeringId: isUuid(filter.offeringId) ? filter.offeringId : null });
   if (filter?.status === QuoteStatus.EXPIRED) and.push({ $or: [{ storedStatus: QuoteStatus.EXPIRED }, { storedStatus: QuoteStatus.ISSUED, expiresAt: { $lte: new Date() } }] });
@@ -140,13 +140,13 @@ export function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote>
         // Lock order: the need before quotes and capacity, so an acceptance on the need and this issue
         // are serialized (otherwise a quote could stay live, holding capacity, on an awarded need).
         const offeringId = isUuid(input.offeringId) ? input.offeringId : null;
-        const row = isUuid(input.needId) ? await lockNeedReadingOffering(em, input.needId, offeringId, prefixedColumns(em, Offering, 'o', 'offering.'), adminOrgIds(ctx.viewer!)) : null;
+        const row = isUuid(input.needId) ? await lockNeedReadingOffering(em, input.needId, offeringId, prefixedColumns(em, Offering, 'o', 'offering.'), adminOrgIds(ctx.viewer)) : null;
         // Without the need, the offering is still read: its errors come first.
         const offering = row ? (row['offering.id'] ? rowMapper(em, Offering, 'offering.')(row) : null) : offeringId ? await byIdLoader(em, Offering).load(offeringId) : null;
-        if (!offering || (offering.status !== OfferingStatus.PUBLISHED && !ctx.viewer!.isSellerOf(offering.providerId))) throw notFound('Offering');
-        assertAdminOf(ctx.viewer!, offering.providerId);
+        if (!offering || (offering.status !== OfferingStatus.PUBLISHED && !ctx.viewer.isSellerOf(offering.providerId))) throw notFound('Offering');
+        assertAdminOf(ctx.viewer, offering.providerId);
         const need = row && rowMapper(em, Need)(row);
-        if (!need || !canSeeNeed(ctx.viewer!, need)) throw notFound('Need');
+        if (!need || !canSeeNeed(ctx.viewer, need)) throw notFound('Need');
         if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is ${need.status}; only OPEN needs can be quoted.`, 'input.needId');
         if (offering.status !== OfferingStatus.PUBLISHED) refuse(UserErrorCode.INVALID_TRANSITION, `The offering is ${offering.status}; publish it to quote.`, 'input.offeringId');
         if (offering.categoryCode !== need.categoryCode) refuse(UserErrorCode.VALIDATION, `The offering sells ${offering.categoryCode}; the need is for ${need.categoryCode}.`, 'input.offeringId');
@@ -194,9 +194,9 @@ export function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote>
 /** Loads a quote for an action by one of its parties; anything not visible reads as not found. */
 async function quoteFor(ctx: Context, em: EntityManager, id: string, side: 'provider' | 'buyer'): Promise<Quote> {
   const q = isUuid(id) ? await em.findOne(Quote, id) : null;
-  if (!q || !canSeeQuote(ctx.viewer!, q)) throw notFound('Quote');
-  if (side === 'provider') assertAdminOf(ctx.viewer!, q.providerId);
-  else assertBuyerSide(ctx.viewer!, q.buyerId);
+  if (!q || !canSeeQuote(ctx.viewer, q)) throw notFound('Quote');
+  if (side === 'provider') assertAdminOf(ctx.viewer, q.providerId);
+  else assertBuyerSide(ctx.viewer, q.buyerId);
   await lockQuote(em, q.id);
   await em.refresh(q);
   return q;
@@ -216,8 +216,8 @@ export async function reviseQuote(ctx: Context, input: ReviseQuoteInput): Promis
       input,
       async () => {
         const found = isUuid(input.quoteId) ? await em.findOne(Quote, input.quoteId) : null;
-        if (found && canSeeQuote(ctx.viewer!, found)) {
-          assertAdminOf(ctx.viewer!, found.providerId); // before any lock
+        if (found && canSeeQuote(ctx.viewer, found)) {
+          assertAdminOf(ctx.viewer, found.providerId); // before any lock
           await lockNeed(em, found.needId); // lock order: need, then quote
         }
         const old = await quoteFor(ctx, em, input.quoteId, 'provider');
@@ -282,15 +282,15 @@ export function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ qu
       input,
       async () => {
         // Only a caller acting for the quote's buyer locks anything; anyone else is refused without a lock.
-        const parties = isUuid(input.quoteId) ? await lockPartiesOfQuote(em, input.quoteId, buyerSideOrgIds(ctx.viewer!)) : null;
+        const parties = isUuid(input.quoteId) ? await lockPartiesOfQuote(em, input.quoteId, buyerSideOrgIds(ctx.viewer)) : null;
         if (!parties) {
           const seen = isUuid(input.quoteId) ? await byIdLoader(em, Quote).load(input.quoteId) : null;
-          if (seen && canSeeQuote(ctx.viewer!, seen)) assertBuyerSide(ctx.viewer!, seen.buyerId);
+          if (seen && canSeeQuote(ctx.viewer, seen)) assertBuyerSide(ctx.viewer, seen.buyerId);
           throw notFound('Quote');
         }
         const q = rowMapper(em, Quote)(parties.quoteRow);
-        if (!canSeeQuote(ctx.viewer!, q)) throw notFound('Quote');
-        assertBuyerSide(ctx.viewer!, q.buyerId);
+        if (!canSeeQuote(ctx.viewer, q)) throw notFound('Quote');
+        assertBuyerSide(ctx.viewer, q.buyerId);
         const need = parties.need;
         const phase = parties.provider.phasePolicy[parties.provider.currentPhase];
         const firstPhase = q.schedule[0].phase as EngagementPhase;
@@ -323,7 +323,7 @@ export function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ qu
         };
         let facts = await accept([]);
         if (!facts.ok) {
-          refuseAcceptance(facts, q, need.status, phase, ctx.viewer!);
+          refuseAcceptance(facts, q, need.status, phase, ctx.viewer);
           // Rival quotes still live: every month whose counters change (this quote's holds and theirs)
           // is locked, they expire, and the acceptance runs again (re-locking a subset).
           const issued = (await lockQuotesOfAcceptance(em, need.id, q.id)).map(rowMapper(em, Quote)).filter((o) => o.storedStatus === QuoteStatus.ISSUED);

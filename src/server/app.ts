@@ -9,7 +9,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { jitGateway } from './jit-executor';
 import { buildAppSchema } from '../app/schema';
-import type { AppDeps, Context } from '../shared/context';
+import type { AppDeps, RequestContext } from '../shared/context';
 import { createContext } from '../app/context';
 import { requestScope } from '../shared/request-scope';
 import { databaseUnavailable, formatError, isDatabaseUnavailable } from './errors';
@@ -29,11 +29,11 @@ import { recordWrite, rerunOnPrimary, routeReads } from '../db/read-routing';
 export interface RunningApp {
   app: express.Express;
   httpServer: http.Server;
-  apollo: ApolloServer<Context>;
+  apollo: ApolloServer<RequestContext>;
 }
 
 /** Response headers every GraphQL response carries. */
-const responseHeaders: ApolloServerPlugin<Context> = {
+const responseHeaders: ApolloServerPlugin<RequestContext> = {
   async requestDidStart() {
     return {
       async willSendResponse({ response, contextValue }) {
@@ -71,7 +71,7 @@ const readRouting = (namespace: string): ApolloServerPlugin<Context> => ({
 });
 
 /** Keeps the DB pool gauges of /metrics fed while the server runs. */
-const poolGauges = (deps: AppDeps): ApolloServerPlugin<Context> => ({
+const poolGauges = (deps: AppDeps): ApolloServerPlugin<RequestContext> => ({
   async serverWillStart() {
     const knex = deps.orm.em.getConnection().getKnex() as unknown as { client: { pool?: PoolLike } };
     const unwatch = watchPool(() => knex.client.pool);
@@ -99,7 +99,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   const inFlight = inFlightRequests();
   const schema = await buildAppSchema();
   const live = await liveSubscriptions({ httpServer, schema, deps, limits, validationRules: armor.validationRules, namespace, config });
-  const apollo = new ApolloServer<Context>({
+  const apollo = new ApolloServer<RequestContext>({
     gateway: jitGateway(schema), // compiled query execution; see jit-executor.ts
     ...armor,
     introspection: true, // for API keys only: queryGuard refuses it to anonymous requests

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGunzip, createInflate } from 'node:zlib';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Logger } from 'pino';
-import type { Context } from '../shared/context';
+import type { RequestContext } from '../shared/context';
 import { requestScope } from '../shared/request-scope';
 import { noteErrorCodes } from './request-log';
 
@@ -113,7 +113,7 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
  * Runs one HTTP request through Apollo and writes its answer. After an answer of 503 (database
  * unavailable), `again()` may ask for one more run (a query that read a replica now gone: read-routing.ts).
  */
-export function apolloHandler(apollo: ApolloServer<Context>, again: () => boolean, context: (req: IncomingMessage) => Promise<Context>) {
+export function apolloHandler(apollo: ApolloServer<RequestContext>, again: () => boolean, context: (req: IncomingMessage) => Promise<RequestContext>) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readJsonBody(req);
     const headers = new HeaderMap();

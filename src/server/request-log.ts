@@ -6,7 +6,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { requestScope, type RequestScope } from '../shared/request-scope';
-import type { Context } from '../shared/context';
+import type { RequestContext } from '../shared/context';
 import { metrics, operationLabel } from '../shared/metrics';
 
 export interface RequestFacts {
@@ -77,7 +77,7 @@ export function logRequests(log: Logger) {
 }
 
 /** Records what Apollo learns about the request into its facts. */
-export const requestFactsPlugin: ApolloServerPlugin<Context> = {
+export const requestFactsPlugin: ApolloServerPlugin<RequestContext> = {
   async contextCreationDidFail({ error }) {
     const facts = requestFacts();
     if (facts) {

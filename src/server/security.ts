@@ -7,7 +7,7 @@ import helmet from 'helmet';
 import cors from 'cors';
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
-import type { Context } from '../shared/context';
+import type { RequestContext } from '../shared/context';
 import { unauthenticated } from '../shared/errors';
 import { costPoints, operationCost } from './query-cost';
 import type { RateLimits } from './rate-limit';
@@ -63,7 +63,7 @@ const noSuchOperation = (name: string | null | undefined) =>
  * per-field check (resolvers restricted to some roles carry `@Authorized(...roles)`; subscriptions
  * are authenticated when their WebSocket connects).
  */
-export function queryGuard(config: Config, limits: RateLimits): ApolloServerPlugin<Context> {
+export function queryGuard(config: Config, limits: RateLimits): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {

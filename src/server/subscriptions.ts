@@ -12,8 +12,8 @@ import { GraphQLError, Kind, getOperationAST, parse, specifiedRules, validate, t
 import type { ApolloServerPlugin } from '@apollo/server';
 import type * as GraphqlWsForWs from 'graphql-ws/dist/use/ws';
 import type { Config } from '../config';
-import type { AppDeps, Context } from '../shared/context';
-import { createContext } from '../app/context';
+import type { AppDeps, Context, RequestContext } from '../shared/context';
+import { createViewerContext } from '../app/context';
 import { EventHub } from '../events/event-hub';
 import { eventsChannel } from '../events/event-catalog';
 import type { LiveContext } from '../events/event.service';
@@ -85,7 +85,7 @@ export interface LiveSubscriptions {
    * Apollo plugin: refuses subscriptions sent over HTTP; on drain, refuses new connections, closes
    * open ones (1001) and leaves the bus.
    */
-  plugin: ApolloServerPlugin<Context>;
+  plugin: ApolloServerPlugin<RequestContext>;
 }
 
 const overHttp = () =>
@@ -135,7 +135,7 @@ export async function liveSubscriptions(opts: {
       events: hub,
       async renew() {
         try {
-          const fresh = await createContext(deps, { authorization: connection.authorization, requestId: randomUUID() });
+          const fresh = await createViewerContext(deps, { authorization: connection.authorization, requestId: randomUUID() });
           Object.assign(live, { em: fresh.em, loaders: fresh.loaders, viewer: fresh.viewer, requestId: fresh.requestId, log: fresh.log });
           return true;
         } catch (e) {
@@ -159,9 +159,9 @@ export async function liveSubscriptions(opts: {
         const authorization = authorizationFrom(ctx.connectionParams);
         try {
           if (authorization) {
-            const { viewer } = await createContext(deps, { authorization, requestId: randomUUID() });
+            const { viewer } = await createViewerContext(deps, { authorization, requestId: randomUUID() });
             connections.set(ctx, { authorization, ip });
-            return { role: viewer!.role };
+            return { role: viewer.role };
           }
         } catch (e) {
           if (codeOf(e) !== 'UNAUTHENTICATED') throw e;
@@ -183,8 +183,8 @@ export async function liveSubscriptions(opts: {
         }
         let base: Context;
         try {
-          base = await createContext(deps, { authorization: connection.authorization, requestId: randomUUID() });
-          await limits.consume('key', base.viewer!.apiKeyId, 1);
+          base = await createViewerContext(deps, { authorization: connection.authorization, requestId: randomUUID() });
+          await limits.consume('key', base.viewer.apiKeyId, 1);
         } catch (e) {
           if (codeOf(e) === 'UNAUTHENTICATED') close(CLOSE_UNAUTHENTICATED, 'The API key is not valid or has been revoked.');
           if (e instanceof GraphQLError) return [e];

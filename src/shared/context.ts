@@ -21,12 +21,25 @@ export interface AppDeps {
 // biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging
 export interface Loaders {}
 
-export interface Context {
+/** Who acts: a request's viewer, or none for the system's own work (the sweeper). */
+export interface Actor {
+  viewer: Viewer | null;
   requestId: string;
+}
+
+/** A request as the server builds it, before the guard: an anonymous request has no viewer. */
+export interface RequestContext extends Actor {
   /** The request's database: the primary, or a read replica for a lag-tolerant query operation (db/read-routing.ts). */
   em: EntityManager;
-  viewer: Viewer | null;
   loaders: Loaders;
   deps: AppDeps;
   log: Logger;
+}
+
+/**
+ * What resolvers and services see. queryGuard (src/server/security.ts) refuses every operation
+ * without a valid API key before any resolver runs, so behind it there is always a viewer.
+ */
+export interface Context extends RequestContext {
+  viewer: Viewer;
 }

@@ -29,7 +29,7 @@ export async function idempotent<T, Saved extends object>(
 ): Promise<T> {
   const key = input.idempotencyKey;
   if (!key) return (await work()).result;
-  const owner = ctx.viewer!.organizationId ?? 'operator';
+  const owner = ctx.viewer.organizationId ?? 'operator';
   const hash = requestHash(input);
   const inserted = await em.execute(
     `insert into idempotency_key (owner, operation, key, request_hash) values (?, ?, ?, ?) on conflict do nothing returning key`,

@@ -66,7 +66,7 @@ const setDemand = (w: Webhook, d: Demand | null) => {
 };
 
 export async function createWebhook(ctx: Context, input: CreateWebhookInput): Promise<{ webhook: Webhook; secret: string | null }> {
-  const viewer = ctx.viewer!;
+  const viewer = ctx.viewer;
   const organizationId = input.organizationId ?? viewer.organizationId;
   if (!organizationId) throw badInput('organizationId is required for operator keys.', 'input.organizationId');
   if (!canManage(viewer, organizationId)) throw forbidden('This API key may not manage webhooks of that organization.');
@@ -96,7 +96,7 @@ export async function createWebhook(ctx: Context, input: CreateWebhookInput): Pr
 /** A webhook the viewer manages; anything else reads as not found. */
 export async function findWebhook(ctx: Context, id: string, em: EntityManager = ctx.em): Promise<Webhook | null> {
   const w = isUuid(id) ? await em.findOne(Webhook, id) : null;
-  return w && canManage(ctx.viewer!, w.organizationId) ? w : null;
+  return w && canManage(ctx.viewer, w.organizationId) ? w : null;
 }
 
 const ownWebhook = async (ctx: Context, em: EntityManager, id: string) => (await findWebhook(ctx, id, em)) ?? Promise.reject(notFound('Webhook'));
@@ -204,7 +204,7 @@ export async function deleteWebhook(ctx: Context, id: string): Promise<Webhook> 
 }
 
 export async function listWebhooks(ctx: Context, page: Page) {
-  const viewer = ctx.viewer!;
+  const viewer = ctx.viewer;
   const where: FilterQuery<Webhook> = viewer.isOperator ? {} : { organizationId: viewer.organizationId };
   return findPage(ctx.em, Webhook, where, { createdAt: 'desc', id: 'desc' }, page);
 }

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config';
 import { startApi, type RunningApi } from '../../src/app/start';
 import { forgetCachedKeys } from '../../src/auth/api-key.service';
 
-export const OPERATOR_KEY = 'test-operator-' + randomBytes(16).toString('hex');
+export const OPERATOR_KEY = `test-operator-${randomBytes(16).toString('hex')}`;
 
 export interface GqlResult<T = any> {
   status: number;
