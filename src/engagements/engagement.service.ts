@@ -82,7 +82,7 @@ function assertStatus(e: Engagement, allowed: EngagementStatus[]) {
 export async function signBaa(ctx: Context, input: SignBaaInput): Promise<Engagement> {
   return ctx.em.transactional(async (em) => {
     const e = await engagementFor(ctx, em, input.engagementId, 'party');
-    const side = sideOf(ctx.viewer!, e);
+    const side = sideOf(ctx.viewer, e);
     if (![EngagementStatus.PENDING_BAA, EngagementStatus.ACTIVE].includes(e.status)) refuse(UserErrorCode.INVALID_TRANSITION, `The engagement is ${e.status}.`, 'input.engagementId');
     if (e.baaSignatures.some((x) => x.side === side)) refuse(UserErrorCode.INVALID_TRANSITION, `The ${side.toLowerCase()} side has already signed the BAA.`, 'input.engagementId');
     const signedAt = input.signedAt ?? new Date();
@@ -90,7 +90,7 @@ export async function signBaa(ctx: Context, input: SignBaaInput): Promise<Engage
     if (signedAt.getTime() < e.createdAt.getTime() - 60_000) refuse(UserErrorCode.VALIDATION, `signedAt cannot be before the engagement was agreed (${e.createdAt.toISOString()}).`, 'input.signedAt');
     const before = { status: e.status, baaSignedAt: e.baaSignedAt, signatures: e.baaSignatures.map((x) => x.side) };
     const organizationId = side === PartySide.PROVIDER ? e.providerId : e.buyerId;
-    e.baaSignatures = [...e.baaSignatures, { side, organizationId, signedAt, apiKeyId: ctx.viewer!.apiKeyId }];
+    e.baaSignatures = [...e.baaSignatures, { side, organizationId, signedAt, apiKeyId: ctx.viewer.apiKeyId }];
     const inForce = e.baaSignatures.length === 2;
     if (inForce) {
       // In force from the later of the two signatures.
@@ -114,13 +114,13 @@ export async function setTaskBoundaries(ctx: Context, input: SetTaskBoundariesIn
   checks.done();
   return ctx.em.transactional(async (em) => {
     const e = await engagementFor(ctx, em, input.engagementId, 'party');
-    const side = sideOf(ctx.viewer!, e);
+    const side = sideOf(ctx.viewer, e);
     assertStatus(e, [EngagementStatus.PENDING_BAA, EngagementStatus.ACTIVE]);
     const tasks = input.tasks.map((t) => ({ task: t.task.trim(), owner: t.owner }));
     assertPilotTasks(e, tasks);
     const before = e.taskProposal;
     const escalationContact = input.escalationContact === undefined ? e.escalationContact : input.escalationContact?.trim() || null;
-    e.taskProposal = { tasks, escalationContact, side, organizationId: side === PartySide.PROVIDER ? e.providerId : e.buyerId, proposedAt: new Date(), apiKeyId: ctx.viewer!.apiKeyId };
+    e.taskProposal = { tasks, escalationContact, side, organizationId: side === PartySide.PROVIDER ? e.providerId : e.buyerId, proposedAt: new Date(), apiKeyId: ctx.viewer.apiKeyId };
     audit(ctx, em, e, 'engagement.tasksProposed', before && { proposedTaskBoundaries: before.tasks, side: before.side }, { proposedTaskBoundaries: tasks, escalationContact, side });
     return e;
   });
@@ -137,7 +137,7 @@ function assertPilotTasks(e: Engagement, tasks: { owner: TaskOwner }[]) {
 export async function confirmTaskBoundaries(ctx: Context, engagementId: string): Promise<Engagement> {
   return ctx.em.transactional(async (em) => {
     const e = await engagementFor(ctx, em, engagementId, 'party');
-    const side = sideOf(ctx.viewer!, e);
+    const side = sideOf(ctx.viewer, e);
     assertStatus(e, [EngagementStatus.PENDING_BAA, EngagementStatus.ACTIVE]);
     const p = e.taskProposal;
     if (!p) refuse(UserErrorCode.INVALID_TRANSITION, 'No task boundaries are proposed.', 'input.engagementId');
@@ -230,7 +230,7 @@ export async function advanceEngagementPhase(ctx: Context, engagementId: string)
 
 export async function terminateEngagement(ctx: Context, input: TerminateEngagementInput): Promise<Engagement> {
   return ctx.em.transactional(async (em) => {
-    const viewer = ctx.viewer!;
+    const viewer = ctx.viewer;
     const e = await engagementFor(ctx, em, input.engagementId, 'either');
     if (!ENGAGEMENT_TRANSITIONS[e.status].includes(EngagementStatus.TERMINATED)) refuse(UserErrorCode.INVALID_TRANSITION, `The engagement is ${e.status}.`, 'input.engagementId');
     const { terminationNoticeMonths: notice } = await em.findOneOrFail(Quote, e.quoteId);
