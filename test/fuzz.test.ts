@@ -111,17 +111,17 @@ function scalar(name: string): fc.Arbitrary<unknown> {
   }
 }
 
-function valueOf(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
-  if (isNonNullType(type)) return fc.oneof({ weight: 30, arbitrary: valueOf(type.ofType as GraphQLInputType, depth) }, { weight: 1, arbitrary: fc.constant(null) });
+function arbitraryOf(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
+  if (isNonNullType(type)) return fc.oneof({ weight: 30, arbitrary: arbitraryOf(type.ofType as GraphQLInputType, depth) }, { weight: 1, arbitrary: fc.constant(null) });
   const plain: fc.Arbitrary<unknown> = (() => {
-    if (isListType(type)) return fc.array(valueOf(type.ofType as GraphQLInputType, depth + 1), { maxLength: depth > 2 ? 1 : 4 });
+    if (isListType(type)) return fc.array(arbitraryOf(type.ofType as GraphQLInputType, depth + 1), { maxLength: depth > 2 ? 1 : 4 });
     if (isEnumType(type)) return fc.oneof({ weight: 10, arbitrary: fc.constantFrom(...type.getValues().map((v) => v.name)) }, { weight: 1, arbitrary: text });
     if (isInputObjectType(type)) {
       if (depth > 4) return fc.constant({});
       const valid = validInputs[type.name];
       if (valid) {
         // A valid input with one field, at any depth, replaced by a random value of its type.
-        const changed = fc.constantFrom(...leafPaths(type, valid())).chain(({ path, fieldType }) => valueOf(fieldType, depth + path.length).map((v) => setPath(valid(), path, v)));
+        const changed = fc.constantFrom(...leafPaths(type, valid())).chain(({ path, fieldType }) => arbitraryOf(fieldType, depth + path.length).map((v) => setPath(valid(), path, v)));
         return fc.oneof({ weight: 4, arbitrary: changed }, { weight: 1, arbitrary: fc.constant(null).map(() => valid()) }, { weight: 1, arbitrary: randomObject(type, depth) });
       }
       return randomObject(type, depth);
@@ -158,7 +158,7 @@ function setPath(o: Record<string, unknown>, path: (string | number)[], v: unkno
 
 function randomObject(type: GraphQLInputObjectType, depth: number): fc.Arbitrary<unknown> {
   const fields = Object.values(type.getFields());
-  const model = Object.fromEntries(fields.map((f) => [f.name, valueOf(f.type, depth + 1)]));
+  const model = Object.fromEntries(fields.map((f) => [f.name, arbitraryOf(f.type, depth + 1)]));
   const required = fields.filter((f) => isNonNullType(f.type) && f.defaultValue === undefined).map((f) => f.name);
   return fc.record(model, { requiredKeys: required as never[] });
 }
@@ -218,7 +218,7 @@ const aRoot = fc.constant(null).chain(() => fc.oneof(...roots.map((r) => ({ weig
 const aCase: fc.Arbitrary<Case> = aRoot.chain(({ kind, field }) =>
   fc
     .record({
-      variables: fc.record(Object.fromEntries(field.args.map((a) => [a.name, valueOf(a.type)])), { requiredKeys: [] }),
+      variables: fc.record(Object.fromEntries(field.args.map((a) => [a.name, arbitraryOf(a.type)])), { requiredKeys: [] }),
       selection: selection(field.type, 1),
       role: fc.constantFrom('operator', 'providerAdmin', 'providerAdmin', 'buyerAdmin', 'buyerAdmin', 'sales', 'integration', 'anonymous'),
       second: fc.constantFrom(...SECOND),

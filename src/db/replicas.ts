@@ -12,7 +12,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { ormConfig, type OrmOptions } from './orm';
-import { metrics } from '../server/metrics';
+import { metrics } from '../shared/metrics';
 
 /** How often positions are sampled (at most; a small REPLICA_MAX_LAG_MS samples more often). */
 const POLL_MS = 200;

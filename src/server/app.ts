@@ -24,7 +24,7 @@ import { explorerRouter } from '../explorer/explorer.router';
 import { storeNamespace } from '../redis/shared-store';
 import { liveSubscriptions } from './subscriptions';
 import { tracingOn, tracingPlugin } from '../shared/tracing';
-import { recordWrite, rerunOnPrimary, routeReads } from '../db/read-routing';
+import { recordWrite, rerunOnPrimary, routeReads } from '../app/read-routing';
 
 export interface RunningApp {
   app: express.Express;
@@ -53,8 +53,8 @@ const responseHeaders: ApolloServerPlugin<RequestContext> = {
   },
 };
 
-/** With read replicas: where each operation reads (db/read-routing.ts), and each mutation's moment for read-your-writes. */
-const readRouting = (namespace: string): ApolloServerPlugin<Context> => ({
+/** With read replicas: where each operation reads (app/read-routing.ts), and each mutation's moment for read-your-writes. */
+const readRouting = (namespace: string): ApolloServerPlugin<RequestContext> => ({
   async requestDidStart() {
     return {
       async didResolveOperation({ operation, contextValue }) {

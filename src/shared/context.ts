@@ -13,7 +13,7 @@ export interface AppDeps {
   orm: MikroORM;
   store: SharedStore;
   log: Logger;
-  /** Read replicas (DATABASE_REPLICA_URLS), when configured: db/read-routing.ts decides who reads them. */
+  /** Read replicas (DATABASE_REPLICA_URLS), when configured: app/read-routing.ts decides who reads them. */
   replicas?: ReplicaSet;
 }
 
@@ -29,7 +29,7 @@ export interface Actor {
 
 /** A request as the server builds it, before the guard: an anonymous request has no viewer. */
 export interface RequestContext extends Actor {
-  /** The request's database: the primary, or a read replica for a lag-tolerant query operation (db/read-routing.ts). */
+  /** The request's database: the primary, or a read replica for a lag-tolerant query operation (app/read-routing.ts). */
   em: EntityManager;
   loaders: Loaders;
   deps: AppDeps;

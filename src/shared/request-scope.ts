@@ -2,7 +2,7 @@
 // counts, the operation's type, the read replica it reads from).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Span } from '@opentelemetry/api';
-import { metrics } from '../server/metrics';
+import { metrics } from './metrics';
 
 export interface RequestScope {
   requestId: string;

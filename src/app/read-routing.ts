@@ -12,10 +12,11 @@
 // - A query operation that met its replica unreachable runs once more on the primary (a query writes
 //   nothing): a replica lost mid-request costs no failed request.
 import type { OperationDefinitionNode } from 'graphql';
-import { createLoaders, type Context } from '../shared/context';
+import type { RequestContext } from '../shared/context';
+import { createLoaders } from './context';
 import { requestScope } from '../shared/request-scope';
-import { metrics } from '../server/metrics';
-import type { Replica } from './replicas';
+import { metrics } from '../shared/metrics';
+import type { Replica } from '../db/replicas';
 
 /** Root query fields that tolerate reading a replica up to REPLICA_MAX_LAG_MS behind. */
 export const LAG_TOLERANT_FIELDS = new Set([
@@ -48,7 +49,7 @@ const lagTolerant = (operation: OperationDefinitionNode) =>
   operation.operation === 'query' && operation.selectionSet.selections.every((s) => s.kind === 'Field' && LAG_TOLERANT_FIELDS.has(s.name.value));
 
 /** Points `ctx.em` at a replica when the operation may read one (see above). */
-export async function routeReads(ctx: Context, operation: OperationDefinitionNode, namespace: string): Promise<void> {
+export async function routeReads(ctx: RequestContext, operation: OperationDefinitionNode, namespace: string): Promise<void> {
   const { replicas, store } = ctx.deps;
   const scope = requestScope.getStore();
   if (!replicas || operation.operation !== 'query') return;
@@ -72,7 +73,7 @@ export async function routeReads(ctx: Context, operation: OperationDefinitionNod
 }
 
 /** After a mutation: from now on this key reads the primary until a replica has replayed past this moment. */
-export async function recordWrite(ctx: Context, namespace: string): Promise<void> {
+export async function recordWrite(ctx: RequestContext, namespace: string): Promise<void> {
   if (!ctx.deps.replicas || !ctx.viewer) return;
   const ttlMs = ctx.deps.config.REPLICA_MAX_LAG_MS + 5000; // later, every replica in use holds the write anyway
   await ctx.deps.store.set(lastWriteKey(namespace, ctx.viewer.apiKeyId), String(Date.now()), ttlMs).catch((err: unknown) => ctx.log.warn({ err }, 'could not record a write for read-your-writes'));
