@@ -110,7 +110,7 @@ select a.category_code as "categoryCode", a.provider_id as "providerId", array_a
 
 /** The buyer a portfolio is about: the key's own organization by default, a member for a network's key; others read as missing. */
 export async function buyerOf(ctx: Context, buyerId: string | null | undefined): Promise<string> {
-  const viewer = ctx.viewer!;
+  const viewer = ctx.viewer;
   const id = buyerId ?? viewer.organizationId;
   if (!id) throw badInput('buyerId is required with an operator key.', 'buyerId');
   if (!isUuid(id) || !readsBuyerViews(viewer, id)) throw notFound('Organization');

@@ -33,7 +33,7 @@ import {
  * operator. Someone else's reads exactly like an organization that does not exist.
  */
 export async function providerOf(ctx: Context, providerId: string | null | undefined): Promise<string> {
-  const viewer = ctx.viewer!;
+  const viewer = ctx.viewer;
   const id = providerId ?? viewer.organizationId;
   if (!id) throw badInput('providerId is required with an operator key.', 'providerId');
   if (!isUuid(id) || !readsProviderViews(viewer, id)) throw notFound('Organization');
