@@ -50,7 +50,7 @@ describe('demo keys in a production database', () => {
     const hash = createHash('sha256').update('hsx_demo_operator').digest('hex');
     await dev.sql(`insert into api_key (id, role, label, secret_hash, secret_prefix) values ($1, 'OPERATOR', 'demo operator', $2, 'hsx_demo')`, [randomUUID(), hash]);
     expect(ok(await dev.gql('{ viewer { role } }', {}, 'hsx_demo_operator')).viewer.role).toBe('OPERATOR'); // control
-    const { startApi } = await import('../src/server/start');
+    const { startApi } = await import('../src/app/start');
     const prod = await startApi(loadConfig({ NODE_ENV: 'production', PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: dev.databaseUrl, WEBHOOK_SECRETS_KEY: SECRETS_KEY }));
     try {
       await sleep(1000); // both instances share this test process and its key cache (0.8 s)

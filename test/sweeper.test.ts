@@ -7,7 +7,7 @@ import { waitFor } from './support/server-process';
 import { createClient } from 'redis';
 import { ok, startTestApi, type TestApi } from './support/api';
 import { ACCEPT, buyer, createNeed, createOffering, issueQuote, nextMonth, provider, setCapacity } from './support/fixtures';
-import { sweepExpiredHolds } from '../src/capacity/hold-sweeper';
+import { sweepExpiredHolds } from '../src/app/hold-sweeper';
 import { toPayload } from '../src/shared/payload';
 
 let t: TestApi;
