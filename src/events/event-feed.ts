@@ -112,7 +112,7 @@ export async function eventFeed(ctx: Context, args: EventFeedArgs) {
   if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) throw badInput(`first must be between 0 and ${MAX_PAGE_SIZE}.`, 'first');
   const from = args.after ? decodeCursor(args.after) : null;
   const types = typesOf(args.types);
-  const viewer = ctx.viewer!;
+  const viewer = ctx.viewer;
   const params: unknown[] = [`{${types.join(',')}}`];
   let after = '';
   if (from) {
