@@ -11,7 +11,7 @@ import { parse, validate } from 'graphql';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { EXPLORER_CSP } from '../src/explorer/explorer.router';
 import { BUYING_DASHBOARD, DASHBOARD_VIEWER, SELLING_DASHBOARD } from '../src/explorer/dashboard-queries';
-import { buildAppSchema } from '../src/schema';
+import { buildAppSchema } from '../src/app/schema';
 import { addMonths, currentMonth } from '../src/shared/month';
 import { ok, startTestApi, type TestApi } from './support/api';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { loadConfig } from '../src/config';
-import { startApi, type RunningApi } from '../src/server/start';
+import { startApi, type RunningApi } from '../src/app/start';
 import { startTracing, stopTracing, tracingOn } from '../src/shared/tracing';
 import { createDatabase, OPERATOR_KEY } from './support/api';
 import { ensureBuilt } from './support/server-process';

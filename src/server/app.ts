@@ -117,7 +117,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
       ApolloServerPluginCacheControlDisabled(), // no per-field cache hints: responses are private
       ...armor.plugins,
       requestFactsPlugin,
-      ...(tracingOn() ? [tracingPlugin() as ApolloServerPlugin<Context>] : []), // a span per operation; nothing at all when tracing is off
+      ...(tracingOn() ? [tracingPlugin() as ApolloServerPlugin<RequestContext>] : []), // a span per operation; nothing at all when tracing is off
       queryGuard(config, limits),
       poolGauges(deps),
       ...(deps.replicas ? [readRouting(namespace)] : []),
