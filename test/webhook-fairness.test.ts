@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { ok, startTestApi, type TestApi } from './support/api';
 import { buyer, createNeed } from './support/fixtures';
 import { sleep, waitFor } from './support/server-process';
-import { sweepExpiredHolds } from '../src/capacity/hold-sweeper';
+import { sweepExpiredHolds } from '../src/app/hold-sweeper';
 
 /** A local receiver answering `status` after `delayMs`; records arrival times and the most requests in flight at once. */
 async function receiver(delayMs: number, status = 200) {

@@ -209,7 +209,7 @@ export async function liveSubscriptions(opts: {
         if (cost > config.SUBSCRIPTION_MAX_COST) {
           return [new GraphQLError('Subscription is too expensive: select smaller pages (first) or fewer nested lists.', { extensions: { code: 'BAD_USER_INPUT' } })];
         }
-        const apiKeyId = base.viewer!.apiKeyId;
+        const apiKeyId = base.viewer.apiKeyId;
         if (open.count('key', apiKeyId) >= config.SUBSCRIPTIONS_PER_KEY) return [tooMany('API key', config.SUBSCRIPTIONS_PER_KEY)];
         if (open.count('ip', connection.ip) >= config.SUBSCRIPTIONS_PER_IP) return [tooMany('client address', config.SUBSCRIPTIONS_PER_IP)];
         open.add(subscriptionId(ctx, _id), { apiKeyId, ip: connection.ip, points: costPoints(cost) });
