@@ -105,7 +105,7 @@ function refuseUnlessQuotable(ctx: Context, row: QuotableRow, need: Need, provid
   if (miss) refuse(UserErrorCode.NOT_ELIGIBLE, miss.message, 'input.offeringId', { requirement: miss.requirement });
   const phase = row.phasePolicy[row.currentPhase];
   if (phase.maxActiveEngagements !== null && row.taken >= phase.maxActiveEngagements) {
-    refuse(UserErrorCode.PHASE_LIMIT_REACHED, providerLimitMessage(ctx.viewer!, providerId, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left, so a quote could not be accepted.`), 'input.offeringId');
+    refuse(UserErrorCode.PHASE_LIMIT_REACHED, providerLimitMessage(ctx.viewer, providerId, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left, so a quote could not be accepted.`), 'input.offeringId');
   }
 }
 
