@@ -248,7 +248,11 @@ async function postQuotableNeeds(stack: Stack, count: number, buyerCount: number
                 - (select count(*) from engagement e where e.provider_id = p.id and e.status in ('PENDING_BAA', 'ACTIVE'))::int as free_slots
          from organization p where p.id <> all($1::uuid[])),
      candidates as (
-       select o.id, o.provider_id, o.category_code, o.ehr_platform_codes[1] as ehr, o.region_codes[1] as region, s.free_slots,
+       select o.id, o.provider_id, o.category_code, o.ehr_platform_codes[1] as ehr, s.free_slots,
+              -- a state the offering serves (a need in another state is NOT_ELIGIBLE)
+              case when o.region_codes[1] like 'HHS-%'
+                   then (select min(r.code) from region r where r.hhs_region_code = o.region_codes[1])
+                   else o.region_codes[1] end as region,
               row_number() over (partition by o.provider_id order by md5(o.id::text)) as nth
          from offering o join sellers s on s.id = o.provider_id
         where o.status = 'PUBLISHED' and s.free_slots > 0
