@@ -644,7 +644,7 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
   async function agreeTasks(plan: EngagementPlan, e: Engagement, tasks: EngagementPlan['tasks'], proposer: 'buyer' | 'provider' = 'buyer') {
     const [by, other] = proposer === 'buyer' ? [e.buyerId, e.providerId] : [e.providerId, e.buyerId];
     await call(`setTaskBoundaries ${plan.key}`, (ctx) => setTaskBoundaries(ctx, { engagementId: e.id, tasks: tasks.map(([task, owner]) => ({ task, owner })), escalationContact: plan.escalationContact }), by);
-    await call(`confirmTaskBoundaries ${plan.key}`, (ctx) => confirmTaskBoundaries(ctx, e.id), other);
+    await call(`confirmTaskBoundaries ${plan.key}`, (ctx) => confirmTaskBoundaries(ctx, e.id, null), other);
   }
   const engagementsByKey = new Map<string, Engagement>();
   for (const plan of ENGAGEMENTS) {

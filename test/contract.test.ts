@@ -173,6 +173,24 @@ describe('two-party terms', () => {
     expect((await mutate('confirmTaskBoundaries', { engagementId: w.id }, w.b.key)).userErrors[0].code).toBe('INVALID_TRANSITION');
   });
 
+  it('a confirmation naming the proposal it read is refused once that proposal was replaced', async () => {
+    const w = await engagement();
+    const first = [{ task: 'Claim submission', owner: 'PROVIDER' }, { task: 'Charge capture', owner: 'BUYER' }];
+    const seen = (await mutate('setTaskBoundaries', { engagementId: w.id, tasks: first }, w.p.key)).engagement;
+    const proposedAt = (await t.gql(`query($id: ID!) { engagement(id: $id) { taskBoundaryProposal { proposedAt } } }`, { id: w.id }, w.b.key)).data.engagement.taskBoundaryProposal.proposedAt;
+    expect(seen.proposedTaskBoundaries).toEqual(first);
+    await new Promise((r) => setTimeout(r, 5));
+    const replaced = [{ task: 'Claim submission', owner: 'BUYER' }, { task: 'Denials', owner: 'PROVIDER' }];
+    expect((await mutate('setTaskBoundaries', { engagementId: w.id, tasks: replaced }, w.p.key)).userErrors).toEqual([]);
+    const stale = await mutate('confirmTaskBoundaries', { engagementId: w.id, proposedAt }, w.b.key);
+    expect(stale.userErrors[0]).toMatchObject({ code: 'INVALID_TRANSITION', field: 'input.proposedAt' });
+    expect(await read(w.id, w.b.key)).toMatchObject({ taskBoundaries: [], proposedTaskBoundaries: replaced });
+    // Positive control: naming the current proposal confirms it.
+    const current = (await t.gql(`query($id: ID!) { engagement(id: $id) { taskBoundaryProposal { proposedAt } } }`, { id: w.id }, w.b.key)).data.engagement.taskBoundaryProposal.proposedAt;
+    const confirmed = await mutate('confirmTaskBoundaries', { engagementId: w.id, proposedAt: current }, w.b.key);
+    expect(confirmed.engagement).toMatchObject({ taskBoundaries: replaced, proposedTaskBoundaries: null });
+  });
+
   it('in PILOT the provider owns at most one task', async () => {
     const w = await engagement();
     const two = [{ task: 'Claim submission', owner: 'PROVIDER' }, { task: 'Denials', owner: 'PROVIDER' }, { task: 'Charge capture', owner: 'BUYER' }];

@@ -76,7 +76,7 @@ export class EngagementResolver {
   @Authorized(...WRITERS)
   @Mutation(() => ConfirmTaskBoundariesPayload, { description: 'The other party agrees to the proposed task boundaries: they replace the current ones. The proposer cannot confirm its own proposal.' })
   confirmTaskBoundaries(@Arg('input') input: ConfirmTaskBoundariesInput, @Ctx() ctx: Context) {
-    return toPayload(() => confirmTaskBoundaries(ctx, input.engagementId));
+    return toPayload(() => confirmTaskBoundaries(ctx, input.engagementId, input.proposedAt ?? null));
   }
 
   @Authorized(...WRITERS)

@@ -134,7 +134,7 @@ function assertPilotTasks(e: Engagement, tasks: { owner: TaskOwner }[]) {
   }
 }
 
-export async function confirmTaskBoundaries(ctx: Context, engagementId: string): Promise<Engagement> {
+export async function confirmTaskBoundaries(ctx: Context, engagementId: string, seenProposedAt: Date | null): Promise<Engagement> {
   return ctx.em.transactional(async (em) => {
     const e = await engagementFor(ctx, em, engagementId, 'party');
     const side = sideOf(ctx.viewer, e);
@@ -142,6 +142,9 @@ export async function confirmTaskBoundaries(ctx: Context, engagementId: string):
     const p = e.taskProposal;
     if (!p) refuse(UserErrorCode.INVALID_TRANSITION, 'No task boundaries are proposed.', 'input.engagementId');
     if (p!.side === side) refuse(UserErrorCode.INVALID_TRANSITION, 'Your side proposed these task boundaries; the other party confirms them.', 'input.engagementId');
+    if (seenProposedAt && new Date(p!.proposedAt).getTime() !== seenProposedAt.getTime()) {
+      refuse(UserErrorCode.INVALID_TRANSITION, 'The proposal was replaced after the one you read; read it again before confirming.', 'input.proposedAt');
+    }
     assertPilotTasks(e, p!.tasks);
     const before = { taskBoundaries: e.taskBoundaries, escalationContact: e.escalationContact };
     e.taskBoundaries = p!.tasks;

@@ -119,6 +119,13 @@ export class TerminateEngagementInput {
 export class ConfirmTaskBoundariesInput {
   @Field(() => ID, { description: 'The engagement.' })
   engagementId!: string;
+
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description:
+      'The `proposedAt` of the proposal you read (taskBoundaryProposal.proposedAt). When given, a proposal replaced since is refused (INVALID_TRANSITION) instead of confirmed unseen.',
+  })
+  proposedAt?: Date | null;
 }
 
 @InputType({ description: 'The buyer side disputes a monthly report; it does not count for the phase gate until resolved.' })
