@@ -97,7 +97,7 @@ async function startOwnInstance(): Promise<{ url: string; operatorKey: string; s
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       REDIS_URL: process.env.BENCH_REDIS_URL ?? '',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}/graphql`;
   for (let i = 0; ; i++) {
