@@ -14,11 +14,19 @@ export const NESTED_QUERY = `query Nested($from: Month!, $to: Month!) {
 
 const monthsBetween = (from: string, to: string) => {
   const out: string[] = [];
-  for (let [y, m] = from.split('-').map(Number); `${y}-${String(m).padStart(2, '0')}` <= to; m === 12 ? ((y += 1), (m = 1)) : (m += 1)) out.push(`${y}-${String(m).padStart(2, '0')}`);
+  for (
+    let [y, m] = from.split('-').map(Number);
+    `${y}-${String(m).padStart(2, '0')}` <= to;
+    m === 12 ? ((y += 1), (m = 1)) : (m += 1)
+  )
+    out.push(`${y}-${String(m).padStart(2, '0')}`);
   return out;
 };
 
-export async function startFloor(databaseUrl: string, port: number): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startFloor(
+  databaseUrl: string,
+  port: number,
+): Promise<{ url: string; stop: () => Promise<void> }> {
   const pool = new Pool({ connectionString: databaseUrl, max: 20 });
   const keys = new Map<string, number>(); // hash -> valid until (same 1 s-class cache as the API)
   const server = http.createServer(async (req, res) => {
@@ -29,7 +37,9 @@ export async function startFloor(databaseUrl: string, port: number): Promise<{ u
       const secret = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
       const hash = createHash('sha256').update(secret).digest('hex');
       if (!((keys.get(hash) ?? 0) > Date.now())) {
-        const { rowCount } = await pool.query('select 1 from api_key where secret_hash = $1 and revoked_at is null', [hash]);
+        const { rowCount } = await pool.query('select 1 from api_key where secret_hash = $1 and revoked_at is null', [
+          hash,
+        ]);
         if (!rowCount) return void res.writeHead(401).end();
         keys.set(hash, Date.now() + 800);
       }

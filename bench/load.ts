@@ -42,7 +42,11 @@ async function receiver(delayMs: number) {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, lags, close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    lags,
+    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
 }
 
 const percentile = (xs: number[], p: number) => {
@@ -64,7 +68,11 @@ const monthAfter = (offset: number) => {
 };
 
 async function call(url: string, key: string, query: string, variables: Record<string, unknown> = {}): Promise<Gql> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
   return (await res.json()) as Gql;
 }
 
@@ -72,12 +80,17 @@ async function call(url: string, key: string, query: string, variables: Record<s
 async function must(url: string, key: string, query: string, variables: Record<string, unknown>, field: string) {
   const r = await call(url, key, query, variables);
   const payload = r.data?.[field];
-  if (r.errors?.length || !payload || payload.userErrors?.length) throw new Error(`${field}: ${JSON.stringify(r.errors ?? payload?.userErrors ?? r)}`);
+  if (r.errors?.length || !payload || payload.userErrors?.length)
+    throw new Error(`${field}: ${JSON.stringify(r.errors ?? payload?.userErrors ?? r)}`);
   return payload;
 }
 
 async function startOwnInstance(): Promise<{ url: string; operatorKey: string; stop: () => Promise<void> }> {
-  const db: EmbeddedDatabase = await startEmbeddedPostgres({ dataDir: mkdtempSync(path.join(tmpdir(), 'hsx-bench-')), database: 'bench', ephemeral: true });
+  const db: EmbeddedDatabase = await startEmbeddedPostgres({
+    dataDir: mkdtempSync(path.join(tmpdir(), 'hsx-bench-')),
+    database: 'bench',
+    ephemeral: true,
+  });
   const port = await freePort();
   const operatorKey = 'bench-operator-' + randomBytes(16).toString('hex');
   const server: ChildProcess = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
@@ -103,7 +116,13 @@ async function startOwnInstance(): Promise<{ url: string; operatorKey: string; s
   for (let i = 0; ; i++) {
     if (server.exitCode !== null) throw new Error('the API exited during start');
     if (i > 300) throw new Error('the API did not become ready');
-    if (await fetch(url.replace('/graphql', '/readyz')).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(url.replace('/graphql', '/readyz')).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
@@ -126,9 +145,21 @@ interface World {
 async function buildWorld(url: string, op: string, has: (name: string) => boolean): Promise<World> {
   const tag = randomBytes(3).toString('hex');
   const org = (name: string, kind: string) =>
-    must(url, op, `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } userErrors { code message } } }`, { i: { name, kind, stateCode: 'US-OH', ehrPlatformCode: 'EPIC', beds: 300 } }, 'createOrganization').then((p) => p.organization.id as string);
+    must(
+      url,
+      op,
+      `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } userErrors { code message } } }`,
+      { i: { name, kind, stateCode: 'US-OH', ehrPlatformCode: 'EPIC', beds: 300 } },
+      'createOrganization',
+    ).then((p) => p.organization.id as string);
   const key = (organizationId: string) =>
-    must(url, op, `mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret userErrors { code message } } }`, { i: { organizationId, role: 'ADMIN', label: 'bench' } }, 'createApiKey').then((p) => p.secret as string);
+    must(
+      url,
+      op,
+      `mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret userErrors { code message } } }`,
+      { i: { organizationId, role: 'ADMIN', label: 'bench' } },
+      'createApiKey',
+    ).then((p) => p.secret as string);
 
   const world: World = { providers: [], buyers: [] };
   for (let i = 0; i < PROVIDERS; i++) {
@@ -145,7 +176,13 @@ async function buildWorld(url: string, op: string, has: (name: string) => boolea
           description: 'Claims and denials.',
           ehrPlatformCodes: ['EPIC'],
           regionCodes: ['US-OH'],
-          pricing: { currency: 'USD', unitPrice: '5.25', setupFee: '1000.00', monthlyMinimum: '0.00', tiers: [{ fromUnits: 1000, unitPrice: '4.75' }] },
+          pricing: {
+            currency: 'USD',
+            unitPrice: '5.25',
+            setupFee: '1000.00',
+            monthlyMinimum: '0.00',
+            tiers: [{ fromUnits: 1000, unitPrice: '4.75' }],
+          },
           slaTargets: [{ metric: 'clean_claim_rate_pct', target: 95, unit: '%', direction: 'AT_LEAST' }],
           certifications: ['HIPAA_BAA'],
         },
@@ -153,10 +190,22 @@ async function buildWorld(url: string, op: string, has: (name: string) => boolea
       'createOffering',
     );
     const offeringId = offering.offering.id as string;
-    await must(url, k, `mutation($i: PublishOfferingInput!) { publishOffering(input: $i) { userErrors { code message } } }`, { i: { id: offeringId } }, 'publishOffering');
+    await must(
+      url,
+      k,
+      `mutation($i: PublishOfferingInput!) { publishOffering(input: $i) { userErrors { code message } } }`,
+      { i: { id: offeringId } },
+      'publishOffering',
+    );
     if (has('setCapacity')) {
       const months = Array.from({ length: 24 }, (_, m) => ({ month: monthAfter(m), totalUnits: 200_000 }));
-      await must(url, k, `mutation($i: SetCapacityInput!) { setCapacity(input: $i) { userErrors { code message } } }`, { i: { offeringId, months } }, 'setCapacity');
+      await must(
+        url,
+        k,
+        `mutation($i: SetCapacityInput!) { setCapacity(input: $i) { userErrors { code message } } }`,
+        { i: { offeringId, months } },
+        'setCapacity',
+      );
     }
     if (has('setPhasePolicy')) {
       // A wide-open last phase, reached by operator override, so that accepts are limited by capacity, not by phase caps.
@@ -165,9 +214,19 @@ async function buildWorld(url: string, op: string, has: (name: string) => boolea
         { name: 'SCALE', maxExternalShare: 0.5, maxActiveEngagements: null },
       ];
       // By the operator: a provider's own loosening waits for the operator's approval.
-      const set = await call(url, op, `mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { code message } } }`, { i: { providerId: id, phases } });
+      const set = await call(
+        url,
+        op,
+        `mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { code message } } }`,
+        { i: { providerId: id, phases } },
+      );
       if (has('advanceProviderPhase') && !set.errors && !set.data?.setPhasePolicy?.userErrors?.length) {
-        await call(url, op, `mutation($i: AdvanceProviderPhaseInput!) { advanceProviderPhase(input: $i) { userErrors { code message } } }`, { i: { providerId: id, overrideReason: 'load test' } });
+        await call(
+          url,
+          op,
+          `mutation($i: AdvanceProviderPhaseInput!) { advanceProviderPhase(input: $i) { userErrors { code message } } }`,
+          { i: { providerId: id, overrideReason: 'load test' } },
+        );
       }
     }
     world.providers.push({ id, key: k, offeringId });
@@ -180,7 +239,12 @@ async function buildWorld(url: string, op: string, has: (name: string) => boolea
 }
 
 /** What the run saw, by kind: HTTP statuses, top-level error codes, business userError codes, operations. */
-const seen = { status: new Map<number, number>(), topLevel: new Map<string, number>(), userErrors: new Map<string, number>(), operations: new Map<string, number>() };
+const seen = {
+  status: new Map<number, number>(),
+  topLevel: new Map<string, number>(),
+  userErrors: new Map<string, number>(),
+  operations: new Map<string, number>(),
+};
 const bump = (m: Map<string | number, number>, k: string | number) => m.set(k, (m.get(k) ?? 0) + 1);
 
 type Ctx = { needId?: string; offeringId?: string; quoteId?: string; buyer?: number };
@@ -211,7 +275,16 @@ const STEPS: Step[] = [
       return {
         key: w.buyers[c.buyer].key,
         query: `mutation CreateNeed($i: CreateNeedInput!) { createNeed(input: $i) { need { id } userErrors { code message } } }`,
-        variables: { i: { categoryCode: 'REVENUE_CYCLE', monthlyVolume: 200 + Math.floor(Math.random() * 800), startMonth: monthAfter(1 + Math.floor(Math.random() * 12)), durationMonths: 6, ehrPlatformCode: 'EPIC', regionCode: 'US-OH' } },
+        variables: {
+          i: {
+            categoryCode: 'REVENUE_CYCLE',
+            monthlyVolume: 200 + Math.floor(Math.random() * 800),
+            startMonth: monthAfter(1 + Math.floor(Math.random() * 12)),
+            durationMonths: 6,
+            ehrPlatformCode: 'EPIC',
+            regionCode: 'US-OH',
+          },
+        },
       };
     },
     onData: (d, c) => (c.needId = d.createNeed?.need?.id),
@@ -219,7 +292,14 @@ const STEPS: Step[] = [
   {
     name: 'matches',
     needs: ['matches'],
-    request: (c, w) => (c.needId ? { key: w.buyers[c.buyer ?? 0].key, query: `query Matches($id: ID!) { matches(needId: $id, first: 5) { score fullyAvailable offering { id } } }`, variables: { id: c.needId } } : null),
+    request: (c, w) =>
+      c.needId
+        ? {
+            key: w.buyers[c.buyer ?? 0].key,
+            query: `query Matches($id: ID!) { matches(needId: $id, first: 5) { score fullyAvailable offering { id } } }`,
+            variables: { id: c.needId },
+          }
+        : null,
     onData: (d, c) => (c.offeringId = d.matches?.[0]?.offering?.id),
   },
   {
@@ -231,7 +311,17 @@ const STEPS: Step[] = [
       return {
         key: p.key,
         query: `mutation IssueQuote($i: IssueQuoteInput!) { issueQuote(input: $i) { quote { id } userErrors { code message } } }`,
-        variables: { i: { needId: c.needId, offeringId: p.offeringId, pilotMonths: 2, pilotUnits: 50, expansionMonths: 2, expansionUnits: 150, validDays: 7 } },
+        variables: {
+          i: {
+            needId: c.needId,
+            offeringId: p.offeringId,
+            pilotMonths: 2,
+            pilotUnits: 50,
+            expansionMonths: 2,
+            expansionUnits: 150,
+            validDays: 7,
+          },
+        },
       };
     },
     onData: (d, c) => (c.quoteId = d.issueQuote?.quote?.id),
@@ -240,35 +330,59 @@ const STEPS: Step[] = [
     name: 'acceptQuote',
     needs: ['acceptQuote'],
     request: (c, w) =>
-      c.quoteId ? { key: w.buyers[c.buyer ?? 0].key, query: `mutation AcceptQuote($i: AcceptQuoteInput!) { acceptQuote(input: $i) { engagement { id } userErrors { code message } } }`, variables: { i: { quoteId: c.quoteId } } } : null,
+      c.quoteId
+        ? {
+            key: w.buyers[c.buyer ?? 0].key,
+            query: `mutation AcceptQuote($i: AcceptQuoteInput!) { acceptQuote(input: $i) { engagement { id } userErrors { code message } } }`,
+            variables: { i: { quoteId: c.quoteId } },
+          }
+        : null,
   },
   {
     name: 'readNeeds',
     needs: ['needs'],
-    request: (_c, w) => ({ key: pick(w.providers).key, query: `query OpenNeeds { needs(first: 20, filter: { status: OPEN }) { totalCount edges { node { id monthlyVolume startMonth } } } }`, variables: {} }),
+    request: (_c, w) => ({
+      key: pick(w.providers).key,
+      query: `query OpenNeeds { needs(first: 20, filter: { status: OPEN }) { totalCount edges { node { id monthlyVolume startMonth } } } }`,
+      variables: {},
+    }),
   },
   {
     name: 'capacity',
     needs: ['capacityOverview'],
     request: (_c, w) => {
       const p = pick(w.providers);
-      return { key: p.key, query: `query Capacity($p: ID!, $f: Month!, $t: Month!) { capacityOverview(providerId: $p, from: $f, to: $t) { months { month sellableUnits availableUnits } } }`, variables: { p: p.id, f: monthAfter(0), t: monthAfter(11) } };
+      return {
+        key: p.key,
+        query: `query Capacity($p: ID!, $f: Month!, $t: Month!) { capacityOverview(providerId: $p, from: $f, to: $t) { months { month sellableUnits availableUnits } } }`,
+        variables: { p: p.id, f: monthAfter(0), t: monthAfter(11) },
+      };
     },
   },
 ];
 
 /** Held + committed + conditional never exceed sellable, for every offering and month. */
-async function checkCapacityInvariant(url: string, op: string, w: World): Promise<{ months: number; violations: string[] }> {
+async function checkCapacityInvariant(
+  url: string,
+  op: string,
+  w: World,
+): Promise<{ months: number; violations: string[] }> {
   const violations: string[] = [];
   let months = 0;
   for (const p of w.providers) {
-    const r = await call(url, op, `query($p: ID!, $f: Month!, $t: Month!) { capacityOverview(providerId: $p, from: $f, to: $t) { offering { id } months { month sellableUnits heldUnits committedUnits conditionalUnits } } }`, { p: p.id, f: monthAfter(0), t: monthAfter(23) });
+    const r = await call(
+      url,
+      op,
+      `query($p: ID!, $f: Month!, $t: Month!) { capacityOverview(providerId: $p, from: $f, to: $t) { offering { id } months { month sellableUnits heldUnits committedUnits conditionalUnits } } }`,
+      { p: p.id, f: monthAfter(0), t: monthAfter(23) },
+    );
     if (r.errors) throw new Error(`capacityOverview: ${JSON.stringify(r.errors)}`);
     for (const o of r.data.capacityOverview) {
       for (const m of o.months) {
         months++;
         const reserved = (m.heldUnits ?? 0) + (m.committedUnits ?? 0) + (m.conditionalUnits ?? 0);
-        if (reserved > m.sellableUnits) violations.push(`${o.offering.id} ${m.month}: ${reserved} reserved > ${m.sellableUnits} sellable`);
+        if (reserved > m.sellableUnits)
+          violations.push(`${o.offering.id} ${m.month}: ${reserved} reserved > ${m.sellableUnits} sellable`);
       }
     }
   }
@@ -283,8 +397,16 @@ async function main() {
   const op = own?.operatorKey ?? process.env.BENCH_OPERATOR_KEY!;
   if (!op) throw new Error('BENCH_URL needs BENCH_OPERATOR_KEY');
   try {
-    const schema = await call(url, op, '{ __schema { queryType { fields { name } } mutationType { fields { name } } } }');
-    const names = new Set<string>([...schema.data.__schema.queryType.fields, ...schema.data.__schema.mutationType.fields].map((f: { name: string }) => f.name));
+    const schema = await call(
+      url,
+      op,
+      '{ __schema { queryType { fields { name } } mutationType { fields { name } } } }',
+    );
+    const names = new Set<string>(
+      [...schema.data.__schema.queryType.fields, ...schema.data.__schema.mutationType.fields].map(
+        (f: { name: string }) => f.name,
+      ),
+    );
     const has = (n: string) => names.has(n);
     const steps = STEPS.filter((s) => s.needs.every(has));
     const skipped = STEPS.filter((s) => !steps.includes(s)).map((s) => s.name);
@@ -295,18 +417,39 @@ async function main() {
     cleanups.push(slow.close, prompt.close);
     if (has('createWebhook')) {
       for (const [i, b] of world.buyers.entries()) {
-        await must(url, b.key, `mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } userErrors { code message } } }`, { i: { url: i < 2 ? slow.url : prompt.url, events: ['need.*', 'quote.*', 'engagement.*'] } }, 'createWebhook');
+        await must(
+          url,
+          b.key,
+          `mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } userErrors { code message } } }`,
+          { i: { url: i < 2 ? slow.url : prompt.url, events: ['need.*', 'quote.*', 'engagement.*'] } },
+          'createWebhook',
+        );
       }
     }
     let subscriberEvents = 0;
     const subscriberErrors: unknown[] = [];
     const wsUrl = url.replace(/^http/, 'ws');
     for (let i = 0; i < SUBSCRIBERS; i++) {
-      const client: WsClient = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${world.providers[i % world.providers.length].key}` }, retryAttempts: 0, lazy: true });
+      const client: WsClient = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${world.providers[i % world.providers.length].key}` },
+        retryAttempts: 0,
+        lazy: true,
+      });
       cleanups.push(() => client.dispose());
-      client.subscribe({ query: 'subscription { needEvents { type need { id monthlyVolume } } }' }, { next: (r) => (r.errors ? subscriberErrors.push(r.errors) : subscriberEvents++), error: (e) => subscriberErrors.push(String((e as { code?: number }).code ?? e)), complete: () => {} });
+      client.subscribe(
+        { query: 'subscription { needEvents { type need { id monthlyVolume } } }' },
+        {
+          next: (r) => (r.errors ? subscriberErrors.push(r.errors) : subscriberEvents++),
+          error: (e) => subscriberErrors.push(String((e as { code?: number }).code ?? e)),
+          complete: () => {},
+        },
+      );
     }
-    console.log(`world: ${PROVIDERS} providers, ${BUYERS} buyers; steps: ${steps.map((s) => s.name).join(', ')}${skipped.length ? `; skipped (not in schema): ${skipped.join(', ')}` : ''}`);
+    console.log(
+      `world: ${PROVIDERS} providers, ${BUYERS} buyers; steps: ${steps.map((s) => s.name).join(', ')}${skipped.length ? `; skipped (not in schema): ${skipped.join(', ')}` : ''}`,
+    );
 
     // A step that cannot run (its input failed earlier in the sequence) becomes a read instead.
     const fallback = STEPS[0];
@@ -318,7 +461,11 @@ async function main() {
         let built = step.request(ctx, world);
         ctx.current = built ? step : fallback;
         built ??= fallback.request(ctx, world)!;
-        return { ...req, headers: { 'content-type': 'application/json', authorization: `Bearer ${built.key}` }, body: JSON.stringify({ query: built.query, variables: built.variables }) };
+        return {
+          ...req,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${built.key}` },
+          body: JSON.stringify({ query: built.query, variables: built.variables }),
+        };
       },
       onResponse: (status: number, body: string, context: object) => {
         const ran = (context as { current?: Step }).current ?? step;
@@ -333,18 +480,28 @@ async function main() {
         }
         for (const e of parsed.errors ?? []) bump(seen.topLevel, e.extensions?.code ?? 'UNKNOWN');
         for (const payload of Object.values(parsed.data ?? {})) {
-          for (const u of (payload as { userErrors?: { code: string }[] } | null)?.userErrors ?? []) bump(seen.userErrors, u.code);
+          for (const u of (payload as { userErrors?: { code: string }[] } | null)?.userErrors ?? [])
+            bump(seen.userErrors, u.code);
         }
         if (parsed.data && ran === step) step.onData?.(parsed.data, context as Ctx);
       },
     }));
 
-    const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, requests, initialContext: {} });
+    const result = await autocannon({
+      url,
+      connections: CONNECTIONS,
+      duration: DURATION,
+      requests,
+      initialContext: {},
+    });
     await new Promise((r) => setTimeout(r, 3000)); // the last events reach subscribers and the prompt receiver
     const invariant = has('capacityOverview') ? await checkCapacityInvariant(url, op, world) : null;
-    const engagements = has('engagements') ? (await call(url, op, '{ engagements(first: 1) { totalCount } }')).data?.engagements?.totalCount : undefined;
+    const engagements = has('engagements')
+      ? (await call(url, op, '{ engagements(first: 1) { totalCount } }')).data?.engagements?.totalCount
+      : undefined;
 
-    const failures = [...seen.topLevel.values()].reduce((a, b) => a + b, 0) + result.errors + result.non2xx + subscriberErrors.length;
+    const failures =
+      [...seen.topLevel.values()].reduce((a, b) => a + b, 0) + result.errors + result.non2xx + subscriberErrors.length;
     const promptP99 = percentile(prompt.lags, 99);
     const onTime = promptP99 === null || promptP99 <= ON_TIME_MS;
     const summary = {
@@ -360,10 +517,23 @@ async function main() {
       businessUserErrors: Object.fromEntries(seen.userErrors),
       operations: Object.fromEntries(seen.operations),
       engagementsCreated: engagements,
-      capacityInvariant: invariant ? { monthsChecked: invariant.months, violations: invariant.violations.length } : 'skipped (no capacityOverview)',
+      capacityInvariant: invariant
+        ? { monthsChecked: invariant.months, violations: invariant.violations.length }
+        : 'skipped (no capacityOverview)',
       webhooks: {
-        slowReceiver: { answerMs: SLOW_RECEIVER_MS, delivered: slow.lags.length, lagMsP50: percentile(slow.lags, 50), lagMsP99: percentile(slow.lags, 99) },
-        promptReceivers: { delivered: prompt.lags.length, lagMsP50: percentile(prompt.lags, 50), lagMsP99: promptP99, lagMsMax: percentile(prompt.lags, 100), onTime },
+        slowReceiver: {
+          answerMs: SLOW_RECEIVER_MS,
+          delivered: slow.lags.length,
+          lagMsP50: percentile(slow.lags, 50),
+          lagMsP99: percentile(slow.lags, 99),
+        },
+        promptReceivers: {
+          delivered: prompt.lags.length,
+          lagMsP50: percentile(prompt.lags, 50),
+          lagMsP99: promptP99,
+          lagMsMax: percentile(prompt.lags, 100),
+          onTime,
+        },
       },
       subscribers: { count: SUBSCRIBERS, eventsReceived: subscriberEvents, errors: subscriberErrors.length },
       errorsOtherThanUserErrors: failures,

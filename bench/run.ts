@@ -13,7 +13,20 @@ import { isDeepStrictEqual } from 'node:util';
 import { freePort } from '../src/db/embedded-postgres';
 import { addMonths, currentMonth } from '../src/shared/month';
 import { NESTED_QUERY, startFloor } from './floor';
-import { BENCH_METRICS_TOKEN, benchKey, cannon, cpuMs, gql, must, percentile, root, round, startStack, timed, type Stack } from './support';
+import {
+  BENCH_METRICS_TOKEN,
+  benchKey,
+  cannon,
+  cpuMs,
+  gql,
+  must,
+  percentile,
+  root,
+  round,
+  startStack,
+  timed,
+  type Stack,
+} from './support';
 
 const { values } = parseArgs({
   options: {
@@ -25,32 +38,59 @@ const { values } = parseArgs({
 });
 const quick = values.quick;
 const log = (s: string) => console.log(s);
-const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+const median = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 
 async function nested(stack: Stack) {
   const from = currentMonth();
   const body = JSON.stringify({ query: NESTED_QUERY, variables: { from, to: addMonths(from, 23) } });
   const floor = await startFloor(stack.databaseUrl, await freePort());
   try {
-    const post = async (url: string) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.providerKey}` }, body })).json();
+    const post = async (url: string) =>
+      (
+        await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.providerKey}` },
+          body,
+        })
+      ).json();
     const [api, raw] = await Promise.all([post(stack.apiUrl), post(floor.url)]);
-    if (!isDeepStrictEqual(api, raw)) throw new Error(`the API and the floor disagree:\n${JSON.stringify(api).slice(0, 300)}\n${JSON.stringify(raw).slice(0, 300)}`);
+    if (!isDeepStrictEqual(api, raw))
+      throw new Error(
+        `the API and the floor disagree:\n${JSON.stringify(api).slice(0, 300)}\n${JSON.stringify(raw).slice(0, 300)}`,
+      );
     const { sql } = await gql(stack.apiUrl, stack.providerKey, NESTED_QUERY, { from, to: addMonths(from, 23) });
     log(`nested read: answers equal (50 offerings x provider, category, 24 months); ${sql} SQL statements per request`);
     const seconds = quick ? 3 : 10;
     const rounds = quick ? 2 : 5;
     await cannon(stack.apiUrl, body, stack.providerKey, 2, 16);
     await cannon(floor.url, body, stack.providerKey, 2, 16);
-    const results: { api: Awaited<ReturnType<typeof cannon>>; floor: Awaited<ReturnType<typeof cannon>>; ratio: number }[] = [];
+    const results: {
+      api: Awaited<ReturnType<typeof cannon>>;
+      floor: Awaited<ReturnType<typeof cannon>>;
+      ratio: number;
+    }[] = [];
     for (let i = 0; i < rounds; i++) {
       const a = await cannon(stack.apiUrl, body, stack.providerKey, seconds, 16);
       const f = await cannon(floor.url, body, stack.providerKey, seconds, 16);
       results.push({ api: a, floor: f, ratio: round(a.rps / f.rps, 3) });
-      log(`  round ${i + 1}: API ${a.rps} req/s (p50 ${a.p50} ms, p99 ${a.p99} ms) | floor ${f.rps} req/s (p50 ${f.p50} ms, p99 ${f.p99} ms) | ratio ${round(a.rps / f.rps, 3)}`);
+      log(
+        `  round ${i + 1}: API ${a.rps} req/s (p50 ${a.p50} ms, p99 ${a.p99} ms) | floor ${f.rps} req/s (p50 ${f.p50} ms, p99 ${f.p99} ms) | ratio ${round(a.rps / f.rps, 3)}`,
+      );
     }
     const ratio = median(results.map((r) => r.ratio));
     log(`  median ratio API/floor: ${ratio} at 16 connections`);
-    return { sqlStatements: sql, connections: 16, rounds: results, medianRatio: ratio, apiMedianRps: median(results.map((r) => r.api.rps)), floorMedianRps: median(results.map((r) => r.floor.rps)) };
+    return {
+      sqlStatements: sql,
+      connections: 16,
+      rounds: results,
+      medianRatio: ratio,
+      apiMedianRps: median(results.map((r) => r.api.rps)),
+      floorMedianRps: median(results.map((r) => r.floor.rps)),
+    };
   } finally {
     await floor.stop();
   }
@@ -71,7 +111,9 @@ const UTILIZATION = `query($from: Month!, $to: Month!) { utilization(from: $from
 async function utilizationView(stack: Stack) {
   const from = currentMonth();
   const to = addMonths(from, 23);
-  const { rows: [{ count }] } = await stack.sql.query(`select count(*)::int as count from offering where provider_id = $1`, [stack.providerId]);
+  const {
+    rows: [{ count }],
+  } = await stack.sql.query(`select count(*)::int as count from offering where provider_id = $1`, [stack.providerId]);
   const copies = Math.max(0, Math.ceil((50 - count) / Math.max(count, 1)));
   await stack.sql.query('begin');
   await stack.sql.query(
@@ -103,7 +145,8 @@ async function utilizationView(stack: Stack) {
   const first = await gql(stack.apiUrl, stack.providerKey, UTILIZATION, { from, to });
   if (first.errors) throw new Error(JSON.stringify(first.errors));
   const offerings = first.data.utilization.offerings;
-  if (offerings.length !== 50 || offerings.some((o: { months: unknown[] }) => o.months.length !== 24)) throw new Error(`expected 50 offerings x 24 months, got ${offerings.length}`);
+  if (offerings.length !== 50 || offerings.some((o: { months: unknown[] }) => o.months.length !== 24))
+    throw new Error(`expected 50 offerings x 24 months, got ${offerings.length}`);
   const count_ = quick ? 100 : 400;
   for (let i = 0; i < 20; i++) await gql(stack.apiUrl, stack.providerKey, UTILIZATION, { from, to }); // warm-up
   const statements: number[] = [];
@@ -112,8 +155,16 @@ async function utilizationView(stack: Stack) {
     if (r.errors) throw new Error(JSON.stringify(r.errors));
     statements.push(r.sql);
   });
-  const result = { offerings: offerings.length, months: 24, sequential, maxSqlStatements: Math.max(...statements), targetP95Ms: 50 };
-  log(`utilization (50 offerings x 24 months, one provider): p50 ${sequential.p50} ms, p95 ${sequential.p95} ms, p99 ${sequential.p99} ms (1 client, target p95 < 50 ms); <= ${result.maxSqlStatements} SQL statements`);
+  const result = {
+    offerings: offerings.length,
+    months: 24,
+    sequential,
+    maxSqlStatements: Math.max(...statements),
+    targetP95Ms: 50,
+  };
+  log(
+    `utilization (50 offerings x 24 months, one provider): p50 ${sequential.p50} ms, p95 ${sequential.p95} ms, p99 ${sequential.p99} ms (1 client, target p95 < 50 ms); <= ${result.maxSqlStatements} SQL statements`,
+  );
   return result;
 }
 
@@ -132,8 +183,16 @@ async function matches(stack: Stack) {
   const concurrent = await timed(ids.length * 2, 8, async (i) => {
     await gql(stack.apiUrl, stack.operatorKey, MATCHES, { id: ids[i % ids.length] });
   });
-  const result = { needs: ids.length, sequential, concurrent8: concurrent, maxSqlStatements: Math.max(...statements), averageMatches: round(found.reduce((a, b) => a + b, 0) / found.length) };
-  log(`matches: ${ids.length} needs, p50 ${sequential.p50} ms, p95 ${sequential.p95} ms, p99 ${sequential.p99} ms (1 client); ${concurrent.perSecond} req/s at 8 clients (p99 ${concurrent.p99} ms); <= ${result.maxSqlStatements} SQL statements; ${result.averageMatches} matches per need`);
+  const result = {
+    needs: ids.length,
+    sequential,
+    concurrent8: concurrent,
+    maxSqlStatements: Math.max(...statements),
+    averageMatches: round(found.reduce((a, b) => a + b, 0) / found.length),
+  };
+  log(
+    `matches: ${ids.length} needs, p50 ${sequential.p50} ms, p95 ${sequential.p95} ms, p99 ${sequential.p99} ms (1 client); ${concurrent.perSecond} req/s at 8 clients (p99 ${concurrent.p99} ms); <= ${result.maxSqlStatements} SQL statements; ${result.averageMatches} matches per need`,
+  );
   return result;
 }
 
@@ -141,8 +200,14 @@ const ISSUE = `mutation($i: IssueQuoteInput!) { issueQuote(input: $i) { quote { 
 
 /** Needs for one-unit quotes on the provider's first offerings: one hot month, or spread over months and offerings. */
 async function holdNeeds(stack: Stack, count: number, spread: boolean) {
-  const { rows: offerings } = await stack.sql.query(`select id, category_code from offering where provider_id = $1 order by id limit ${spread ? 10 : 1}`, [stack.providerId]);
-  await stack.sql.query(`update capacity_month set total_units = 10000000, sellable_units = floor(10000000 * 0.1) where offering_id = any($1)`, [offerings.map((o) => o.id)]);
+  const { rows: offerings } = await stack.sql.query(
+    `select id, category_code from offering where provider_id = $1 order by id limit ${spread ? 10 : 1}`,
+    [stack.providerId],
+  );
+  await stack.sql.query(
+    `update capacity_month set total_units = 10000000, sellable_units = floor(10000000 * 0.1) where offering_id = any($1)`,
+    [offerings.map((o) => o.id)],
+  );
   const { rows } = await stack.sql.query(
     `insert into need (id, buyer_id, category_code, monthly_volume, start_month, duration_months, ehr_platform_code, region_code)
      select gen_random_uuid(), $1, (($2::jsonb) -> (g % $3) ->> 'category_code'), 1,
@@ -151,7 +216,10 @@ async function holdNeeds(stack: Stack, count: number, spread: boolean) {
      returning id, category_code`,
     [stack.buyerId, JSON.stringify(offerings), offerings.length, `${currentMonth()}-01`, spread, count],
   );
-  return rows.map((r) => ({ needId: r.id as string, offeringId: offerings.find((o) => o.category_code === r.category_code)!.id as string }));
+  return rows.map((r) => ({
+    needId: r.id as string,
+    offeringId: offerings.find((o) => o.category_code === r.category_code)!.id as string,
+  }));
 }
 
 async function holds(stack: Stack) {
@@ -202,12 +270,22 @@ function flowRecorder(stack: Stack) {
     report(accepted: number) {
       const cpu1 = cpuMs(stack);
       const requests = Object.values(steps).reduce((n, x) => n + x.ms.length, 0);
-      const per = (a: number | null, b: number | null, n: number) => (a === null || b === null || !n ? null : round((b - a) / n, 2));
+      const per = (a: number | null, b: number | null, n: number) =>
+        a === null || b === null || !n ? null : round((b - a) / n, 2);
       const perStep = Object.fromEntries(
         Object.entries(steps).map(([k, { ms, sql }]) => {
           const sorted = [...ms].sort((a, b) => a - b);
           const statements = [...sql].sort((a, b) => a - b);
-          return [k, { count: ms.length, p50: round(percentile(sorted, 50), 2), p99: round(percentile(sorted, 99), 2), sqlStatementsMedian: percentile(statements, 50), sqlStatementsMax: statements[statements.length - 1] }];
+          return [
+            k,
+            {
+              count: ms.length,
+              p50: round(percentile(sorted, 50), 2),
+              p99: round(percentile(sorted, 99), 2),
+              sqlStatementsMedian: percentile(statements, 50),
+              sqlStatementsMax: statements[statements.length - 1],
+            },
+          ];
         }),
       );
       const cpu = {
@@ -224,11 +302,25 @@ function flowRecorder(stack: Stack) {
   };
 }
 
-function logFlow(label: string, t: Awaited<ReturnType<typeof timed>>, accepted: number, acceptedPerSecond: number, r: ReturnType<ReturnType<typeof flowRecorder>['report']>, extra = '') {
-  log(`${label}: ${acceptedPerSecond} accepted quotes/s (${accepted}/${t.count} flows, ${t.perSecond} flows/s${extra})`);
-  for (const [k, v] of Object.entries(r.perStep)) log(`  ${k}: p50 ${v.p50} ms, p99 ${v.p99} ms, ${v.sqlStatementsMedian} SQL statements (max ${v.sqlStatementsMax})`);
+function logFlow(
+  label: string,
+  t: Awaited<ReturnType<typeof timed>>,
+  accepted: number,
+  acceptedPerSecond: number,
+  r: ReturnType<ReturnType<typeof flowRecorder>['report']>,
+  extra = '',
+) {
+  log(
+    `${label}: ${acceptedPerSecond} accepted quotes/s (${accepted}/${t.count} flows, ${t.perSecond} flows/s${extra})`,
+  );
+  for (const [k, v] of Object.entries(r.perStep))
+    log(
+      `  ${k}: p50 ${v.p50} ms, p99 ${v.p99} ms, ${v.sqlStatementsMedian} SQL statements (max ${v.sqlStatementsMax})`,
+    );
   const c = r.cpu;
-  log(`  CPU per request: API ${c.nodeMsPerRequest} ms (${c.nodeKernelMsPerRequest} in the kernel), PostgreSQL ${c.postgresMsPerRequest ?? 'n/a'} ms, bench client ${c.benchClientMsPerRequest} ms; per accepted quote: API ${c.nodeMsPerAcceptedQuote} ms, PostgreSQL ${c.postgresMsPerAcceptedQuote ?? 'n/a'} ms`);
+  log(
+    `  CPU per request: API ${c.nodeMsPerRequest} ms (${c.nodeKernelMsPerRequest} in the kernel), PostgreSQL ${c.postgresMsPerRequest ?? 'n/a'} ms, bench client ${c.benchClientMsPerRequest} ms; per accepted quote: API ${c.nodeMsPerAcceptedQuote} ms, PostgreSQL ${c.postgresMsPerAcceptedQuote ?? 'n/a'} ms`,
+  );
   if (Object.keys(r.refusals).length) log(`  refused: ${JSON.stringify(r.refusals)}`);
 }
 
@@ -239,9 +331,13 @@ function logFlow(label: string, t: Awaited<ReturnType<typeof timed>>, accepted: 
  */
 async function postQuotableNeeds(stack: Stack, count: number, buyerCount: number) {
   const start = addMonths(currentMonth(), 1);
-  const { rows: buyerRows } = await stack.sql.query(`select id from organization where kind in ('HOSPITAL', 'PRACTICE') order by name limit $1`, [buyerCount]);
+  const { rows: buyerRows } = await stack.sql.query(
+    `select id from organization where kind in ('HOSPITAL', 'PRACTICE') order by name limit $1`,
+    [buyerCount],
+  );
   const buyers: { id: string; key: string }[] = [];
-  for (const b of buyerRows) buyers.push({ id: b.id, key: b.id === stack.buyerId ? stack.buyerKey : await benchKey(stack.sql, b.id) });
+  for (const b of buyerRows)
+    buyers.push({ id: b.id, key: b.id === stack.buyerId ? stack.buyerKey : await benchKey(stack.sql, b.id) });
   const { rows } = await stack.sql.query(
     `with sellers as (
        select p.id, coalesce((p.phase_policy -> p.current_phase ->> 'maxActiveEngagements')::int, 1000000)
@@ -269,9 +365,22 @@ async function postQuotableNeeds(stack: Stack, count: number, buyerCount: number
     const o = rows[i];
     const buyerKey = buyers[i % buyers.length].key;
     const d = await must(stack.apiUrl, buyerKey, CREATE_NEED, {
-      i: { categoryCode: o.category_code, monthlyVolume: 5, startMonth: start, durationMonths: 3, ehrPlatformCode: o.ehr, regionCode: o.region.startsWith('US-') ? o.region : 'US-OH' },
+      i: {
+        categoryCode: o.category_code,
+        monthlyVolume: 5,
+        startMonth: start,
+        durationMonths: 3,
+        ehrPlatformCode: o.ehr,
+        regionCode: o.region.startsWith('US-') ? o.region : 'US-OH',
+      },
     });
-    work[i] = { needId: d.createNeed.need.id, offeringId: o.id, providerId: o.provider_id, providerKey: keys.get(o.provider_id)!, buyerKey };
+    work[i] = {
+      needId: d.createNeed.need.id,
+      offeringId: o.id,
+      providerId: o.provider_id,
+      providerKey: keys.get(o.provider_id)!,
+      buyerKey,
+    };
   });
   return { work, buyers: buyers.length };
 }
@@ -295,10 +404,17 @@ async function quoteFlow(stack: Stack) {
     timed(work.length, FLOW_CLIENTS, async (i) => {
       const w = work[i];
       const step = <T extends { sql: number }>(name: string, f: () => Promise<T>) => (record ? rec.step(name, f) : f());
-      const q = await step('issueQuote', () => gql(stack.apiUrl, w.providerKey, ISSUE, { i: { needId: w.needId, offeringId: w.offeringId, pilotMonths: 1, pilotUnits: 1, validDays: 7 } }));
+      const q = await step('issueQuote', () =>
+        gql(stack.apiUrl, w.providerKey, ISSUE, {
+          i: { needId: w.needId, offeringId: w.offeringId, pilotMonths: 1, pilotUnits: 1, validDays: 7 },
+        }),
+      );
       if (q.errors) throw new Error(JSON.stringify(q.errors));
       const quoteId = q.data.issueQuote.quote?.id;
-      if (!quoteId) return record ? q.data.issueQuote.userErrors.forEach((e: { code: string }) => rec.refused(`issueQuote ${e.code}`)) : undefined;
+      if (!quoteId)
+        return record
+          ? q.data.issueQuote.userErrors.forEach((e: { code: string }) => rec.refused(`issueQuote ${e.code}`))
+          : undefined;
       const a = await step('acceptQuote', () => gql(stack.apiUrl, w.buyerKey, ACCEPT, { i: { quoteId } }));
       if (a.errors) throw new Error(JSON.stringify(a.errors));
       if (!record) return;
@@ -318,8 +434,25 @@ async function quoteFlow(stack: Stack) {
   const t = await run(work, true);
   const r = rec.report(accepted);
   const acceptedPerSecond = round((accepted / t.count) * t.perSecond);
-  logFlow(`quote flow (issueQuote -> acceptQuote on posted needs, ${FLOW_CLIENTS} clients, ${work.length} offerings of ${providers} providers, needs of ${buyers} buyer(s), after ${warmUp} untimed)`, t, accepted, acceptedPerSecond, r);
-  return { clients: FLOW_CLIENTS, flows: work.length, warmUpFlows: warmUp, offerings: work.length, providers, buyers, accepted, flowsPerSecond: t.perSecond, acceptedPerSecond, ...r };
+  logFlow(
+    `quote flow (issueQuote -> acceptQuote on posted needs, ${FLOW_CLIENTS} clients, ${work.length} offerings of ${providers} providers, needs of ${buyers} buyer(s), after ${warmUp} untimed)`,
+    t,
+    accepted,
+    acceptedPerSecond,
+    r,
+  );
+  return {
+    clients: FLOW_CLIENTS,
+    flows: work.length,
+    warmUpFlows: warmUp,
+    offerings: work.length,
+    providers,
+    buyers,
+    accepted,
+    flowsPerSecond: t.perSecond,
+    acceptedPerSecond,
+    ...r,
+  };
 }
 
 /** The whole marketplace flow: createNeed -> matches -> issueQuote (top match's provider) -> acceptQuote. */
@@ -328,7 +461,8 @@ async function marketplaceFlow(stack: Stack) {
   const providerKeys = new Map<string, Promise<string>>();
   let inserted = Promise.resolve(''); // one statement at a time on the bench's single connection
   const keyOf = (providerId: string) => {
-    if (!providerKeys.has(providerId)) providerKeys.set(providerId, (inserted = inserted.then(() => benchKey(stack.sql, providerId))));
+    if (!providerKeys.has(providerId))
+      providerKeys.set(providerId, (inserted = inserted.then(() => benchKey(stack.sql, providerId))));
     return providerKeys.get(providerId)!;
   };
   const { rows: profiles } = await stack.sql.query(
@@ -343,29 +477,54 @@ async function marketplaceFlow(stack: Stack) {
     const p = profiles[i % profiles.length];
     const need = await rec.step('createNeed', () =>
       gql(stack.apiUrl, stack.buyerKey, CREATE_NEED, {
-        i: { categoryCode: p.category_code, monthlyVolume: 5, startMonth: addMonths(currentMonth(), 1), durationMonths: 3, ehrPlatformCode: p.ehr, regionCode: p.region },
+        i: {
+          categoryCode: p.category_code,
+          monthlyVolume: 5,
+          startMonth: addMonths(currentMonth(), 1),
+          durationMonths: 3,
+          ehrPlatformCode: p.ehr,
+          regionCode: p.region,
+        },
       }),
     );
     const needId = need.data?.createNeed?.need?.id;
     if (!needId) throw new Error(JSON.stringify(need.errors ?? need.data));
-    const m = await rec.step('matches', () => gql(stack.apiUrl, stack.buyerKey, `query($id: ID!) { matches(needId: $id, first: 3) { offering { id } provider { id } } }`, { id: needId }));
+    const m = await rec.step('matches', () =>
+      gql(
+        stack.apiUrl,
+        stack.buyerKey,
+        `query($id: ID!) { matches(needId: $id, first: 3) { offering { id } provider { id } } }`,
+        { id: needId },
+      ),
+    );
     if (m.errors) throw new Error(JSON.stringify(m.errors));
     const top = m.data.matches[0];
     if (!top) return void noMatch++;
     const key = await keyOf(top.provider.id);
-    const q = await rec.step('issueQuote', () => gql(stack.apiUrl, key, ISSUE, { i: { needId, offeringId: top.offering.id, pilotMonths: 1, pilotUnits: 1, validDays: 7 } }));
+    const q = await rec.step('issueQuote', () =>
+      gql(stack.apiUrl, key, ISSUE, {
+        i: { needId, offeringId: top.offering.id, pilotMonths: 1, pilotUnits: 1, validDays: 7 },
+      }),
+    );
     const quoteId = q.data?.issueQuote?.quote?.id;
-    if (!quoteId) return q.data?.issueQuote?.userErrors.forEach((e: { code: string }) => rec.refused(`issueQuote ${e.code}`));
+    if (!quoteId)
+      return q.data?.issueQuote?.userErrors.forEach((e: { code: string }) => rec.refused(`issueQuote ${e.code}`));
     const a = await rec.step('acceptQuote', () => gql(stack.apiUrl, stack.buyerKey, ACCEPT, { i: { quoteId } }));
     if (a.data?.acceptQuote?.engagement) accepted++;
     else a.data?.acceptQuote?.userErrors.forEach((e: { code: string }) => rec.refused(`acceptQuote ${e.code}`));
   });
   const r = rec.report(accepted);
   const acceptedPerSecond = round((accepted / t.count) * t.perSecond);
-  logFlow(`marketplace flow (createNeed -> matches -> issueQuote -> acceptQuote, ${FLOW_CLIENTS} clients)`, t, accepted, acceptedPerSecond, r, `; ${noMatch} without a match`);
+  logFlow(
+    `marketplace flow (createNeed -> matches -> issueQuote -> acceptQuote, ${FLOW_CLIENTS} clients)`,
+    t,
+    accepted,
+    acceptedPerSecond,
+    r,
+    `; ${noMatch} without a match`,
+  );
   return { clients: FLOW_CLIENTS, flows, accepted, noMatch, flowsPerSecond: t.perSecond, acceptedPerSecond, ...r };
 }
-
 
 /** Matches at 8 clients, with CPU per request of the API, the primary and the replica. */
 async function replicaReadLoad(stack: Stack, replicaPid: number) {
@@ -381,7 +540,10 @@ async function replicaReadLoad(stack: Stack, replicaPid: number) {
   });
   const [c1, r1] = [cpuMs(stack), replica()];
   const per = (a: number, b: number) => round((b - a) / count, 2);
-  return { ...t, cpuMsPerRequest: { api: per(c0.node, c1.node), primary: per(c0.postgres!, c1.postgres!), replica: per(r0, r1) } };
+  return {
+    ...t,
+    cpuMsPerRequest: { api: per(c0.node, c1.node), primary: per(c0.postgres!, c1.postgres!), replica: per(r0, r1) },
+  };
 }
 
 /**
@@ -394,17 +556,26 @@ async function replicaReadLoad(stack: Stack, replicaPid: number) {
 async function scale(providers: number) {
   const { startScaleCluster, pgBinDir, pgbouncerBinary } = await import('../test/support/scale-cluster');
   if (!pgBinDir() || !pgbouncerBinary()) {
-    log('scale: skipped, it needs PostgreSQL server binaries with pg_basebackup (Debian postgresql, or PG_BINDIR) and pgbouncer');
+    log(
+      'scale: skipped, it needs PostgreSQL server binaries with pg_basebackup (Debian postgresql, or PG_BINDIR) and pgbouncer',
+    );
     return { skipped: true };
   }
   const cluster = await startScaleCluster();
   try {
     const database = await cluster.createDatabase();
-    const stack = await startStack(providers, log, { databaseUrl: cluster.primaryUrl(database), postmasterPid: cluster.pids().primary });
+    const stack = await startStack(providers, log, {
+      databaseUrl: cluster.primaryUrl(database),
+      postmasterPid: cluster.pids().primary,
+    });
     try {
-      const { rows: [{ lsn }] } = await stack.sql.query('select pg_current_wal_lsn()::text as lsn');
+      const {
+        rows: [{ lsn }],
+      } = await stack.sql.query('select pg_current_wal_lsn()::text as lsn');
       for (let caughtUp = false; !caughtUp; await new Promise((r) => setTimeout(r, 200))) {
-        caughtUp = ((await cluster.onReplica(`select pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn as ok`)) as { ok: boolean }[])[0].ok;
+        caughtUp = (
+          (await cluster.onReplica(`select pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn as ok`)) as { ok: boolean }[]
+        )[0].ok;
       }
       const reads: Record<string, unknown> = {};
       const readVariants: [string, Record<string, string>][] = [
@@ -416,25 +587,34 @@ async function scale(providers: number) {
         if (env.DATABASE_REPLICA_URLS) {
           const metricsUrl = stack.apiUrl.replace('/graphql', '/metrics');
           const auth = { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } };
-          while (!/db_replica_in_use\{[^}]*\} 1/.test(await (await fetch(metricsUrl, auth)).text())) await new Promise((r) => setTimeout(r, 200));
+          while (!/db_replica_in_use\{[^}]*\} 1/.test(await (await fetch(metricsUrl, auth)).text()))
+            await new Promise((r) => setTimeout(r, 200));
         }
         const r = await replicaReadLoad(stack, cluster.pids().replica);
         reads[label] = r;
-        log(`scale, matches on ${label} (8 clients): ${r.perSecond} req/s, p50 ${r.p50} ms, p95 ${r.p95} ms; CPU ms per request: API ${r.cpuMsPerRequest.api}, primary ${r.cpuMsPerRequest.primary}, replica ${r.cpuMsPerRequest.replica}`);
+        log(
+          `scale, matches on ${label} (8 clients): ${r.perSecond} req/s, p50 ${r.p50} ms, p95 ${r.p95} ms; CPU ms per request: API ${r.cpuMsPerRequest.api}, primary ${r.cpuMsPerRequest.primary}, replica ${r.cpuMsPerRequest.replica}`,
+        );
       }
       const flows: Record<string, unknown> = {};
       const flowVariants: [string, Record<string, string>][] = [
         ['direct', {}],
-        ['through PgBouncer', { DATABASE_URL: cluster.bouncerUrl(database), DB_NAMED_STATEMENTS: String(cluster.namedStatements) }],
+        [
+          'through PgBouncer',
+          { DATABASE_URL: cluster.bouncerUrl(database), DB_NAMED_STATEMENTS: String(cluster.namedStatements) },
+        ],
       ];
       for (const [label, env] of flowVariants) {
         await stack.restartApi(env);
-        log(`scale, quote flow ${label}${env.DB_NAMED_STATEMENTS ? ` (transaction pooling, DB_NAMED_STATEMENTS=${env.DB_NAMED_STATEMENTS})` : ''}:`);
+        log(
+          `scale, quote flow ${label}${env.DB_NAMED_STATEMENTS ? ` (transaction pooling, DB_NAMED_STATEMENTS=${env.DB_NAMED_STATEMENTS})` : ''}:`,
+        );
         const bouncer = () => cpuMs({ apiPid: stack.apiPid, postmasterPid: cluster.pids().bouncer }).postgres!;
         const b0 = bouncer();
         const f = await quoteFlow(stack);
         const pgbouncerMsPerAcceptedQuote = f.accepted ? round((bouncer() - b0) / f.accepted, 2) : null;
-        if (env.DATABASE_URL) log(`  PgBouncer CPU: ${pgbouncerMsPerAcceptedQuote} ms per accepted quote (warm-up included)`);
+        if (env.DATABASE_URL)
+          log(`  PgBouncer CPU: ${pgbouncerMsPerAcceptedQuote} ms per accepted quote (warm-up included)`);
         flows[label] = { ...f, pgbouncerMsPerAcceptedQuote: env.DATABASE_URL ? pgbouncerMsPerAcceptedQuote : null };
       }
       return { reads, quoteFlow: flows, namedStatementsThroughPgBouncer: cluster.namedStatements };
@@ -448,7 +628,9 @@ async function scale(providers: number) {
 
 /** Counters equal the sums of active reservations and never exceed sellable units, everywhere. */
 async function invariant(stack: Stack) {
-  const { rows: [r] } = await stack.sql.query(
+  const {
+    rows: [r],
+  } = await stack.sql.query(
     `select count(*) filter (where c.held_units + c.committed_units + c.conditional_units > c.sellable_units)::int as oversold,
             count(*) filter (where c.held_units <> coalesce(x.held, 0) or c.committed_units <> coalesce(x.committed, 0) or c.conditional_units <> coalesce(x.conditional, 0))::int as drifted
        from capacity_month c left join (
@@ -464,8 +646,19 @@ async function main() {
   const providers = Number(values.providers);
   const sections = new Set(values.sections!.split(','));
   const started = new Date();
-  log(`Health Services Exchange benchmark, ${started.toISOString()} on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-  const results: Record<string, unknown> = { date: started.toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version }, providers };
+  log(
+    `Health Services Exchange benchmark, ${started.toISOString()} on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  );
+  const results: Record<string, unknown> = {
+    date: started.toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    providers,
+  };
   if (['nested', 'matches', 'utilization', 'holds', 'flow', 'quote-flow'].some((x) => sections.has(x))) {
     const stack = await startStack(providers, log);
     try {
@@ -473,7 +666,11 @@ async function main() {
       if (sections.has('matches')) results.matches = await matches(stack);
       if (sections.has('utilization')) results.utilization = await utilizationView(stack);
       if (sections.has('holds')) results.holds = await holds(stack);
-      if (sections.has('flow') || sections.has('quote-flow')) results.flow = { quote: await quoteFlow(stack), ...(sections.has('flow') ? { marketplace: await marketplaceFlow(stack) } : {}) };
+      if (sections.has('flow') || sections.has('quote-flow'))
+        results.flow = {
+          quote: await quoteFlow(stack),
+          ...(sections.has('flow') ? { marketplace: await marketplaceFlow(stack) } : {}),
+        };
       results.invariant = await invariant(stack);
     } finally {
       await stack.stop();

@@ -13,7 +13,11 @@ import { migrate, openOrm } from '../src/db/orm';
 import { seedScaleNetwork } from '../seeds/scale-network';
 import { hashSecret } from '../src/auth/api-key.service';
 
-export const root = path.resolve(__dirname, '..', ...(path.basename(path.resolve(__dirname, '..')) === 'dist' ? ['..'] : []));
+export const root = path.resolve(
+  __dirname,
+  '..',
+  ...(path.basename(path.resolve(__dirname, '..')) === 'dist' ? ['..'] : []),
+);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface Stack {
@@ -50,13 +54,31 @@ const targetOf = (url: string) => {
 
 export async function gql(url: string, key: string, query: string, variables: Record<string, unknown> = {}) {
   const payload = JSON.stringify({ query, variables });
-  const { status, headers, text } = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>((resolve, reject) => {
-    const req = http.request({ ...targetOf(url), method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: `Bearer ${key}` } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+  const { status, headers, text } = await new Promise<{
+    status: number;
+    headers: http.IncomingHttpHeaders;
+    text: string;
+  }>((resolve, reject) => {
+    const req = http.request(
+      {
+        ...targetOf(url),
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          authorization: `Bearer ${key}`,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -75,7 +97,10 @@ export async function must(url: string, key: string, query: string, variables: R
 /** Inserts an API key with a known secret straight into the database (benchmark set-up only). */
 export async function benchKey(sql: Client, organizationId: string): Promise<string> {
   const secret = `hsx_bench_${randomBytes(16).toString('hex')}`;
-  await sql.query(`insert into api_key (id, organization_id, role, label, secret_hash, secret_prefix) values (gen_random_uuid(), $1, 'ADMIN', 'bench', $2, $3)`, [organizationId, hashSecret(secret), secret.slice(0, 8)]);
+  await sql.query(
+    `insert into api_key (id, organization_id, role, label, secret_hash, secret_prefix) values (gen_random_uuid(), $1, 'ADMIN', 'bench', $2, $3)`,
+    [organizationId, hashSecret(secret), secret.slice(0, 8)],
+  );
   return secret;
 }
 
@@ -83,9 +108,19 @@ export async function benchKey(sql: Client, organizationId: string): Promise<str
  * Dedicated database (BENCH_DATABASE_URL, `o.databaseUrl` with its postmaster's pid, or a throwaway
  * embedded cluster) with `providers` generated providers.
  */
-export async function startStack(providers: number, log: (s: string) => void, o: { databaseUrl?: string; postmasterPid?: number } = {}): Promise<Stack> {
+export async function startStack(
+  providers: number,
+  log: (s: string) => void,
+  o: { databaseUrl?: string; postmasterPid?: number } = {},
+): Promise<Stack> {
   const given = o.databaseUrl ?? process.env.BENCH_DATABASE_URL;
-  const embedded = given ? null : await startEmbeddedPostgres({ dataDir: mkdtempSync(path.join(tmpdir(), 'hsx-bench-')), database: 'bench', ephemeral: true });
+  const embedded = given
+    ? null
+    : await startEmbeddedPostgres({
+        dataDir: mkdtempSync(path.join(tmpdir(), 'hsx-bench-')),
+        database: 'bench',
+        ephemeral: true,
+      });
   const databaseUrl = given ?? embedded!.url;
   const orm = await openOrm({ databaseUrl, statementTimeoutMs: 600_000 });
   await migrate(orm);
@@ -97,11 +132,17 @@ export async function startStack(providers: number, log: (s: string) => void, o:
 
   const sql = new Client({ connectionString: databaseUrl });
   await sql.connect();
-  const { rows: [p] } = await sql.query(`select id from organization where kind = 'HEALTH_SYSTEM' order by name limit 1`);
-  const { rows: [b] } = await sql.query(`select id from organization where kind in ('HOSPITAL', 'PRACTICE') order by name limit 1`);
+  const {
+    rows: [p],
+  } = await sql.query(`select id from organization where kind = 'HEALTH_SYSTEM' order by name limit 1`);
+  const {
+    rows: [b],
+  } = await sql.query(`select id from organization where kind in ('HOSPITAL', 'PRACTICE') order by name limit 1`);
   const operatorKey = `bench-operator-${randomBytes(16).toString('hex')}`;
   let api = await spawnApi(databaseUrl, operatorKey, {});
-  const { rows: [backend] } = await sql.query('select pg_backend_pid() as pid');
+  const {
+    rows: [backend],
+  } = await sql.query('select pg_backend_pid() as pid');
   const stack: Stack = {
     apiUrl: api.url,
     databaseUrl,
@@ -140,29 +181,40 @@ async function spawnApi(databaseUrl: string, operatorKey: string, env: Record<st
   // BENCH_NODE_ARGS: extra Node flags for the API process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
   const nodeArgs = ['--max-semi-space-size=64', ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   // BENCH_API_MAIN: another build's dist/src/main.js, to compare two builds in alternating runs.
-  const server: ChildProcess = spawn(process.execPath, [...nodeArgs, process.env.BENCH_API_MAIN ?? path.join(root, 'dist/src/main.js')], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      OPERATOR_API_KEY: operatorKey,
-      DEMO_DATA: 'false',
-      WEBHOOK_SECRETS_KEY: BENCH_WEBHOOK_SECRETS_KEY,
-      METRICS_TOKEN: BENCH_METRICS_TOKEN,
-      LOG_LEVEL: 'warn',
-      SQL_COUNT_HEADER: 'true',
-      RATE_LIMIT_PER_MINUTE: '0',
-      RATE_LIMIT_IP_PER_MINUTE: '0',
-      DB_POOL_MAX: process.env.BENCH_POOL ?? '20',
-      ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
-      ...env,
+  const server: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, process.env.BENCH_API_MAIN ?? path.join(root, 'dist/src/main.js')],
+    {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        PORT: String(port),
+        DATABASE_URL: databaseUrl,
+        OPERATOR_API_KEY: operatorKey,
+        DEMO_DATA: 'false',
+        WEBHOOK_SECRETS_KEY: BENCH_WEBHOOK_SECRETS_KEY,
+        METRICS_TOKEN: BENCH_METRICS_TOKEN,
+        LOG_LEVEL: 'warn',
+        SQL_COUNT_HEADER: 'true',
+        RATE_LIMIT_PER_MINUTE: '0',
+        RATE_LIMIT_IP_PER_MINUTE: '0',
+        DB_POOL_MAX: process.env.BENCH_POOL ?? '20',
+        ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   const url = `http://127.0.0.1:${port}/graphql`;
-  for (let i = 0; !(await fetch(url.replace('/graphql', '/readyz')).then((r) => r.ok, () => false)); i++) {
+  for (
+    let i = 0;
+    !(await fetch(url.replace('/graphql', '/readyz')).then(
+      (r) => r.ok,
+      () => false,
+    ));
+    i++
+  ) {
     if (server.exitCode !== null || i > 300) throw new Error('the API did not start');
     await sleep(200);
   }
@@ -196,7 +248,12 @@ const parentPid = (pid: number) => procStat(pid)?.[1] ?? null;
  * CPU milliseconds used so far by the API process, by the PostgreSQL cluster (the postmaster, its
  * live backends and the backends that already exited) and by this benchmark process.
  */
-export function cpuMs(stack: Pick<Stack, 'apiPid' | 'postmasterPid'>): { node: number; nodeSystem: number; postgres: number | null; bench: number } {
+export function cpuMs(stack: Pick<Stack, 'apiPid' | 'postmasterPid'>): {
+  node: number;
+  nodeSystem: number;
+  postgres: number | null;
+  bench: number;
+} {
   const toMs = (ticks: number) => (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
   const api = procStat(stack.apiPid);
   let postgres: number | null = null;
@@ -211,7 +268,12 @@ export function cpuMs(stack: Pick<Stack, 'apiPid' | 'postmasterPid'>): { node: n
     postgres = toMs(ticks);
   }
   const own = process.cpuUsage();
-  return { node: api ? toMs(api[2]) : NaN, nodeSystem: api ? toMs(api[4]) : NaN, postgres, bench: (own.user + own.system) / 1000 };
+  return {
+    node: api ? toMs(api[2]) : NaN,
+    nodeSystem: api ? toMs(api[4]) : NaN,
+    postgres,
+    bench: (own.user + own.system) / 1000,
+  };
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -245,11 +307,24 @@ export async function timed(count: number, concurrency: number, task: (i: number
   );
   const seconds = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  return { count, perSecond: round(count / seconds), p50: round(percentile(latencies, 50), 2), p95: round(percentile(latencies, 95), 2), p99: round(percentile(latencies, 99), 2) };
+  return {
+    count,
+    perSecond: round(count / seconds),
+    p50: round(percentile(latencies, 50), 2),
+    p95: round(percentile(latencies, 95), 2),
+    p99: round(percentile(latencies, 99), 2),
+  };
 }
 
 /** One autocannon round against a fixed POST body. */
 export async function cannon(url: string, body: string, key: string, seconds: number, connections: number) {
-  const r = await autocannon({ url, method: 'POST', connections, duration: seconds, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body,
+  });
   return { rps: round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
 }

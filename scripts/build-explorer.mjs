@@ -21,8 +21,21 @@ const workers = {
 /** Hash of everything the bundle depends on: package versions and our own sources. */
 function fingerprint() {
   const hash = createHash('sha256');
-  for (const pkg of ['graphiql', '@graphiql/react', 'monaco-editor', 'monaco-graphql', 'react', 'react-dom', 'graphql', 'graphql-ws', 'chart.js', 'esbuild']) {
-    hash.update(`${pkg}@${JSON.parse(readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version}\n`); // some packages do not export package.json
+  for (const pkg of [
+    'graphiql',
+    '@graphiql/react',
+    'monaco-editor',
+    'monaco-graphql',
+    'react',
+    'react-dom',
+    'graphql',
+    'graphql-ws',
+    'chart.js',
+    'esbuild',
+  ]) {
+    hash.update(
+      `${pkg}@${JSON.parse(readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version}\n`,
+    ); // some packages do not export package.json
   }
   const sources = [
     fileURLToPath(import.meta.url),
@@ -64,7 +77,10 @@ try {
     legalComments: 'linked',
     logLevel: 'warning',
   });
-  writeFileSync(path.join(tmpDir, 'manifest.json'), `${JSON.stringify({ build: id, builtAt: new Date().toISOString() }, null, 2)}\n`);
+  writeFileSync(
+    path.join(tmpDir, 'manifest.json'),
+    `${JSON.stringify({ build: id, builtAt: new Date().toISOString() }, null, 2)}\n`,
+  );
   rmSync(outDir, { recursive: true, force: true });
   renameSync(tmpDir, outDir);
 } catch (err) {

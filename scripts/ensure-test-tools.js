@@ -18,19 +18,25 @@ const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const hasPgBasebackup = () =>
   process.env.PG_BINDIR
     ? existsSync(`${process.env.PG_BINDIR}/pg_basebackup`)
-    : existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/pg_basebackup`));
+    : existsSync('/usr/lib/postgresql') &&
+      readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/pg_basebackup`));
 const missing = () => [
   ...(process.env.TEST_REDIS_URL || has('redis-server') ? [] : ['redis-server']),
   ...(existsSync(chromium) ? [] : ['chromium']),
   ...(hasPgBasebackup() ? [] : ['postgresql']),
-  ...(['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'].some((p) => existsSync(p)) ? [] : ['pgbouncer']),
+  ...(['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'].some((p) => existsSync(p))
+    ? []
+    : ['pgbouncer']),
 ];
 
 let packages = missing();
 if (packages.length && !process.env.CHROMIUM_PATH && process.getuid?.() === 0 && has('apt-get')) {
   console.log(`installing Debian packages for the test suite (once): ${packages.join(' ')} ...`);
   try {
-    execSync(`apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${packages.join(' ')} >/dev/null`, { stdio: 'inherit', shell: '/bin/sh' });
+    execSync(
+      `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${packages.join(' ')} >/dev/null`,
+      { stdio: 'inherit', shell: '/bin/sh' },
+    );
   } catch {
     /* reported below */
   }

@@ -19,17 +19,25 @@ async function main() {
   const providers = Number(values.providers);
   if (!Number.isInteger(providers) || providers < 1) throw new Error('--providers must be a positive whole number');
   const url = values['database-url'] ?? process.env.DATABASE_URL;
-  const embedded = url ? null : await startEmbeddedPostgres({ dataDir: process.env.DATA_DIR ?? '.data', database: 'exchange_scale' });
+  const embedded = url
+    ? null
+    : await startEmbeddedPostgres({ dataDir: process.env.DATA_DIR ?? '.data', database: 'exchange_scale' });
   const orm = await openOrm({ databaseUrl: url ?? embedded!.url, statementTimeoutMs: 600_000 });
   const bar = new SingleBar({ format: 'providers {bar} {value}/{total} | {duration}s' }, Presets.shades_classic);
   try {
     await migrate(orm);
     const t0 = Date.now();
     bar.start(providers, 0);
-    const totals = await seedScaleNetwork(orm.em.fork(), { providers, seed: Number(values.seed), onProgress: (done) => bar.update(done) });
+    const totals = await seedScaleNetwork(orm.em.fork(), {
+      providers,
+      seed: Number(values.seed),
+      onProgress: (done) => bar.update(done),
+    });
     bar.stop();
     await orm.em.fork().getConnection().execute('analyze');
-    console.log(`${JSON.stringify(totals)} in ${((Date.now() - t0) / 1000).toFixed(1)} s${embedded ? ` (embedded database: ${embedded.url.replace(/:[^:@]*@/, ':***@')})` : ''}`);
+    console.log(
+      `${JSON.stringify(totals)} in ${((Date.now() - t0) / 1000).toFixed(1)} s${embedded ? ` (embedded database: ${embedded.url.replace(/:[^:@]*@/, ':***@')})` : ''}`,
+    );
   } finally {
     bar.stop();
     await orm.close();

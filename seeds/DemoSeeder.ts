@@ -15,7 +15,12 @@ export class DemoSeeder extends Seeder {
   async run(em: EntityManager): Promise<void> {
     const byHandle = new Map<string, Organization>();
     for (const d of DEMO_ORGANIZATIONS) {
-      const org = new Organization({ name: d.name, kind: d.kind as OrganizationKind, stateCode: d.stateCode, ehrPlatformCode: d.ehrPlatformCode });
+      const org = new Organization({
+        name: d.name,
+        kind: d.kind as OrganizationKind,
+        stateCode: d.stateCode,
+        ehrPlatformCode: d.ehrPlatformCode,
+      });
       org.ehrProduct = d.ehrProduct ?? null;
       org.beds = d.beds ?? null;
       org.certifications = d.certifications as Certification[];
@@ -32,7 +37,12 @@ export class DemoSeeder extends Seeder {
     await em.flush();
     const capacity: { offeringId: string; month: string; total: number; sellable: number }[] = [];
     for (const d of DEMO_OFFERINGS) {
-      const o = new Offering({ providerId: byHandle.get(d.provider)!.id, categoryCode: d.categoryCode, title: d.title, unitPrice: d.unitPrice });
+      const o = new Offering({
+        providerId: byHandle.get(d.provider)!.id,
+        categoryCode: d.categoryCode,
+        title: d.title,
+        unitPrice: d.unitPrice,
+      });
       o.description = d.description;
       o.status = d.status as OfferingStatus;
       o.ehrPlatformCodes = d.ehrPlatformCodes;
@@ -53,7 +63,12 @@ export class DemoSeeder extends Seeder {
       for (let m = -8; m < 24; m++) {
         // Seasonal swing of +-10% and a slow ramp of the provider's own capacity.
         const total = Math.round(d.monthlyCapacity * (1 + 0.1 * Math.sin((m / 12) * 2 * Math.PI) + 0.005 * m));
-        capacity.push({ offeringId: o.id, month: addMonths(currentMonth(), m), total, sellable: sellableUnits(total, share) });
+        capacity.push({
+          offeringId: o.id,
+          month: addMonths(currentMonth(), m),
+          total,
+          sellable: sellableUnits(total, share),
+        });
       }
     }
     await em.flush();
@@ -83,8 +98,10 @@ export async function demoKeyBanner(em: EntityManager): Promise<string[]> {
     `select k.label, k.role, o.name from api_key k left join organization o on o.id = k.organization_id
       where k.label like 'demo %' and k.revoked_at is null order by k.created_at, k.label`,
   );
-  return rows.map((r) => {
-    const key = DEMO_KEYS.find((k) => k.label === r.label);
-    return key ? `  ${r.role.padEnd(12)} ${key.secret.padEnd(30)} ${r.name ?? '(network operator)'}` : '';
-  }).filter(Boolean);
+  return rows
+    .map((r) => {
+      const key = DEMO_KEYS.find((k) => k.label === r.label);
+      return key ? `  ${r.role.padEnd(12)} ${key.secret.padEnd(30)} ${r.name ?? '(network operator)'}` : '';
+    })
+    .filter(Boolean);
 }

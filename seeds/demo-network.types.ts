@@ -1,6 +1,13 @@
 // Shapes of the demo network's data (seeds/demo-network.data.ts), consumed by DemoSeeder.
 export type OrgKind = 'HEALTH_SYSTEM' | 'HOSPITAL' | 'PRACTICE' | 'NETWORK';
-export type Cert = 'HIPAA_BAA' | 'SOC2_TYPE_II' | 'HITRUST' | 'ISO_27001' | 'PCI_DSS' | 'URAC' | 'AHIMA_CERTIFIED_CODERS';
+export type Cert =
+  | 'HIPAA_BAA'
+  | 'SOC2_TYPE_II'
+  | 'HITRUST'
+  | 'ISO_27001'
+  | 'PCI_DSS'
+  | 'URAC'
+  | 'AHIMA_CERTIFIED_CODERS';
 
 export interface DemoOrganization {
   /** Short stable handle used to refer to it within the seed data, e.g. `lakeshore`. */

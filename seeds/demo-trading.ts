@@ -138,8 +138,14 @@ const OPEN_NEEDS: OpenNeedPlan[] = [
   {
     key: 'thumb-coast-coding',
     need: {
-      buyer: 'thumb-coast-memorial', category: 'MEDICAL_CODING', volume: 900, start: 1, months: 12, maxUnitPrice: '7.0000',
-      notes: 'Inpatient, outpatient and ED charts. Our coder retires in the spring; we want 3 days or less from discharge to final code.',
+      buyer: 'thumb-coast-memorial',
+      category: 'MEDICAL_CODING',
+      volume: 900,
+      start: 1,
+      months: 12,
+      maxUnitPrice: '7.0000',
+      notes:
+        'Inpatient, outpatient and ED charts. Our coder retires in the spring; we want 3 days or less from discharge to final code.',
       postedDaysAgo: 12,
     },
     quotes: [
@@ -151,9 +157,14 @@ const OPEN_NEEDS: OpenNeedPlan[] = [
   {
     key: 'pine-hollow-ehr',
     need: {
-      buyer: 'pine-hollow-community', category: 'EHR_IT_SUPPORT', volume: 60, start: 1, months: 12,
+      buyer: 'pine-hollow-community',
+      category: 'EHR_IT_SUPPORT',
+      volume: 60,
+      start: 1,
+      months: 12,
       coverage: CoverageHours.EXTENDED,
-      notes: 'Posted by the Great Lakes Rural Hospital Network. Expanse 2.1 service desk for nights and weekends; our analyst covers weekdays.',
+      notes:
+        'Posted by the Great Lakes Rural Hospital Network. Expanse 2.1 service desk for nights and weekends; our analyst covers weekdays.',
       postedDaysAgo: 10,
     },
     quotes: [{ offering: 'basaltEhrIt', pilot: [2, 30], validDays: 45, issuedDaysAgo: 7 }],
@@ -161,9 +172,14 @@ const OPEN_NEEDS: OpenNeedPlan[] = [
   {
     key: 'huron-shores-ehr',
     need: {
-      buyer: 'huron-shores-medical', category: 'EHR_IT_SUPPORT', volume: 45, start: 2, months: 12,
+      buyer: 'huron-shores-medical',
+      category: 'EHR_IT_SUPPORT',
+      volume: 45,
+      start: 2,
+      months: 12,
       coverage: CoverageHours.EXTENDED,
-      notes: 'Posted by the Great Lakes Rural Hospital Network. Expanse 2.2 upgrade go-live support, then steady application support.',
+      notes:
+        'Posted by the Great Lakes Rural Hospital Network. Expanse 2.2 upgrade go-live support, then steady application support.',
       postedDaysAgo: 6,
     },
     quotes: [{ offering: 'basaltEhrIt', pilot: [2, 25], validDays: 45, issuedDaysAgo: 4 }],
@@ -171,7 +187,11 @@ const OPEN_NEEDS: OpenNeedPlan[] = [
   {
     key: 'maumee-bend-rcm',
     need: {
-      buyer: 'maumee-bend-community', category: 'REVENUE_CYCLE', volume: 2400, start: 2, months: 18,
+      buyer: 'maumee-bend-community',
+      category: 'REVENUE_CYCLE',
+      volume: 2400,
+      start: 2,
+      months: 18,
       maxUnitPrice: '5.0000',
       notes: 'Hospital and rural health clinic claims; Medicare, Medicaid and two regional commercial payers.',
       postedDaysAgo: 20,
@@ -182,9 +202,14 @@ const OPEN_NEEDS: OpenNeedPlan[] = [
   {
     key: 'driftless-eligibility',
     need: {
-      buyer: 'driftless-hills', category: 'ELIGIBILITY_VERIFICATION', volume: 1500, start: 1, months: 12,
+      buyer: 'driftless-hills',
+      category: 'ELIGIBILITY_VERIFICATION',
+      volume: 1500,
+      start: 1,
+      months: 12,
       maxUnitPrice: '2.5000',
-      notes: 'Posted by the Great Lakes Rural Hospital Network. Verify coverage 48 hours before scheduled visits and procedures.',
+      notes:
+        'Posted by the Great Lakes Rural Hospital Network. Verify coverage 48 hours before scheduled visits and procedures.',
       postedDaysAgo: 9,
     },
     quotes: [
@@ -195,9 +220,14 @@ const OPEN_NEEDS: OpenNeedPlan[] = [
   {
     key: 'prairie-wind-rcm',
     need: {
-      buyer: 'prairie-wind-community', category: 'REVENUE_CYCLE', volume: 1400, start: 3, months: 18,
+      buyer: 'prairie-wind-community',
+      category: 'REVENUE_CYCLE',
+      volume: 1400,
+      start: 3,
+      months: 18,
       maxUnitPrice: '5.2500',
-      notes: 'Posted by the High Plains Critical Access Alliance. Critical access hospital with a swing-bed program and one rural health clinic.',
+      notes:
+        'Posted by the High Plains Critical Access Alliance. Critical access hospital with a swing-bed program and one rural health clinic.',
       postedDaysAgo: 14,
     },
     quotes: [{ offering: 'prairieRcm', pilot: [3, 500], expansion: [3, 1000], validDays: 45, issuedDaysAgo: 10 }],
@@ -205,8 +235,13 @@ const OPEN_NEEDS: OpenNeedPlan[] = [
   {
     key: 'smoky-hill-recruitment',
     need: {
-      buyer: 'smoky-hill-valley', category: 'HR_RECRUITMENT', volume: 3, start: 0, months: 6,
-      notes: 'Posted by the High Plains Critical Access Alliance. Two RN and one radiologic technologist openings a month, with housing stipends.',
+      buyer: 'smoky-hill-valley',
+      category: 'HR_RECRUITMENT',
+      volume: 3,
+      start: 0,
+      months: 6,
+      notes:
+        'Posted by the High Plains Critical Access Alliance. Two RN and one radiologic technologist openings a month, with housing stipends.',
       postedDaysAgo: 5,
     },
     quotes: [{ offering: 'redRiverRecruitment', validDays: 21, issuedDaysAgo: 3 }],
@@ -214,7 +249,11 @@ const OPEN_NEEDS: OpenNeedPlan[] = [
   {
     key: 'rio-bravo-prior-auth',
     need: {
-      buyer: 'rio-bravo-valley', category: 'PRIOR_AUTHORIZATION', volume: 950, start: 1, months: 18,
+      buyer: 'rio-bravo-valley',
+      category: 'PRIOR_AUTHORIZATION',
+      volume: 950,
+      start: 1,
+      months: 18,
       notes: 'Advanced imaging, outpatient surgery and infusion authorizations; most payers use the same two portals.',
       postedDaysAgo: 11,
     },
@@ -223,7 +262,11 @@ const OPEN_NEEDS: OpenNeedPlan[] = [
   {
     key: 'arbuckle-prior-auth',
     need: {
-      buyer: 'arbuckle-hills', category: 'PRIOR_AUTHORIZATION', volume: 300, start: 2, months: 12,
+      buyer: 'arbuckle-hills',
+      category: 'PRIOR_AUTHORIZATION',
+      volume: 300,
+      start: 2,
+      months: 12,
       notes: 'Imaging and sleep study authorizations.',
       postedDaysAgo: 8,
     },
@@ -232,7 +275,11 @@ const OPEN_NEEDS: OpenNeedPlan[] = [
   {
     key: 'magnolia-coding',
     need: {
-      buyer: 'magnolia-bend-internal', category: 'MEDICAL_CODING', volume: 700, start: 1, months: 12,
+      buyer: 'magnolia-bend-internal',
+      category: 'MEDICAL_CODING',
+      volume: 700,
+      start: 1,
+      months: 12,
       certs: [Certification.HIPAA_BAA, Certification.AHIMA_CERTIFIED_CODERS],
       notes: 'Professional E/M coding for six internists and two nurse practitioners.',
       postedDaysAgo: 18,
@@ -243,8 +290,13 @@ const OPEN_NEEDS: OpenNeedPlan[] = [
   {
     key: 'salish-call-center',
     need: {
-      buyer: 'salish-shore-orthopedics', category: 'CALL_CENTER', volume: 2500, start: 1, months: 12,
-      coverage: CoverageHours.EXTENDED, languages: ['en', 'es'],
+      buyer: 'salish-shore-orthopedics',
+      category: 'CALL_CENTER',
+      volume: 2500,
+      start: 1,
+      months: 12,
+      coverage: CoverageHours.EXTENDED,
+      languages: ['en', 'es'],
       notes: 'Scheduling, reschedules and post-op follow-up calls; surgeons keep their own clinical triage line.',
       postedDaysAgo: 7,
     },
@@ -253,8 +305,13 @@ const OPEN_NEEDS: OpenNeedPlan[] = [
   {
     key: 'desert-bloom-telehealth',
     need: {
-      buyer: 'desert-bloom-behavioral', category: 'TELEHEALTH', volume: 120, start: 4, months: 12,
-      coverage: CoverageHours.EXTENDED, languages: ['en', 'es'],
+      buyer: 'desert-bloom-behavioral',
+      category: 'TELEHEALTH',
+      volume: 120,
+      start: 4,
+      months: 12,
+      coverage: CoverageHours.EXTENDED,
+      languages: ['en', 'es'],
       notes: 'Evening tele-behavioral visits to shorten our waitlist. No partner serves Arizona yet.',
       postedDaysAgo: 3,
     },
@@ -263,7 +320,11 @@ const OPEN_NEEDS: OpenNeedPlan[] = [
   {
     key: 'fox-bend-ccm',
     need: {
-      buyer: 'fox-bend-womens-health', category: 'CHRONIC_CARE_MANAGEMENT', volume: 90, start: 1, months: 12,
+      buyer: 'fox-bend-womens-health',
+      category: 'CHRONIC_CARE_MANAGEMENT',
+      volume: 90,
+      start: 1,
+      months: 12,
       notes: 'Enrolled patients with hypertension or diabetes after pregnancy; monthly outreach and care plan upkeep.',
       postedDaysAgo: 24,
     },
@@ -273,7 +334,11 @@ const OPEN_NEEDS: OpenNeedPlan[] = [
   {
     key: 'heron-pointe-reminders',
     need: {
-      buyer: 'heron-pointe-family', category: 'APPOINTMENT_REMINDERS', volume: 3000, start: 0, months: 6,
+      buyer: 'heron-pointe-family',
+      category: 'APPOINTMENT_REMINDERS',
+      volume: 3000,
+      start: 0,
+      months: 6,
       maxUnitPrice: '0.3000',
       notes: 'Text and voice reminders 72 and 24 hours ahead; waitlist backfill for same-week cancellations.',
       postedDaysAgo: 4,
@@ -286,9 +351,14 @@ const OPEN_NEEDS: OpenNeedPlan[] = [
   {
     key: 'northern-pines-ehr',
     need: {
-      buyer: 'northern-pines-memorial', category: 'EHR_IT_SUPPORT', volume: 40, start: 2, months: 18,
+      buyer: 'northern-pines-memorial',
+      category: 'EHR_IT_SUPPORT',
+      volume: 40,
+      start: 2,
+      months: 18,
       coverage: CoverageHours.AROUND_THE_CLOCK,
-      notes: 'Community Connect site: 24x7 service desk for clinicians, escalation to our host system for build changes.',
+      notes:
+        'Community Connect site: 24x7 service desk for clinicians, escalation to our host system for build changes.',
       postedDaysAgo: 13,
     },
     quotes: [{ offering: 'lakeshoreEhrIt', pilot: [2, 20], validDays: 45, issuedDaysAgo: 10 }],
@@ -296,7 +366,11 @@ const OPEN_NEEDS: OpenNeedPlan[] = [
   {
     key: 'monongahela-ehr',
     need: {
-      buyer: 'monongahela-bend-gi', category: 'EHR_IT_SUPPORT', volume: 30, start: 1, months: 12,
+      buyer: 'monongahela-bend-gi',
+      category: 'EHR_IT_SUPPORT',
+      volume: 30,
+      start: 1,
+      months: 12,
       coverage: CoverageHours.BUSINESS_HOURS,
       notes: 'Endoscopy center and clinic on Community Connect: user support and template fixes.',
       postedDaysAgo: 6,
@@ -309,7 +383,11 @@ const OPEN_NEEDS: OpenNeedPlan[] = [
 const CANCELLED_NEED: OpenNeedPlan = {
   key: 'hemlock-cdi',
   need: {
-    buyer: 'hemlock-ridge', category: 'CLINICAL_DOCUMENTATION_IMPROVEMENT', volume: 150, start: 2, months: 12,
+    buyer: 'hemlock-ridge',
+    category: 'CLINICAL_DOCUMENTATION_IMPROVEMENT',
+    volume: 150,
+    start: 2,
+    months: 12,
     notes: 'Concurrent CDI review for medicine and surgery inpatients.',
     postedDaysAgo: 30,
   },
@@ -329,19 +407,34 @@ const ENGAGEMENTS: EngagementPlan[] = [
     // COMPLETED: a three-month coding backlog project that ended before this month.
     key: 'wildcat-coding-backlog',
     need: {
-      buyer: 'wildcat-creek', category: 'MEDICAL_CODING', volume: 350, start: -8, months: 3,
-      notes: 'Posted by the Great Lakes Rural Hospital Network. Three-month catch-up of ED and outpatient charts after a coder vacancy.',
+      buyer: 'wildcat-creek',
+      category: 'MEDICAL_CODING',
+      volume: 350,
+      start: -8,
+      months: 3,
+      notes:
+        'Posted by the Great Lakes Rural Hospital Network. Three-month catch-up of ED and outpatient charts after a coder vacancy.',
     },
     quote: { offering: 'wabashCoding' },
     baa: 'signed',
-    tasks: [['ED and outpatient coding', PROVIDER], ['Physician queries', PROVIDER], ['Chargemaster updates', BUYER], ['Final billing release', BUYER]],
+    tasks: [
+      ['ED and outpatient coding', PROVIDER],
+      ['Physician queries', PROVIDER],
+      ['Chargemaster updates', BUYER],
+      ['Final billing release', BUYER],
+    ],
     escalationContact: 'HIM director',
   },
   {
     // ACTIVE in STEADY: the demo buyer's revenue cycle, seven months in.
     key: 'thumb-coast-rcm',
     need: {
-      buyer: 'thumb-coast-memorial', category: 'REVENUE_CYCLE', volume: 1800, start: -7, months: 24, maxUnitPrice: '5.5000',
+      buyer: 'thumb-coast-memorial',
+      category: 'REVENUE_CYCLE',
+      volume: 1800,
+      start: -7,
+      months: 24,
+      maxUnitPrice: '5.5000',
       notes: 'Critical access hospital with two rural health clinics; billing office of three.',
     },
     quote: { offering: 'lakeshoreRcm', pilot: [2, 600], expansion: [2, 1200] },
@@ -353,26 +446,45 @@ const ENGAGEMENTS: EngagementPlan[] = [
     // ACTIVE in EXPANSION, with the month ahead close to Laurel Crest's pilot limit.
     key: 'scioto-ehr-support',
     need: {
-      buyer: 'scioto-hills-community', category: 'EHR_IT_SUPPORT', volume: 150, start: -5, months: 18,
+      buyer: 'scioto-hills-community',
+      category: 'EHR_IT_SUPPORT',
+      volume: 150,
+      start: -5,
+      months: 18,
       coverage: CoverageHours.EXTENDED,
       notes: 'Community Connect site: service desk and optimization requests for nursing and ED workflows.',
     },
     quote: { offering: 'laurelEhrIt', pilot: [2, 60], expansion: [4, 110] },
     baa: 'signed',
-    tasks: [['Tier 1 service desk', PROVIDER], ['Tier 2 application support', PROVIDER], ['Build change approval', BUYER], ['On-site hardware and printers', BUYER]],
+    tasks: [
+      ['Tier 1 service desk', PROVIDER],
+      ['Tier 2 application support', PROVIDER],
+      ['Build change approval', BUYER],
+      ['On-site hardware and printers', BUYER],
+    ],
     escalationContact: 'IT director',
   },
   {
     // ACTIVE in PILOT, held there: the last pilot month missed the abandonment target (GATE_NOT_MET).
     key: 'big-thicket-call-center',
     need: {
-      buyer: 'big-thicket-regional', category: 'CALL_CENTER', volume: 3500, start: -3, months: 12,
-      coverage: CoverageHours.EXTENDED, languages: ['en', 'es'],
+      buyer: 'big-thicket-regional',
+      category: 'CALL_CENTER',
+      volume: 3500,
+      start: -3,
+      months: 12,
+      coverage: CoverageHours.EXTENDED,
+      languages: ['en', 'es'],
       notes: 'Central scheduling for the hospital and four clinics, English and Spanish.',
     },
     quote: { offering: 'brazosCallCenter', pilot: [3, 1500], expansion: [3, 2500] },
     baa: 'signed',
-    tasks: [['Appointment scheduling and reminders', PROVIDER], ['Referral intake calls', PROVIDER], ['Clinical triage calls', BUYER], ['Provider template build', BUYER]],
+    tasks: [
+      ['Appointment scheduling and reminders', PROVIDER],
+      ['Referral intake calls', PROVIDER],
+      ['Clinical triage calls', BUYER],
+      ['Provider template build', BUYER],
+    ],
     escalationContact: 'Patient access manager',
     misses: { [-1]: { abandonment_rate_pct: 6.8, answered_within_20s_pct: 77.5 } },
   },
@@ -380,7 +492,11 @@ const ENGAGEMENTS: EngagementPlan[] = [
     // ACTIVE in STEADY, one STEADY month slightly over the days-in-A/R target.
     key: 'pamlico-rcm',
     need: {
-      buyer: 'pamlico-sound', category: 'REVENUE_CYCLE', volume: 2600, start: -6, months: 24,
+      buyer: 'pamlico-sound',
+      category: 'REVENUE_CYCLE',
+      volume: 2600,
+      start: -6,
+      months: 24,
       notes: 'Paragon hospital billing plus professional fees for the hospitalist group.',
     },
     quote: { offering: 'longleafRcm', pilot: [2, 900], expansion: [2, 1800] },
@@ -394,69 +510,118 @@ const ENGAGEMENTS: EngagementPlan[] = [
     // ACTIVE in EXPANSION.
     key: 'loess-hills-ccm',
     need: {
-      buyer: 'loess-hills-regional', category: 'CHRONIC_CARE_MANAGEMENT', volume: 220, start: -4, months: 24,
-      notes: 'Posted by the High Plains Critical Access Alliance. Medicare patients with two or more chronic conditions from our two clinics.',
+      buyer: 'loess-hills-regional',
+      category: 'CHRONIC_CARE_MANAGEMENT',
+      volume: 220,
+      start: -4,
+      months: 24,
+      notes:
+        'Posted by the High Plains Critical Access Alliance. Medicare patients with two or more chronic conditions from our two clinics.',
     },
     quote: { offering: 'prairieCcm', pilot: [2, 60], expansion: [4, 140] },
     baa: 'signed',
-    tasks: [['Monthly patient outreach', PROVIDER], ['Care plan updates', PROVIDER], ['Enrollment and consent', BUYER], ['CCM billing', BUYER]],
+    tasks: [
+      ['Monthly patient outreach', PROVIDER],
+      ['Care plan updates', PROVIDER],
+      ['Enrollment and consent', BUYER],
+      ['CCM billing', BUYER],
+    ],
     escalationContact: 'Director of nursing',
   },
   {
     // ACTIVE in PILOT, one month in.
     key: 'high-desert-nighthawk',
     need: {
-      buyer: 'high-desert-junction', category: 'REMOTE_RADIOLOGY', volume: 120, start: -1, months: 12,
+      buyer: 'high-desert-junction',
+      category: 'REMOTE_RADIOLOGY',
+      volume: 120,
+      start: -1,
+      months: 12,
       coverage: CoverageHours.AROUND_THE_CLOCK,
       notes: 'Overnight CT reads (10 pm to 7 am) for the emergency department.',
     },
     quote: { offering: 'cascadeNighthawk', pilot: [3, 60], expansion: [2, 90] },
     baa: 'signed',
-    tasks: [['Preliminary and final overnight reads', PROVIDER], ['Critical results calls to the ED', PROVIDER], ['Image acquisition and transfer', BUYER], ['Radiologist credentialing', BUYER]],
+    tasks: [
+      ['Preliminary and final overnight reads', PROVIDER],
+      ['Critical results calls to the ED', PROVIDER],
+      ['Image acquisition and transfer', BUYER],
+      ['Radiologist credentialing', BUYER],
+    ],
     escalationContact: 'ED medical director',
   },
   {
     // TERMINATED by mutual agreement; service ended last month.
     key: 'canadian-river-after-hours',
     need: {
-      buyer: 'canadian-river-family', category: 'AFTER_HOURS_ANSWERING', volume: 350, start: -4, months: 12,
+      buyer: 'canadian-river-family',
+      category: 'AFTER_HOURS_ANSWERING',
+      volume: 350,
+      start: -4,
+      months: 12,
       coverage: CoverageHours.AROUND_THE_CLOCK,
       notes: 'Nights and weekends answering with relay to the on-call physician.',
     },
     quote: { offering: 'redRiverAfterHours', pilot: [2, 250], expansion: [2, 300] },
     baa: 'signed',
-    tasks: [['After-hours call answering', PROVIDER], ['On-call physician relay', PROVIDER], ['On-call schedule upkeep', BUYER], ['Next-morning callbacks', BUYER]],
+    tasks: [
+      ['After-hours call answering', PROVIDER],
+      ['On-call physician relay', PROVIDER],
+      ['On-call schedule upkeep', BUYER],
+      ['Next-morning callbacks', BUYER],
+    ],
     escalationContact: 'Practice manager',
     terminate: {
       effective: 0,
-      reason: 'The practice joined a multi-specialty group that runs its own after-hours nurse line; ended by mutual agreement, no service dispute.',
+      reason:
+        'The practice joined a multi-specialty group that runs its own after-hours nurse line; ended by mutual agreement, no service dispute.',
     },
   },
   {
     // PENDING_BAA: accepted, starts next month once the BAA is signed.
     key: 'cumberland-referrals',
     need: {
-      buyer: 'cumberland-plateau', category: 'REFERRAL_COORDINATION', volume: 180, start: 1, months: 12,
+      buyer: 'cumberland-plateau',
+      category: 'REFERRAL_COORDINATION',
+      volume: 180,
+      start: 1,
+      months: 12,
       notes: 'Outbound specialty referrals to Knoxville and Nashville; closed-loop tracking of appointments kept.',
       postedDaysAgo: 16,
     },
     quote: { offering: 'ridgelineReferrals', pilot: [2, 80], issuedDaysAgo: 12 },
     baa: 'pending',
-    tasks: [['Referral intake and packet assembly', PROVIDER], ['Specialist scheduling', BUYER], ['Closed-loop tracking', BUYER], ['Clinical referral decisions', BUYER]],
+    tasks: [
+      ['Referral intake and packet assembly', PROVIDER],
+      ['Specialist scheduling', BUYER],
+      ['Closed-loop tracking', BUYER],
+      ['Clinical referral decisions', BUYER],
+    ],
     escalationContact: 'Chief nursing officer',
   },
   {
     // ACTIVE in PILOT from this month: no PHI, so no BAA needed.
     key: 'altamaha-cyber',
     need: {
-      buyer: 'altamaha-river', category: 'CYBERSECURITY', volume: 450, start: 0, months: 12,
-      certs: [Certification.SOC2_TYPE_II], coverage: CoverageHours.AROUND_THE_CLOCK,
+      buyer: 'altamaha-river',
+      category: 'CYBERSECURITY',
+      volume: 450,
+      start: 0,
+      months: 12,
+      certs: [Certification.SOC2_TYPE_II],
+      coverage: CoverageHours.AROUND_THE_CLOCK,
       notes: 'EDR monitoring of workstations and servers; our two-person IT team works business hours.',
       postedDaysAgo: 21,
     },
     quote: { offering: 'chattahoocheeCyber', pilot: [2, 150], expansion: [2, 300], issuedDaysAgo: 15 },
     baa: 'not required',
-    tasks: [['24x7 alert triage', PROVIDER], ['Incident response coordination', PROVIDER], ['Endpoint agent deployment', BUYER], ['Patching and vulnerability fixes', BUYER], ['Tabletop exercise', PROVIDER]],
+    tasks: [
+      ['24x7 alert triage', PROVIDER],
+      ['Incident response coordination', PROVIDER],
+      ['Endpoint agent deployment', BUYER],
+      ['Patching and vulnerability fixes', BUYER],
+      ['Tabletop exercise', PROVIDER],
+    ],
     escalationContact: 'IT manager',
   },
 ];
@@ -498,7 +663,10 @@ export interface DemoTradingSummary {
   gateRefusals: string[];
 }
 
-export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino({ level: 'silent' })): Promise<DemoTradingSummary> {
+export async function seedDemoTrading(
+  em: CoreEntityManager,
+  log: Logger = pino({ level: 'silent' }),
+): Promise<DemoTradingSummary> {
   const root = em as unknown as EntityManager;
   const now = currentMonth();
   const at = (offset: number) => addMonths(now, offset);
@@ -517,7 +685,12 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
   const partyViewer = async (organizationId: string): Promise<Viewer> => {
     let key = partyKeys.get(organizationId);
     if (!key) {
-      key = keyWithSecret(organizationId, Role.ADMIN, 'seed: acted for this organization while the demo loaded (revoked)', `hsx_seed_${randomBytes(24).toString('base64url')}`);
+      key = keyWithSecret(
+        organizationId,
+        Role.ADMIN,
+        'seed: acted for this organization while the demo loaded (revoked)',
+        `hsx_seed_${randomBytes(24).toString('base64url')}`,
+      );
       await root.fork().persist(key).flush();
       partyKeys.set(organizationId, key);
     }
@@ -528,7 +701,8 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
     try {
       return await fn(newCtx(as ? await partyViewer(as) : viewer));
     } catch (e) {
-      const detail = e instanceof UserErrors ? e.errors.map((u) => `${u.code}: ${u.message}`).join('; ') : (e as Error).message;
+      const detail =
+        e instanceof UserErrors ? e.errors.map((u) => `${u.code}: ${u.message}`).join('; ') : (e as Error).message;
       throw new Error(`Demo trading seed: ${what} failed: ${detail}`, { cause: e });
     }
   };
@@ -537,8 +711,11 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
   const orgs = new Map<string, Organization>();
   for (const o of await root.find(Organization, {})) orgs.set(handleByName.get(o.name) ?? o.name, o);
   const org = (handle: string) => orgs.get(handle) ?? fail(`unknown organization ${handle}`);
-  const offeringsByTitle = new Map((await root.find(Offering, { status: OfferingStatus.PUBLISHED })).map((o) => [o.title, o]));
-  const offering = (k: OfferingKey) => offeringsByTitle.get(OFFERING[k]) ?? fail(`no published offering "${OFFERING[k]}"`);
+  const offeringsByTitle = new Map(
+    (await root.find(Offering, { status: OfferingStatus.PUBLISHED })).map((o) => [o.title, o]),
+  );
+  const offering = (k: OfferingKey) =>
+    offeringsByTitle.get(OFFERING[k]) ?? fail(`no published offering "${OFFERING[k]}"`);
 
   const summary: DemoTradingSummary = { needs: 0, quotes: 0, engagements: 0, reports: 0, gateRefusals: [] };
   const sql = (text: string, params: unknown[]) => root.getConnection().execute(text, params);
@@ -569,7 +746,13 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
       ctx.em.transactional(async (tx) => {
         const n = Object.assign(new Need(fields), extra);
         tx.persist(n);
-        recordAudit(ctx, tx, { action: 'need.created', entityType: 'Need', entityId: n.id, partyIds: [n.buyerId], after: { ...fields, ...extra, status: n.status } });
+        recordAudit(ctx, tx, {
+          action: 'need.created',
+          entityType: 'Need',
+          entityId: n.id,
+          partyIds: [n.buyerId],
+          after: { ...fields, ...extra, status: n.status },
+        });
         return n;
       }),
     );
@@ -594,10 +777,19 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
   /** Moves a quote's issue back in time, keeping its validity (and its holds' expiry) in step. */
   async function backdateQuote(quoteId: string, issuedAt: Date, validDays: number) {
     const expiresAt = new Date(issuedAt.getTime() + validDays * DAY);
-    await sql(`update quote set created_at = ?, updated_at = greatest(updated_at, ?), expires_at = ? where id = ?`, [issuedAt, issuedAt, expiresAt, quoteId]);
-    await sql(`update reservation set created_at = ?, expires_at = ? where quote_id = ? and status = 'ACTIVE' and kind = 'HELD'`, [issuedAt, expiresAt, quoteId]);
+    await sql(`update quote set created_at = ?, updated_at = greatest(updated_at, ?), expires_at = ? where id = ?`, [
+      issuedAt,
+      issuedAt,
+      expiresAt,
+      quoteId,
+    ]);
+    await sql(
+      `update reservation set created_at = ?, expires_at = ? where quote_id = ? and status = 'ACTIVE' and kind = 'HELD'`,
+      [issuedAt, expiresAt, quoteId],
+    );
   }
-  const backdateNeed = (needId: string, postedAt: Date) => sql(`update need set created_at = ? where id = ?`, [clampPast(postedAt), needId]);
+  const backdateNeed = (needId: string, postedAt: Date) =>
+    sql(`update need set created_at = ? where id = ?`, [clampPast(postedAt), needId]);
 
   // --- Open needs and their quotes ------------------------------------------------------------
   const openNeeds = new Map<string, { need: Need; quotes: Quote[] }>();
@@ -607,7 +799,8 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
     const quotes: Quote[] = [];
     for (const q of plan.quotes) {
       const quote = await issue(plan.key, need, q);
-      if (q.issuedDaysAgo) await backdateQuote(quote.id, new Date(Date.now() - q.issuedDaysAgo * DAY), q.validDays ?? 14);
+      if (q.issuedDaysAgo)
+        await backdateQuote(quote.id, new Date(Date.now() - q.issuedDaysAgo * DAY), q.validDays ?? 14);
       quotes.push(quote);
     }
     openNeeds.set(plan.key, { need, quotes });
@@ -617,7 +810,13 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
   // SUPERSEDED + its revision: Wabash Crossing answers the buyer's questions with a longer pilot and 5% off.
   summary.quotes++;
   const revised = await call('reviseQuote thumb-coast-coding', (ctx) =>
-    reviseQuote(ctx, { quoteId: quoteOf('thumb-coast-coding', 1).id, pilotMonths: 3, pilotUnits: 300, discountPercent: 5, validDays: 30 }),
+    reviseQuote(ctx, {
+      quoteId: quoteOf('thumb-coast-coding', 1).id,
+      pilotMonths: 3,
+      pilotUnits: 300,
+      discountPercent: 5,
+      validDays: 30,
+    }),
   );
   await backdateQuote(revised.id, new Date(Date.now() - 2 * DAY), 30);
   // WITHDRAWN by the provider.
@@ -626,7 +825,8 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
   await call('declineQuote maumee-bend-rcm', (ctx) =>
     declineQuote(ctx, {
       id: quoteOf('maumee-bend-rcm').id,
-      reason: 'The unit price is above our approved budget of $5.00 per claim; we would reconsider a pilot at that price.',
+      reason:
+        'The unit price is above our approved budget of $5.00 per claim; we would reconsider a pilot at that price.',
     }),
   );
   // The buyer cancels a need; its live quote expires with it.
@@ -641,9 +841,23 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
     return tasks.filter(([, owner], i) => owner === BUYER || i === first);
   };
   /** One party proposes task boundaries, the other confirms them. */
-  async function agreeTasks(plan: EngagementPlan, e: Engagement, tasks: EngagementPlan['tasks'], proposer: 'buyer' | 'provider' = 'buyer') {
+  async function agreeTasks(
+    plan: EngagementPlan,
+    e: Engagement,
+    tasks: EngagementPlan['tasks'],
+    proposer: 'buyer' | 'provider' = 'buyer',
+  ) {
     const [by, other] = proposer === 'buyer' ? [e.buyerId, e.providerId] : [e.providerId, e.buyerId];
-    await call(`setTaskBoundaries ${plan.key}`, (ctx) => setTaskBoundaries(ctx, { engagementId: e.id, tasks: tasks.map(([task, owner]) => ({ task, owner })), escalationContact: plan.escalationContact }), by);
+    await call(
+      `setTaskBoundaries ${plan.key}`,
+      (ctx) =>
+        setTaskBoundaries(ctx, {
+          engagementId: e.id,
+          tasks: tasks.map(([task, owner]) => ({ task, owner })),
+          escalationContact: plan.escalationContact,
+        }),
+      by,
+    );
     await call(`confirmTaskBoundaries ${plan.key}`, (ctx) => confirmTaskBoundaries(ctx, e.id, null), other);
   }
   const engagementsByKey = new Map<string, Engagement>();
@@ -654,7 +868,10 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
     const issuedAt = clampPast(new Date(startDate.getTime() - 38 * DAY));
     const acceptedAt = clampPast(new Date(startDate.getTime() - 28 * DAY));
     const need = await postNeed(plan.key, plan.need);
-    await backdateNeed(need.id, plan.need.start < 0 ? postedAt : new Date(Date.now() - (plan.need.postedDaysAgo ?? 0) * DAY));
+    await backdateNeed(
+      need.id,
+      plan.need.start < 0 ? postedAt : new Date(Date.now() - (plan.need.postedDaysAgo ?? 0) * DAY),
+    );
     const competitors: Quote[] = [];
     for (const c of plan.competitors ?? []) competitors.push(await issue(plan.key, need, c));
     const quote = await issue(plan.key, need, plan.quote);
@@ -667,25 +884,44 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
       await backdateQuote(quote.id, new Date(Date.now() - plan.quote.issuedDaysAgo * DAY), 30);
     }
     // The buyer proposes the task boundaries, the provider confirms; in PILOT the provider owns one task.
-    await agreeTasks(plan, engagement, engagement.phase === EngagementPhase.PILOT ? pilotTasks(plan.tasks) : plan.tasks);
-    if (engagement.baaRequired !== (plan.baa !== 'not required')) fail(`${plan.key}: the BAA plan does not fit the category`);
+    await agreeTasks(
+      plan,
+      engagement,
+      engagement.phase === EngagementPhase.PILOT ? pilotTasks(plan.tasks) : plan.tasks,
+    );
+    if (engagement.baaRequired !== (plan.baa !== 'not required'))
+      fail(`${plan.key}: the BAA plan does not fit the category`);
     if (engagement.baaRequired && plan.baa === 'signed') {
       // Each party signs; the BAA is in force from the later signature.
       const signedAt = clampPast(new Date(startDate.getTime() - 12 * DAY));
-      await call(`signBaa ${plan.key} (provider)`, (ctx) => signBaa(ctx, { engagementId: engagement.id, signedAt: new Date(signedAt.getTime() - DAY) }), engagement.providerId);
-      await call(`signBaa ${plan.key} (buyer)`, (ctx) => signBaa(ctx, { engagementId: engagement.id, signedAt }), engagement.buyerId);
+      await call(
+        `signBaa ${plan.key} (provider)`,
+        (ctx) => signBaa(ctx, { engagementId: engagement.id, signedAt: new Date(signedAt.getTime() - DAY) }),
+        engagement.providerId,
+      );
+      await call(
+        `signBaa ${plan.key} (buyer)`,
+        (ctx) => signBaa(ctx, { engagementId: engagement.id, signedAt }),
+        engagement.buyerId,
+      );
     }
     if (plan.baa !== 'pending') {
       const phase = await playHistory(plan, engagement);
       // Past the pilot, the provider takes on the rest of the tasks it was engaged for; the buyer agrees.
-      if (phase !== EngagementPhase.PILOT && engagement.phase === EngagementPhase.PILOT && pilotTasks(plan.tasks).length < plan.tasks.length) {
+      if (
+        phase !== EngagementPhase.PILOT &&
+        engagement.phase === EngagementPhase.PILOT &&
+        pilotTasks(plan.tasks).length < plan.tasks.length
+      ) {
         await agreeTasks(plan, engagement, plan.tasks, 'provider');
       }
     }
     engagementsByKey.set(plan.key, engagement);
     if (plan.terminate) {
       const { effective, reason } = plan.terminate;
-      await call(`terminateEngagement ${plan.key}`, (ctx) => terminateEngagement(ctx, { engagementId: engagement.id, effectiveMonth: at(effective), reason }));
+      await call(`terminateEngagement ${plan.key}`, (ctx) =>
+        terminateEngagement(ctx, { engagementId: engagement.id, effectiveMonth: at(effective), reason }),
+      );
     }
   }
 
@@ -706,17 +942,27 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
           phase = (await advanceEngagementPhase(newCtx(), e.id)).phase;
           advances.push({ at: clampPast(new Date(monthStart(line.month).getTime() + DAY + 15 * 3_600_000)) });
         } catch (err) {
-          if (!(err instanceof UserErrors) || err.errors[0]?.code !== 'GATE_NOT_MET') throw new Error(`Demo trading seed: advanceEngagementPhase ${plan.key} failed: ${(err as Error).message}`, { cause: err });
+          if (!(err instanceof UserErrors) || err.errors[0]?.code !== 'GATE_NOT_MET')
+            throw new Error(`Demo trading seed: advanceEngagementPhase ${plan.key} failed: ${(err as Error).message}`, {
+              cause: err,
+            });
           summary.gateRefusals.push(`${plan.key} ${line.month}: ${err.errors[0].message}`);
-          log.info({ engagement: plan.key, month: line.month, reason: err.errors[0].message }, 'demo: phase gate not met');
+          log.info(
+            { engagement: plan.key, month: line.month, reason: err.errors[0].message },
+            'demo: phase gate not met',
+          );
         }
       }
       if (offset >= 0) continue; // the current month has not ended: nothing to report yet
       const r = prng(`${plan.key}:${offset}`);
       const misses = plan.misses?.[offset] ?? {};
       const metrics = targets.map((t) => ({ metric: t.metric, value: misses[t.metric] ?? metValue(t, r) }));
-      const deliveredUnits = Math.round(line.units * (Object.keys(misses).length ? 0.9 + r() * 0.04 : 0.95 + r() * 0.05));
-      await call(`recordPerformance ${plan.key} ${line.month}`, (ctx) => recordPerformance(ctx, { engagementId: e.id, month: line.month, deliveredUnits, metrics }));
+      const deliveredUnits = Math.round(
+        line.units * (Object.keys(misses).length ? 0.9 + r() * 0.04 : 0.95 + r() * 0.05),
+      );
+      await call(`recordPerformance ${plan.key} ${line.month}`, (ctx) =>
+        recordPerformance(ctx, { engagementId: e.id, month: line.month, deliveredUnits, metrics }),
+      );
       summary.reports++;
       await sql(`update performance_report set created_at = ?, updated_at = ? where engagement_id = ? and month = ?`, [
         clampPast(new Date(monthStart(addMonths(line.month, 1)).getTime() + 4 * DAY)),
@@ -727,9 +973,21 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
     }
     // When the phases changed, as it happened (the services stamp them with the time of the call).
     const [row] = await sql(`select phase_history as "phaseHistory" from engagement where id = ?`, [e.id]);
-    const history = (row.phaseHistory as { at: string }[]).map((h, i) => ({ ...h, at: (advances[i]?.at ?? new Date(h.at)).toISOString() }));
-    const enteredAt = advances.length ? advances[advances.length - 1].at : e.startMonth < now ? monthStart(e.startMonth) : null;
-    if (enteredAt) await sql(`update engagement set phase_history = ?::jsonb, phase_entered_at = ? where id = ?`, [JSON.stringify(history), enteredAt, e.id]);
+    const history = (row.phaseHistory as { at: string }[]).map((h, i) => ({
+      ...h,
+      at: (advances[i]?.at ?? new Date(h.at)).toISOString(),
+    }));
+    const enteredAt = advances.length
+      ? advances[advances.length - 1].at
+      : e.startMonth < now
+        ? monthStart(e.startMonth)
+        : null;
+    if (enteredAt)
+      await sql(`update engagement set phase_history = ?::jsonb, phase_entered_at = ? where id = ?`, [
+        JSON.stringify(history),
+        enteredAt,
+        e.id,
+      ]);
     return phase;
   }
 
@@ -737,21 +995,40 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
   // A proposal awaiting confirmation: Lakeshore offers to take on underpayment recovery for the demo
   // buyer; until Thumb Coast confirms, the agreed boundaries stay as they are.
   const thumbCoast = engagementsByKey.get('thumb-coast-rcm')!;
-  await call('setTaskBoundaries thumb-coast-rcm (proposal)', (ctx) =>
-    setTaskBoundaries(ctx, { engagementId: thumbCoast.id, tasks: [...RCM_TASKS, ['Underpayment recovery', PROVIDER] as const].map(([task, owner]) => ({ task, owner })) }),
+  await call(
+    'setTaskBoundaries thumb-coast-rcm (proposal)',
+    (ctx) =>
+      setTaskBoundaries(ctx, {
+        engagementId: thumbCoast.id,
+        tasks: [...RCM_TASKS, ['Underpayment recovery', PROVIDER] as const].map(([task, owner]) => ({ task, owner })),
+      }),
     thumbCoast.providerId,
   );
   // A disputed report: Loess Hills challenges last month's CCM report; the gate waits for it.
   const loess = engagementsByKey.get('loess-hills-ccm')!;
-  await call('disputePerformanceReport loess-hills-ccm', (ctx) =>
-    disputePerformanceReport(ctx, { engagementId: loess.id, month: at(-1), reason: 'Enrolled patients in the report (136) do not match our CCM billing export (121); please reconcile before we count it.' }),
+  await call(
+    'disputePerformanceReport loess-hills-ccm',
+    (ctx) =>
+      disputePerformanceReport(ctx, {
+        engagementId: loess.id,
+        month: at(-1),
+        reason:
+          'Enrolled patients in the report (136) do not match our CCM billing export (121); please reconcile before we count it.',
+      }),
     loess.buyerId,
   );
   // A pending policy change: the demo provider asks to run two more pilot engagements; the operator decides.
   const demoProvider = orgs.get(DEMO_ORGANIZATIONS.find((o) => o.kind === 'HEALTH_SYSTEM')!.handle)!;
   const policy = (await root.fork().findOneOrFail(Organization, demoProvider.id)).phasePolicy;
-  await call('setPhasePolicy (pending loosening)', (ctx) =>
-    setPhasePolicy(ctx, { providerId: demoProvider.id, phases: policy.map((p, i) => (i === 0 && p.maxActiveEngagements !== null ? { ...p, maxActiveEngagements: p.maxActiveEngagements + 2 } : p)) }),
+  await call(
+    'setPhasePolicy (pending loosening)',
+    (ctx) =>
+      setPhasePolicy(ctx, {
+        providerId: demoProvider.id,
+        phases: policy.map((p, i) =>
+          i === 0 && p.maxActiveEngagements !== null ? { ...p, maxActiveEngagements: p.maxActiveEngagements + 2 } : p,
+        ),
+      }),
     demoProvider.id,
   );
 
@@ -762,7 +1039,10 @@ export async function seedDemoTrading(em: CoreEntityManager, log: Logger = pino(
     await completeEndedEngagements(tx);
   });
 
-  if (partyKeys.size) await sql(`update api_key set revoked_at = now() where id = any(?::uuid[])`, [`{${[...partyKeys.values()].map((k) => k.id).join(',')}}`]);
+  if (partyKeys.size)
+    await sql(`update api_key set revoked_at = now() where id = any(?::uuid[])`, [
+      `{${[...partyKeys.values()].map((k) => k.id).join(',')}}`,
+    ]);
   log.info(summary, 'demo trading seeded');
   return summary;
 }

@@ -8,23 +8,76 @@ import { DEFAULT_PHASE_POLICY } from '../src/capacity/phase-policy';
 import { addMonths, currentMonth } from '../src/shared/month';
 
 /** Price range per unit and monthly capacity range, by category. */
-const CATEGORY_PROFILE: Record<string, { price: [number, number]; capacity: [number, number]; sla: [string, number, string, 'AT_LEAST' | 'AT_MOST'][] }> = {
-  REVENUE_CYCLE: { price: [4, 7], capacity: [20_000, 120_000], sla: [['clean_claim_rate_pct', 95, '%', 'AT_LEAST'], ['days_in_ar', 45, 'days', 'AT_MOST']] },
+const CATEGORY_PROFILE: Record<
+  string,
+  { price: [number, number]; capacity: [number, number]; sla: [string, number, string, 'AT_LEAST' | 'AT_MOST'][] }
+> = {
+  REVENUE_CYCLE: {
+    price: [4, 7],
+    capacity: [20_000, 120_000],
+    sla: [
+      ['clean_claim_rate_pct', 95, '%', 'AT_LEAST'],
+      ['days_in_ar', 45, 'days', 'AT_MOST'],
+    ],
+  },
   MEDICAL_CODING: { price: [3, 12], capacity: [5_000, 40_000], sla: [['coding_accuracy_pct', 95, '%', 'AT_LEAST']] },
-  CALL_CENTER: { price: [1.2, 4], capacity: [10_000, 80_000], sla: [['answered_within_20s_pct', 80, '%', 'AT_LEAST'], ['abandonment_rate_pct', 5, '%', 'AT_MOST']] },
-  ELIGIBILITY_VERIFICATION: { price: [1.5, 5], capacity: [10_000, 100_000], sla: [['turnaround_hours', 24, 'hours', 'AT_MOST']] },
-  PRIOR_AUTHORIZATION: { price: [8, 25], capacity: [2_000, 20_000], sla: [['turnaround_hours', 48, 'hours', 'AT_MOST']] },
-  EHR_IT_SUPPORT: { price: [25, 60], capacity: [300, 3_000], sla: [['first_response_minutes', 30, 'minutes', 'AT_MOST']] },
+  CALL_CENTER: {
+    price: [1.2, 4],
+    capacity: [10_000, 80_000],
+    sla: [
+      ['answered_within_20s_pct', 80, '%', 'AT_LEAST'],
+      ['abandonment_rate_pct', 5, '%', 'AT_MOST'],
+    ],
+  },
+  ELIGIBILITY_VERIFICATION: {
+    price: [1.5, 5],
+    capacity: [10_000, 100_000],
+    sla: [['turnaround_hours', 24, 'hours', 'AT_MOST']],
+  },
+  PRIOR_AUTHORIZATION: {
+    price: [8, 25],
+    capacity: [2_000, 20_000],
+    sla: [['turnaround_hours', 48, 'hours', 'AT_MOST']],
+  },
+  EHR_IT_SUPPORT: {
+    price: [25, 60],
+    capacity: [300, 3_000],
+    sla: [['first_response_minutes', 30, 'minutes', 'AT_MOST']],
+  },
   TRANSCRIPTION: { price: [0.08, 0.15], capacity: [100_000, 1_000_000], sla: [['accuracy_pct', 98, '%', 'AT_LEAST']] },
-  CLINICAL_DOCUMENTATION_IMPROVEMENT: { price: [15, 30], capacity: [2_000, 15_000], sla: [['query_response_rate_pct', 90, '%', 'AT_LEAST']] },
-  REFERRAL_COORDINATION: { price: [6, 15], capacity: [2_000, 20_000], sla: [['turnaround_hours', 48, 'hours', 'AT_MOST']] },
-  APPOINTMENT_REMINDERS: { price: [0.2, 0.6], capacity: [50_000, 500_000], sla: [['delivery_rate_pct', 97, '%', 'AT_LEAST']] },
-  AFTER_HOURS_ANSWERING: { price: [1.5, 3.5], capacity: [5_000, 40_000], sla: [['answered_within_30s_pct', 85, '%', 'AT_LEAST']] },
+  CLINICAL_DOCUMENTATION_IMPROVEMENT: {
+    price: [15, 30],
+    capacity: [2_000, 15_000],
+    sla: [['query_response_rate_pct', 90, '%', 'AT_LEAST']],
+  },
+  REFERRAL_COORDINATION: {
+    price: [6, 15],
+    capacity: [2_000, 20_000],
+    sla: [['turnaround_hours', 48, 'hours', 'AT_MOST']],
+  },
+  APPOINTMENT_REMINDERS: {
+    price: [0.2, 0.6],
+    capacity: [50_000, 500_000],
+    sla: [['delivery_rate_pct', 97, '%', 'AT_LEAST']],
+  },
+  AFTER_HOURS_ANSWERING: {
+    price: [1.5, 3.5],
+    capacity: [5_000, 40_000],
+    sla: [['answered_within_30s_pct', 85, '%', 'AT_LEAST']],
+  },
   REMOTE_RADIOLOGY: { price: [8, 50], capacity: [1_000, 8_000], sla: [['turnaround_hours', 4, 'hours', 'AT_MOST']] },
-  CHRONIC_CARE_MANAGEMENT: { price: [40, 70], capacity: [500, 5_000], sla: [['monthly_contact_rate_pct', 90, '%', 'AT_LEAST']] },
+  CHRONIC_CARE_MANAGEMENT: {
+    price: [40, 70],
+    capacity: [500, 5_000],
+    sla: [['monthly_contact_rate_pct', 90, '%', 'AT_LEAST']],
+  },
   TELEHEALTH: { price: [30, 70], capacity: [1_000, 10_000], sla: [['wait_minutes', 15, 'minutes', 'AT_MOST']] },
   HR_RECRUITMENT: { price: [1500, 4000], capacity: [10, 60], sla: [['time_to_fill_days', 45, 'days', 'AT_MOST']] },
-  CYBERSECURITY: { price: [4, 12], capacity: [2_000, 20_000], sla: [['incident_response_minutes', 60, 'minutes', 'AT_MOST']] },
+  CYBERSECURITY: {
+    price: [4, 12],
+    capacity: [2_000, 20_000],
+    sla: [['incident_response_minutes', 60, 'minutes', 'AT_MOST']],
+  },
   DATA_ANALYTICS: { price: [300, 1500], capacity: [20, 200], sla: [['on_time_delivery_pct', 95, '%', 'AT_LEAST']] },
 };
 
@@ -57,7 +110,10 @@ export interface ScaleOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export async function seedScaleNetwork(em: EntityManager, o: ScaleOptions): Promise<{ providers: number; buyers: number; offerings: number; capacityMonths: number; needs: number }> {
+export async function seedScaleNetwork(
+  em: EntityManager,
+  o: ScaleOptions,
+): Promise<{ providers: number; buyers: number; offerings: number; capacityMonths: number; needs: number }> {
   const rnd = prng(o.seed ?? 42);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
   const between = (a: number, b: number) => a + rnd() * (b - a);
@@ -66,9 +122,22 @@ export async function seedScaleNetwork(em: EntityManager, o: ScaleOptions): Prom
   const needsPer = o.needsPerProvider ?? 5;
   const buyersPer = o.buyersPerProvider ?? 2;
   const states: string[] = Object.values(HHS_REGIONS).flatMap((r) => r.states.map((s) => `US-${s}`));
-  const hhsOf = new Map<string, string>(Object.entries(HHS_REGIONS).flatMap(([code, r]) => r.states.map((s): [string, string] => [`US-${s}`, code])));
+  const hhsOf = new Map<string, string>(
+    Object.entries(HHS_REGIONS).flatMap(([code, r]) => r.states.map((s): [string, string] => [`US-${s}`, code])),
+  );
   const providerEhrs = ['EPIC', 'EPIC', 'EPIC', 'ORACLE_HEALTH', 'ORACLE_HEALTH', 'MEDITECH_EXPANSE', 'ALTERA_SUNRISE'];
-  const buyerEhrs = ['MEDITECH_EXPANSE', 'MEDITECH_LEGACY', 'TRUBRIDGE', 'ATHENAHEALTH', 'ECLINICALWORKS', 'EPIC', 'ORACLE_HEALTH', 'ALTERA_PARAGON', 'MEDHOST', 'NEXTGEN'];
+  const buyerEhrs = [
+    'MEDITECH_EXPANSE',
+    'MEDITECH_LEGACY',
+    'TRUBRIDGE',
+    'ATHENAHEALTH',
+    'ECLINICALWORKS',
+    'EPIC',
+    'ORACLE_HEALTH',
+    'ALTERA_PARAGON',
+    'MEDHOST',
+    'NEXTGEN',
+  ];
   const categories = SERVICE_CATEGORIES.map((c) => c.code);
   const start = currentMonth();
   const run = `${Date.now().toString(36)}`;
@@ -86,7 +155,15 @@ export async function seedScaleNetwork(em: EntityManager, o: ScaleOptions): Prom
       const phase = rnd() < 0.6 ? 0 : rnd() < 0.75 ? 1 : 2;
       const providerId = randomUUID();
       const ehr = pick(providerEhrs);
-      orgs.push({ id: providerId, name: `Generated Health System ${n + 1} (${run})`, kind: 'HEALTH_SYSTEM', state, ehr, beds: Math.round(between(300, 3000)), phase });
+      orgs.push({
+        id: providerId,
+        name: `Generated Health System ${n + 1} (${run})`,
+        kind: 'HEALTH_SYSTEM',
+        state,
+        ehr,
+        beds: Math.round(between(300, 3000)),
+        phase,
+      });
       const cats = shuffle(categories, rnd).slice(0, offeringsPer);
       for (const cat of cats) {
         const profile = CATEGORY_PROFILE[cat];
@@ -118,8 +195,20 @@ export async function seedScaleNetwork(em: EntityManager, o: ScaleOptions): Prom
         const buyerId = randomUUID();
         const bState = rnd() < 0.7 ? pick(HHS_REGIONS[hhsOf.get(state)!].states.map((s) => `US-${s}`)) : pick(states);
         const bEhr = pick(buyerEhrs);
-        orgs.push({ id: buyerId, name: `Generated Community Hospital ${n * buyersPer + b + 1} (${run})`, kind: rnd() < 0.7 ? 'HOSPITAL' : 'PRACTICE', state: bState, ehr: bEhr, beds: Math.round(between(15, 250)), phase: 0 });
-        for (let k = 0; k < Math.ceil(needsPer / buyersPer) && totals.needs + needs.length < o.providers * needsPer; k++) {
+        orgs.push({
+          id: buyerId,
+          name: `Generated Community Hospital ${n * buyersPer + b + 1} (${run})`,
+          kind: rnd() < 0.7 ? 'HOSPITAL' : 'PRACTICE',
+          state: bState,
+          ehr: bEhr,
+          beds: Math.round(between(15, 250)),
+          phase: 0,
+        });
+        for (
+          let k = 0;
+          k < Math.ceil(needsPer / buyersPer) && totals.needs + needs.length < o.providers * needsPer;
+          k++
+        ) {
           const cat = pick(categories);
           const profile = CATEGORY_PROFILE[cat];
           needs.push({

@@ -6,13 +6,16 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const url = (protocols: string[]) =>
-  z.string().refine((v) => {
-    try {
-      return protocols.includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -27,8 +30,16 @@ const schema = z.object({
   DATABASE_REPLICA_URLS: z
     .string()
     .default('')
-    .transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean))
-    .refine((list) => list.every((u) => /^postgres(ql)?:\/\/\S+$/.test(u)), 'must be postgres:// URLs, comma separated'),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (list) => list.every((u) => /^postgres(ql)?:\/\/\S+$/.test(u)),
+      'must be postgres:// URLs, comma separated',
+    ),
   /** A replica further behind the primary than this is skipped (reads go to the primary) until it catches up. */
   REPLICA_MAX_LAG_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
   /** Server-side named prepared statements for the hot paths; false for a pooler in transaction mode that cannot carry them (PgBouncer before 1.21). */
@@ -43,8 +54,16 @@ const schema = z.object({
   CORS_ORIGINS: z
     .string()
     .default('')
-    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
-    .refine((list) => list.every((o) => /^https?:\/\/[^/\s]+$/.test(o)), 'must be origins like https://portal.example.org, comma separated'),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (list) => list.every((o) => /^https?:\/\/[^/\s]+$/.test(o)),
+      'must be origins like https://portal.example.org, comma separated',
+    ),
   /** Rate limit per API key: points per minute, one point per operation plus one per 100 of query cost. 0 turns it off. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
   /** Rate limit per client IP for requests without a valid API key (anonymous, wrong or revoked keys). 0 turns it off. */
@@ -64,7 +83,12 @@ const schema = z.object({
   /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. Without it /metrics is public in development and test, and off (404) in production. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** How often each instance looks for new committed events and due webhook deliveries. 0 turns both workers off on this instance. */
-  EVENTS_POLL_MS: z.coerce.number().int().max(60_000).refine((v) => v === 0 || v >= 10, 'must be 0 (off) or at least 10').default(200),
+  EVENTS_POLL_MS: z.coerce
+    .number()
+    .int()
+    .max(60_000)
+    .refine((v) => v === 0 || v >= 10, 'must be 0 (off) or at least 10')
+    .default(200),
   /** First retry delay of a failed webhook delivery; each further retry doubles it (capped at one hour). */
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
   /** Attempts per webhook delivery before it is marked FAILED. */
@@ -87,7 +111,10 @@ const schema = z.object({
   WEBHOOK_SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
-export type Config = Omit<z.infer<typeof schema>, 'DEMO_DATA' | 'SQL_COUNT_HEADER' | 'WEBHOOK_ALLOW_PRIVATE_TARGETS' | 'DB_NAMED_STATEMENTS'> & {
+export type Config = Omit<
+  z.infer<typeof schema>,
+  'DEMO_DATA' | 'SQL_COUNT_HEADER' | 'WEBHOOK_ALLOW_PRIVATE_TARGETS' | 'DB_NAMED_STATEMENTS'
+> & {
   DEMO_DATA: boolean;
   DB_NAMED_STATEMENTS: boolean;
   SQL_COUNT_HEADER: boolean;
@@ -108,9 +135,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production: string[] = [];
   if (c.NODE_ENV === 'production') {
     // The demo network's keys are published (README, start-up banner): anyone could act as its operator.
-    if (c.DEMO_DATA) production.push('  DEMO_DATA: loads the demo network, whose API keys are public; it cannot be true when NODE_ENV=production');
-    if (c.WEBHOOK_ALLOW_PRIVATE_TARGETS) production.push('  WEBHOOK_ALLOW_PRIVATE_TARGETS: is a development setting; it cannot be true when NODE_ENV=production');
-    if (!c.WEBHOOK_SECRETS_KEY) production.push('  WEBHOOK_SECRETS_KEY: is required when NODE_ENV=production (webhook secrets are encrypted at rest with it; at least 32 characters)');
+    if (c.DEMO_DATA)
+      production.push(
+        '  DEMO_DATA: loads the demo network, whose API keys are public; it cannot be true when NODE_ENV=production',
+      );
+    if (c.WEBHOOK_ALLOW_PRIVATE_TARGETS)
+      production.push(
+        '  WEBHOOK_ALLOW_PRIVATE_TARGETS: is a development setting; it cannot be true when NODE_ENV=production',
+      );
+    if (!c.WEBHOOK_SECRETS_KEY)
+      production.push(
+        '  WEBHOOK_SECRETS_KEY: is required when NODE_ENV=production (webhook secrets are encrypted at rest with it; at least 32 characters)',
+      );
   }
   if (production.length) throw new ConfigError(`Invalid configuration:\n${production.join('\n')}`);
   return {

@@ -18,7 +18,10 @@ async function main() {
   }
   const api = await startApi(config);
   const { log } = api.deps;
-  log.info({ url: api.url, database: api.embedded ? 'embedded' : 'DATABASE_URL', redis: api.deps.store.kind }, 'API listening');
+  log.info(
+    { url: api.url, database: api.embedded ? 'embedded' : 'DATABASE_URL', redis: api.deps.store.kind },
+    'API listening',
+  );
   if (config.NODE_ENV === 'development') {
     const keys = await demoKeyBanner(api.deps.orm.em.fork());
     console.log(

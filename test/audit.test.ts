@@ -14,7 +14,13 @@ describe('audit trail', () => {
     const id = await createOffering(t, p.key, {}, false);
     const res = await t.gql(`mutation { publishOffering(input: { id: "${id}" }) { offering { status } } }`, {}, p.key);
     const requestId = res.headers.get('x-request-id');
-    const d = ok(await t.gql(`query($id: ID!) { auditTrail(entityId: $id, first: 1) { edges { node { action entityType entityId changes requestId actor { apiKeyId role organizationId } } } } }`, { id }, p.key));
+    const d = ok(
+      await t.gql(
+        `query($id: ID!) { auditTrail(entityId: $id, first: 1) { edges { node { action entityType entityId changes requestId actor { apiKeyId role organizationId } } } } }`,
+        { id },
+        p.key,
+      ),
+    );
     const viewer = ok(await t.gql('{ viewer { apiKeyId } }', {}, p.key)).viewer;
     expect(d.auditTrail.edges[0].node).toEqual({
       action: 'offering.published',
@@ -30,7 +36,9 @@ describe('audit trail', () => {
     const p = await provider(t);
     const id = await createOffering(t, p.key);
     const [before] = await t.sql('select count(*)::int as n from audit_event');
-    const r = ok(await t.gql(`mutation { publishOffering(input: { id: "${id}" }) { userErrors { code } } }`, {}, p.key));
+    const r = ok(
+      await t.gql(`mutation { publishOffering(input: { id: "${id}" }) { userErrors { code } } }`, {}, p.key),
+    );
     expect(r.publishOffering.userErrors[0].code).toBe('INVALID_TRANSITION');
     const [after] = await t.sql('select count(*)::int as n from audit_event');
     expect(after.n).toBe(before.n);

@@ -9,7 +9,12 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const CREATE = `mutation($i: CreateOfferingInput!) { createOffering(input: $i) { offering { id pricing { unitPrice setupFee tiers { fromUnits unitPrice } } } userErrors { code field message } } }`;
-const counts = async () => (await t.sql(`select (select count(*) from offering)::int as offerings, (select count(*) from audit_event)::int as events`))[0];
+const counts = async () =>
+  (
+    await t.sql(
+      `select (select count(*) from offering)::int as offerings, (select count(*) from audit_event)::int as events`,
+    )
+  )[0];
 
 describe('createOffering validation: clear error, nothing written', () => {
   const cases: [string, Record<string, unknown>, string][] = [
@@ -26,8 +31,25 @@ describe('createOffering validation: clear error, nothing written', () => {
     ['an unknown language', { languages: ['qq'] }, 'VALIDATION'],
     ['no EHR platform', { ehrPlatformCodes: [] }, 'BAD_USER_INPUT'],
     ['an unknown input field', { colour: 'blue' }, 'BAD_USER_INPUT'],
-    ['descending tiers', { pricing: { currency: 'USD', unitPrice: '5.00', tiers: [{ fromUnits: 100, unitPrice: '4.00' }, { fromUnits: 50, unitPrice: '3.00' }] } }, 'VALIDATION'],
-    ['a setup fee with 3 decimals', { pricing: { currency: 'USD', unitPrice: '5.00', setupFee: '10.001' } }, 'VALIDATION'],
+    [
+      'descending tiers',
+      {
+        pricing: {
+          currency: 'USD',
+          unitPrice: '5.00',
+          tiers: [
+            { fromUnits: 100, unitPrice: '4.00' },
+            { fromUnits: 50, unitPrice: '3.00' },
+          ],
+        },
+      },
+      'VALIDATION',
+    ],
+    [
+      'a setup fee with 3 decimals',
+      { pricing: { currency: 'USD', unitPrice: '5.00', setupFee: '10.001' } },
+      'VALIDATION',
+    ],
   ];
   it.each(cases)('refuses %s', async (_name, overrides, expected) => {
     const p = await provider(t);
@@ -48,9 +70,30 @@ describe('createOffering validation: clear error, nothing written', () => {
 describe('offerings', () => {
   it('stores money exactly and returns decimal strings', async () => {
     const p = await provider(t);
-    const r = ok(await t.gql(CREATE, { i: offeringInput({ pricing: { currency: 'USD', unitPrice: '0.0350', setupFee: '2500.10', tiers: [{ fromUnits: 100000, unitPrice: '0.0275' }] } }) }, p.key));
-    expect(r.createOffering.offering.pricing).toEqual({ unitPrice: '0.035', setupFee: '2500.10', tiers: [{ fromUnits: 100000, unitPrice: '0.0275' }] });
-    const [row] = await t.sql('select unit_price::text, setup_fee::text from offering where id = $1', [r.createOffering.offering.id]);
+    const r = ok(
+      await t.gql(
+        CREATE,
+        {
+          i: offeringInput({
+            pricing: {
+              currency: 'USD',
+              unitPrice: '0.0350',
+              setupFee: '2500.10',
+              tiers: [{ fromUnits: 100000, unitPrice: '0.0275' }],
+            },
+          }),
+        },
+        p.key,
+      ),
+    );
+    expect(r.createOffering.offering.pricing).toEqual({
+      unitPrice: '0.035',
+      setupFee: '2500.10',
+      tiers: [{ fromUnits: 100000, unitPrice: '0.0275' }],
+    });
+    const [row] = await t.sql('select unit_price::text, setup_fee::text from offering where id = $1', [
+      r.createOffering.offering.id,
+    ]);
     expect(row).toEqual({ unit_price: '0.0350', setup_fee: '2500.10' });
   });
 
@@ -58,7 +101,13 @@ describe('offerings', () => {
     const p = await provider(t);
     const id = await createOffering(t, p.key, {}, false);
     const act = async (op: 'publishOffering' | 'pauseOffering') =>
-      ok(await t.gql(`mutation($i: ${op[0].toUpperCase() + op.slice(1)}Input!) { ${op}(input: $i) { offering { status } userErrors { code field message } } }`, { i: { id } }, p.key))[op];
+      ok(
+        await t.gql(
+          `mutation($i: ${op[0].toUpperCase() + op.slice(1)}Input!) { ${op}(input: $i) { offering { status } userErrors { code field message } } }`,
+          { i: { id } },
+          p.key,
+        ),
+      )[op];
     expect((await act('pauseOffering')).userErrors[0]).toMatchObject({ code: 'INVALID_TRANSITION' });
     expect((await act('publishOffering')).offering.status).toBe('PUBLISHED');
     expect((await act('publishOffering')).userErrors[0].code).toBe('INVALID_TRANSITION');
@@ -74,8 +123,13 @@ describe('offerings', () => {
     const nation = await createOffering(t, p.key, { categoryCode: cat, regionCodes: ['NATIONWIDE'] });
     const texas = await createOffering(t, p.key, { categoryCode: cat, regionCodes: ['US-TX', 'HHS-6'] });
     const ids = async (regionCode: string) =>
-      ok(await t.gql(`query($f: OfferingFilter) { offerings(first: 100, filter: $f) { edges { node { id } } } }`, { f: { regionCode, providerId: p.id } }))
-        .offerings.edges.map((e: any) => e.node.id).sort();
+      ok(
+        await t.gql(`query($f: OfferingFilter) { offerings(first: 100, filter: $f) { edges { node { id } } } }`, {
+          f: { regionCode, providerId: p.id },
+        }),
+      )
+        .offerings.edges.map((e: any) => e.node.id)
+        .sort();
     expect(await ids('US-OH')).toEqual([ohio, hhs5, nation].sort());
     expect(await ids('US-IN')).toEqual([hhs5, nation].sort());
     expect(await ids('US-TX')).toEqual([nation, texas].sort());
@@ -84,19 +138,35 @@ describe('offerings', () => {
 
   it('filters by category, EHR platform and status', async () => {
     const p = await provider(t);
-    const a = await createOffering(t, p.key, { categoryCode: 'MEDICAL_CODING', ehrPlatformCodes: ['EPIC', 'MEDITECH_EXPANSE'] });
+    const a = await createOffering(t, p.key, {
+      categoryCode: 'MEDICAL_CODING',
+      ehrPlatformCodes: ['EPIC', 'MEDITECH_EXPANSE'],
+    });
     await createOffering(t, p.key, { categoryCode: 'MEDICAL_CODING', ehrPlatformCodes: ['ORACLE_HEALTH'] });
     await createOffering(t, p.key, { categoryCode: 'MEDICAL_CODING', ehrPlatformCodes: ['MEDITECH_EXPANSE'] }, false);
-    const d = ok(await t.gql(`query($p: ID!) { offerings(filter: { providerId: $p, categoryCode: "MEDICAL_CODING", ehrPlatformCode: "MEDITECH_EXPANSE", status: PUBLISHED }) { edges { node { id ehrPlatforms { code } } } } }`, { p: p.id }));
+    const d = ok(
+      await t.gql(
+        `query($p: ID!) { offerings(filter: { providerId: $p, categoryCode: "MEDICAL_CODING", ehrPlatformCode: "MEDITECH_EXPANSE", status: PUBLISHED }) { edges { node { id ehrPlatforms { code } } } } }`,
+        { p: p.id },
+      ),
+    );
     expect(d.offerings.edges.map((e: any) => e.node.id)).toEqual([a]);
   });
 
   it('updates an offering and records the change', async () => {
     const p = await provider(t);
     const id = await createOffering(t, p.key);
-    const r = ok(await t.gql(`mutation($i: UpdateOfferingInput!) { updateOffering(input: $i) { offering { title languages } userErrors { code } } }`, { i: { id, title: 'Denials management', languages: ['en', 'es'] } }, p.key));
+    const r = ok(
+      await t.gql(
+        `mutation($i: UpdateOfferingInput!) { updateOffering(input: $i) { offering { title languages } userErrors { code } } }`,
+        { i: { id, title: 'Denials management', languages: ['en', 'es'] } },
+        p.key,
+      ),
+    );
     expect(r.updateOffering.offering).toEqual({ title: 'Denials management', languages: ['en', 'es'] });
-    const [ev] = await t.sql(`select changes from audit_event where entity_id = $1 and action = 'offering.updated'`, [id]);
+    const [ev] = await t.sql(`select changes from audit_event where entity_id = $1 and action = 'offering.updated'`, [
+      id,
+    ]);
     expect(ev.changes.after).toEqual({ title: 'Denials management', languages: ['en', 'es'] });
     expect(Object.keys(ev.changes.before).sort()).toEqual(['languages', 'title']);
   });
@@ -105,18 +175,37 @@ describe('offerings', () => {
 describe('organizations', () => {
   it('filters by kind, state, EHR platform and name', async () => {
     const name = `Zephyr Valley Clinic ${Date.now()}`;
-    ok(await t.gql(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } } }`, { i: { name, kind: 'PRACTICE', stateCode: 'US-KS', ehrPlatformCode: 'ATHENAHEALTH' } }));
-    const d = ok(await t.gql(`{ organizations(filter: { kind: PRACTICE, stateCode: "US-KS", ehrPlatformCode: "ATHENAHEALTH", search: "zephyr valley" }) { totalCount edges { node { name hhsRegion ehrPlatform { code name } } } } }`));
+    ok(
+      await t.gql(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } } }`, {
+        i: { name, kind: 'PRACTICE', stateCode: 'US-KS', ehrPlatformCode: 'ATHENAHEALTH' },
+      }),
+    );
+    const d = ok(
+      await t.gql(
+        `{ organizations(filter: { kind: PRACTICE, stateCode: "US-KS", ehrPlatformCode: "ATHENAHEALTH", search: "zephyr valley" }) { totalCount edges { node { name hhsRegion ehrPlatform { code name } } } } }`,
+      ),
+    );
     expect(d.organizations.totalCount).toBe(1);
-    expect(d.organizations.edges[0].node).toEqual({ name, hhsRegion: 'HHS-7', ehrPlatform: { code: 'ATHENAHEALTH', name: 'athenaOne' } });
+    expect(d.organizations.edges[0].node).toEqual({
+      name,
+      hhsRegion: 'HHS-7',
+      ehrPlatform: { code: 'ATHENAHEALTH', name: 'athenaOne' },
+    });
   });
 
   it('refuses a duplicate name and unknown codes with userErrors', async () => {
     const mk = (i: Record<string, unknown>) =>
-      t.gql(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } userErrors { code field } } }`, { i: { kind: 'HOSPITAL', stateCode: 'US-OH', ehrPlatformCode: 'EPIC', ...i } });
+      t.gql(
+        `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } userErrors { code field } } }`,
+        { i: { kind: 'HOSPITAL', stateCode: 'US-OH', ehrPlatformCode: 'EPIC', ...i } },
+      );
     ok(await mk({ name: 'Twin Rivers Hospital' }));
-    expect(ok(await mk({ name: 'twin rivers hospital' })).createOrganization.userErrors).toEqual([{ code: 'CONFLICT', field: 'input.name' }]);
-    expect(ok(await mk({ name: 'Other', stateCode: 'HHS-5', ehrPlatformCode: 'FOO' })).createOrganization.userErrors).toEqual([
+    expect(ok(await mk({ name: 'twin rivers hospital' })).createOrganization.userErrors).toEqual([
+      { code: 'CONFLICT', field: 'input.name' },
+    ]);
+    expect(
+      ok(await mk({ name: 'Other', stateCode: 'HHS-5', ehrPlatformCode: 'FOO' })).createOrganization.userErrors,
+    ).toEqual([
       { code: 'VALIDATION', field: 'input.stateCode' },
       { code: 'VALIDATION', field: 'input.ehrPlatformCode' },
     ]);
@@ -125,12 +214,29 @@ describe('organizations', () => {
 
 describe('reference data', () => {
   it('lists EHR platforms, regions with their states, and categories', async () => {
-    const d = ok(await t.gql(`{ ehrPlatforms { code } hhs: regions(kind: HHS_REGION) { code states } all: regions { code } serviceCategories { code unit touchesPhi } }`));
-    expect(d.ehrPlatforms.map((e: any) => e.code)).toEqual(expect.arrayContaining(['EPIC', 'ORACLE_HEALTH', 'MEDITECH_EXPANSE', 'MEDITECH_LEGACY', 'TRUBRIDGE']));
+    const d = ok(
+      await t.gql(
+        `{ ehrPlatforms { code } hhs: regions(kind: HHS_REGION) { code states } all: regions { code } serviceCategories { code unit touchesPhi } }`,
+      ),
+    );
+    expect(d.ehrPlatforms.map((e: any) => e.code)).toEqual(
+      expect.arrayContaining(['EPIC', 'ORACLE_HEALTH', 'MEDITECH_EXPANSE', 'MEDITECH_LEGACY', 'TRUBRIDGE']),
+    );
     expect(d.hhs).toHaveLength(10);
-    expect(d.hhs.find((r: any) => r.code === 'HHS-5').states).toEqual(['US-IL', 'US-IN', 'US-MI', 'US-MN', 'US-OH', 'US-WI']);
+    expect(d.hhs.find((r: any) => r.code === 'HHS-5').states).toEqual([
+      'US-IL',
+      'US-IN',
+      'US-MI',
+      'US-MN',
+      'US-OH',
+      'US-WI',
+    ]);
     expect(d.all).toHaveLength(52 + 10 + 1);
-    expect(d.serviceCategories.find((c: any) => c.code === 'REVENUE_CYCLE')).toEqual({ code: 'REVENUE_CYCLE', unit: 'claims', touchesPhi: true });
+    expect(d.serviceCategories.find((c: any) => c.code === 'REVENUE_CYCLE')).toEqual({
+      code: 'REVENUE_CYCLE',
+      unit: 'claims',
+      touchesPhi: true,
+    });
     const [row] = await t.sql(`select count(*)::int as n from region`);
     expect(row.n).toBe(63);
   });

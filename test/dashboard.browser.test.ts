@@ -16,7 +16,16 @@ import { addMonths, currentMonth } from '../src/shared/month';
 import { ok, startTestApi, type TestApi } from './support/api';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const LOCAL = /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//;
 const PROVIDER_ADMIN = 'hsx_demo_provider_admin';
 const PROVIDER_SALES = 'hsx_demo_provider_sales';
@@ -30,12 +39,23 @@ let userDataDir: string;
 const requested = new Set<string>();
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run \`node scripts/ensure-test-tools.js\` (as root it installs Debian's chromium) or set CHROMIUM_PATH.`);
-  execFileSync(process.execPath, ['scripts/build-explorer.mjs'], { cwd: path.resolve(__dirname, '..'), stdio: 'inherit' });
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: run \`node scripts/ensure-test-tools.js\` (as root it installs Debian's chromium) or set CHROMIUM_PATH.`,
+    );
+  execFileSync(process.execPath, ['scripts/build-explorer.mjs'], {
+    cwd: path.resolve(__dirname, '..'),
+    stdio: 'inherit',
+  });
   t = await startTestApi({ DEMO_DATA: 'true' });
   base = t.url.replace(/\/graphql$/, '');
   userDataDir = mkdtempSync(path.join(tmpdir(), 'hsx-chromium-'));
-  browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1440, height: 1000 } });
+  browser = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1440, height: 1000 },
+  });
   await browser.route('**/*', (route) => {
     const url = route.request().url();
     requested.add(url);
@@ -82,7 +102,9 @@ async function tableView(page: Page, id: string): Promise<string[][]> {
   await figure.getByRole('button', { name: 'Show table' }).click();
   const table = figure.locator('table');
   await table.waitFor();
-  return table.locator('tr').evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => (c.textContent ?? '').trim())));
+  return table
+    .locator('tr')
+    .evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => (c.textContent ?? '').trim())));
 }
 
 const num = (text: string) => Number(text.replace(/,/g, ''));
@@ -91,7 +113,13 @@ const to = addMonths(from, 11);
 
 describe('explorer subscriptions', () => {
   it('runs the saved "Watch my quotes live" over graphql-ws on the same URL: a quote issued meanwhile shows up', async () => {
-    const demand = ok(await t.gql(`{ servableDemand(first: 50) { needs { needId quoted offerings { offeringId } } } }`, {}, PROVIDER_ADMIN)).servableDemand;
+    const demand = ok(
+      await t.gql(
+        `{ servableDemand(first: 50) { needs { needId quoted offerings { offeringId } } } }`,
+        {},
+        PROVIDER_ADMIN,
+      ),
+    ).servableDemand;
     const target = demand.needs.find((n: any) => !n.quoted);
     expect(target).toBeTruthy();
     const page = await browser.newPage();
@@ -103,18 +131,33 @@ describe('explorer subscriptions', () => {
     await page.locator('.graphiql-execute-button').click();
     // The subscription is set up over the WebSocket meanwhile: act until an event arrives (a revision is one more).
     const issued = ok(
-      await t.gql(`mutation($i: IssueQuoteInput!) { issueQuote(input: $i) { quote { id } userErrors { code message } } }`, { i: { needId: target.needId, offeringId: target.offerings[0].offeringId } }, PROVIDER_ADMIN),
+      await t.gql(
+        `mutation($i: IssueQuoteInput!) { issueQuote(input: $i) { quote { id } userErrors { code message } } }`,
+        { i: { needId: target.needId, offeringId: target.offerings[0].offeringId } },
+        PROVIDER_ADMIN,
+      ),
     ).issueQuote;
     expect(issued.userErrors).toEqual([]);
     const response = page.locator('.graphiql-response').filter({ hasText: '"quoteEvents"' });
     for (let attempt = 0; ; attempt++) {
-      const seen = await response.waitFor({ timeout: 5_000 }).then(() => true, () => false);
+      const seen = await response.waitFor({ timeout: 5_000 }).then(
+        () => true,
+        () => false,
+      );
       if (seen || attempt === 4) break;
-      const revised = ok(await t.gql(`mutation($i: ReviseQuoteInput!) { reviseQuote(input: $i) { userErrors { code } } }`, { i: { quoteId: issued.quote.id, discountPercent: attempt + 1 } }, PROVIDER_ADMIN));
+      const revised = ok(
+        await t.gql(
+          `mutation($i: ReviseQuoteInput!) { reviseQuote(input: $i) { userErrors { code } } }`,
+          { i: { quoteId: issued.quote.id, discountPercent: attempt + 1 } },
+          PROVIDER_ADMIN,
+        ),
+      );
       expect(revised.reviseQuote.userErrors).toEqual([]);
       issued.quote.id = (await t.sql(`select id from quote where supersedes_id = $1`, [issued.quote.id]))[0].id;
     }
-    const text = await page.locator('.graphiql-response').evaluate((el) => (el.textContent ?? '').replace(/\u00a0/g, ' '));
+    const text = await page
+      .locator('.graphiql-response')
+      .evaluate((el) => (el.textContent ?? '').replace(/\u00a0/g, ' '));
     expect(text).toMatch(/"type": "(ISSUED|REVISED|SUPERSEDED)"/);
     expect(text).toContain('"quoteEvents"');
     await page.close();
@@ -124,7 +167,8 @@ describe('explorer subscriptions', () => {
 describe('dashboard page', () => {
   it('runs only queries the schema accepts', async () => {
     const schema = await buildAppSchema();
-    for (const doc of [DASHBOARD_VIEWER, SELLING_DASHBOARD, BUYING_DASHBOARD]) expect(validate(schema, parse(doc)).map((e) => e.message)).toEqual([]);
+    for (const doc of [DASHBOARD_VIEWER, SELLING_DASHBOARD, BUYING_DASHBOARD])
+      expect(validate(schema, parse(doc)).map((e) => e.message)).toEqual([]);
   });
 
   it('is served by the API with the explorer’s policy, and the explorer links to it', async () => {
@@ -141,7 +185,9 @@ describe('dashboard page', () => {
   });
 
   it('for a provider key, draws utilization, booked revenue and the pipeline with the API’s numbers; a SALES key sees the same', async () => {
-    const api = ok(await t.gql(SELLING_DASHBOARD, { providerId: null, from, to, closedFrom: addMonths(from, -11) }, PROVIDER_ADMIN));
+    const api = ok(
+      await t.gql(SELLING_DASHBOARD, { providerId: null, from, to, closedFrom: addMonths(from, -11) }, PROVIDER_ADMIN),
+    );
     const { page, problems } = await open(PROVIDER_ADMIN, 'selling');
 
     const utilization = await chartData(page, 'utilization');
@@ -157,26 +203,44 @@ describe('dashboard page', () => {
     expect(totals.some((m: any) => m.committedUnits > 0)).toBe(true);
     const note = await page.locator('figure[data-chart="utilization"] .hsx-note').textContent();
     expect(note).toContain(`engagement slots used: ${api.utilization.engagementSlots.label}`);
-    expect(note).toContain(`${api.utilization.phase}: ${Math.round(api.utilization.maxExternalShare * 1000) / 10}% of total capacity`);
+    expect(note).toContain(
+      `${api.utilization.phase}: ${Math.round(api.utilization.maxExternalShare * 1000) / 10}% of total capacity`,
+    );
     // One offering at a time, from the same answer.
     const first = api.utilization.offerings[0];
     await page.getByLabel('Offering', { exact: true }).selectOption(first.offeringId);
-    await page.waitForFunction(`document.querySelector('figure[data-chart="utilization"] h3')?.textContent?.includes(${JSON.stringify(first.title)})`);
-    expect((await chartData(page, 'utilization')).datasets.Committed).toEqual(first.months.map((m: any) => m.committedUnits));
+    await page.waitForFunction(
+      `document.querySelector('figure[data-chart="utilization"] h3')?.textContent?.includes(${JSON.stringify(first.title)})`,
+    );
+    expect((await chartData(page, 'utilization')).datasets.Committed).toEqual(
+      first.months.map((m: any) => m.committedUnits),
+    );
 
     const revenue = api.bookedRevenue[0];
     const revenueTable = await tableView(page, 'revenue');
     expect(revenueTable[0]).toEqual(['Month', 'Committed', 'Conditional', 'Delivered', 'Engagements']);
     expect(revenueTable.slice(1).map((r) => [r[0], num(r[1]), num(r[2]), num(r[3]), num(r[4])])).toEqual(
-      revenue.months.map((m: any) => [m.month, Number(m.committedAmount), Number(m.conditionalAmount), Number(m.deliveredAmount), m.engagements]),
+      revenue.months.map((m: any) => [
+        m.month,
+        Number(m.committedAmount),
+        Number(m.conditionalAmount),
+        Number(m.deliveredAmount),
+        m.engagements,
+      ]),
     );
-    expect((await chartData(page, 'revenue')).datasets.Committed).toEqual(revenue.months.map((m: any) => Number(m.committedAmount)));
+    expect((await chartData(page, 'revenue')).datasets.Committed).toEqual(
+      revenue.months.map((m: any) => Number(m.committedAmount)),
+    );
 
     const pipeline = await chartData(page, 'pipeline');
     expect(pipeline.labels).toEqual(api.pipeline.byExpiry.map((b: any) => b.label));
     expect(pipeline.datasets['Open quotes']).toEqual(api.pipeline.byExpiry.map((b: any) => b.count));
-    const outcomes = await page.locator('table[data-table="outcomes"] tbody tr').evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
-    expect(outcomes.map((r) => [r[0], Number(r[1])])).toEqual(api.pipeline.outcomes.map((o: any) => [o.outcome, o.count]));
+    const outcomes = await page
+      .locator('table[data-table="outcomes"] tbody tr')
+      .evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+    expect(outcomes.map((r) => [r[0], Number(r[1])])).toEqual(
+      api.pipeline.outcomes.map((o: any) => [o.outcome, o.count]),
+    );
     const demandRows = await page.locator('table[data-table="servable-demand"] tbody tr').count();
     expect(demandRows).toBe(api.servableDemand.needs.length);
 
@@ -185,7 +249,9 @@ describe('dashboard page', () => {
     await frame.focus();
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('ArrowRight');
-    expect(await page.locator('figure[data-chart="revenue"] .hsx-live').textContent()).toMatch(new RegExp(`^${revenue.months[1].month}: Committed `));
+    expect(await page.locator('figure[data-chart="revenue"] .hsx-live').textContent()).toMatch(
+      new RegExp(`^${revenue.months[1].month}: Committed `),
+    );
     expect(await page.evaluate('window.hsxCharts.revenue.tooltip.getActiveElements().length')).toBeGreaterThan(0);
 
     if (process.env.SCREENSHOTS) {
@@ -199,14 +265,22 @@ describe('dashboard page', () => {
     const sales = await open(PROVIDER_SALES, 'selling');
     expect(await chartData(sales.page, 'utilization')).toEqual(utilization);
     expect(await chartData(sales.page, 'revenue')).toEqual(await chartData(sales.page, 'revenue'));
-    expect((await chartData(sales.page, 'revenue')).datasets.Committed).toEqual(revenue.months.map((m: any) => Number(m.committedAmount)));
+    expect((await chartData(sales.page, 'revenue')).datasets.Committed).toEqual(
+      revenue.months.map((m: any) => Number(m.committedAmount)),
+    );
     await expect(sales.page.locator('.hsx-status').textContent()).resolves.toContain('Signed in: SALES');
     await sales.page.close();
   });
 
   it('for a buyer key, draws an engagement’s delivery and each SLA metric against its target, and the vendor portfolio', async () => {
     const viewer = ok(await t.gql(DASHBOARD_VIEWER, {}, BUYER_ADMIN)).viewer;
-    const api = ok(await t.gql(BUYING_DASHBOARD, { buyerId: viewer.organization.id, filterBuyerId: viewer.organization.id }, BUYER_ADMIN));
+    const api = ok(
+      await t.gql(
+        BUYING_DASHBOARD,
+        { buyerId: viewer.organization.id, filterBuyerId: viewer.organization.id },
+        BUYER_ADMIN,
+      ),
+    );
     const { page, problems } = await open(BUYER_ADMIN, 'buying');
     const engagementId = await page.getByLabel('Engagement', { exact: true }).inputValue();
     const card = api.engagements.edges.find((e: any) => e.node.id === engagementId).node.scorecard;
@@ -214,7 +288,10 @@ describe('dashboard page', () => {
 
     const delivery = await chartData(page, 'delivery');
     expect(delivery.labels).toEqual(card.months.map((m: any) => m.month));
-    expect(delivery.datasets).toEqual({ Scheduled: card.months.map((m: any) => m.scheduledUnits), Delivered: card.months.map((m: any) => m.deliveredUnits ?? 0) });
+    expect(delivery.datasets).toEqual({
+      Scheduled: card.months.map((m: any) => m.scheduledUnits),
+      Delivered: card.months.map((m: any) => m.deliveredUnits ?? 0),
+    });
     for (const m of card.metrics) {
       const chart = await chartData(page, `sla-${m.metric}`);
       expect(chart.labels).toEqual(m.points.map((p: any) => p.month));
@@ -222,10 +299,16 @@ describe('dashboard page', () => {
       const target = Object.entries(chart.datasets).find(([label]) => label.startsWith('Target'))!;
       expect(target[1]).toEqual(m.points.map(() => m.target));
       const table = await tableView(page, `sla-${m.metric}`);
-      expect(table.slice(1).map((r) => [r[0], num(r[1]), num(r[2]), r[3]])).toEqual(m.points.map((p: any) => [p.month, p.value, m.target, p.met ? 'yes' : 'no']));
+      expect(table.slice(1).map((r) => [r[0], num(r[1]), num(r[2]), r[3]])).toEqual(
+        m.points.map((p: any) => [p.month, p.value, m.target, p.met ? 'yes' : 'no']),
+      );
     }
-    const portfolio = await page.locator('table[data-table="portfolio"] tbody tr').evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
-    expect(portfolio.map((r) => r[2])).toEqual(api.vendorPortfolio.categories.map((c: any) => (c.fragmented ? 'yes' : 'no')));
+    const portfolio = await page
+      .locator('table[data-table="portfolio"] tbody tr')
+      .evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+    expect(portfolio.map((r) => r[2])).toEqual(
+      api.vendorPortfolio.categories.map((c: any) => (c.fragmented ? 'yes' : 'no')),
+    );
     expect(portfolio.map((r) => r[0])).toEqual(api.vendorPortfolio.categories.map((c: any) => c.category.name));
 
     // Keyboard only: tab to the view buttons and switch.

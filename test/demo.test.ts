@@ -9,7 +9,8 @@ const DEMO_BUYER_ADMIN = 'hsx_demo_buyer_admin';
 const DEMO_PROVIDER_ADMIN = 'hsx_demo_provider_admin';
 
 let t: TestApi;
-const q = <T = any>(query: string, variables: Record<string, unknown> = {}, key: string = DEMO_OPERATOR) => t.gql<T>(query, variables, key).then(ok);
+const q = <T = any>(query: string, variables: Record<string, unknown> = {}, key: string = DEMO_OPERATOR) =>
+  t.gql<T>(query, variables, key).then(ok);
 
 beforeAll(async () => {
   t = await startTestApi({ DEMO_DATA: 'true' });
@@ -20,13 +21,17 @@ afterAll(async () => {
 
 describe('the demo network', () => {
   it('has its organizations and published offerings', async () => {
-    const d = await q(`{ organizations(first: 1) { totalCount } offerings(first: 1, filter: { status: PUBLISHED }) { totalCount } }`);
+    const d = await q(
+      `{ organizations(first: 1) { totalCount } offerings(first: 1, filter: { status: PUBLISHED }) { totalCount } }`,
+    );
     expect(d.organizations.totalCount).toBeGreaterThanOrEqual(50);
     expect(d.offerings.totalCount).toBeGreaterThanOrEqual(40);
   });
 
   it('has about 25 needs, mostly open, one cancelled and one closed', async () => {
-    const count = async (status: string) => (await q(`query($s: NeedStatus) { needs(first: 1, filter: { status: $s }) { totalCount } }`, { s: status })).needs.totalCount;
+    const count = async (status: string) =>
+      (await q(`query($s: NeedStatus) { needs(first: 1, filter: { status: $s }) { totalCount } }`, { s: status })).needs
+        .totalCount;
     const [open, awarded, closed, cancelled] = await Promise.all(['OPEN', 'AWARDED', 'CLOSED', 'CANCELLED'].map(count));
     expect(open + awarded + closed + cancelled).toBeGreaterThanOrEqual(22);
     expect(open).toBeGreaterThan(awarded + closed + cancelled);
@@ -36,7 +41,9 @@ describe('the demo network', () => {
 
   it('has quotes in all seven statuses, and needs with competing quotes', async () => {
     for (const status of ['ISSUED', 'ACCEPTED', 'DECLINED', 'EXPIRED', 'WITHDRAWN', 'SUPERSEDED', 'NOT_AWARDED']) {
-      const d = await q(`query($s: QuoteStatus) { quotes(first: 1, filter: { status: $s }) { totalCount } }`, { s: status });
+      const d = await q(`query($s: QuoteStatus) { quotes(first: 1, filter: { status: $s }) { totalCount } }`, {
+        s: status,
+      });
       expect([status, d.quotes.totalCount >= 1]).toEqual([status, true]);
     }
     const [{ n }] = await t.sql<{ n: number }>(
@@ -79,19 +86,30 @@ describe('the demo network', () => {
       expect(e.performanceReports.totalCount).toBeGreaterThanOrEqual(4);
     }
     // One engagement held in PILOT: its last pilot report missed a target, so the gate refused.
-    const held = active.find((e) => e.phase === 'PILOT' && e.performanceReports.edges.some((r: any) => !r.node.allTargetsMet));
+    const held = active.find(
+      (e) => e.phase === 'PILOT' && e.performanceReports.edges.some((r: any) => !r.node.allTargetsMet),
+    );
     expect(held).toBeDefined();
-    const refused = await t.gql(`mutation($id: ID!) { advanceEngagementPhase(input: { engagementId: $id }) { userErrors { code message } } }`, { id: held.id }, DEMO_OPERATOR);
+    const refused = await t.gql(
+      `mutation($id: ID!) { advanceEngagementPhase(input: { engagementId: $id }) { userErrors { code message } } }`,
+      { id: held.id },
+      DEMO_OPERATOR,
+    );
     expect(ok(refused).advanceEngagementPhase.userErrors[0].code).toBe('GATE_NOT_MET');
   });
 
   it('runs some capacity months close to their phase limit, and never over it', async () => {
-    const providers = await q(`{ organizations(first: 100, filter: { kind: HEALTH_SYSTEM }) { edges { node { id name } } } }`);
+    const providers = await q(
+      `{ organizations(first: 100, filter: { kind: HEALTH_SYSTEM }) { edges { node { id name } } } }`,
+    );
     const from = addMonths(currentMonth(), -8);
     const to = addMonths(currentMonth(), 23);
     const near: string[] = [];
     for (const { node } of providers.organizations.edges) {
-      const d = await q(`query($p: ID!, $from: Month!, $to: Month!) { capacityOverview(providerId: $p, from: $from, to: $to) { offering { title } months { month utilization reservedUnits sellableUnits } } }`, { p: node.id, from, to });
+      const d = await q(
+        `query($p: ID!, $from: Month!, $to: Month!) { capacityOverview(providerId: $p, from: $from, to: $to) { offering { title } months { month utilization reservedUnits sellableUnits } } }`,
+        { p: node.id, from, to },
+      );
       for (const o of d.capacityOverview) {
         for (const m of o.months) {
           expect(m.reservedUnits).toBeLessThanOrEqual(m.sellableUnits);
@@ -116,31 +134,57 @@ describe('the demo network', () => {
     );
     expect(drift).toEqual([]);
     // No lapsed hold is left counting, and no ISSUED quote is past its expiry.
-    const [{ lapsed }] = await t.sql(`select count(*)::int as lapsed from reservation where status = 'ACTIVE' and kind = 'HELD' and expires_at <= now()`);
+    const [{ lapsed }] = await t.sql(
+      `select count(*)::int as lapsed from reservation where status = 'ACTIVE' and kind = 'HELD' and expires_at <= now()`,
+    );
     expect(lapsed).toBe(0);
   });
 
   it('shows the trust rules: a pending policy change, a disputed report, a proposal awaiting confirmation, two-party BAAs', async () => {
-    const pending = await q(`{ viewer { organization { phasePolicy { currentPhase { maxActiveEngagements } pendingChange { phases { name maxActiveEngagements } } } } } }`, {}, DEMO_PROVIDER_ADMIN);
+    const pending = await q(
+      `{ viewer { organization { phasePolicy { currentPhase { maxActiveEngagements } pendingChange { phases { name maxActiveEngagements } } } } } }`,
+      {},
+      DEMO_PROVIDER_ADMIN,
+    );
     const policy = pending.viewer.organization.phasePolicy;
     expect(policy.pendingChange.phases[0].maxActiveEngagements).toBe(policy.currentPhase.maxActiveEngagements + 2);
-    const engagements = await q(`{ engagements(first: 50) { edges { node { status baaRequired baaSignatures { side } proposedTaskBoundaries { task }
+    const engagements =
+      await q(`{ engagements(first: 50) { edges { node { status baaRequired baaSignatures { side } proposedTaskBoundaries { task }
       performanceReports(first: 30) { edges { node { disputed dispute { reason } } } } } } } }`);
     const nodes = engagements.engagements.edges.map((e: any) => e.node);
     expect(nodes.filter((e: any) => e.proposedTaskBoundaries).length).toBe(1);
-    const disputed = nodes.flatMap((e: any) => e.performanceReports.edges.map((r: any) => r.node)).filter((r: any) => r.disputed);
+    const disputed = nodes
+      .flatMap((e: any) => e.performanceReports.edges.map((r: any) => r.node))
+      .filter((r: any) => r.disputed);
     expect(disputed).toEqual([{ disputed: true, dispute: { reason: expect.stringContaining('reconcile') } }]);
-    for (const e of nodes.filter((x: any) => x.baaRequired && x.status !== 'PENDING_BAA')) expect(e.baaSignatures.map((s: any) => s.side).sort()).toEqual(['BUYER', 'PROVIDER']);
-    const buyerView = await q(`{ engagements(first: 20) { edges { node { proposedTaskBoundaries { task owner } taskBoundaryProposal { side } } } } }`, {}, DEMO_BUYER_ADMIN);
+    for (const e of nodes.filter((x: any) => x.baaRequired && x.status !== 'PENDING_BAA'))
+      expect(e.baaSignatures.map((s: any) => s.side).sort()).toEqual(['BUYER', 'PROVIDER']);
+    const buyerView = await q(
+      `{ engagements(first: 20) { edges { node { proposedTaskBoundaries { task owner } taskBoundaryProposal { side } } } } }`,
+      {},
+      DEMO_BUYER_ADMIN,
+    );
     expect(buyerView.engagements.edges.map((e: any) => e.node.taskBoundaryProposal?.side)).toContain('PROVIDER');
   });
 
   it('shows each demo key its own side of the market', async () => {
-    const buyer = await q(`{ viewer { role } quotes(first: 20) { totalCount edges { node { status } } } engagements(first: 5) { totalCount } }`, {}, DEMO_BUYER_ADMIN);
-    expect(buyer.quotes.edges.map((e: any) => e.node.status)).toEqual(expect.arrayContaining(['ISSUED', 'SUPERSEDED', 'ACCEPTED']));
+    const buyer = await q(
+      `{ viewer { role } quotes(first: 20) { totalCount edges { node { status } } } engagements(first: 5) { totalCount } }`,
+      {},
+      DEMO_BUYER_ADMIN,
+    );
+    expect(buyer.quotes.edges.map((e: any) => e.node.status)).toEqual(
+      expect.arrayContaining(['ISSUED', 'SUPERSEDED', 'ACCEPTED']),
+    );
     expect(buyer.engagements.totalCount).toBeGreaterThanOrEqual(1);
-    const provider = await q(`{ quotes(first: 20) { edges { node { status } } } engagements(first: 5) { totalCount } }`, {}, DEMO_PROVIDER_ADMIN);
-    expect(provider.quotes.edges.map((e: any) => e.node.status)).toEqual(expect.arrayContaining(['ISSUED', 'DECLINED', 'ACCEPTED']));
+    const provider = await q(
+      `{ quotes(first: 20) { edges { node { status } } } engagements(first: 5) { totalCount } }`,
+      {},
+      DEMO_PROVIDER_ADMIN,
+    );
+    expect(provider.quotes.edges.map((e: any) => e.node.status)).toEqual(
+      expect.arrayContaining(['ISSUED', 'DECLINED', 'ACCEPTED']),
+    );
     expect(provider.engagements.totalCount).toBeGreaterThanOrEqual(1);
   });
 

@@ -14,7 +14,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const page = async (key: string | undefined, vars: Record<string, unknown> = {}) => ok(await t.gql(EVENTS, vars, key)).events;
+const page = async (key: string | undefined, vars: Record<string, unknown> = {}) =>
+  ok(await t.gql(EVENTS, vars, key)).events;
 
 /**
  * Every event the key sees, read page by page from the beginning (or `after`), once there are `count`
@@ -40,7 +41,11 @@ async function readOnce(key: string | undefined, vars: Record<string, unknown> =
 it("reads its organization's events in stream order, page by page, and nothing of others", async () => {
   const hospital = await buyer(t);
   const other = await buyer(t);
-  const mine = [await createNeed(t, hospital.key, { notes: 'ours' }), await createNeed(t, hospital.key), await createNeed(t, hospital.key)];
+  const mine = [
+    await createNeed(t, hospital.key, { notes: 'ours' }),
+    await createNeed(t, hospital.key),
+    await createNeed(t, hospital.key),
+  ];
   const theirs = await createNeed(t, other.key);
 
   const { nodes, cursor } = await readAll(hospital.key, {}, 2, 3);
@@ -50,7 +55,9 @@ it("reads its organization's events in stream order, page by page, and nothing o
   expect(JSON.stringify(nodes)).not.toContain(theirs);
   // The other organization sees its own (positive control), the operator everything.
   expect((await readAll(other.key)).nodes.map((n) => n.entityId)).toEqual([theirs]);
-  expect((await readAll(undefined, {}, 100, 4)).nodes.map((n) => n.entityId)).toEqual(expect.arrayContaining([...mine, theirs]));
+  expect((await readAll(undefined, {}, 100, 4)).nodes.map((n) => n.entityId)).toEqual(
+    expect.arrayContaining([...mine, theirs]),
+  );
 
   // From the stored cursor: nothing new, an empty page (keep the cursor), then exactly the new event.
   const empty = await page(hospital.key, { after: cursor });
@@ -62,12 +69,29 @@ it("reads its organization's events in stream order, page by page, and nothing o
 it('filters by type and pattern', async () => {
   const seller = await provider(t);
   const offering = ok(
-    await t.gql(`mutation($i: CreateOfferingInput!) { createOffering(input: $i) { offering { id } } }`, {
-      i: { categoryCode: 'REVENUE_CYCLE', title: 'Feed test', description: 'x', ehrPlatformCodes: ['EPIC'], regionCodes: ['US-OH'], pricing: { currency: 'USD', unitPrice: '5.00', setupFee: '0.00', monthlyMinimum: '0.00', tiers: [] }, slaTargets: [], coverageHours: 'BUSINESS_HOURS', languages: ['en'], certifications: [] },
-    }, seller.key),
+    await t.gql(
+      `mutation($i: CreateOfferingInput!) { createOffering(input: $i) { offering { id } } }`,
+      {
+        i: {
+          categoryCode: 'REVENUE_CYCLE',
+          title: 'Feed test',
+          description: 'x',
+          ehrPlatformCodes: ['EPIC'],
+          regionCodes: ['US-OH'],
+          pricing: { currency: 'USD', unitPrice: '5.00', setupFee: '0.00', monthlyMinimum: '0.00', tiers: [] },
+          slaTargets: [],
+          coverageHours: 'BUSINESS_HOURS',
+          languages: ['en'],
+          certifications: [],
+        },
+      },
+      seller.key,
+    ),
   ).createOffering.offering.id;
   await createNeed(t, seller.key);
-  expect((await readAll(seller.key, { types: ['offering.*'] })).nodes.map((n) => [n.type, n.entityId])).toEqual([['offering.created', offering]]);
+  expect((await readAll(seller.key, { types: ['offering.*'] })).nodes.map((n) => [n.type, n.entityId])).toEqual([
+    ['offering.created', offering],
+  ]);
   expect((await readAll(seller.key, { types: ['need.created'] })).nodes.map((n) => n.type)).toEqual(['need.created']);
   expect((await readAll(seller.key, {}, 2, 2)).nodes.map((n) => n.type)).toEqual(['offering.created', 'need.created']);
 });
@@ -83,7 +107,14 @@ it("gives a network's key its members' events, as its webhooks", async () => {
 it('refuses bad cursors, types and page sizes with BAD_USER_INPUT', async () => {
   const hospital = await buyer(t);
   const forged = (text: string) => Buffer.from(text).toString('base64url');
-  for (const vars of [{ after: 'bm90IGEgY3Vyc29y' }, { after: forged('ev1:99999999999999999999.1.00000000-0000-4000-8000-000000000000') }, { after: forged('ev1:1.99999999999999999999.00000000-0000-4000-8000-000000000000') }, { after: Buffer.from('cursor:3').toString('base64url') }, { types: ['need.teleported'] }, { first: 101 }]) {
+  for (const vars of [
+    { after: 'bm90IGEgY3Vyc29y' },
+    { after: forged('ev1:99999999999999999999.1.00000000-0000-4000-8000-000000000000') },
+    { after: forged('ev1:1.99999999999999999999.00000000-0000-4000-8000-000000000000') },
+    { after: Buffer.from('cursor:3').toString('base64url') },
+    { types: ['need.teleported'] },
+    { first: 101 },
+  ]) {
     const r = await t.gql(EVENTS, vars, hospital.key);
     expect(errorCode(r)).toBe('BAD_USER_INPUT');
   }
@@ -104,7 +135,10 @@ it("waits for an open transaction: a later commit is not read past an earlier on
     // The second committed, but the first's transaction is still open: neither is read yet.
     expect((await page(hospital.key, { after: cursor })).edges).toEqual([]);
     await slow.query('commit');
-    expect((await readAll(hospital.key, { after: cursor }, 2, 2)).nodes.map((n) => n.entityId)).toEqual([first, second]);
+    expect((await readAll(hospital.key, { after: cursor }, 2, 2)).nodes.map((n) => n.entityId)).toEqual([
+      first,
+      second,
+    ]);
   } finally {
     await slow.end();
   }

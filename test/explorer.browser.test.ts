@@ -47,10 +47,16 @@ async function startExplorerServer(api: TestApi): Promise<http.Server> {
   app.post('/graphql', express.json(), async (req, res) => {
     const upstream = await fetch(api.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      },
       body: JSON.stringify(req.body),
     });
-    res.status(upstream.status).type(upstream.headers.get('content-type') ?? 'application/json').send(await upstream.text());
+    res
+      .status(upstream.status)
+      .type(upstream.headers.get('content-type') ?? 'application/json')
+      .send(await upstream.text());
   });
   app.use((_req, res) => void res.status(404).json({ passedThrough: true }));
   const s = http.createServer(app);
@@ -60,9 +66,14 @@ async function startExplorerServer(api: TestApi): Promise<http.Server> {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: run \`node scripts/ensure-test-tools.js\` (as root it installs Debian's chromium) or set CHROMIUM_PATH.`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: run \`node scripts/ensure-test-tools.js\` (as root it installs Debian's chromium) or set CHROMIUM_PATH.`,
+    );
   }
-  execFileSync(process.execPath, ['scripts/build-explorer.mjs'], { cwd: path.resolve(__dirname, '..'), stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/build-explorer.mjs'], {
+    cwd: path.resolve(__dirname, '..'),
+    stdio: 'inherit',
+  });
   t = await startTestApi();
   server = await startExplorerServer(t);
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -94,7 +105,8 @@ afterAll(async () => {
 });
 
 /** The text of GraphiQL's response pane (Monaco renders spaces as no-break spaces). */
-const responseText = (page: Page) => page.locator('.graphiql-response').evaluate((el) => (el.textContent ?? '').replace(/\u00a0/g, ' '));
+const responseText = (page: Page) =>
+  page.locator('.graphiql-response').evaluate((el) => (el.textContent ?? '').replace(/\u00a0/g, ' '));
 
 describe('explorer in a browser', () => {
   it('given a published offering, when a sales user enters the key and runs "Browse published offerings", then the result shows it, with nothing loaded from beyond localhost', async () => {
@@ -132,7 +144,8 @@ describe('explorer in a browser', () => {
     const urls = [...requested].filter((url) => !url.startsWith('data:') && !url.startsWith('blob:'));
     expect(urls.filter((url) => !LOCAL.test(url))).toEqual([]);
     // The editor's web workers came from this server too.
-    for (const worker of ['editor.worker.js', 'graphql.worker.js']) expect(urls.some((url) => url.includes(`/explorer/${worker}`))).toBe(true);
+    for (const worker of ['editor.worker.js', 'graphql.worker.js'])
+      expect(urls.some((url) => url.includes(`/explorer/${worker}`))).toBe(true);
   });
 
   it('serves the page only to browsers, without inline scripts, and its bundle with long cache headers', async () => {

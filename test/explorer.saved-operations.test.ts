@@ -12,19 +12,26 @@ describe('explorer saved operations', () => {
     for (const op of savedOperations) expect(op.query.startsWith(`# ${op.title}\n#\n# `)).toBe(true);
   });
 
-  it.each(savedOperations.map((op) => [op.title, op] as const))('"%s" is valid against the schema', async (_title, op) => {
-    const schema = await buildAppSchema();
-    const document = parse(op.query);
-    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-    expect(validate(schema, document).map((e) => e.message)).toEqual([]);
-    const variables = op.variables(context);
-    const declared = new Set(operations.flatMap((o) => (o.variableDefinitions ?? []).map((v) => v.variable.name.value)));
-    expect(Object.keys(variables).filter((name) => !declared.has(name))).toEqual([]);
-    for (const o of operations) {
-      const coerced = getVariableValues(schema, o.variableDefinitions ?? [], variables);
-      expect('errors' in coerced ? coerced.errors?.map((e) => e.message) : []).toEqual([]);
-    }
-  });
+  it.each(savedOperations.map((op) => [op.title, op] as const))(
+    '"%s" is valid against the schema',
+    async (_title, op) => {
+      const schema = await buildAppSchema();
+      const document = parse(op.query);
+      const operations = document.definitions.filter(
+        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+      );
+      expect(validate(schema, document).map((e) => e.message)).toEqual([]);
+      const variables = op.variables(context);
+      const declared = new Set(
+        operations.flatMap((o) => (o.variableDefinitions ?? []).map((v) => v.variable.name.value)),
+      );
+      expect(Object.keys(variables).filter((name) => !declared.has(name))).toEqual([]);
+      for (const o of operations) {
+        const coerced = getVariableValues(schema, o.variableDefinitions ?? [], variables);
+        expect('errors' in coerced ? coerced.errors?.map((e) => e.message) : []).toEqual([]);
+      }
+    },
+  );
 
   it('count months in UTC', () => {
     expect(monthFrom(new Date(Date.UTC(2027, 10, 30, 23)), 0)).toBe('2027-11');

@@ -8,7 +8,11 @@ import { waitFor } from './support/server-process';
 import { CREATE_ORG, expectNoPartialWrites, orgInput, sigtermDuringBurst } from './support/fault-suites';
 
 function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     child.once('error', reject);
@@ -47,7 +51,10 @@ describe('Redis killed mid-run', () => {
 
   const readiness = async () => {
     const r = await fetch(t.url.replace('/graphql', '/readyz'));
-    return { status: r.status, body: (await r.json()) as { status: string; database: boolean; redis: boolean | string; degraded: boolean } };
+    return {
+      status: r.status,
+      body: (await r.json()) as { status: string; database: boolean; redis: boolean | string; degraded: boolean },
+    };
   };
 
   it('keeps serving reads and writes, reports degraded readiness, rate-limits in process, and recovers', async () => {
@@ -79,7 +86,9 @@ describe('Redis killed mid-run', () => {
 
     // Redis comes back on the same address: the API reconnects by itself.
     redis = await startRedis(redisPort);
-    await waitFor('Redis to be reported back', async () => ((await readiness()).body.redis === true ? true : undefined));
+    await waitFor('Redis to be reported back', async () =>
+      (await readiness()).body.redis === true ? true : undefined,
+    );
     expect((await readiness()).body).toMatchObject({ status: 'ready', redis: true, degraded: false });
     ok(await t.gql('{ viewer { role } }'));
   });

@@ -5,7 +5,17 @@
 // who may read which view ("not yours" reads as not found), and a fixed number of SQL statements each.
 import Decimal from 'decimal.js';
 import { errorCode, ok, OPERATOR_KEY, startTestApi, type TestApi } from './support/api';
-import { ACCEPT, buyer, createKey, createNeed, createOffering, issueQuote, nextMonth, provider, setCapacity } from './support/fixtures';
+import {
+  ACCEPT,
+  buyer,
+  createKey,
+  createNeed,
+  createOffering,
+  issueQuote,
+  nextMonth,
+  provider,
+  setCapacity,
+} from './support/fixtures';
 
 let t: TestApi;
 const M = Array.from({ length: 6 }, (_, i) => nextMonth(i));
@@ -37,9 +47,16 @@ interface World {
 }
 let w: World;
 
-const mutate = async (name: string, input: Record<string, unknown>, key: string, fields = 'userErrors { code message }') => {
+const mutate = async (
+  name: string,
+  input: Record<string, unknown>,
+  key: string,
+  fields = 'userErrors { code message }',
+) => {
   const type = name[0].toUpperCase() + name.slice(1);
-  const r = ok(await t.gql(`mutation($i: ${type}Input!) { ${name}(input: $i) { ${fields} } }`, { i: input }, key))[name];
+  const r = ok(await t.gql(`mutation($i: ${type}Input!) { ${name}(input: $i) { ${fields} } }`, { i: input }, key))[
+    name
+  ];
   if (r.userErrors?.length) throw new Error(`${name}: ${JSON.stringify(r.userErrors)}`);
   return r;
 };
@@ -53,14 +70,31 @@ async function generate(): Promise<World> {
   const analytics = { categoryCode: 'DATA_ANALYTICS', slaTargets: SLA, certifications: [] };
   const mine = [
     await createOffering(t, p0.key, { ...analytics, regionCodes: ['US-OH', 'US-IN'] }),
-    await createOffering(t, p0.key, { ...analytics, regionCodes: ['NATIONWIDE'], pricing: { currency: 'USD', unitPrice: '4.10', setupFee: '500.00', monthlyMinimum: '250.00', tiers: [] } }),
+    await createOffering(t, p0.key, {
+      ...analytics,
+      regionCodes: ['NATIONWIDE'],
+      pricing: { currency: 'USD', unitPrice: '4.10', setupFee: '500.00', monthlyMinimum: '250.00', tiers: [] },
+    }),
     await createOffering(t, p0.key, { categoryCode: 'REVENUE_CYCLE', regionCodes: ['HHS-5'], slaTargets: SLA }),
     await createOffering(t, p0.key, { ...analytics, regionCodes: ['US-OH'] }, false), // a draft: in utilization, never servable
   ];
-  const theirs = [await createOffering(t, p1.key, { ...analytics, regionCodes: ['HHS-5'] }), await createOffering(t, p1.key, { categoryCode: 'REVENUE_CYCLE', regionCodes: ['NATIONWIDE'] })];
+  const theirs = [
+    await createOffering(t, p1.key, { ...analytics, regionCodes: ['HHS-5'] }),
+    await createOffering(t, p1.key, { categoryCode: 'REVENUE_CYCLE', regionCodes: ['NATIONWIDE'] }),
+  ];
   // Room to sell: half of the capacity, ten engagements.
   for (const p of [p0, p1]) {
-    ok(await t.gql(`mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { code } } }`, { i: { providerId: p.id, phases: [{ name: 'PILOT', maxExternalShare: 0.5, maxActiveEngagements: 10 }, { name: 'SCALE', maxExternalShare: 0.8, maxActiveEngagements: null }] } }));
+    ok(
+      await t.gql(`mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { code } } }`, {
+        i: {
+          providerId: p.id,
+          phases: [
+            { name: 'PILOT', maxExternalShare: 0.5, maxActiveEngagements: 10 },
+            { name: 'SCALE', maxExternalShare: 0.8, maxActiveEngagements: null },
+          ],
+        },
+      }),
+    );
   }
   for (const [i, id] of mine.entries()) await setCapacity(t, p0.key, id, M, 4000 + 1000 * i);
   for (const id of theirs) await setCapacity(t, p1.key, id, M, 6000);
@@ -68,9 +102,28 @@ async function generate(): Promise<World> {
   const reasons: string[] = [];
   const engagements: string[] = [];
   const quoteFor = async (seller: { key: string }, offeringId: string, needId: string) =>
-    issueQuote(t, seller.key, { needId, offeringId, pilotMonths: 1, pilotUnits: 40, validDays: rnd() < 0.4 ? 3 : 10 + Math.floor(rnd() * 50) });
+    issueQuote(t, seller.key, {
+      needId,
+      offeringId,
+      pilotMonths: 1,
+      pilotUnits: 40,
+      validDays: rnd() < 0.4 ? 3 : 10 + Math.floor(rnd() * 50),
+    });
   // Needs: the action on each cycles through every ending a quote can have.
-  const actions = ['won', 'lost', 'declined', 'withdrawn', 'lapsed', 'revised', 'open', 'won', 'open', 'declined', 'won', 'open'] as const;
+  const actions = [
+    'won',
+    'lost',
+    'declined',
+    'withdrawn',
+    'lapsed',
+    'revised',
+    'open',
+    'won',
+    'open',
+    'declined',
+    'won',
+    'open',
+  ] as const;
   for (const [i, action] of actions.entries()) {
     const by = i % 3 === 2 ? b1 : b0;
     const category = i % 4 === 3 ? 'REVENUE_CYCLE' : 'DATA_ANALYTICS';
@@ -105,18 +158,43 @@ async function generate(): Promise<World> {
   }
   // Engagements: signed where PHI is touched, reports for the current month, one terminated early.
   for (const [i, id] of engagements.entries()) {
-    const e = ok(await t.gql(`query($id: ID!) { engagement(id: $id) { status buyer { id } } }`, { id }, p0.key)).engagement;
+    const e = ok(
+      await t.gql(`query($id: ID!) { engagement(id: $id) { status buyer { id } } }`, { id }, p0.key),
+    ).engagement;
     const buyerKey = e.buyer.id === b0.id ? b0.key : b1.key;
     if (e.status === 'PENDING_BAA') {
       await mutate('signBaa', { engagementId: id }, buyerKey);
       await mutate('signBaa', { engagementId: id }, p0.key).catch(() => undefined);
     }
-    await mutate('recordPerformance', { engagementId: id, month: M[0], deliveredUnits: 30 + 5 * i, metrics: [{ metric: 'report_accuracy_pct', value: 93 + 2 * i }, { metric: 'turnaround_days', value: 4 }] }, p0.key);
-    if (i === 2) await mutate('disputePerformanceReport', { engagementId: id, month: M[0], reason: 'Volumes do not match our count' }, buyerKey);
-    if (i === 1) await mutate('terminateEngagement', { engagementId: id, effectiveMonth: M[1], reason: 'Budget cut' }, buyerKey);
+    await mutate(
+      'recordPerformance',
+      {
+        engagementId: id,
+        month: M[0],
+        deliveredUnits: 30 + 5 * i,
+        metrics: [
+          { metric: 'report_accuracy_pct', value: 93 + 2 * i },
+          { metric: 'turnaround_days', value: 4 },
+        ],
+      },
+      p0.key,
+    );
+    if (i === 2)
+      await mutate(
+        'disputePerformanceReport',
+        { engagementId: id, month: M[0], reason: 'Volumes do not match our count' },
+        buyerKey,
+      );
+    if (i === 1)
+      await mutate('terminateEngagement', { engagementId: id, effectiveMonth: M[1], reason: 'Budget cut' }, buyerKey);
   }
   // b0 also works with p1 in analytics (fragmentation) and p1 sells revenue cycle (a consolidation candidate elsewhere).
-  const extra = await createNeed(t, b0.key, { categoryCode: 'DATA_ANALYTICS', monthlyVolume: 50, startMonth: M[0], durationMonths: 2 });
+  const extra = await createNeed(t, b0.key, {
+    categoryCode: 'DATA_ANALYTICS',
+    monthlyVolume: 50,
+    startMonth: M[0],
+    durationMonths: 2,
+  });
   const q = await quoteFor(p1, theirs[0], extra);
   const r = ok(await t.gql(ACCEPT, { i: { quoteId: q } }, b0.key)).acceptQuote;
   expect(r.userErrors).toEqual([]);
@@ -155,12 +233,24 @@ describe('provider views agree with the rows', () => {
     const from = PAST;
     const to = M[0];
     const view = ok(await t.gql(PIPELINE, { from, to }, w.p0.key)).pipeline;
-    const quotes = ok(await t.gql(`{ quotes(first: 100) { totalCount edges { node { id status closedReason total currency expiresAt need { id status } } } } }`, {}, w.p0.key)).quotes;
+    const quotes = ok(
+      await t.gql(
+        `{ quotes(first: 100) { totalCount edges { node { id status closedReason total currency expiresAt need { id status } } } } }`,
+        {},
+        w.p0.key,
+      ),
+    ).quotes;
     expect(quotes.totalCount).toBeLessThanOrEqual(100);
     const rows = quotes.edges.map((e: any) => e.node);
-    const open = rows.filter((q: any) => q.status === 'ISSUED').sort((a: any, b: any) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : a.id < b.id ? -1 : 1));
+    const open = rows
+      .filter((q: any) => q.status === 'ISSUED')
+      .sort((a: any, b: any) =>
+        a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : a.id < b.id ? -1 : 1,
+      );
     expect(view.open.map((q: any) => q.quoteId)).toEqual(open.map((q: any) => q.id));
-    expect(view.open.map((q: any) => [q.total, q.currency, q.quote.status])).toEqual(open.map((q: any) => [q.total, q.currency, 'ISSUED']));
+    expect(view.open.map((q: any) => [q.total, q.currency, q.quote.status])).toEqual(
+      open.map((q: any) => [q.total, q.currency, 'ISSUED']),
+    );
     expect(view.openTotals).toEqual([{ currency: 'USD', amount: money(sum(open.map((q: any) => q.total))) }]);
     const days = (q: any) => (Date.parse(q.expiresAt) - Date.now()) / 86_400_000;
     expect(view.expiringSoonCount).toBe(open.filter((q: any) => days(q) <= 7).length);
@@ -175,15 +265,27 @@ describe('provider views agree with the rows', () => {
     for (const o of view.outcomes) {
       const mine = closed.filter((q: any) => outcomeOf(q) === o.outcome);
       expect([o.outcome, o.count]).toEqual([o.outcome, mine.length]);
-      expect(o.totals).toEqual(mine.length ? [{ currency: 'USD', amount: money(sum(mine.map((q: any) => q.total))) }] : []);
+      expect(o.totals).toEqual(
+        mine.length ? [{ currency: 'USD', amount: money(sum(mine.map((q: any) => q.total))) }] : [],
+      );
     }
     const count = (o: string) => closed.filter((q: any) => outcomeOf(q) === o).length;
     for (const o of ['WON', 'LOST', 'DECLINED', 'EXPIRED', 'WITHDRAWN']) expect(count(o)).toBeGreaterThan(0);
-    expect(view.winRate).toBeCloseTo(count('WON') / (count('WON') + count('LOST') + count('DECLINED') + count('EXPIRED')), 4);
+    expect(view.winRate).toBeCloseTo(
+      count('WON') / (count('WON') + count('LOST') + count('DECLINED') + count('EXPIRED')),
+      4,
+    );
     for (const o of view.outcomes) {
-      const given: string[] = closed.filter((q: any) => outcomeOf(q) === o.outcome && q.closedReason).map((q: any): string => q.closedReason);
-      const counted = [...new Set<string>(given)].map((reason) => ({ reason, count: given.filter((r) => r === reason).length }));
-      expect([...o.reasons].sort((a: any, b: any) => (a.reason < b.reason ? -1 : 1))).toEqual(counted.sort((a, b) => (a.reason < b.reason ? -1 : 1)));
+      const given: string[] = closed
+        .filter((q: any) => outcomeOf(q) === o.outcome && q.closedReason)
+        .map((q: any): string => q.closedReason);
+      const counted = [...new Set<string>(given)].map((reason) => ({
+        reason,
+        count: given.filter((r) => r === reason).length,
+      }));
+      expect([...o.reasons].sort((a: any, b: any) => (a.reason < b.reason ? -1 : 1))).toEqual(
+        counted.sort((a, b) => (a.reason < b.reason ? -1 : 1)),
+      );
     }
     const declined = view.outcomes.find((o: any) => o.outcome === 'DECLINED');
     expect(declined.reasons.map((r: any) => r.reason).sort()).toEqual([...new Set(w.reasons)].sort());
@@ -209,17 +311,29 @@ describe('provider views agree with the rows', () => {
     ).engagements.edges.map((e: any) => e.node);
     expect(list.length).toBe(w.engagements.length);
     const order = ['PILOT', 'EXPANSION', 'STEADY'];
-    const expected = new Map<string, { c: Decimal; k: Decimal; d: Decimal; cu: number; ku: number; du: number; n: number }>();
+    const expected = new Map<
+      string,
+      { c: Decimal; k: Decimal; d: Decimal; cu: number; ku: number; du: number; n: number }
+    >();
     for (const e of list) {
       const delivered = new Map(e.performanceReports.edges.map((r: any) => [r.node.month, r.node.deliveredUnits]));
       for (const l of e.schedule) {
         if (l.month < from || l.month > to || (e.serviceEndMonth && l.month > e.serviceEndMonth)) continue;
-        const m = expected.get(l.month) ?? { c: new Decimal(0), k: new Decimal(0), d: new Decimal(0), cu: 0, ku: 0, du: 0, n: 0 };
+        const m = expected.get(l.month) ?? {
+          c: new Decimal(0),
+          k: new Decimal(0),
+          d: new Decimal(0),
+          cu: 0,
+          ku: 0,
+          du: 0,
+          n: 0,
+        };
         const reached = order.indexOf(l.phase) <= order.indexOf(e.phase);
         if (reached) (m.c = m.c.plus(l.amount)), (m.cu += l.units);
         else (m.k = m.k.plus(l.amount)), (m.ku += l.units);
         const d = delivered.get(l.month) as number | undefined;
-        if (d !== undefined) (m.d = m.d.plus(new Decimal(d).times(l.unitPrice).toDecimalPlaces(2, Decimal.ROUND_HALF_UP))), (m.du += d);
+        if (d !== undefined)
+          (m.d = m.d.plus(new Decimal(d).times(l.unitPrice).toDecimalPlaces(2, Decimal.ROUND_HALF_UP))), (m.du += d);
         m.n += 1;
         expected.set(l.month, m);
       }
@@ -258,15 +372,24 @@ describe('provider views agree with the rows', () => {
         w.p0.key,
       ),
     );
-    expect(view.offerings.map((o: any) => o.offeringId).sort()).toEqual(overview.capacityOverview.map((o: any) => o.offering.id).sort());
+    expect(view.offerings.map((o: any) => o.offeringId).sort()).toEqual(
+      overview.capacityOverview.map((o: any) => o.offering.id).sort(),
+    );
     for (const o of view.offerings) {
       const rows = overview.capacityOverview.find((x: any) => x.offering.id === o.offeringId).months;
       for (const [i, m] of o.months.entries()) {
         const r = rows[i];
         const sold = r.heldUnits + r.committedUnits + r.conditionalUnits;
-        expect(m).toEqual({ ...r, soldUnits: sold, utilization: r.sellableUnits ? expect.closeTo(sold / r.sellableUnits, 4) : null, shareOfTotal: r.totalUnits ? expect.closeTo(sold / r.totalUnits, 4) : null });
+        expect(m).toEqual({
+          ...r,
+          soldUnits: sold,
+          utilization: r.sellableUnits ? expect.closeTo(sold / r.sellableUnits, 4) : null,
+          shareOfTotal: r.totalUnits ? expect.closeTo(sold / r.totalUnits, 4) : null,
+        });
       }
-      const util = rows.map((r: any) => (r.sellableUnits ? (r.heldUnits + r.committedUnits + r.conditionalUnits) / r.sellableUnits : -1));
+      const util = rows.map((r: any) =>
+        r.sellableUnits ? (r.heldUnits + r.committedUnits + r.conditionalUnits) / r.sellableUnits : -1,
+      );
       const peak = util.indexOf(Math.max(...util));
       expect(o.peakMonth).toBe(rows[peak].month);
       expect(o.headroomUnits).toBe(rows[peak].availableUnits);
@@ -274,24 +397,62 @@ describe('provider views agree with the rows', () => {
     for (const [i, total] of view.totals.entries()) {
       const all = overview.capacityOverview.map((o: any) => o.months[i]);
       expect(total.sellableUnits).toBe(all.reduce((s: number, m: any) => s + m.sellableUnits, 0));
-      expect(total.soldUnits).toBe(all.reduce((s: number, m: any) => s + m.heldUnits + m.committedUnits + m.conditionalUnits, 0));
+      expect(total.soldUnits).toBe(
+        all.reduce((s: number, m: any) => s + m.heldUnits + m.committedUnits + m.conditionalUnits, 0),
+      );
     }
     expect(view.offerings.some((o: any) => o.months.some((m: any) => m.heldUnits > 0))).toBe(true);
     expect(view.offerings.some((o: any) => o.months.some((m: any) => m.committedUnits > 0))).toBe(true);
     expect(view.offerings.some((o: any) => o.months.some((m: any) => m.conditionalUnits > 0))).toBe(true);
     const phase = overview.organization.phasePolicy.currentPhase;
-    const used = overview.engagements.edges.filter((e: any) => ['PENDING_BAA', 'ACTIVE'].includes(e.node.status)).length;
-    expect(view).toMatchObject({ phase: phase.name, maxExternalShare: phase.maxExternalShare, engagementSlots: { used, limit: phase.maxActiveEngagements, label: `${used} of ${phase.maxActiveEngagements ?? 'unlimited'}` } });
+    const used = overview.engagements.edges.filter((e: any) =>
+      ['PENDING_BAA', 'ACTIVE'].includes(e.node.status),
+    ).length;
+    expect(view).toMatchObject({
+      phase: phase.name,
+      maxExternalShare: phase.maxExternalShare,
+      engagementSlots: {
+        used,
+        limit: phase.maxActiveEngagements,
+        label: `${used} of ${phase.maxActiveEngagements ?? 'unlimited'}`,
+      },
+    });
   });
 
   it('servableDemand: exactly the open needs where matching lists one of its offerings, with the same figures', async () => {
     const view = ok(await t.gql(SERVABLE, {}, w.p0.key)).servableDemand;
-    const needs = ok(await t.gql(`{ needs(filter: { status: OPEN }, first: 100) { edges { node { id monthlyVolume startMonth durationMonths } } } }`, {}, w.p0.key)).needs.edges.map((e: any) => e.node);
-    const expected: { needId: string; offeringId: string; score: number; price: number; minAvailableUnits: number; estimatedMonthlyCost: string }[] = [];
+    const needs = ok(
+      await t.gql(
+        `{ needs(filter: { status: OPEN }, first: 100) { edges { node { id monthlyVolume startMonth durationMonths } } } }`,
+        {},
+        w.p0.key,
+      ),
+    ).needs.edges.map((e: any) => e.node);
+    const expected: {
+      needId: string;
+      offeringId: string;
+      score: number;
+      price: number;
+      minAvailableUnits: number;
+      estimatedMonthlyCost: string;
+    }[] = [];
     for (const n of needs) {
-      const matches = ok(await t.gql(`query($id: ID!) { matches(needId: $id, first: 100) { score minAvailableUnits estimatedMonthlyCost offering { id } provider { id } breakdown { factor value } } }`, { id: n.id }, w.p0.key)).matches;
+      const matches = ok(
+        await t.gql(
+          `query($id: ID!) { matches(needId: $id, first: 100) { score minAvailableUnits estimatedMonthlyCost offering { id } provider { id } breakdown { factor value } } }`,
+          { id: n.id },
+          w.p0.key,
+        ),
+      ).matches;
       for (const m of matches.filter((x: any) => x.provider.id === w.p0.id)) {
-        expected.push({ needId: n.id, offeringId: m.offering.id, score: m.score, price: m.breakdown.find((f: any) => f.factor === 'PRICE').value, minAvailableUnits: m.minAvailableUnits, estimatedMonthlyCost: m.estimatedMonthlyCost });
+        expected.push({
+          needId: n.id,
+          offeringId: m.offering.id,
+          score: m.score,
+          price: m.breakdown.find((f: any) => f.factor === 'PRICE').value,
+          minAvailableUnits: m.minAvailableUnits,
+          estimatedMonthlyCost: m.estimatedMonthlyCost,
+        });
       }
     }
     const got = view.needs.flatMap((n: any) => n.offerings.map((o: any) => ({ needId: n.needId, ...o })));
@@ -307,12 +468,23 @@ describe('provider views agree with the rows', () => {
       if (e.price === 1) expect(g.fit).toBeCloseTo(e.score, 6);
     }
     // Quoted: its live quotes on those needs.
-    const live = ok(await t.gql(`{ quotes(filter: { status: ISSUED }, first: 100) { edges { node { id need { id } offering { id } } } } }`, {}, w.p0.key)).quotes.edges.map((e: any) => e.node);
-    for (const g of got) expect(g.quoteId).toBe(live.find((q: any) => q.need.id === g.needId && q.offering.id === g.offeringId)?.id ?? null);
+    const live = ok(
+      await t.gql(
+        `{ quotes(filter: { status: ISSUED }, first: 100) { edges { node { id need { id } offering { id } } } } }`,
+        {},
+        w.p0.key,
+      ),
+    ).quotes.edges.map((e: any) => e.node);
+    for (const g of got)
+      expect(g.quoteId).toBe(
+        live.find((q: any) => q.need.id === g.needId && q.offering.id === g.offeringId)?.id ?? null,
+      );
     expect(view.quotedCount).toBe(view.needs.filter((n: any) => n.offerings.some((o: any) => o.quoteId)).length);
     for (const n of view.needs) {
       const need = needs.find((x: any) => x.id === n.needId);
-      expect(n.months).toEqual(Array.from({ length: need.durationMonths }, (_, i) => nextMonthFrom(need.startMonth, i)));
+      expect(n.months).toEqual(
+        Array.from({ length: need.durationMonths }, (_, i) => nextMonthFrom(need.startMonth, i)),
+      );
       expect(n.need.status).toBe('OPEN');
     }
   });
@@ -346,16 +518,30 @@ describe('buyer views agree with the rows', () => {
         served.map((l: any) => [l.month, l.units, l.amount, (reports.get(l.month) as any)?.deliveredUnits ?? null]),
       );
       const toDate = served.filter((l: any) => l.month <= M[0]);
-      expect(s.spendToDate).toBe(money(toDate.length ? sum([e.quote.setupFee, ...toDate.map((l: any) => l.amount)]) : 0));
+      expect(s.spendToDate).toBe(
+        money(toDate.length ? sum([e.quote.setupFee, ...toDate.map((l: any) => l.amount)]) : 0),
+      );
       expect(s.quoteTotal).toBe(e.quote.total);
       expect(s.scheduledUnitsToDate).toBe(toDate.reduce((n: number, l: any) => n + l.units, 0));
       expect(s.deliveredUnitsToDate).toBe([...reports.values()].reduce((n: number, r: any) => n + r.deliveredUnits, 0));
-      expect(s.metrics.map((m: any) => [m.metric, m.target, m.direction])).toEqual(e.quote.slaTargets.map((x: any) => [x.metric, x.target, x.direction]));
+      expect(s.metrics.map((m: any) => [m.metric, m.target, m.direction])).toEqual(
+        e.quote.slaTargets.map((x: any) => [x.metric, x.target, x.direction]),
+      );
       for (const m of s.metrics) {
-        expect(m.points).toEqual([...reports.values()].map((r: any) => r.metrics.filter((x: any) => x.metric === m.metric).map((x: any) => ({ month: r.month, value: x.value, met: x.met }))).flat());
+        expect(m.points).toEqual(
+          [...reports.values()]
+            .map((r: any) =>
+              r.metrics
+                .filter((x: any) => x.metric === m.metric)
+                .map((x: any) => ({ month: r.month, value: x.value, met: x.met })),
+            )
+            .flat(),
+        );
       }
       expect(s.disputesOpen).toBe([...reports.values()].filter((r: any) => r.disputed).length);
-      expect(s.months.filter((m: any) => m.disputed).map((m: any) => m.month)).toEqual([...reports.values()].filter((r: any) => r.disputed).map((r: any) => r.month));
+      expect(s.months.filter((m: any) => m.disputed).map((m: any) => m.month)).toEqual(
+        [...reports.values()].filter((r: any) => r.disputed).map((r: any) => r.month),
+      );
       disputes += s.disputesOpen;
     }
     expect(disputes).toBe(1);
@@ -364,8 +550,14 @@ describe('buyer views agree with the rows', () => {
   it('vendorPortfolio: categories and vendors equal the buyer’s active engagements; fragmentation and consolidation candidates follow', async () => {
     const view = ok(await t.gql(PORTFOLIO, {}, w.b0.key)).vendorPortfolio;
     const list = ok(
-      await t.gql(`query($b: ID!) { engagements(filter: { buyerId: $b }, first: 100) { edges { node { id status provider { id } offering { category { code } } } } } }`, { b: w.b0.id }, w.b0.key),
-    ).engagements.edges.map((e: any) => e.node).filter((e: any) => ['PENDING_BAA', 'ACTIVE'].includes(e.status));
+      await t.gql(
+        `query($b: ID!) { engagements(filter: { buyerId: $b }, first: 100) { edges { node { id status provider { id } offering { category { code } } } } } }`,
+        { b: w.b0.id },
+        w.b0.key,
+      ),
+    )
+      .engagements.edges.map((e: any) => e.node)
+      .filter((e: any) => ['PENDING_BAA', 'ACTIVE'].includes(e.status));
     expect(view.activeEngagements).toBe(list.length);
     const byCategory = new Map<string, Map<string, string[]>>();
     for (const e of list) {
@@ -375,12 +567,24 @@ describe('buyer views agree with the rows', () => {
     }
     expect(view.categories.map((c: any) => c.categoryCode)).toEqual([...byCategory.keys()].sort());
     const partners = new Set(list.map((e: any) => e.provider.id));
-    const published = ok(await t.gql(`{ offerings(filter: { status: PUBLISHED }, first: 100) { edges { node { provider { id } category { code } } } } }`, {}, w.b0.key)).offerings.edges.map((e: any) => e.node);
+    const published = ok(
+      await t.gql(
+        `{ offerings(filter: { status: PUBLISHED }, first: 100) { edges { node { provider { id } category { code } } } } }`,
+        {},
+        w.b0.key,
+      ),
+    ).offerings.edges.map((e: any) => e.node);
     for (const c of view.categories) {
       const vendors = byCategory.get(c.categoryCode)!;
-      expect(Object.fromEntries(c.vendors.map((v: any) => [v.providerId, v.engagementIds]))).toEqual(Object.fromEntries(vendors));
+      expect(Object.fromEntries(c.vendors.map((v: any) => [v.providerId, v.engagementIds]))).toEqual(
+        Object.fromEntries(vendors),
+      );
       expect(c.fragmented).toBe(vendors.size > 1);
-      const candidates = [...partners].filter((p) => !vendors.has(p as string) && published.some((o: any) => o.provider.id === p && o.category.code === c.categoryCode));
+      const candidates = [...partners].filter(
+        (p) =>
+          !vendors.has(p as string) &&
+          published.some((o: any) => o.provider.id === p && o.category.code === c.categoryCode),
+      );
       expect(c.consolidationCandidateIds).toEqual(candidates.sort());
     }
     expect(view.fragmentedCategories).toBe(1); // analytics: p0 and p1
@@ -389,12 +593,13 @@ describe('buyer views agree with the rows', () => {
 });
 
 describe('who may read the views', () => {
-  const providerViews = (p: string | null) => [
-    [PIPELINE, { p, from: PAST, to: M[0] }],
-    [REVENUE, { p, from: PAST, to: M[5] }],
-    [UTILIZATION, { p, from: M[0], to: M[5] }],
-    [SERVABLE, { p }],
-  ] as const;
+  const providerViews = (p: string | null) =>
+    [
+      [PIPELINE, { p, from: PAST, to: M[0] }],
+      [REVENUE, { p, from: PAST, to: M[5] }],
+      [UTILIZATION, { p, from: M[0], to: M[5] }],
+      [SERVABLE, { p }],
+    ] as const;
 
   it('a SALES key of the provider reads the same views as its ADMIN key; the operator names the provider', async () => {
     for (const [query, variables] of providerViews(null)) {
@@ -423,7 +628,9 @@ describe('who may read the views', () => {
     expect(errorCode(theirs)).toBe('NOT_FOUND');
     expect(theirs.errors?.map((e) => e.message)).toEqual(missing.errors?.map((e) => e.message));
     expect(errorCode(await t.gql(PORTFOLIO, { b: w.b0.id }, w.p1.key))).toBe('NOT_FOUND');
-    expect(ok(await t.gql(PORTFOLIO, { b: w.b0.id }, OPERATOR_KEY)).vendorPortfolio).toEqual(ok(await t.gql(PORTFOLIO, {}, w.b0.key)).vendorPortfolio);
+    expect(ok(await t.gql(PORTFOLIO, { b: w.b0.id }, OPERATOR_KEY)).vendorPortfolio).toEqual(
+      ok(await t.gql(PORTFOLIO, {}, w.b0.key)).vendorPortfolio,
+    );
     const card = `query($id: ID!) { engagement(id: $id) { scorecard { spendToDate } } }`;
     expect(ok(await t.gql(card, { id: w.engagements[0] }, w.b0.key)).engagement.scorecard).toBeTruthy();
     expect(ok(await t.gql(card, { id: w.engagements[0] }, w.p1.key)).engagement).toBeNull();

@@ -25,24 +25,54 @@ it('verifies, deduplicates and catches up', async () => {
   const hospital = await buyer(t);
   const handled: ExchangeEvent[] = [];
   const seen = new Set<string>();
-  const created = ok(await t.gql(`mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } secret } }`, { i: { url: 'http://127.0.0.1:1/x', events: ['need.*'] } }, hospital.key)).createWebhook;
+  const created = ok(
+    await t.gql(
+      `mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } secret } }`,
+      { i: { url: 'http://127.0.0.1:1/x', events: ['need.*'] } },
+      hospital.key,
+    ),
+  ).createWebhook;
   const server = createReceiver({ secret: created.secret, handle: (e) => void handled.push(e), seen });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/exchange`;
-    ok(await t.gql(`mutation($i: UpdateWebhookInput!) { updateWebhook(input: $i) { userErrors { message } } }`, { i: { id: created.webhook.id, url } }, hospital.key));
+    ok(
+      await t.gql(
+        `mutation($i: UpdateWebhookInput!) { updateWebhook(input: $i) { userErrors { message } } }`,
+        { i: { id: created.webhook.id, url } },
+        hospital.key,
+      ),
+    );
     const needId = await createNeed(t, hospital.key);
     await waitFor('the event to be handled', async () => (handled.length ? true : undefined));
     expect(handled[0]).toMatchObject({ type: 'need.created', entityId: needId });
 
     // A redelivery (the same event id) is answered but not processed twice.
     const [delivery] = await waitFor('a succeeded delivery', async () => {
-      const log = ok(await t.gql(`query($id: ID!) { webhookDeliveries(webhookId: $id) { edges { node { id status } } } }`, { id: created.webhook.id }, hospital.key)).webhookDeliveries.edges.map((e: any) => e.node);
+      const log = ok(
+        await t.gql(
+          `query($id: ID!) { webhookDeliveries(webhookId: $id) { edges { node { id status } } } }`,
+          { id: created.webhook.id },
+          hospital.key,
+        ),
+      ).webhookDeliveries.edges.map((e: any) => e.node);
       return log[0]?.status === 'SUCCEEDED' ? log : undefined;
     });
-    ok(await t.gql(`mutation($i: RedeliverWebhookDeliveryInput!) { redeliverWebhookDelivery(input: $i) { userErrors { message } } }`, { i: { id: delivery.id } }, hospital.key));
+    ok(
+      await t.gql(
+        `mutation($i: RedeliverWebhookDeliveryInput!) { redeliverWebhookDelivery(input: $i) { userErrors { message } } }`,
+        { i: { id: delivery.id } },
+        hospital.key,
+      ),
+    );
     await waitFor('the redelivery to succeed', async () => {
-      const log = ok(await t.gql(`query($id: ID!) { webhookDeliveries(webhookId: $id) { edges { node { id status attempts } } } }`, { id: created.webhook.id }, hospital.key)).webhookDeliveries.edges.map((e: any) => e.node);
+      const log = ok(
+        await t.gql(
+          `query($id: ID!) { webhookDeliveries(webhookId: $id) { edges { node { id status attempts } } } }`,
+          { id: created.webhook.id },
+          hospital.key,
+        ),
+      ).webhookDeliveries.edges.map((e: any) => e.node);
       return log[0]?.status === 'SUCCEEDED' && log[0].attempts === 1 ? true : undefined;
     });
     expect(handled).toHaveLength(1);
@@ -52,13 +82,22 @@ it('verifies, deduplicates and catches up', async () => {
     await t.sql(`update webhook set active = false where id = $1`, [created.webhook.id]); // as if the receiver had been down
     const cursor = await waitFor('both events in the stream', async () => {
       const before = handled.length;
-      const c = await catchUp({ apiUrl: t.url, apiKey: hospital.key, after: null, handle: (e) => void handled.push(e), seen, types: ['need.*'] });
+      const c = await catchUp({
+        apiUrl: t.url,
+        apiKey: hospital.key,
+        after: null,
+        handle: (e) => void handled.push(e),
+        seen,
+        types: ['need.*'],
+      });
       return handled.length > before || handled.some((e) => e.entityId === missed) ? c : undefined;
     });
     expect(handled.map((e) => e.entityId)).toEqual([needId, missed]);
     expect(cursor).toEqual(expect.any(String));
     // From the stored cursor there is nothing more.
-    expect(await catchUp({ apiUrl: t.url, apiKey: hospital.key, after: cursor, handle: (e) => void handled.push(e), seen })).toBe(cursor);
+    expect(
+      await catchUp({ apiUrl: t.url, apiKey: hospital.key, after: cursor, handle: (e) => void handled.push(e), seen }),
+    ).toBe(cursor);
     expect(handled).toHaveLength(2);
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));

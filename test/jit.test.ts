@@ -12,7 +12,13 @@ import { savedOperations } from '../src/explorer/saved-operations';
 import { addMonths, currentMonth } from '../src/shared/month';
 import { startTestApi, type TestApi } from './support/api';
 
-const KEYS = ['hsx_demo_operator', 'hsx_demo_provider_admin', 'hsx_demo_provider_sales', 'hsx_demo_buyer_admin', 'hsx_demo_network_integration'];
+const KEYS = [
+  'hsx_demo_operator',
+  'hsx_demo_provider_admin',
+  'hsx_demo_provider_sales',
+  'hsx_demo_buyer_admin',
+  'hsx_demo_network_integration',
+];
 const from = currentMonth();
 const to = addMonths(from, 23);
 
@@ -67,8 +73,15 @@ const QUERIES: { name: string; query: string; variables?: (ids: Ids) => Record<s
     query: `query($needId: ID!) { matches(needId: $needId, first: 5) { score fullyAvailable offering { id title } provider { id name } breakdown { factor value weight } } }`,
     variables: (ids) => ({ needId: ids.needId }),
   },
-  { name: 'a field error under non-null lists (bad month range)', query: `{ offerings(first: 3) { edges { node { id capacity(from: "2020-01", to: "2019-01") { month } } } } }`, fails: true },
-  { name: 'a field error on a nullable field', query: `{ offerings(first: 3) { totalCount } organization(id: "not-a-uuid") { id name } }` },
+  {
+    name: 'a field error under non-null lists (bad month range)',
+    query: `{ offerings(first: 3) { edges { node { id capacity(from: "2020-01", to: "2019-01") { month } } } } }`,
+    fails: true,
+  },
+  {
+    name: 'a field error on a nullable field',
+    query: `{ offerings(first: 3) { totalCount } organization(id: "not-a-uuid") { id name } }`,
+  },
 ];
 
 interface Ids {
@@ -81,7 +94,9 @@ let ids: Ids;
 beforeAll(async () => {
   t = await startTestApi({ DEMO_DATA: 'true' });
   const [need] = await t.sql(`select id from need where status = 'OPEN' order by created_at limit 1`);
-  const [provider] = await t.sql(`select o.id from organization o join api_key k on k.organization_id = o.id where k.label = 'demo provider admin'`);
+  const [provider] = await t.sql(
+    `select o.id from organization o join api_key k on k.organization_id = o.id where k.label = 'demo provider admin'`,
+  );
   ids = { needId: need.id, providerId: provider.id };
 }, 120_000);
 afterAll(async () => {
@@ -90,7 +105,17 @@ afterAll(async () => {
 
 /** The answer as a client receives it: JSON, errors reduced to their public parts. */
 const asJson = (r: ExecutionResult) =>
-  JSON.parse(JSON.stringify({ data: r.data, errors: r.errors?.map((e) => ({ message: e.message, path: e.path, locations: e.locations, code: e.extensions?.code })) }));
+  JSON.parse(
+    JSON.stringify({
+      data: r.data,
+      errors: r.errors?.map((e) => ({
+        message: e.message,
+        path: e.path,
+        locations: e.locations,
+        code: e.extensions?.code,
+      })),
+    }),
+  );
 
 async function both(key: string, query: string, variables: Record<string, unknown>) {
   const schema = await buildAppSchema();
@@ -100,9 +125,22 @@ async function both(key: string, query: string, variables: Record<string, unknow
   const first = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
   const operationName = first && 'name' in first && first.name ? first.name.value : null;
   const context = () => createContext(t.api.deps, { authorization: `Bearer ${key}`, requestId: 'jit-test' });
-  const reference = await execute({ schema, document, operationName, contextValue: await context(), variableValues: variables });
+  const reference = await execute({
+    schema,
+    document,
+    operationName,
+    contextValue: await context(),
+    variableValues: variables,
+  });
   const executor = jitExecutor(schema);
-  const run = async () => executor({ document, operation: getOperationAST(document, operationName)!, operationName, request: { variables }, context: await context() } as unknown as GatewayGraphQLRequestContext);
+  const run = async () =>
+    executor({
+      document,
+      operation: getOperationAST(document, operationName)!,
+      operationName,
+      request: { variables },
+      context: await context(),
+    } as unknown as GatewayGraphQLRequestContext);
   await run(); // a query is compiled at its second run
   return { reference: asJson(reference), compiled: asJson(await run()) };
 }
@@ -111,7 +149,16 @@ describe('compiled queries (graphql-jit) answer exactly as graphql-js', () => {
   const cases = [
     ...QUERIES,
     // Subscriptions run over WebSocket, not through this executor (test/dashboard.browser.test.ts runs the saved one).
-    ...savedOperations.filter((op) => getOperationAST(parse(op.query))?.operation !== 'subscription').map((op) => ({ name: `saved: ${op.title}`, query: op.query, variables: (i: Ids) => ({ ...op.variables({ today: new Date(), organizationId: i.providerId }), ...('needId' in op.variables({ today: new Date(), organizationId: null }) ? { needId: i.needId } : {}) }) })),
+    ...savedOperations
+      .filter((op) => getOperationAST(parse(op.query))?.operation !== 'subscription')
+      .map((op) => ({
+        name: `saved: ${op.title}`,
+        query: op.query,
+        variables: (i: Ids) => ({
+          ...op.variables({ today: new Date(), organizationId: i.providerId }),
+          ...('needId' in op.variables({ today: new Date(), organizationId: null }) ? { needId: i.needId } : {}),
+        }),
+      })),
   ];
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     let answered = 0;
@@ -133,7 +180,9 @@ describe('compiled queries (graphql-jit) answer exactly as graphql-js', () => {
   });
 
   it('refuses invalid variables with graphql-js’s own errors', async () => {
-    const { reference, compiled } = await both(KEYS[0], 'query($n: Int!) { offerings(first: $n) { totalCount } }', { n: 'ten' });
+    const { reference, compiled } = await both(KEYS[0], 'query($n: Int!) { offerings(first: $n) { totalCount } }', {
+      n: 'ten',
+    });
     expect(reference.errors[0].message).toMatch(/Variable "\$n" got invalid value/);
     expect(compiled).toEqual(reference);
   });

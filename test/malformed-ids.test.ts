@@ -11,13 +11,21 @@ afterAll(() => t.close());
 describe('non-UUID ids', () => {
   it('updateOrganization reads a malformed id as not found, not a 500', async () => {
     const p = await provider(t);
-    const r = await t.gql(`mutation { updateOrganization(input: { id: "nope", name: "x" }) { organization { id } userErrors { code } } }`, {}, p.key);
+    const r = await t.gql(
+      `mutation { updateOrganization(input: { id: "nope", name: "x" }) { organization { id } userErrors { code } } }`,
+      {},
+      p.key,
+    );
     expect(errorCode(r)).toBe('NOT_FOUND');
   });
 
   it('revokeApiKey reads a malformed id as not found, not a 500', async () => {
     const p = await provider(t);
-    const r = await t.gql(`mutation { revokeApiKey(input: { id: "nope" }) { apiKey { id } userErrors { code } } }`, {}, p.key);
+    const r = await t.gql(
+      `mutation { revokeApiKey(input: { id: "nope" }) { apiKey { id } userErrors { code } } }`,
+      {},
+      p.key,
+    );
     expect(errorCode(r)).toBe('NOT_FOUND');
   });
 
@@ -30,13 +38,23 @@ describe('non-UUID ids', () => {
   it('createOrganization with a malformed networkId is a VALIDATION error, not a 500', async () => {
     const r = await t.gql(
       `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } userErrors { code field } } }`,
-      { i: { name: 'Malformed network member', kind: 'HOSPITAL', stateCode: 'US-OH', ehrPlatformCode: 'EPIC', networkId: 'nope' } },
+      {
+        i: {
+          name: 'Malformed network member',
+          kind: 'HOSPITAL',
+          stateCode: 'US-OH',
+          ehrPlatformCode: 'EPIC',
+          networkId: 'nope',
+        },
+      },
     );
     expect(ok(r).createOrganization.userErrors).toEqual([{ code: 'VALIDATION', field: 'input.networkId' }]);
   });
 
   it('createApiKey (operator) with a malformed organizationId is not found, not a 500', async () => {
-    const r = await t.gql(`mutation { createApiKey(input: { organizationId: "nope", role: SALES, label: "x" }) { secret userErrors { code } } }`);
+    const r = await t.gql(
+      `mutation { createApiKey(input: { organizationId: "nope", role: SALES, label: "x" }) { secret userErrors { code } } }`,
+    );
     expect(errorCode(r)).toBe('NOT_FOUND');
   });
 

@@ -15,18 +15,30 @@ const root = path.join(__dirname, '..');
 
 describe('production configuration', () => {
   it('refuses DEMO_DATA with NODE_ENV=production, and requires a webhook secrets key there', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', DEMO_DATA: 'true', WEBHOOK_SECRETS_KEY: SECRETS_KEY })).toThrow(ConfigError);
-    expect(() => loadConfig({ NODE_ENV: 'production', DEMO_DATA: 'true', WEBHOOK_SECRETS_KEY: SECRETS_KEY })).toThrow(/DEMO_DATA/);
+    expect(() => loadConfig({ NODE_ENV: 'production', DEMO_DATA: 'true', WEBHOOK_SECRETS_KEY: SECRETS_KEY })).toThrow(
+      ConfigError,
+    );
+    expect(() => loadConfig({ NODE_ENV: 'production', DEMO_DATA: 'true', WEBHOOK_SECRETS_KEY: SECRETS_KEY })).toThrow(
+      /DEMO_DATA/,
+    );
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/WEBHOOK_SECRETS_KEY/);
     // Positive controls.
-    expect(loadConfig({ NODE_ENV: 'production', DEMO_DATA: 'false', WEBHOOK_SECRETS_KEY: SECRETS_KEY }).DEMO_DATA).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', DEMO_DATA: 'false', WEBHOOK_SECRETS_KEY: SECRETS_KEY }).DEMO_DATA).toBe(
+      false,
+    );
     expect(loadConfig({ NODE_ENV: 'development', DEMO_DATA: 'true' }).DEMO_DATA).toBe(true);
   });
 
   it('the server does not start in production with DEMO_DATA, and says why', () => {
     ensureBuilt();
     const r = spawnSync(process.execPath, [path.join(root, 'dist/src/main.js')], {
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', DEMO_DATA: 'true', WEBHOOK_SECRETS_KEY: SECRETS_KEY, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' },
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        DEMO_DATA: 'true',
+        WEBHOOK_SECRETS_KEY: SECRETS_KEY,
+        DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+      },
       encoding: 'utf8',
       timeout: 30_000,
     });
@@ -48,10 +60,21 @@ describe('demo keys in a production database', () => {
   it('are refused once the API runs in production (they stay usable in development)', async () => {
     const dev = await startTestApi();
     const hash = createHash('sha256').update('hsx_demo_operator').digest('hex');
-    await dev.sql(`insert into api_key (id, role, label, secret_hash, secret_prefix) values ($1, 'OPERATOR', 'demo operator', $2, 'hsx_demo')`, [randomUUID(), hash]);
+    await dev.sql(
+      `insert into api_key (id, role, label, secret_hash, secret_prefix) values ($1, 'OPERATOR', 'demo operator', $2, 'hsx_demo')`,
+      [randomUUID(), hash],
+    );
     expect(ok(await dev.gql('{ viewer { role } }', {}, 'hsx_demo_operator')).viewer.role).toBe('OPERATOR'); // control
     const { startApi } = await import('../src/app/start');
-    const prod = await startApi(loadConfig({ NODE_ENV: 'production', PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: dev.databaseUrl, WEBHOOK_SECRETS_KEY: SECRETS_KEY }));
+    const prod = await startApi(
+      loadConfig({
+        NODE_ENV: 'production',
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: dev.databaseUrl,
+        WEBHOOK_SECRETS_KEY: SECRETS_KEY,
+      }),
+    );
     try {
       await sleep(1000); // both instances share this test process and its key cache (0.8 s)
       const r = await gql(`http://127.0.0.1:${prod.port}/graphql`, '{ viewer { role } }', {}, 'hsx_demo_operator');
@@ -77,7 +100,12 @@ describe('webhook secrets at rest', () => {
   it('are encrypted by default, with a key generated under DATA_DIR (readable by its owner only)', async () => {
     const org = await createOrg(t);
     const secret = 'whsec-at-rest-0123456789abcdef';
-    const r = ok(await t.gql(`mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } userErrors { message } } }`, { i: { organizationId: org, url: 'http://127.0.0.1:9/hook', events: ['quote.*'], secret } }));
+    const r = ok(
+      await t.gql(
+        `mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } userErrors { message } } }`,
+        { i: { organizationId: org, url: 'http://127.0.0.1:9/hook', events: ['quote.*'], secret } },
+      ),
+    );
     expect(r.createWebhook.userErrors).toEqual([]);
     const [row] = await t.sql(`select secret from webhook where id = $1`, [r.createWebhook.webhook.id]);
     expect(row.secret).toMatch(/^v1:/);

@@ -22,19 +22,35 @@ const VIEWER = `{ viewer { role } }`;
 
 it('a key revoked on instance A stops working on A at once and on instance B within one second; another key keeps working on both', async () => {
   const [a, b] = servers.map((s) => s.url);
-  const org = ok(await gql(a, `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } } }`, { i: { name: `Revocation ${Date.now()}`, kind: 'HOSPITAL', stateCode: 'US-OH', ehrPlatformCode: 'EPIC' } })).createOrganization.organization.id;
+  const org = ok(
+    await gql(a, `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } } }`, {
+      i: { name: `Revocation ${Date.now()}`, kind: 'HOSPITAL', stateCode: 'US-OH', ehrPlatformCode: 'EPIC' },
+    }),
+  ).createOrganization.organization.id;
   const key = async (role: string, label: string) =>
-    ok(await gql(a, `mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id } secret } }`, { i: { organizationId: org, role, label } })).createApiKey as { apiKey: { id: string }; secret: string };
+    ok(
+      await gql(a, `mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id } secret } }`, {
+        i: { organizationId: org, role, label },
+      }),
+    ).createApiKey as { apiKey: { id: string }; secret: string };
   const admin = await key('ADMIN', 'admin');
   const victim = await key('SALES', 'to revoke');
   const control = await key('SALES', 'kept');
 
   // Positive control: both keys work on both instances (and each instance now holds them in its key cache).
-  for (const url of [a, b]) for (const k of [victim, control]) expect(ok(await gql(url, VIEWER, {}, k.secret)).viewer.role).toBe('SALES');
+  for (const url of [a, b])
+    for (const k of [victim, control]) expect(ok(await gql(url, VIEWER, {}, k.secret)).viewer.role).toBe('SALES');
   // B's cache entry is as fresh as it can be when the revocation commits.
   ok(await gql(b, VIEWER, {}, victim.secret));
 
-  const r = ok(await gql(a, `mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { apiKey { revokedAt } userErrors { message } } }`, { i: { id: victim.apiKey.id } }, admin.secret)).revokeApiKey;
+  const r = ok(
+    await gql(
+      a,
+      `mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { apiKey { revokedAt } userErrors { message } } }`,
+      { i: { id: victim.apiKey.id } },
+      admin.secret,
+    ),
+  ).revokeApiKey;
   const revokedAt = Date.now();
   expect(r.userErrors).toEqual([]);
 

@@ -1,6 +1,16 @@
 // Robustness: malformed but valid-shaped requests are client errors, never a 500.
 import { errorCode, gql, ok, startTestApi, type TestApi } from './support/api';
-import { buyer, createNeed, createOffering, ISSUE, needInput, nextMonth, offeringInput, provider, setCapacity } from './support/fixtures';
+import {
+  buyer,
+  createNeed,
+  createOffering,
+  ISSUE,
+  needInput,
+  nextMonth,
+  offeringInput,
+  provider,
+  setCapacity,
+} from './support/fixtures';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -24,7 +34,10 @@ describe('operationName', () => {
     for (let i = 0; i < 3; i++) {
       const res = await fetch(t.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${(await import('./support/api')).OPERATOR_KEY}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${(await import('./support/api')).OPERATOR_KEY}`,
+        },
         body: JSON.stringify({ query: twoOps, operationName: 'C' }),
       });
       const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
@@ -42,7 +55,10 @@ describe('operationName', () => {
     for (let i = 0; i < 3; i++) {
       const res = await fetch(t.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${(await import('./support/api')).OPERATOR_KEY}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${(await import('./support/api')).OPERATOR_KEY}`,
+        },
         body: JSON.stringify({ query: twoOps, operationName: 'B' }),
       });
       expect(res.status).toBe(200);
@@ -56,7 +72,10 @@ describe('operationName', () => {
 describe('money bounds (API.md: unit prices <= 999999.9999, fees <= 99999999.99, totals <= 9999999999.99)', () => {
   const CREATE_OFFERING = `mutation($i: CreateOfferingInput!) { createOffering(input: $i) { offering { id pricing { unitPrice setupFee monthlyMinimum } } userErrors { code field message } } }`;
   const CREATE_NEED = `mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id maxUnitPrice } userErrors { code field message } } }`;
-  const refusedAsInput = (r: { status: number; errors?: { extensions?: { code?: string } }[]; data?: any }, payload: string) => {
+  const refusedAsInput = (
+    r: { status: number; errors?: { extensions?: { code?: string } }[]; data?: any },
+    payload: string,
+  ) => {
     expect(r.status).toBeLessThan(500);
     const code = errorCode(r as any);
     if (code) expect(code).toBe('BAD_USER_INPUT');
@@ -75,9 +94,27 @@ describe('money bounds (API.md: unit prices <= 999999.9999, fees <= 99999999.99,
       const r = await t.gql(CREATE_OFFERING, { i: offeringInput({ pricing: { currency: 'USD', ...pricing } }) }, p.key);
       refusedAsInput(r, 'createOffering');
     }
-    const r = await t.gql(CREATE_OFFERING, { i: offeringInput({ pricing: { currency: 'USD', unitPrice: '999999.9999', setupFee: '99999999.99', monthlyMinimum: '99999999.99', tiers: [{ fromUnits: 10, unitPrice: '999999.9999' }] } }) }, p.key);
+    const r = await t.gql(
+      CREATE_OFFERING,
+      {
+        i: offeringInput({
+          pricing: {
+            currency: 'USD',
+            unitPrice: '999999.9999',
+            setupFee: '99999999.99',
+            monthlyMinimum: '99999999.99',
+            tiers: [{ fromUnits: 10, unitPrice: '999999.9999' }],
+          },
+        }),
+      },
+      p.key,
+    );
     expect(ok(r).createOffering.userErrors).toEqual([]);
-    expect(ok(r).createOffering.offering.pricing).toEqual({ unitPrice: '999999.9999', setupFee: '99999999.99', monthlyMinimum: '99999999.99' });
+    expect(ok(r).createOffering.offering.pricing).toEqual({
+      unitPrice: '999999.9999',
+      setupFee: '99999999.99',
+      monthlyMinimum: '99999999.99',
+    });
   });
 
   it("a need's maxUnitPrice above 999999.9999 is refused, at the bound accepted; matchOffers too", async () => {
@@ -85,14 +122,28 @@ describe('money bounds (API.md: unit prices <= 999999.9999, fees <= 99999999.99,
     refusedAsInput(await t.gql(CREATE_NEED, { i: needInput({ maxUnitPrice: '123456789012' }) }, b.key), 'createNeed');
     const okNeed = ok(await t.gql(CREATE_NEED, { i: needInput({ maxUnitPrice: '999999.9999' }) }, b.key)).createNeed;
     expect(okNeed.userErrors).toEqual([]);
-    const m = await t.gql(`query($i: MatchInput!) { matchOffers(input: $i) { score } }`, { i: { categoryCode: 'REVENUE_CYCLE', monthlyVolume: 10, startMonth: nextMonth(1), durationMonths: 2, maxUnitPrice: '123456789012' } }, b.key);
+    const m = await t.gql(
+      `query($i: MatchInput!) { matchOffers(input: $i) { score } }`,
+      {
+        i: {
+          categoryCode: 'REVENUE_CYCLE',
+          monthlyVolume: 10,
+          startMonth: nextMonth(1),
+          durationMonths: 2,
+          maxUnitPrice: '123456789012',
+        },
+      },
+      b.key,
+    );
     expect(m.status).toBeLessThan(500);
     expect(errorCode(m)).toBe('BAD_USER_INPUT');
   });
 
   it('a quote whose total would exceed 9999999999.99 is refused as VALIDATION; a smaller one is issued', async () => {
     const p = await provider(t);
-    const offeringId = await createOffering(t, p.key, { pricing: { currency: 'USD', unitPrice: '999999.9999', setupFee: '0.00', monthlyMinimum: '0.00', tiers: [] } });
+    const offeringId = await createOffering(t, p.key, {
+      pricing: { currency: 'USD', unitPrice: '999999.9999', setupFee: '0.00', monthlyMinimum: '0.00', tiers: [] },
+    });
     const months = Array.from({ length: 60 }, (_, i) => nextMonth(1 + i));
     await setCapacity(t, p.key, offeringId, months, 10_000_000);
     const b = await buyer(t);
@@ -108,13 +159,21 @@ describe('money bounds (API.md: unit prices <= 999999.9999, fees <= 99999999.99,
 
   it('discountPercent is priced at the precision it is stored at: more than 2 decimals is refused, 2 decimals priced exactly', async () => {
     const p = await provider(t);
-    const offeringId = await createOffering(t, p.key, { pricing: { currency: 'USD', unitPrice: '5.25', setupFee: '0.00', monthlyMinimum: '0.00', tiers: [] } });
+    const offeringId = await createOffering(t, p.key, {
+      pricing: { currency: 'USD', unitPrice: '5.25', setupFee: '0.00', monthlyMinimum: '0.00', tiers: [] },
+    });
     await setCapacity(t, p.key, offeringId, [nextMonth(1), nextMonth(2), nextMonth(3)], 1000);
     const b = await buyer(t);
     const needId = await createNeed(t, b.key, { monthlyVolume: 100, durationMonths: 3 });
-    const r = ok(await t.gql(ISSUE, { i: { needId, offeringId, validDays: 7, discountPercent: 33.335 } }, p.key)).issueQuote;
-    expect(r.userErrors.map((e: { code: string; field: string }) => [e.code, e.field])).toEqual([['VALIDATION', 'input.discountPercent']]);
-    const q = ok(await t.gql(ISSUE, { i: { needId, offeringId, validDays: 7, discountPercent: 33.34 } }, p.key)).issueQuote;
+    const r = ok(
+      await t.gql(ISSUE, { i: { needId, offeringId, validDays: 7, discountPercent: 33.335 } }, p.key),
+    ).issueQuote;
+    expect(r.userErrors.map((e: { code: string; field: string }) => [e.code, e.field])).toEqual([
+      ['VALIDATION', 'input.discountPercent'],
+    ]);
+    const q = ok(
+      await t.gql(ISSUE, { i: { needId, offeringId, validDays: 7, discountPercent: 33.34 } }, p.key),
+    ).issueQuote;
     expect(q.userErrors).toEqual([]);
     expect(q.quote.schedule[0].unitPrice).toBe('3.4997'); // 5.25 x 0.6666 = 3.49965 -> 3.4997
   });
@@ -124,7 +183,12 @@ describe('bounded statements', () => {
   it('capacityOverview returns at most `first` offerings (default and maximum 100), by title', async () => {
     const p = await provider(t);
     for (let i = 0; i < 3; i++) await createOffering(t, p.key);
-    const q = (first: string) => t.gql(`{ capacityOverview(providerId: "${p.id}", from: "${nextMonth(1)}", to: "${nextMonth(2)}"${first}) { offering { id } months { month } } }`, {}, p.key);
+    const q = (first: string) =>
+      t.gql(
+        `{ capacityOverview(providerId: "${p.id}", from: "${nextMonth(1)}", to: "${nextMonth(2)}"${first}) { offering { id } months { month } } }`,
+        {},
+        p.key,
+      );
     expect(ok(await q('')).capacityOverview).toHaveLength(3);
     expect(ok(await q(', first: 2')).capacityOverview).toHaveLength(2);
     expect(errorCode(await q(', first: 101'))).toBe('BAD_USER_INPUT');
@@ -142,7 +206,9 @@ describe('bounded statements', () => {
       ok(await t.gql(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key));
       providers.push(p);
     }
-    const read = async (key: string) => ok(await t.gql(`{ need(id: "${needId}") { quotes(first: 5) { totalCount edges { node { id } } } } }`, {}, key)).need.quotes;
+    const read = async (key: string) =>
+      ok(await t.gql(`{ need(id: "${needId}") { quotes(first: 5) { totalCount edges { node { id } } } } }`, {}, key))
+        .need.quotes;
     expect((await read(providers[0].key)).totalCount).toBe(1);
     expect((await read(b.key)).totalCount).toBe(4); // positive control: the buyer sees every quote
     const texts = preparedTextCount();
@@ -155,26 +221,46 @@ describe('found by the fuzz test', () => {
   it('an empty code is an unknown code (VALIDATION), not a 500', async () => {
     const b = await buyer(t);
     for (const field of ['categoryCode', 'ehrPlatformCode', 'regionCode']) {
-      const r = await t.gql(`mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } userErrors { code field } } }`, { i: needInput({ [field]: '' }) }, b.key);
+      const r = await t.gql(
+        `mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } userErrors { code field } } }`,
+        { i: needInput({ [field]: '' }) },
+        b.key,
+      );
       expect(r.status).toBe(200);
       expect(ok(r).createNeed.userErrors).toEqual([{ code: 'VALIDATION', field: `input.${field}` }]);
     }
     const p = await provider(t);
-    const r = await t.gql(`mutation($i: CreateOfferingInput!) { createOffering(input: $i) { offering { id } userErrors { code field } } }`, { i: offeringInput({ categoryCode: '' }) }, p.key);
+    const r = await t.gql(
+      `mutation($i: CreateOfferingInput!) { createOffering(input: $i) { offering { id } userErrors { code field } } }`,
+      { i: offeringInput({ categoryCode: '' }) },
+      p.key,
+    );
     expect(ok(r).createOffering.userErrors).toEqual([{ code: 'VALIDATION', field: 'input.categoryCode' }]);
   });
 
   it('null for a field an update cannot clear leaves it unchanged, not a 500', async () => {
     const b = await buyer(t);
     const needId = await createNeed(t, b.key, { durationMonths: 3 });
-    const r = await t.gql(`mutation($i: UpdateNeedInput!) { updateNeed(input: $i) { need { durationMonths monthlyVolume } userErrors { code } } }`, { i: { id: needId, monthlyVolume: 50, durationMonths: null, regionCode: null } }, b.key);
+    const r = await t.gql(
+      `mutation($i: UpdateNeedInput!) { updateNeed(input: $i) { need { durationMonths monthlyVolume } userErrors { code } } }`,
+      { i: { id: needId, monthlyVolume: 50, durationMonths: null, regionCode: null } },
+      b.key,
+    );
     expect(ok(r).updateNeed).toEqual({ need: { durationMonths: 3, monthlyVolume: 50 }, userErrors: [] });
     const p = await provider(t);
     const offeringId = await createOffering(t, p.key);
-    const o = await t.gql(`mutation($i: UpdateOfferingInput!) { updateOffering(input: $i) { offering { id } userErrors { code } } }`, { i: { id: offeringId, title: null } }, p.key);
+    const o = await t.gql(
+      `mutation($i: UpdateOfferingInput!) { updateOffering(input: $i) { offering { id } userErrors { code } } }`,
+      { i: { id: offeringId, title: null } },
+      p.key,
+    );
     expect(o.status).toBe(200);
     expect(ok(o).updateOffering.userErrors).toEqual([]);
-    const g = await t.gql(`mutation($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { organization { id } userErrors { code } } }`, { i: { id: p.id, name: null } }, p.key);
+    const g = await t.gql(
+      `mutation($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { organization { id } userErrors { code } } }`,
+      { i: { id: p.id, name: null } },
+      p.key,
+    );
     expect(ok(g).updateOrganization.userErrors).toEqual([]);
   });
 });

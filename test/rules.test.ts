@@ -7,12 +7,33 @@ import { SlaDirection } from '../src/catalog/offering.entity';
 import { parseIntegers } from '../src/capacity/capacity.loader';
 
 describe('quote pricing', () => {
-  const book = { unitPrice: '5.00', tiers: [{ fromUnits: 1000, unitPrice: '4.50' }, { fromUnits: 5000, unitPrice: '4.00' }], monthlyMinimum: '600.00', setupFee: '2500.00' };
-  const ramp = { startMonth: '2027-01', durationMonths: 6, monthlyVolume: 6000, pilotMonths: 2, pilotUnits: 100, expansionMonths: 1, expansionUnits: 2000 };
+  const book = {
+    unitPrice: '5.00',
+    tiers: [
+      { fromUnits: 1000, unitPrice: '4.50' },
+      { fromUnits: 5000, unitPrice: '4.00' },
+    ],
+    monthlyMinimum: '600.00',
+    setupFee: '2500.00',
+  };
+  const ramp = {
+    startMonth: '2027-01',
+    durationMonths: 6,
+    monthlyVolume: 6000,
+    pilotMonths: 2,
+    pilotUnits: 100,
+    expansionMonths: 1,
+    expansionUnits: 2000,
+  };
 
   it('ramps pilot, expansion, then steady volume to the end of the need', () => {
     expect(rampSchedule(ramp).map((l) => `${l.month} ${l.phase} ${l.units}`)).toEqual([
-      '2027-01 PILOT 100', '2027-02 PILOT 100', '2027-03 EXPANSION 2000', '2027-04 STEADY 6000', '2027-05 STEADY 6000', '2027-06 STEADY 6000',
+      '2027-01 PILOT 100',
+      '2027-02 PILOT 100',
+      '2027-03 EXPANSION 2000',
+      '2027-04 STEADY 6000',
+      '2027-05 STEADY 6000',
+      '2027-06 STEADY 6000',
     ]);
   });
 
@@ -23,7 +44,14 @@ describe('quote pricing', () => {
   it('applies the minimum per month, the discount to unit prices, and adds the setup fee', () => {
     // pilot: 100 x 5.00 = 500.00 -> minimum 600.00 (twice); expansion 2000 x 4.50 = 9000.00; steady 6000 x 4.00 = 24000.00 (x3)
     const plain = priceSchedule(ramp, book, 0);
-    expect(plain.lines.map((l) => l.amount)).toEqual(['600.00', '600.00', '9000.00', '24000.00', '24000.00', '24000.00']);
+    expect(plain.lines.map((l) => l.amount)).toEqual([
+      '600.00',
+      '600.00',
+      '9000.00',
+      '24000.00',
+      '24000.00',
+      '24000.00',
+    ]);
     expect(plain.total).toBe('84700.00'); // 1200 + 9000 + 72000 + 2500
     // 12.5% off: 4.375 / 3.9375 / 3.5 -> pilot 437.50 -> 600.00; 2000 x 3.9375 = 7875.00; 6000 x 3.5 = 21000.00
     const off = priceSchedule(ramp, book, 12.5);
@@ -42,13 +70,30 @@ describe('quote pricing', () => {
 
 describe('match scoring', () => {
   const need: NeedProfile = {
-    monthlyVolume: 100, months: ['2027-01', '2027-02'], ehrPlatformCode: 'EPIC', ehrProduct: 'Community Connect', regionCode: 'US-OH',
-    needStates: ['US-OH'], needHhsRegion: 'HHS-5', maxUnitPrice: '5.00', unit: 'claims',
+    monthlyVolume: 100,
+    months: ['2027-01', '2027-02'],
+    ehrPlatformCode: 'EPIC',
+    ehrProduct: 'Community Connect',
+    regionCode: 'US-OH',
+    needStates: ['US-OH'],
+    needHhsRegion: 'HHS-5',
+    maxUnitPrice: '5.00',
+    unit: 'claims',
   };
   const base: Candidate = {
-    offeringId: 'a', providerState: 'US-OH', providerHhsRegion: 'HHS-5', providerEhr: 'EPIC', providerEhrProduct: 'Community Connect',
-    unitPrice: '4.00', tiers: [], monthlyMinimum: '0', currency: 'USD', slaTargets: [{ metric: 'x', target: 1, unit: '%', direction: SlaDirection.AT_LEAST }],
-    slaHistory: null, available: [600, 400], engagementsWithBuyer: 1,
+    offeringId: 'a',
+    providerState: 'US-OH',
+    providerHhsRegion: 'HHS-5',
+    providerEhr: 'EPIC',
+    providerEhrProduct: 'Community Connect',
+    unitPrice: '4.00',
+    tiers: [],
+    monthlyMinimum: '0',
+    currency: 'USD',
+    slaTargets: [{ metric: 'x', target: 1, unit: '%', direction: SlaDirection.AT_LEAST }],
+    slaHistory: null,
+    available: [600, 400],
+    engagementsWithBuyer: 1,
   };
 
   it('weights add up to 100', () => {
@@ -60,7 +105,12 @@ describe('match scoring', () => {
     // + headroom (tightest 2027-02: (400 - 100) / 400 = 0.75) x 15 + relationship 1 x 10 = 25 + 15 + 12 + 7.5 + 11.25 + 10 = 80.75
     const s = scoreCandidate(base, need, '4.00');
     expect(s.breakdown.map((f) => [f.factor, f.value])).toEqual([
-      ['EHR_FIT', 1], ['PROXIMITY', 1], ['PRICE', 0.6], ['SLA', 0.5], ['CAPACITY_HEADROOM', 0.75], ['EXISTING_RELATIONSHIP', 1],
+      ['EHR_FIT', 1],
+      ['PROXIMITY', 1],
+      ['PRICE', 0.6],
+      ['SLA', 0.5],
+      ['CAPACITY_HEADROOM', 0.75],
+      ['EXISTING_RELATIONSHIP', 1],
     ]);
     expect(s.score).toBe(80.75);
     expect(s.estimatedMonthlyCost).toBe('400.00');
@@ -68,11 +118,9 @@ describe('match scoring', () => {
   });
 
   it('prefers same platform and product, then same platform, then support only', () => {
-    const values = [
-      base,
-      { ...base, providerEhrProduct: 'Epic 2024' },
-      { ...base, providerEhr: 'ORACLE_HEALTH' },
-    ].map((c) => scoreCandidate(c, need, '4.00').breakdown[0].value);
+    const values = [base, { ...base, providerEhrProduct: 'Epic 2024' }, { ...base, providerEhr: 'ORACLE_HEALTH' }].map(
+      (c) => scoreCandidate(c, need, '4.00').breakdown[0].value,
+    );
     expect(values).toEqual([1, 0.8, 0.5]);
   });
 
@@ -100,7 +148,14 @@ describe('match scoring', () => {
   });
 
   it('ranks by score, ties by offering id', () => {
-    const ranked = rank([{ ...base, offeringId: 'c' }, { ...base, offeringId: 'b' }, { ...base, offeringId: 'a', providerState: 'US-TX', providerHhsRegion: 'HHS-6' }], need);
+    const ranked = rank(
+      [
+        { ...base, offeringId: 'c' },
+        { ...base, offeringId: 'b' },
+        { ...base, offeringId: 'a', providerState: 'US-TX', providerHhsRegion: 'HHS-6' },
+      ],
+      need,
+    );
     expect(ranked.map((s) => s.candidate.offeringId)).toEqual(['b', 'c', 'a']);
   });
 });
@@ -112,17 +167,43 @@ describe('phase gates', () => {
   ];
 
   it('evaluates AT_LEAST and AT_MOST targets, attainment is the share met', () => {
-    const r = evaluate(targets, new Map([['answered_within_20s_pct', 82], ['abandonment_rate_pct', 6.1]]));
+    const r = evaluate(
+      targets,
+      new Map([
+        ['answered_within_20s_pct', 82],
+        ['abandonment_rate_pct', 6.1],
+      ]),
+    );
     expect(r.metrics.map((m) => m.met)).toEqual([true, false]);
     expect(r.attainment).toBe(0.5);
     expect(r.allMet).toBe(false);
   });
 
   it('needs N reports and says which report and metric failed', () => {
-    const good = { month: '2027-02', metrics: evaluate(targets, new Map([['answered_within_20s_pct', 85], ['abandonment_rate_pct', 3]])).metrics };
-    const bad = { month: '2027-01', metrics: evaluate(targets, new Map([['answered_within_20s_pct', 85], ['abandonment_rate_pct', 6.1]])).metrics };
+    const good = {
+      month: '2027-02',
+      metrics: evaluate(
+        targets,
+        new Map([
+          ['answered_within_20s_pct', 85],
+          ['abandonment_rate_pct', 3],
+        ]),
+      ).metrics,
+    };
+    const bad = {
+      month: '2027-01',
+      metrics: evaluate(
+        targets,
+        new Map([
+          ['answered_within_20s_pct', 85],
+          ['abandonment_rate_pct', 6.1],
+        ]),
+      ).metrics,
+    };
     expect(gateFailure('PILOT', [good], 2)).toContain('1 recorded so far');
-    expect(gateFailure('PILOT', [good, bad], 2)).toBe('Report 2027-01 missed abandonment_rate_pct 6.1 (target <= 5); the last 2 report(s) in PILOT must meet every target.');
+    expect(gateFailure('PILOT', [good, bad], 2)).toBe(
+      'Report 2027-01 missed abandonment_rate_pct 6.1 (target <= 5); the last 2 report(s) in PILOT must meet every target.',
+    );
     expect(gateFailure('PILOT', [good, good], 2)).toBeNull();
   });
 });
@@ -137,7 +218,12 @@ describe('phase policy', () => {
   it('refuses shares out of range or decreasing, and duplicate names', () => {
     expect(policyProblems([{ name: 'PILOT', maxExternalShare: 0.1, maxActiveEngagements: 2 }])).toEqual([]);
     expect(policyProblems([{ name: 'A', maxExternalShare: 0, maxActiveEngagements: null }]).length).toBe(1);
-    expect(policyProblems([{ name: 'A', maxExternalShare: 0.5, maxActiveEngagements: null }, { name: 'B', maxExternalShare: 0.4, maxActiveEngagements: null }]).length).toBe(1);
+    expect(
+      policyProblems([
+        { name: 'A', maxExternalShare: 0.5, maxActiveEngagements: null },
+        { name: 'B', maxExternalShare: 0.4, maxActiveEngagements: null },
+      ]).length,
+    ).toBe(1);
   });
 });
 

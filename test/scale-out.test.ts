@@ -21,12 +21,22 @@ const replicaStatements = (r: GqlResult) => Number(r.headers.get('x-sql-replica-
 const observe = (r: GqlResult, query: string) => {
   if (/^\s*mutation/.test(query)) mutationReplicaStatements.push(replicaStatements(r));
 };
-const call = async (url: string, query: string, variables: Record<string, unknown> = {}, key: string | null = OPERATOR_KEY) => {
+const call = async (
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  key: string | null = OPERATOR_KEY,
+) => {
   const r = await gql(url, query, variables, key);
   observe(r, query);
   return r;
 };
-const must = async (url: string, query: string, variables: Record<string, unknown> = {}, key: string | null = OPERATOR_KEY) => ok(await call(url, query, variables, key));
+const must = async (
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  key: string | null = OPERATOR_KEY,
+) => ok(await call(url, query, variables, key));
 
 beforeAll(async () => {
   cluster = await startScaleCluster();
@@ -43,18 +53,44 @@ afterAll(async () => {
 
 let seq = 0;
 async function org(url: string, kind: string) {
-  const id = (await must(url, `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } } }`, { i: { name: `Scale ${kind} ${++seq} ${Date.now()}`, kind, stateCode: 'US-OH', ehrPlatformCode: 'EPIC' } })).createOrganization.organization.id as string;
-  const key = async () => (await must(url, `mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret } }`, { i: { organizationId: id, role: 'ADMIN', label: 'scale' } })).createApiKey.secret as string;
+  const id = (
+    await must(
+      url,
+      `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } } }`,
+      { i: { name: `Scale ${kind} ${++seq} ${Date.now()}`, kind, stateCode: 'US-OH', ehrPlatformCode: 'EPIC' } },
+    )
+  ).createOrganization.organization.id as string;
+  const key = async () =>
+    (
+      await must(url, `mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret } }`, {
+        i: { organizationId: id, role: 'ADMIN', label: 'scale' },
+      })
+    ).createApiKey.secret as string;
   return { id, key: await key(), otherKey: await key() };
 }
 
 const CREATE_OFFERING = `mutation($i: CreateOfferingInput!) { createOffering(input: $i) { offering { id } userErrors { code } } }`;
-const offeringInput = (title: string) => ({ categoryCode: 'DATA_ANALYTICS', title, ehrPlatformCodes: ['EPIC'], regionCodes: ['US-OH'], pricing: { currency: 'USD', unitPrice: '100.00' } });
+const offeringInput = (title: string) => ({
+  categoryCode: 'DATA_ANALYTICS',
+  title,
+  ehrPlatformCodes: ['EPIC'],
+  regionCodes: ['US-OH'],
+  pricing: { currency: 'USD', unitPrice: '100.00' },
+});
 const READ_OFFERING = `query($id: ID!) { offering(id: $id) { id title } }`;
 const metricsOf = async (s: ServerProcess) => (await fetch(s.url.replace('/graphql', '/metrics'))).text();
-const metric = (text: string, name: string) => text.split('\n').filter((l) => l.startsWith(name)).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+const metric = (text: string, name: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith(name))
+    .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
 /** Waits until lag-tolerant reads on `s` go to the replica again. */
-const replicaInUse = (s: ServerProcess) => waitFor('the replica in use', async () => (/db_replica_in_use\{[^}]*\} 1/.test(await metricsOf(s)) ? true : undefined), 30_000);
+const replicaInUse = (s: ServerProcess) =>
+  waitFor(
+    'the replica in use',
+    async () => (/db_replica_in_use\{[^}]*\} 1/.test(await metricsOf(s)) ? true : undefined),
+    30_000,
+  );
 
 describe('read replica routing', () => {
   it('lag-tolerant reads go to the replica, and a key reads its own writes even from a replica that is behind', async () => {
@@ -65,7 +101,8 @@ describe('read replica routing', () => {
       const p = await org(tolerant.url, 'HEALTH_SYSTEM');
       await replicaInUse(tolerant);
       // Positive control: an offering written before the pause is read from the replica.
-      const before = (await must(tolerant.url, CREATE_OFFERING, { i: offeringInput('Before the pause') }, p.key)).createOffering.offering.id;
+      const before = (await must(tolerant.url, CREATE_OFFERING, { i: offeringInput('Before the pause') }, p.key))
+        .createOffering.offering.id;
       const seen = await waitFor('the offering on the replica', async () => {
         const r = await call(tolerant.url, READ_OFFERING, { id: before }, p.otherKey);
         return r.data?.offering && replicaStatements(r) > 0 ? r : undefined;
@@ -74,7 +111,9 @@ describe('read replica routing', () => {
 
       await cluster.onReplica('select pg_wal_replay_pause()');
       try {
-        const id = (await must(tolerant.url, CREATE_OFFERING, { i: offeringInput('Written while the replica is behind') }, p.key)).createOffering.offering.id;
+        const id = (
+          await must(tolerant.url, CREATE_OFFERING, { i: offeringInput('Written while the replica is behind') }, p.key)
+        ).createOffering.offering.id;
         // The writing key reads it at once, and again and again: the primary serves it.
         for (let i = 0; i < 3; i++) {
           const mine = await call(tolerant.url, READ_OFFERING, { id }, p.key);
@@ -100,8 +139,11 @@ describe('read replica routing', () => {
     await cluster.onReplica('select pg_wal_replay_pause()');
     let id: string;
     try {
-      id = (await must(a.url, CREATE_OFFERING, { i: offeringInput('Written while replay is paused') }, p.key)).createOffering.offering.id;
-      await waitFor('the replica skipped', async () => (/db_replica_in_use\{[^}]*\} 0/.test(await metricsOf(b)) ? true : undefined));
+      id = (await must(a.url, CREATE_OFFERING, { i: offeringInput('Written while replay is paused') }, p.key))
+        .createOffering.offering.id;
+      await waitFor('the replica skipped', async () =>
+        /db_replica_in_use\{[^}]*\} 0/.test(await metricsOf(b)) ? true : undefined,
+      );
       // Another key, on the other instance: correct answers, from the primary.
       const r = await call(b.url, READ_OFFERING, { id }, p.otherKey);
       expect(r.data!.offering).toEqual({ id, title: 'Written while replay is paused' });
@@ -121,17 +163,31 @@ describe('read replica routing', () => {
 
   it('a replica killed mid-load costs no failed request', async () => {
     const p = await org(servers[0].url, 'HEALTH_SYSTEM');
-    const id = (await must(servers[0].url, CREATE_OFFERING, { i: offeringInput('Read under load') }, p.key)).createOffering.offering.id;
+    const id = (await must(servers[0].url, CREATE_OFFERING, { i: offeringInput('Read under load') }, p.key))
+      .createOffering.offering.id;
     await Promise.all(servers.map(replicaInUse));
     // Another key than the writer's: it reads the replica, once the replica has the offering.
-    for (const s of servers) await waitFor('the offering on the replica', async () => ((await call(s.url, READ_OFFERING, { id }, p.otherKey)).data?.offering ? true : undefined));
+    for (const s of servers)
+      await waitFor('the offering on the replica', async () =>
+        (await call(s.url, READ_OFFERING, { id }, p.otherKey)).data?.offering ? true : undefined,
+      );
     const results: GqlResult[] = [];
     let stop = false;
     const worker = async (w: number) => {
-      for (let i = 0; !stop; i++) results.push(await call(servers[(w + i) % 2].url, `query($id: ID!) { offering(id: $id) { id } offerings(first: 5) { totalCount } }`, { id }, p.otherKey));
+      for (let i = 0; !stop; i++)
+        results.push(
+          await call(
+            servers[(w + i) % 2].url,
+            `query($id: ID!) { offering(id: $id) { id } offerings(first: 5) { totalCount } }`,
+            { id },
+            p.otherKey,
+          ),
+        );
     };
     const load = Promise.all(Array.from({ length: 6 }, (_, w) => worker(w)));
-    await waitFor('reads on the replica', async () => (results.filter((r) => replicaStatements(r) > 0).length >= 20 ? true : undefined));
+    await waitFor('reads on the replica', async () =>
+      results.filter((r) => replicaStatements(r) > 0).length >= 20 ? true : undefined,
+    );
     await cluster.killReplica();
     const killedAt = results.length;
     await waitFor('reads after the kill', async () => (results.length >= killedAt + 60 ? true : undefined));
@@ -139,14 +195,18 @@ describe('read replica routing', () => {
     await load;
     expect(results.filter((r) => r.status !== 200 || r.errors || r.data?.offering?.id !== id)).toEqual([]);
     expect(results.slice(killedAt + 30).every((r) => replicaStatements(r) === 0)).toBe(true); // all on the primary now
-    for (const s of servers) expect(await metricsOf(s)).toMatch(/db_replica_skipped_total\{[^}]*reason="unreachable"\} [1-9]/);
+    for (const s of servers)
+      expect(await metricsOf(s)).toMatch(/db_replica_skipped_total\{[^}]*reason="unreachable"\} [1-9]/);
     await cluster.startReplica();
     await Promise.all(servers.map(replicaInUse));
   });
 });
 
 describe('concurrency, two instances through PgBouncer with a read replica', () => {
-  concurrencySuite(async () => ({ urls: servers.map((s) => s.url), primaryUrl: cluster.primaryUrl(database) }), observe);
+  concurrencySuite(
+    async () => ({ urls: servers.map((s) => s.url), primaryUrl: cluster.primaryUrl(database) }),
+    observe,
+  );
 });
 
 describe('faults through PgBouncer with a read replica', () => {
@@ -161,9 +221,22 @@ describe('faults through PgBouncer with a read replica', () => {
     const env = cluster.apiEnv(db);
     const server = await startServerProcess(env.DATABASE_URL, env);
     try {
-      await postgresRestartedMidRun({ apiUrl: server.url, primaryUrl: () => cluster.primaryUrl(db), stopDatabase: () => cluster.stopPrimary(), startDatabase: () => cluster.startPrimary(), failuresExpected: false });
+      await postgresRestartedMidRun({
+        apiUrl: server.url,
+        primaryUrl: () => cluster.primaryUrl(db),
+        stopDatabase: () => cluster.stopPrimary(),
+        startDatabase: () => cluster.startPrimary(),
+        failuresExpected: false,
+      });
     } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- server output ---\n${server.output().split("\n").filter((l) => l.includes(`"level":50`)).join("\n").slice(-4000)}`);
+      throw new Error(
+        `${(e as Error).message}\n--- server output ---\n${server
+          .output()
+          .split('\n')
+          .filter((l) => l.includes(`"level":50`))
+          .join('\n')
+          .slice(-4000)}`,
+      );
     } finally {
       await server.stop();
     }

@@ -20,7 +20,8 @@ describe('schema contract', () => {
           if (!field.description) missing.push(`${type.name}.${field.name}`);
           // `input` arguments are described by their input type.
           const args = 'args' in field ? field.args : [];
-          for (const arg of args) if (!arg.description && arg.name !== 'input') missing.push(`${type.name}.${field.name}(${arg.name})`);
+          for (const arg of args)
+            if (!arg.description && arg.name !== 'input') missing.push(`${type.name}.${field.name}(${arg.name})`);
         }
       }
     }

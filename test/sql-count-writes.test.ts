@@ -25,17 +25,26 @@ describe('SQL statements per quote-flow write', () => {
     await setCapacity(t, rival.key, rivalOffering, M, 1000);
     const b = await buyer(t);
 
-    const need = await t.gql(`mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id status } userErrors { code } } }`, { i: needInput({ categoryCode: 'CYBERSECURITY', monthlyVolume: 20, startMonth: M[0], durationMonths: 3 }) }, b.key);
+    const need = await t.gql(
+      `mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id status } userErrors { code } } }`,
+      { i: needInput({ categoryCode: 'CYBERSECURITY', monthlyVolume: 20, startMonth: M[0], durationMonths: 3 }) },
+      b.key,
+    );
     const needId = ok(need).createNeed.need.id;
     expect(statements(need)).toBeLessThanOrEqual(1 + KEY_LOOKUP);
 
     const issue = await t.gql(ISSUE, { i: { needId, offeringId, pilotMonths: 1, pilotUnits: 5, validDays: 7 } }, p.key);
     const quoteId = ok(issue).issueQuote.quote.id;
     expect(statements(issue)).toBeLessThanOrEqual(4 + KEY_LOOKUP);
-    const other = ok(await t.gql(ISSUE, { i: { needId, offeringId: rivalOffering, validDays: 7 } }, rival.key)).issueQuote.quote.id;
+    const other = ok(await t.gql(ISSUE, { i: { needId, offeringId: rivalOffering, validDays: 7 } }, rival.key))
+      .issueQuote.quote.id;
 
     const accept = await t.gql(ACCEPT, { i: { quoteId } }, b.key);
-    expect(ok(accept).acceptQuote).toMatchObject({ userErrors: [], quote: { status: 'ACCEPTED' }, engagement: { status: 'ACTIVE', phase: 'PILOT' } });
+    expect(ok(accept).acceptQuote).toMatchObject({
+      userErrors: [],
+      quote: { status: 'ACCEPTED' },
+      engagement: { status: 'ACTIVE', phase: 'PILOT' },
+    });
     expect(statements(accept)).toBeLessThanOrEqual(4 + 4 + KEY_LOOKUP);
 
     const events = await t.sql(
@@ -52,7 +61,9 @@ describe('SQL statements per quote-flow write', () => {
       ['quote.notAwarded', other],
     ]);
     // The acceptance's events (the rival's expiry included) were written in one transaction.
-    const acceptance = events.filter((e: any) => ['engagement.created', 'need.awarded', 'quote.accepted', 'quote.notAwarded'].includes(e.action));
+    const acceptance = events.filter((e: any) =>
+      ['engagement.created', 'need.awarded', 'quote.accepted', 'quote.notAwarded'].includes(e.action),
+    );
     expect(new Set(acceptance.map((e: any) => e.tx)).size).toBe(1);
     expect(new Set(events.map((e: any) => e.tx)).size).toBe(4); // need, two issues, acceptance
   });
@@ -62,7 +73,13 @@ describe('SQL statements per quote-flow write', () => {
     const offeringId = await createOffering(t, p.key, { categoryCode: 'CYBERSECURITY' });
     await setCapacity(t, p.key, offeringId, M, 1000);
     const b = await buyer(t);
-    const needId = ok(await t.gql(`mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } } }`, { i: needInput({ categoryCode: 'CYBERSECURITY', monthlyVolume: 20, startMonth: M[0], durationMonths: 3 }) }, b.key)).createNeed.need.id;
+    const needId = ok(
+      await t.gql(
+        `mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } } }`,
+        { i: needInput({ categoryCode: 'CYBERSECURITY', monthlyVolume: 20, startMonth: M[0], durationMonths: 3 }) },
+        b.key,
+      ),
+    ).createNeed.need.id;
     const quoteId = ok(await t.gql(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)).issueQuote.quote.id;
     const accept = await t.gql(ACCEPT, { i: { quoteId } }, b.key);
     expect(ok(accept).acceptQuote.userErrors).toEqual([]);

@@ -9,7 +9,9 @@ let t: TestApi;
 beforeAll(async () => {
   t = await startTestApi();
   const providers = await Promise.all(Array.from({ length: 10 }, () => provider(t)));
-  for (const p of providers) for (let i = 0; i < 5; i++) await createOffering(t, p.key, { regionCodes: ['US-OH', 'HHS-5'], ehrPlatformCodes: ['EPIC', 'TRUBRIDGE'] });
+  for (const p of providers)
+    for (let i = 0; i < 5; i++)
+      await createOffering(t, p.key, { regionCodes: ['US-OH', 'HHS-5'], ehrPlatformCodes: ['EPIC', 'TRUBRIDGE'] });
 });
 afterAll(() => t.close());
 
@@ -36,7 +38,9 @@ describe('SQL statements per request', () => {
   });
 
   it('batches nested connections per level', async () => {
-    const r = await t.gql(`{ organizations(first: 20) { edges { node { id offerings(first: 3) { totalCount edges { node { id provider { id } } } } } } } }`);
+    const r = await t.gql(
+      `{ organizations(first: 20) { edges { node { id offerings(first: 3) { totalCount edges { node { id provider { id } } } } } } } }`,
+    );
     ok(r);
     expect(Number(r.headers.get('x-sql-statements'))).toBeLessThanOrEqual(5);
   });

@@ -4,7 +4,16 @@
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { createDatabase, gql, ok, OPERATOR_KEY, startTestApi, type TestApi } from './support/api';
-import { ACCEPT, buyer, createNeed, createOffering, issueQuote, nextMonth, provider, setCapacity } from './support/fixtures';
+import {
+  ACCEPT,
+  buyer,
+  createNeed,
+  createOffering,
+  issueQuote,
+  nextMonth,
+  provider,
+  setCapacity,
+} from './support/fixtures';
 import { sleep, startServerProcess, waitFor, type ServerProcess } from './support/server-process';
 
 let a: ServerProcess;
@@ -19,7 +28,10 @@ beforeAll(async () => {
   drop = db.drop;
   a = await startServerProcess(db.url);
   b = await startServerProcess(db.url);
-  viaA = { gql: (query: string, variables?: Record<string, unknown>, key: string | null = OPERATOR_KEY) => gql(a.url, query, variables, key) } as TestApi;
+  viaA = {
+    gql: (query: string, variables?: Record<string, unknown>, key: string | null = OPERATOR_KEY) =>
+      gql(a.url, query, variables, key),
+  } as TestApi;
 }, 60_000);
 
 afterAll(async () => {
@@ -31,7 +43,13 @@ afterAll(async () => {
 const wsUrl = (s: ServerProcess) => s.url.replace(/^http/, 'ws');
 
 function connect(server: ServerProcess, connectionParams?: Record<string, unknown>): Client {
-  const client = createClient({ url: wsUrl(server), webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
+  const client = createClient({
+    url: wsUrl(server),
+    webSocketImpl: WebSocket,
+    connectionParams,
+    retryAttempts: 0,
+    lazy: true,
+  });
   clients.push(client);
   return client;
 }
@@ -78,7 +96,10 @@ async function activeSubscriptions(server: ServerProcess): Promise<number> {
 }
 
 /** Waits until the server has registered `n` more subscriptions than `before` (so no event can be missed). */
-const subscribed = (server: ServerProcess, before: number, n: number) => waitFor('the subscriptions to be registered', async () => ((await activeSubscriptions(server)) >= before + n ? true : undefined));
+const subscribed = (server: ServerProcess, before: number, n: number) =>
+  waitFor('the subscriptions to be registered', async () =>
+    (await activeSubscriptions(server)) >= before + n ? true : undefined,
+  );
 
 const QUOTE_EVENTS = `subscription { quoteEvents { id type occurredAt quote { id status version provider { id } buyer { id } } } }`;
 const ENGAGEMENT_EVENTS = `subscription { engagementEvents { type engagement { id status phase quote { id } } } }`;
@@ -95,7 +116,11 @@ describe('quote and engagement events across instances', () => {
     const competitorOffering = await createOffering(viaA, competitor.key);
     await setCapacity(viaA, seller.key, sellerOffering, months, 1000);
     await setCapacity(viaA, competitor.key, competitorOffering, months, 1000);
-    const needId = await createNeed(viaA, hospital.key, { startMonth: months[0], durationMonths: 2, monthlyVolume: 50 });
+    const needId = await createNeed(viaA, hospital.key, {
+      startMonth: months[0],
+      durationMonths: 2,
+      monthlyVolume: 50,
+    });
     const quoteId = await issueQuote(viaA, seller.key, { needId, offeringId: sellerOffering });
     const competitorQuoteId = await issueQuote(viaA, competitor.key, { needId, offeringId: competitorOffering });
 
@@ -112,7 +137,10 @@ describe('quote and engagement events across instances', () => {
 
     // Then the seller on B hears ACCEPTED with the quote as it is now
     const event = await sellerSub.next((e) => e.quoteEvents.type === 'ACCEPTED');
-    expect(event.quoteEvents).toMatchObject({ type: 'ACCEPTED', quote: { id: quoteId, status: 'ACCEPTED', version: 1, provider: { id: seller.id }, buyer: { id: hospital.id } } });
+    expect(event.quoteEvents).toMatchObject({
+      type: 'ACCEPTED',
+      quote: { id: quoteId, status: 'ACCEPTED', version: 1, provider: { id: seller.id }, buyer: { id: hospital.id } },
+    });
     expect(new Date(event.quoteEvents.occurredAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
     // the hospital hears its new engagement
     const created = await hospitalSub.next((e) => e.engagementEvents.type === 'CREATED');
@@ -137,10 +165,22 @@ describe('quote and engagement events across instances', () => {
     const before = await activeSubscriptions(a);
     const sub = subscribe(connect(a, { authorization: `Bearer ${p.key}` }), QUOTE_EVENTS);
     await subscribed(a, before, 1);
-    const needs = await Promise.all(Array.from({ length: 8 }, () => createNeed(viaA, h.key, { startMonth: nextMonth(1), durationMonths: 1, monthlyVolume: 5 })));
+    const needs = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        createNeed(viaA, h.key, { startMonth: nextMonth(1), durationMonths: 1, monthlyVolume: 5 }),
+      ),
+    );
     // issued through both instances
     const quotes = await Promise.all(
-      needs.map((needId, i) => issueQuote({ gql: (q: string, v?: Record<string, unknown>, k?: string | null) => gql((i % 2 ? a : b).url, q, v, k) } as TestApi, p.key, { needId, offeringId })),
+      needs.map((needId, i) =>
+        issueQuote(
+          {
+            gql: (q: string, v?: Record<string, unknown>, k?: string | null) => gql((i % 2 ? a : b).url, q, v, k),
+          } as TestApi,
+          p.key,
+          { needId, offeringId },
+        ),
+      ),
     );
     await waitFor('every ISSUED event', async () => (sub.events.length >= quotes.length ? true : undefined));
     await sleep(1000);
@@ -172,12 +212,21 @@ describe('authentication', () => {
   it('answers a subscription sent over HTTP with a pointer to the WebSocket endpoint', async () => {
     const r = await gql(b.url, 'subscription { quoteEvents { type } }');
     expect(r.status).toBe(400);
-    expect(r.errors![0]).toMatchObject({ message: expect.stringMatching(/WebSocket/), extensions: { code: 'BAD_USER_INPUT' } });
+    expect(r.errors![0]).toMatchObject({
+      message: expect.stringMatching(/WebSocket/),
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   });
 
   it('closes the connection once its key is revoked', async () => {
     const p = await provider(viaA);
-    const created = ok(await viaA.gql(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id } secret } }`, { i: { organizationId: p.id, role: 'SALES', label: 'portal' } }, p.key));
+    const created = ok(
+      await viaA.gql(
+        `mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id } secret } }`,
+        { i: { organizationId: p.id, role: 'SALES', label: 'portal' } },
+        p.key,
+      ),
+    );
     const { secret: key, apiKey } = created.createApiKey;
     const offeringId = await createOffering(viaA, p.key);
     await setCapacity(viaA, p.key, offeringId, [nextMonth(1)], 1000);
@@ -186,7 +235,13 @@ describe('authentication', () => {
     const before = await activeSubscriptions(b);
     const sub = subscribe(connect(b, { authorization: `Bearer ${key}` }), QUOTE_EVENTS);
     await subscribed(b, before, 1);
-    const revoked = ok(await viaA.gql(`mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { userErrors { code } } }`, { i: { id: apiKey.id } }, p.key));
+    const revoked = ok(
+      await viaA.gql(
+        `mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { userErrors { code } } }`,
+        { i: { id: apiKey.id } },
+        p.key,
+      ),
+    );
     expect(revoked.revokeApiKey.userErrors).toEqual([]);
     await sleep(1100); // revocation reaches every instance within one second
     await issueQuote(viaA, p.key, { needId, offeringId });
@@ -200,14 +255,25 @@ describe('needEvents', () => {
     const seller = await provider(viaA);
     const hospital = await buyer(viaA);
     const before = await activeSubscriptions(b);
-    const sub = subscribe(connect(b, { authorization: `Bearer ${seller.key}` }), NEED_EVENTS, { c: ['REVENUE_CYCLE', 'MEDICAL_CODING'], r: ['HHS-5'] });
+    const sub = subscribe(connect(b, { authorization: `Bearer ${seller.key}` }), NEED_EVENTS, {
+      c: ['REVENUE_CYCLE', 'MEDICAL_CODING'],
+      r: ['HHS-5'],
+    });
     const everything = subscribe(connect(b, { authorization: `Bearer ${seller.key}` }), NEED_EVENTS);
     const buyerSide = subscribe(connect(b, { authorization: `Bearer ${hospital.key}` }), NEED_EVENTS, { r: ['US-OH'] });
     await subscribed(b, before, 3);
 
     const private_ = { maxUnitPrice: '9.5000', notes: 'budget approved' };
-    const inOhio = await createNeed(viaA, hospital.key, { categoryCode: 'REVENUE_CYCLE', regionCode: 'US-OH', ...private_ }); // HHS-5
-    const inIllinois = await createNeed(viaA, hospital.key, { categoryCode: 'MEDICAL_CODING', regionCode: 'US-IL', ...private_ }); // HHS-5
+    const inOhio = await createNeed(viaA, hospital.key, {
+      categoryCode: 'REVENUE_CYCLE',
+      regionCode: 'US-OH',
+      ...private_,
+    }); // HHS-5
+    const inIllinois = await createNeed(viaA, hospital.key, {
+      categoryCode: 'MEDICAL_CODING',
+      regionCode: 'US-IL',
+      ...private_,
+    }); // HHS-5
     const inCalifornia = await createNeed(viaA, hospital.key, { categoryCode: 'REVENUE_CYCLE', regionCode: 'US-CA' }); // HHS-9
     const otherCategory = await createNeed(viaA, hospital.key, { categoryCode: 'CALL_CENTER', regionCode: 'US-OH' });
 
@@ -220,12 +286,23 @@ describe('needEvents', () => {
     expect(ids(everything)).toEqual([inOhio, inIllinois, inCalifornia, otherCategory].sort());
     expect(sub.events.find((e) => e.needEvents.need.id === inOhio)!.needEvents).toMatchObject({
       type: 'CREATED',
-      need: { id: inOhio, status: 'OPEN', region: { code: 'US-OH' }, category: { code: 'REVENUE_CYCLE' }, maxUnitPrice: null, notes: null, buyer: { id: hospital.id } },
+      need: {
+        id: inOhio,
+        status: 'OPEN',
+        region: { code: 'US-OH' },
+        category: { code: 'REVENUE_CYCLE' },
+        maxUnitPrice: null,
+        notes: null,
+        buyer: { id: hospital.id },
+      },
     });
     // The buyer side reads its own need's private fields, as in queries.
     await waitFor('both of the buyer’s Ohio needs', async () => (buyerSide.events.length >= 2 ? true : undefined));
     expect(ids(buyerSide)).toEqual([inOhio, otherCategory].sort());
-    expect(buyerSide.events.find((e) => e.needEvents.need.id === inOhio)!.needEvents.need).toMatchObject({ maxUnitPrice: '9.50', notes: 'budget approved' });
+    expect(buyerSide.events.find((e) => e.needEvents.need.id === inOhio)!.needEvents.need).toMatchObject({
+      maxUnitPrice: '9.50',
+      notes: 'budget approved',
+    });
   });
 
   it('refuses unknown category or region codes', async () => {
@@ -258,11 +335,18 @@ describe('one instance without Redis', () => {
   it('refuses subscriptions whose selection is too expensive to run for every event', async () => {
     const t = await startTestApi({ REDIS_URL: '' });
     try {
-      const nested = (alias: string) => `${alias}: quotes(first: 100) { edges { node { need { quotes(first: 100) { totalCount } } } } }`;
+      const nested = (alias: string) =>
+        `${alias}: quotes(first: 100) { edges { node { need { quotes(first: 100) { totalCount } } } } }`;
       const query = `subscription { quoteEvents { quote { need { ${nested('a')} ${nested('b')} ${nested('c')} } } } }`;
-      const sub = subscribe(connect({ url: t.url } as ServerProcess, { authorization: `Bearer ${OPERATOR_KEY}` }), query);
+      const sub = subscribe(
+        connect({ url: t.url } as ServerProcess, { authorization: `Bearer ${OPERATOR_KEY}` }),
+        query,
+      );
       const errors = (await sub.ended) as { message: string; extensions: { code: string } }[];
-      expect(errors[0]).toMatchObject({ message: expect.stringMatching(/too expensive/), extensions: { code: 'BAD_USER_INPUT' } });
+      expect(errors[0]).toMatchObject({
+        message: expect.stringMatching(/too expensive/),
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
     } finally {
       await t.close();
     }

@@ -6,7 +6,16 @@ import { freePort } from '../src/db/embedded-postgres';
 import { waitFor } from './support/server-process';
 import { createClient } from 'redis';
 import { ok, startTestApi, type TestApi } from './support/api';
-import { ACCEPT, buyer, createNeed, createOffering, issueQuote, nextMonth, provider, setCapacity } from './support/fixtures';
+import {
+  ACCEPT,
+  buyer,
+  createNeed,
+  createOffering,
+  issueQuote,
+  nextMonth,
+  provider,
+  setCapacity,
+} from './support/fixtures';
 import { sweepExpiredHolds } from '../src/app/hold-sweeper';
 import { toPayload } from '../src/shared/payload';
 
@@ -26,10 +35,14 @@ async function endedEngagement(api: TestApi = t): Promise<string> {
   const quoteId = await issueQuote(api, p.key, { needId, offeringId });
   const r = ok(await api.gql(ACCEPT, { i: { quoteId } }, b.key)).acceptQuote;
   expect(r.engagement.status).toBe('ACTIVE');
-  await api.sql(`update engagement set start_month = $2::date, end_month = $2::date where id = $1`, [r.engagement.id, `${nextMonth(-1)}-01`]);
+  await api.sql(`update engagement set start_month = $2::date, end_month = $2::date where id = $1`, [
+    r.engagement.id,
+    `${nextMonth(-1)}-01`,
+  ]);
   return r.engagement.id;
 }
-const statusOf = async (id: string, api: TestApi = t) => (await api.sql(`select status from engagement where id = $1`, [id]))[0].status;
+const statusOf = async (id: string, api: TestApi = t) =>
+  (await api.sql(`select status from engagement where id = $1`, [id]))[0].status;
 
 it('completeEndedEngagements does not overwrite a termination committed while it runs (positive control: it completes the others)', async () => {
   const racing = await endedEngagement();
@@ -66,8 +79,17 @@ it("the sweeper's Redis lock is namespaced: another exchange's (or the old globa
 
 it('the sweeper runs while Redis is unreachable (PostgreSQL advisory lock)', async () => {
   const port = await freePort();
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitFor('redis', async () => ((await fetch(`http://127.0.0.1:${port}`).catch((e: { cause?: { code?: string } }) => e.cause?.code)) === 'ECONNREFUSED' ? undefined : true));
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  await waitFor('redis', async () =>
+    (await fetch(`http://127.0.0.1:${port}`).catch((e: { cause?: { code?: string } }) => e.cause?.code)) ===
+    'ECONNREFUSED'
+      ? undefined
+      : true,
+  );
   const down = await startTestApi({ HOLD_SWEEP_INTERVAL_MS: '0', REDIS_URL: `redis://127.0.0.1:${port}` });
   try {
     const id = await endedEngagement(down);
@@ -101,7 +123,9 @@ it('a deadlock inside a mutation is retried, not returned (positive control: the
       }),
     );
     await new Promise((r) => setTimeout(r, 100));
-    const blocked = other.query(`select 1 from engagement where id = $1 for update`, [a]).catch((e: { code?: string }) => (otherFailed = e.code));
+    const blocked = other
+      .query(`select 1 from engagement where id = $1 for update`, [a])
+      .catch((e: { code?: string }) => (otherFailed = e.code));
     await new Promise((r) => setTimeout(r, 4000)); // the mutation's deadlock check (1 s) aborts it; its retry waits for `other`
     await other.query('rollback').catch(() => {});
     await blocked;

@@ -9,7 +9,16 @@ import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { ok, OPERATOR_KEY, startTestApi, type TestApi } from './support/api';
-import { ACCEPT, createKey, createNeed, createOffering, createOrg, issueQuote, nextMonth, setCapacity } from './support/fixtures';
+import {
+  ACCEPT,
+  createKey,
+  createNeed,
+  createOffering,
+  createOrg,
+  issueQuote,
+  nextMonth,
+  setCapacity,
+} from './support/fixtures';
 import { sleep, waitFor } from './support/server-process';
 import { canReadEvent } from '../src/auth/visibility';
 
@@ -35,7 +44,8 @@ const RULES = {
   quote: (r: ReaderOrg, q: { provider: Org; buyer: Org }) => own(r, q.provider) || buyingSide(r, q.buyer),
   engagement: (r: ReaderOrg, e: { provider: Org; buyer: Org }) => own(r, e.provider) || buyingSide(r, e.buyer),
   /** An event: its parties, and the network of a party acting as buyer in it. */
-  event: (r: ReaderOrg, e: { parties: Org[]; buyers: Org[] }) => e.parties.some((p) => own(r, p)) || e.buyers.some((b) => buyingSide(r, b)),
+  event: (r: ReaderOrg, e: { parties: Org[]; buyers: Org[] }) =>
+    e.parties.some((p) => own(r, p)) || e.buyers.some((b) => buyingSide(r, b)),
 };
 
 /** The kinds of reader the matrix runs for. */
@@ -93,12 +103,26 @@ async function receiver(org: Org): Promise<string> {
 }
 
 function subscribe(key: string, query: string, into: any[], variables: Record<string, unknown> = {}) {
-  const client = createClient({ url: t.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0, lazy: true });
+  const client = createClient({
+    url: t.url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${key}` },
+    retryAttempts: 0,
+    lazy: true,
+  });
   clients.push(client);
-  client.subscribe({ query, variables }, { next: (r) => into.push(r.data ?? { errors: r.errors }), error: () => {}, complete: () => {} });
+  client.subscribe(
+    { query, variables },
+    { next: (r) => into.push(r.data ?? { errors: r.errors }), error: () => {}, complete: () => {} },
+  );
 }
 
-const activeSubscriptions = async () => Number(/^graphql_subscriptions_active (\d+)/m.exec(await (await fetch(t.url.replace('/graphql', '/metrics'))).text())?.[1] ?? 0);
+const activeSubscriptions = async () =>
+  Number(
+    /^graphql_subscriptions_active (\d+)/m.exec(
+      await (await fetch(t.url.replace('/graphql', '/metrics'))).text(),
+    )?.[1] ?? 0,
+  );
 
 async function buildWorld(): Promise<World> {
   const orgId = {} as Record<Org, string>;
@@ -118,7 +142,13 @@ async function buildWorld(): Promise<World> {
 
   // Webhooks of every organization, and live subscriptions of every reader, before anything happens.
   for (const o of Object.keys(orgId) as Org[]) {
-    const r = ok(await t.gql(`mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } userErrors { message } } }`, { i: { url: await receiver(o), events: WEBHOOK_EVENTS, secret: WEBHOOK_SECRET } }, admin(o)));
+    const r = ok(
+      await t.gql(
+        `mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } userErrors { message } } }`,
+        { i: { url: await receiver(o), events: WEBHOOK_EVENTS, secret: WEBHOOK_SECRET } },
+        admin(o),
+      ),
+    );
     expect(r.createWebhook.userErrors).toEqual([]);
     eventParties.set(r.createWebhook.webhook.id, { parties: [o], buyers: [] });
     webhooks.push({ id: r.createWebhook.webhook.id, org: o });
@@ -131,7 +161,9 @@ async function buildWorld(): Promise<World> {
     subscribe(keys[v.name], `subscription { engagementEvents { id type engagement { id } } }`, s.engagements);
     subscribe(keys[v.name], `subscription { needEvents { id need { id maxUnitPrice notes } } }`, s.needs);
   }
-  await waitFor('the subscriptions', async () => ((await activeSubscriptions()) >= before + VIEWERS.length * 3 ? true : undefined));
+  await waitFor('the subscriptions', async () =>
+    (await activeSubscriptions()) >= before + VIEWERS.length * 3 ? true : undefined,
+  );
 
   const months = [nextMonth(1), nextMonth(2), nextMonth(3)];
   const offerings: World['offerings'] = [];
@@ -147,11 +179,24 @@ async function buildWorld(): Promise<World> {
   const offM = await offering('M', true);
   await offering('M', false);
   // A phase policy change of the member that also sells (its selling side: not the network's).
-  ok(await t.gql(`mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { message } } }`, { i: { providerId: orgId.M, phases: [{ name: 'PILOT', maxExternalShare: 0.5, maxActiveEngagements: 3 }] } }, admin('M')));
+  ok(
+    await t.gql(
+      `mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { message } } }`,
+      { i: { providerId: orgId.M, phases: [{ name: 'PILOT', maxExternalShare: 0.5, maxActiveEngagements: 3 }] } },
+      admin('M'),
+    ),
+  );
 
   const needs: World['needs'] = [];
   const need = async (o: Org, key: string) => {
-    const id = await createNeed(t, key, { startMonth: months[0], durationMonths: 3, monthlyVolume: 100, maxUnitPrice: '9.00', notes: `private note of ${o}`, ...(key === keys['network INTEGRATION'] ? { buyerId: orgId[o] } : {}) });
+    const id = await createNeed(t, key, {
+      startMonth: months[0],
+      durationMonths: 3,
+      monthlyVolume: 100,
+      maxUnitPrice: '9.00',
+      notes: `private note of ${o}`,
+      ...(key === keys['network INTEGRATION'] ? { buyerId: orgId[o] } : {}),
+    });
     needs.push({ id, buyer: o, open: true });
     return id;
   };
@@ -159,7 +204,13 @@ async function buildWorld(): Promise<World> {
   const needBAwarded = await need('B', keys['network INTEGRATION']);
   const needU = await need('U', admin('U'));
   const needBCancelled = await need('B', admin('B'));
-  ok(await t.gql(`mutation($i: CancelNeedInput!) { cancelNeed(input: $i) { userErrors { message } } }`, { i: { id: needBCancelled } }, admin('B')));
+  ok(
+    await t.gql(
+      `mutation($i: CancelNeedInput!) { cancelNeed(input: $i) { userErrors { message } } }`,
+      { i: { id: needBCancelled } },
+      admin('B'),
+    ),
+  );
   needs.find((n) => n.id === needBCancelled)!.open = false;
 
   const quotes: World['quotes'] = [];
@@ -172,20 +223,45 @@ async function buildWorld(): Promise<World> {
   await quote('C', offC, needB, 'B');
   const awarded = await quote('P', offP, needBAwarded, 'B');
   const declined = await quote('M', offM, needU, 'U');
-  ok(await t.gql(`mutation($i: DeclineQuoteInput!) { declineQuote(input: $i) { userErrors { message } } }`, { i: { id: declined, reason: 'a private decline reason' } }, admin('U')));
+  ok(
+    await t.gql(
+      `mutation($i: DeclineQuoteInput!) { declineQuote(input: $i) { userErrors { message } } }`,
+      { i: { id: declined, reason: 'a private decline reason' } },
+      admin('U'),
+    ),
+  );
   const a = ok(await t.gql(ACCEPT, { i: { quoteId: awarded } }, admin('B'))).acceptQuote;
   expect(a.userErrors).toEqual([]);
   needs.find((n) => n.id === needBAwarded)!.open = false;
   const engagements = [{ id: a.engagement.id as string, provider: 'P' as Org, buyer: 'B' as Org }];
   // Sub-objects of the engagement: a pending task-boundary proposal and the buyer's BAA signature.
-  const tb = ok(await t.gql(`mutation($i: SetTaskBoundariesInput!) { setTaskBoundaries(input: $i) { userErrors { message } } }`, { i: { engagementId: a.engagement.id, tasks: [{ owner: 'PROVIDER', task: 'private task of P and B' }], escalationContact: 'private contact' } }, admin('P')));
+  const tb = ok(
+    await t.gql(
+      `mutation($i: SetTaskBoundariesInput!) { setTaskBoundaries(input: $i) { userErrors { message } } }`,
+      {
+        i: {
+          engagementId: a.engagement.id,
+          tasks: [{ owner: 'PROVIDER', task: 'private task of P and B' }],
+          escalationContact: 'private contact',
+        },
+      },
+      admin('P'),
+    ),
+  );
   expect(tb.setTaskBoundaries.userErrors).toEqual([]);
-  const baa = ok(await t.gql(`mutation($i: SignBaaInput!) { signBaa(input: $i) { userErrors { message } } }`, { i: { engagementId: a.engagement.id } }, admin('B')));
+  const baa = ok(
+    await t.gql(
+      `mutation($i: SignBaaInput!) { signBaa(input: $i) { userErrors { message } } }`,
+      { i: { engagementId: a.engagement.id } },
+      admin('B'),
+    ),
+  );
   expect(baa.signBaa.userErrors).toEqual([]);
 
   for (const o of offerings) eventParties.set(o.id, { parties: [o.provider], buyers: [] });
   for (const n of needs) eventParties.set(n.id, { parties: [n.buyer], buyers: [n.buyer] });
-  for (const d of [...quotes, ...engagements]) eventParties.set(d.id, { parties: [d.provider, d.buyer], buyers: [d.buyer] });
+  for (const d of [...quotes, ...engagements])
+    eventParties.set(d.id, { parties: [d.provider, d.buyer], buyers: [d.buyer] });
   for (const [o, id] of Object.entries(orgId)) eventParties.set(id, { parties: [o as Org], buyers: [] });
   return { orgId, orgOf, keys, offerings, needs, quotes, engagements, webhooks, eventParties, months };
 }
@@ -200,7 +276,11 @@ function partiesOf(e: { entityType: string; entityId: string; changes: any }): {
 }
 
 beforeAll(async () => {
-  t = await startTestApi({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', EVENTS_POLL_MS: '50', WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef' });
+  t = await startTestApi({
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    EVENTS_POLL_MS: '50',
+    WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef',
+  });
   w = await buildWorld();
 }, 60_000);
 
@@ -234,27 +314,46 @@ describe.each(VIEWERS)('$name', (v) => {
       if (!o.published) continue;
       expect(m.availableUnits).not.toBeNull();
       const book = RULES.capacityBook(v.org, o);
-      for (const f of ['totalUnits', 'sellableUnits', 'heldUnits', 'committedUnits', 'conditionalUnits', 'phase']) expect([f, m[f] !== null]).toEqual([f, book]);
+      for (const f of ['totalUnits', 'sellableUnits', 'heldUnits', 'committedUnits', 'conditionalUnits', 'phase'])
+        expect([f, m[f] !== null]).toEqual([f, book]);
     }
     for (const org of ['P', 'M', 'C'] as Org[]) {
-      const r = ok(await t.gql(`query($id: ID!) { organization(id: $id) { id phasePolicy { currentPhase { name maxActiveEngagements } } } }`, { id: w.orgId[org] }, keyOf(v)));
+      const r = ok(
+        await t.gql(
+          `query($id: ID!) { organization(id: $id) { id phasePolicy { currentPhase { name maxActiveEngagements } } } }`,
+          { id: w.orgId[org] },
+          keyOf(v),
+        ),
+      );
       expect([org, r.organization.phasePolicy !== null]).toEqual([org, RULES.phasePolicy(v.org, { org })]);
     }
-    const list = ok(await t.gql(`{ offerings(first: 100) { totalCount edges { node { id } } } }`, {}, keyOf(v))).offerings;
-    const expected = w.offerings.filter((o) => (o.published ? RULES.publishedOffering : RULES.draftOffering)(v.org, o)).map((o) => o.id);
+    const list = ok(
+      await t.gql(`{ offerings(first: 100) { totalCount edges { node { id } } } }`, {}, keyOf(v)),
+    ).offerings;
+    const expected = w.offerings
+      .filter((o) => (o.published ? RULES.publishedOffering : RULES.draftOffering)(v.org, o))
+      .map((o) => o.id);
     expect(list.edges.map((e: any) => e.node.id).sort()).toEqual(expected.sort());
     expect(list.totalCount).toBe(expected.length);
   });
 
   it('reads needs and their private fields exactly as the policy says', async () => {
     for (const n of w.needs) {
-      const { mine, random } = await readBoth(`query($id: ID!) { need(id: $id) { id status maxUnitPrice notes } }`, n.id, keyOf(v));
+      const { mine, random } = await readBoth(
+        `query($id: ID!) { need(id: $id) { id status maxUnitPrice notes } }`,
+        n.id,
+        keyOf(v),
+      );
       if (!(n.open ? RULES.openNeed : RULES.closedNeed)(v.org, n)) {
         expect(mine).toEqual(random);
         continue;
       }
       const priv = RULES.needPrivateFields(v.org, n);
-      expect(mine.data.need).toMatchObject({ id: n.id, maxUnitPrice: priv ? '9.00' : null, notes: priv ? `private note of ${n.buyer}` : null });
+      expect(mine.data.need).toMatchObject({
+        id: n.id,
+        maxUnitPrice: priv ? '9.00' : null,
+        notes: priv ? `private note of ${n.buyer}` : null,
+      });
     }
     const list = ok(await t.gql(`{ needs(first: 100) { totalCount edges { node { id } } } }`, {}, keyOf(v))).needs;
     const expected = w.needs.filter((n) => (n.open ? RULES.openNeed : RULES.closedNeed)(v.org, n)).map((n) => n.id);
@@ -268,40 +367,74 @@ describe.each(VIEWERS)('$name', (v) => {
       if (RULES.quote(v.org, q)) expect(mine.data.quote.id).toBe(q.id);
       else expect(mine).toEqual(random);
     }
-    const expectedQuotes = w.quotes.filter((q) => RULES.quote(v.org, q)).map((q) => q.id).sort();
+    const expectedQuotes = w.quotes
+      .filter((q) => RULES.quote(v.org, q))
+      .map((q) => q.id)
+      .sort();
     const list = ok(await t.gql(`{ quotes(first: 100) { totalCount edges { node { id } } } }`, {}, keyOf(v))).quotes;
     expect(list.edges.map((e: any) => e.node.id).sort()).toEqual(expectedQuotes);
     expect(list.totalCount).toBe(expectedQuotes.length);
     const onNeeds: string[] = [];
     for (const n of w.needs) {
-      const r = ok(await t.gql(`query($id: ID!) { need(id: $id) { quotes(first: 100) { totalCount edges { node { id } } } } }`, { id: n.id }, keyOf(v)));
+      const r = ok(
+        await t.gql(
+          `query($id: ID!) { need(id: $id) { quotes(first: 100) { totalCount edges { node { id } } } } }`,
+          { id: n.id },
+          keyOf(v),
+        ),
+      );
       if (r.need) onNeeds.push(...r.need.quotes.edges.map((e: any) => e.node.id));
     }
     // Need.quotes: the quotes it may read, on the needs it may read.
-    const readableNeed = (id: string) => w.needs.some((n) => n.id === id && (n.open ? RULES.openNeed : RULES.closedNeed)(v.org, n));
-    expect(onNeeds.sort()).toEqual(w.quotes.filter((q) => RULES.quote(v.org, q) && readableNeed(q.needId)).map((q) => q.id).sort());
+    const readableNeed = (id: string) =>
+      w.needs.some((n) => n.id === id && (n.open ? RULES.openNeed : RULES.closedNeed)(v.org, n));
+    expect(onNeeds.sort()).toEqual(
+      w.quotes
+        .filter((q) => RULES.quote(v.org, q) && readableNeed(q.needId))
+        .map((q) => q.id)
+        .sort(),
+    );
 
     for (const e of w.engagements) {
-      const { mine, random } = await readBoth(`query($id: ID!) { engagement(id: $id) { id status quote { id } } }`, e.id, keyOf(v));
+      const { mine, random } = await readBoth(
+        `query($id: ID!) { engagement(id: $id) { id status quote { id } } }`,
+        e.id,
+        keyOf(v),
+      );
       if (RULES.engagement(v.org, e)) expect(mine.data.engagement.id).toBe(e.id);
       else expect(mine).toEqual(random);
     }
-    const expectedEngagements = w.engagements.filter((e) => RULES.engagement(v.org, e)).map((e) => e.id).sort();
-    const engagements = ok(await t.gql(`{ engagements(first: 100) { totalCount edges { node { id } } } }`, {}, keyOf(v))).engagements;
+    const expectedEngagements = w.engagements
+      .filter((e) => RULES.engagement(v.org, e))
+      .map((e) => e.id)
+      .sort();
+    const engagements = ok(
+      await t.gql(`{ engagements(first: 100) { totalCount edges { node { id } } } }`, {}, keyOf(v)),
+    ).engagements;
     expect(engagements.edges.map((e: any) => e.node.id).sort()).toEqual(expectedEngagements);
     expect(engagements.totalCount).toBe(expectedEngagements.length);
   });
 
   it('reads the audit trail exactly as the policy says, and an object not yours like a random id', async () => {
-    const all = ok(await t.gql(`{ auditTrail(first: 100) { totalCount edges { node { id action entityType entityId changes } } } }`)).auditTrail;
+    const all = ok(
+      await t.gql(`{ auditTrail(first: 100) { totalCount edges { node { id action entityType entityId changes } } } }`),
+    ).auditTrail;
     expect(all.totalCount).toBeLessThanOrEqual(100);
     const expected = all.edges.map((e: any) => e.node).filter((e: any) => RULES.event(v.org, partiesOf(e)));
-    const mine = ok(await t.gql(`{ auditTrail(first: 100) { totalCount edges { node { id action changes } } } }`, {}, keyOf(v))).auditTrail;
-    expect(mine.edges.map((e: any) => `${e.node.action} ${e.node.id}`).sort()).toEqual(expected.map((e: any) => `${e.action} ${e.id}`).sort());
+    const mine = ok(
+      await t.gql(`{ auditTrail(first: 100) { totalCount edges { node { id action changes } } } }`, {}, keyOf(v)),
+    ).auditTrail;
+    expect(mine.edges.map((e: any) => `${e.node.action} ${e.node.id}`).sort()).toEqual(
+      expected.map((e: any) => `${e.action} ${e.id}`).sort(),
+    );
     expect(mine.totalCount).toBe(expected.length);
     for (const [id, parties] of w.eventParties) {
       if (RULES.event(v.org, parties)) continue;
-      const { mine: m, random } = await readBoth(`query($id: ID!) { auditTrail(entityId: $id) { totalCount edges { node { id } } } }`, id, keyOf(v));
+      const { mine: m, random } = await readBoth(
+        `query($id: ID!) { auditTrail(entityId: $id) { totalCount edges { node { id } } } }`,
+        id,
+        keyOf(v),
+      );
       expect(m).toEqual(random);
     }
   });
@@ -309,29 +442,64 @@ describe.each(VIEWERS)('$name', (v) => {
   it('reads capacityOverview exactly as the policy says', async () => {
     const [from, to] = [w.months[0], w.months[0]];
     for (const provider of ['P', 'M', 'C'] as Org[]) {
-      const r = ok(await t.gql(`query($id: ID!) { capacityOverview(providerId: $id, from: "${from}", to: "${to}") { offering { id } months { availableUnits totalUnits heldUnits phase } } }`, { id: w.orgId[provider] }, keyOf(v))).capacityOverview;
-      const expected = w.offerings.filter((o) => o.provider === provider && (o.published ? RULES.publishedOffering : RULES.draftOffering)(v.org, o)).map((o) => o.id);
+      const r = ok(
+        await t.gql(
+          `query($id: ID!) { capacityOverview(providerId: $id, from: "${from}", to: "${to}") { offering { id } months { availableUnits totalUnits heldUnits phase } } }`,
+          { id: w.orgId[provider] },
+          keyOf(v),
+        ),
+      ).capacityOverview;
+      const expected = w.offerings
+        .filter(
+          (o) => o.provider === provider && (o.published ? RULES.publishedOffering : RULES.draftOffering)(v.org, o),
+        )
+        .map((o) => o.id);
       expect(r.map((c: any) => c.offering.id).sort()).toEqual(expected.sort());
       const book = RULES.capacityBook(v.org, { provider });
-      for (const c of r) for (const m of c.months) expect([provider, m.totalUnits !== null, m.heldUnits !== null, m.phase !== null]).toEqual([provider, book, book, book]);
+      for (const c of r)
+        for (const m of c.months)
+          expect([provider, m.totalUnits !== null, m.heldUnits !== null, m.phase !== null]).toEqual([
+            provider,
+            book,
+            book,
+            book,
+          ]);
     }
   });
 
   it("lists API keys as the policy says (an organization's ADMIN keys and the operator)", async () => {
     for (const org of Object.keys(w.orgId) as Org[]) {
-      const r = await t.gql(`query($id: ID) { apiKeys(organizationId: $id) { totalCount } }`, { id: w.orgId[org] }, keyOf(v));
+      const r = await t.gql(
+        `query($id: ID) { apiKeys(organizationId: $id) { totalCount } }`,
+        { id: w.orgId[org] },
+        keyOf(v),
+      );
       const readable = v.org === null || (v.org === org && v.role === 'ADMIN');
       expect([org, r.data?.apiKeys?.totalCount > 0]).toEqual([org, readable]);
     }
   });
 
   it('decides each recorded event as the policy says (canReadEvent, the rule live subscriptions apply before reading the object)', async () => {
-    const rows = await t.sql<{ entity_type: string; entity_id: string; changes: any; party_ids: string[]; buyer_ids: string[] }>(`select entity_type, entity_id, changes, party_ids, buyer_ids from audit_event`);
-    const members = (o: ReaderOrg) => (Object.keys(NETWORK_OF) as Org[]).filter((m) => o && NETWORK_OF[m] === o).map((m) => w.orgId[m]);
+    const rows = await t.sql<{
+      entity_type: string;
+      entity_id: string;
+      changes: any;
+      party_ids: string[];
+      buyer_ids: string[];
+    }>(`select entity_type, entity_id, changes, party_ids, buyer_ids from audit_event`);
+    const members = (o: ReaderOrg) =>
+      (Object.keys(NETWORK_OF) as Org[]).filter((m) => o && NETWORK_OF[m] === o).map((m) => w.orgId[m]);
     const reader = { isOperator: v.org === null, organizationId: v.org && w.orgId[v.org], memberIds: members(v.org) };
     for (const e of rows) {
-      const expected = RULES.event(v.org, partiesOf({ entityType: e.entity_type, entityId: e.entity_id, changes: e.changes }));
-      expect([e.entity_type, e.entity_id, canReadEvent(reader, { partyIds: e.party_ids, buyerIds: e.buyer_ids })]).toEqual([e.entity_type, e.entity_id, expected]);
+      const expected = RULES.event(
+        v.org,
+        partiesOf({ entityType: e.entity_type, entityId: e.entity_id, changes: e.changes }),
+      );
+      expect([
+        e.entity_type,
+        e.entity_id,
+        canReadEvent(reader, { partyIds: e.party_ids, buyerIds: e.buyer_ids }),
+      ]).toEqual([e.entity_type, e.entity_id, expected]);
     }
   });
 
@@ -349,27 +517,48 @@ describe.each(VIEWERS)('$name', (v) => {
     );
     await sleep(300); // anything that should not arrive has had the time to
     expect([...new Set(s.quotes.map((e) => e.quoteEvents.quote.id))].sort()).toEqual(expectedQuotes.sort());
-    expect([...new Set(s.engagements.map((e) => e.engagementEvents.engagement.id))].sort()).toEqual(expectedEngagements.sort());
+    expect([...new Set(s.engagements.map((e) => e.engagementEvents.engagement.id))].sort()).toEqual(
+      expectedEngagements.sort(),
+    );
     for (const n of openNeeds) {
       const e = s.needs.find((x) => x.needEvents?.need.id === n.id).needEvents;
       const priv = RULES.needPrivateFields(v.org, n);
-      expect(e.need).toEqual({ id: n.id, maxUnitPrice: priv ? '9.00' : null, notes: priv ? `private note of ${n.buyer}` : null });
+      expect(e.need).toEqual({
+        id: n.id,
+        maxUnitPrice: priv ? '9.00' : null,
+        notes: priv ? `private note of ${n.buyer}` : null,
+      });
     }
   });
 });
 
 describe('webhooks', () => {
-  it.each(['P', 'C', 'N', 'B', 'M', 'U'] as Org[])('organization %s receives exactly the events its keys may read, with the same data as its audit trail', async (org) => {
-    const all = ok(await t.gql(`{ auditTrail(first: 100) { edges { node { id action entityType entityId changes } } } }`)).auditTrail.edges.map((e: any) => e.node);
-    const prefixes = WEBHOOK_EVENTS.map((p) => p.replace('*', ''));
-    const expected = all.filter((e: any) => prefixes.some((p) => e.action.startsWith(p)) && RULES.event(org, partiesOf(e)));
-    const got = received.get(org)!;
-    await waitFor(`the deliveries to ${org}`, async () => (new Set(got.map((d) => d.id)).size >= expected.length ? true : undefined));
-    await sleep(300);
-    expect([...new Set(got.map((d) => `${d.type} ${d.id}`))].sort()).toEqual(expected.map((e: any) => `${e.action} ${e.id}`).sort());
-    const readable = new Map(ok(await t.gql(`{ auditTrail(first: 100) { edges { node { id changes } } } }`, {}, w.keys[`admin ${org}`])).auditTrail.edges.map((e: any) => [e.node.id, e.node.changes]));
-    for (const d of got) expect(d.data).toEqual(readable.get(d.id));
-  });
+  it.each(['P', 'C', 'N', 'B', 'M', 'U'] as Org[])(
+    'organization %s receives exactly the events its keys may read, with the same data as its audit trail',
+    async (org) => {
+      const all = ok(
+        await t.gql(`{ auditTrail(first: 100) { edges { node { id action entityType entityId changes } } } }`),
+      ).auditTrail.edges.map((e: any) => e.node);
+      const prefixes = WEBHOOK_EVENTS.map((p) => p.replace('*', ''));
+      const expected = all.filter(
+        (e: any) => prefixes.some((p) => e.action.startsWith(p)) && RULES.event(org, partiesOf(e)),
+      );
+      const got = received.get(org)!;
+      await waitFor(`the deliveries to ${org}`, async () =>
+        new Set(got.map((d) => d.id)).size >= expected.length ? true : undefined,
+      );
+      await sleep(300);
+      expect([...new Set(got.map((d) => `${d.type} ${d.id}`))].sort()).toEqual(
+        expected.map((e: any) => `${e.action} ${e.id}`).sort(),
+      );
+      const readable = new Map(
+        ok(
+          await t.gql(`{ auditTrail(first: 100) { edges { node { id changes } } } }`, {}, w.keys[`admin ${org}`]),
+        ).auditTrail.edges.map((e: any) => [e.node.id, e.node.changes]),
+      );
+      for (const d of got) expect(d.data).toEqual(readable.get(d.id));
+    },
+  );
 });
 
 // ---- Matching, organizations, engagement sub-objects, webhooks and business views --------------
@@ -387,7 +576,14 @@ const MORE_RULES = {
 
 const MATCH_FIELDS = `offering { id } provider { id } score fullyAvailable minAvailableUnits estimatedMonthlyCost currency warnings shortMonths breakdown { factor value weight reason }`;
 const matchInput = (w: World, extra: Record<string, unknown> = {}) => ({
-  categoryCode: 'REVENUE_CYCLE', monthlyVolume: 100, startMonth: w.months[0], durationMonths: 3, ehrPlatformCode: 'EPIC', regionCode: 'US-OH', includePartial: true, ...extra,
+  categoryCode: 'REVENUE_CYCLE',
+  monthlyVolume: 100,
+  startMonth: w.months[0],
+  durationMonths: 3,
+  ehrPlatformCode: 'EPIC',
+  regionCode: 'US-OH',
+  includePartial: true,
+  ...extra,
 });
 const MATCH_OFFERS = `query($i: MatchInput!) { matchOffers(input: $i, first: 50) { ${MATCH_FIELDS} } }`;
 
@@ -398,7 +594,13 @@ const references = () =>
     const blind = ok(await t.gql(MATCH_OFFERS, { i: matchInput(w) })).matchOffers;
     const withBuyerB = ok(await t.gql(MATCH_OFFERS, { i: matchInput(w, { buyerId: w.orgId.B }) })).matchOffers;
     const matches = new Map<string, any>();
-    for (const n of w.needs) matches.set(n.id, await t.gql(`query($id: ID!) { matches(needId: $id, first: 50, includePartial: true) { ${MATCH_FIELDS} } }`, { id: n.id }));
+    for (const n of w.needs)
+      matches.set(
+        n.id,
+        await t.gql(`query($id: ID!) { matches(needId: $id, first: 50, includePartial: true) { ${MATCH_FIELDS} } }`, {
+          id: n.id,
+        }),
+      );
     return { blind, withBuyerB, matches };
   })());
 
@@ -423,7 +625,11 @@ describe.each(VIEWERS)('$name (rest of the read surface)', (v) => {
   it("ranks matches and ad-hoc searches without the buyer's budget or relationships unless it reads the buyer side; a need not readable reads like a random id", async () => {
     const r = await references();
     for (const n of w.needs) {
-      const { mine, random } = await readBoth(`query($id: ID!) { matches(needId: $id, first: 50, includePartial: true) { ${MATCH_FIELDS} } }`, n.id, keyOf(v));
+      const { mine, random } = await readBoth(
+        `query($id: ID!) { matches(needId: $id, first: 50, includePartial: true) { ${MATCH_FIELDS} } }`,
+        n.id,
+        keyOf(v),
+      );
       if (!(n.open ? RULES.openNeed : RULES.closedNeed)(v.org, n)) {
         expect(mine).toEqual(random);
         continue;
@@ -438,19 +644,37 @@ describe.each(VIEWERS)('$name (rest of the read surface)', (v) => {
   it('reads organizations (one and the list) with their private fields and offerings exactly as the policy says', async () => {
     const F = `id kind name network { id } members(first: 10) { edges { node { id } } } phasePolicy { currentPhase { name maxActiveEngagements } } offerings(first: 100) { totalCount edges { node { id } } }`;
     const L = `id kind name network { id } phasePolicy { currentPhase { name maxActiveEngagements } } offerings(first: 10) { totalCount }`;
-    const list = ok(await t.gql(`{ organizations(first: 50) { edges { node { ${L} } } } }`, {}, keyOf(v))).organizations.edges.map((e: any) => e.node);
+    const list = ok(
+      await t.gql(`{ organizations(first: 50) { edges { node { ${L} } } } }`, {}, keyOf(v)),
+    ).organizations.edges.map((e: any) => e.node);
     for (const org of Object.keys(w.orgId) as Org[]) {
-      const one = ok(await t.gql(`query($id: ID!) { organization(id: $id) { ${F} } }`, { id: w.orgId[org] }, keyOf(v))).organization;
+      const one = ok(
+        await t.gql(`query($id: ID!) { organization(id: $id) { ${F} } }`, { id: w.orgId[org] }, keyOf(v)),
+      ).organization;
       const inList = list.find((o: any) => o.id === w.orgId[org]);
-      expect(inList).toEqual({ id: one.id, kind: one.kind, name: one.name, network: one.network, phasePolicy: one.phasePolicy, offerings: { totalCount: one.offerings.totalCount } });
+      expect(inList).toEqual({
+        id: one.id,
+        kind: one.kind,
+        name: one.name,
+        network: one.network,
+        phasePolicy: one.phasePolicy,
+        offerings: { totalCount: one.offerings.totalCount },
+      });
       expect([org, one.phasePolicy !== null]).toEqual([org, RULES.phasePolicy(v.org, { org })]);
-      const offerings = w.offerings.filter((o) => o.provider === org && (o.published ? RULES.publishedOffering : RULES.draftOffering)(v.org, o)).map((o) => o.id);
-      expect([org, one.offerings.edges.map((e: any) => e.node.id).sort(), one.offerings.totalCount]).toEqual([org, offerings.sort(), offerings.length]);
-      if (org === 'N') expect(one.members.edges.map((e: any) => e.node.id).sort()).toEqual([w.orgId.B, w.orgId.M].sort());
+      const offerings = w.offerings
+        .filter((o) => o.provider === org && (o.published ? RULES.publishedOffering : RULES.draftOffering)(v.org, o))
+        .map((o) => o.id);
+      expect([org, one.offerings.edges.map((e: any) => e.node.id).sort(), one.offerings.totalCount]).toEqual([
+        org,
+        offerings.sort(),
+        offerings.length,
+      ]);
+      if (org === 'N')
+        expect(one.members.edges.map((e: any) => e.node.id).sort()).toEqual([w.orgId.B, w.orgId.M].sort());
     }
   });
 
-  it('reads engagement sub-objects (schedule, terms, task boundaries, BAA, reports, scorecard, quote, need) only where it reads the engagement, the need\'s private fields only on the buyer side', async () => {
+  it("reads engagement sub-objects (schedule, terms, task boundaries, BAA, reports, scorecard, quote, need) only where it reads the engagement, the need's private fields only on the buyer side", async () => {
     for (const e of w.engagements) {
       const q = `query($id: ID!) { engagement(id: $id) { ${ENGAGEMENT_FIELDS} } }`;
       const { mine, random } = await readBoth(q, e.id, keyOf(v));
@@ -463,18 +687,33 @@ describe.each(VIEWERS)('$name (rest of the read surface)', (v) => {
       expect(reference.baaSignatures).toHaveLength(1);
       const priv = RULES.needPrivateFields(v.org, { buyer: e.buyer });
       expect(mine.errors).toBeUndefined();
-      expect(mine.data.engagement).toEqual({ ...reference, need: { ...reference.need, maxUnitPrice: priv ? '9.00' : null, notes: priv ? `private note of ${e.buyer}` : null } });
+      expect(mine.data.engagement).toEqual({
+        ...reference,
+        need: {
+          ...reference.need,
+          maxUnitPrice: priv ? '9.00' : null,
+          notes: priv ? `private note of ${e.buyer}` : null,
+        },
+      });
     }
   });
 
-  it('lists webhooks and reads delivery logs only of its own organization (writing keys); another\'s reads like a random id', async () => {
+  it("lists webhooks and reads delivery logs only of its own organization (writing keys); another's reads like a random id", async () => {
     const r = await t.gql(`{ webhooks(first: 100) { totalCount edges { node { id } } } }`, {}, keyOf(v));
-    const expected = w.webhooks.filter((h) => MORE_RULES.webhook(v.org, v.role, h)).map((h) => h.id).sort();
+    const expected = w.webhooks
+      .filter((h) => MORE_RULES.webhook(v.org, v.role, h))
+      .map((h) => h.id)
+      .sort();
     if (v.role === 'SALES') expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     else expect(r.data.webhooks.edges.map((e: any) => e.node.id).sort()).toEqual(expected);
     for (const h of w.webhooks) {
-      const { mine, random } = await readBoth(`query($id: ID!) { webhookDeliveries(webhookId: $id, first: 100) { totalCount edges { node { id } } } }`, h.id, keyOf(v));
-      if (MORE_RULES.webhook(v.org, v.role, h)) expect([h.org, mine.errors, mine.data.webhookDeliveries.totalCount > 0]).toEqual([h.org, undefined, true]);
+      const { mine, random } = await readBoth(
+        `query($id: ID!) { webhookDeliveries(webhookId: $id, first: 100) { totalCount edges { node { id } } } }`,
+        h.id,
+        keyOf(v),
+      );
+      if (MORE_RULES.webhook(v.org, v.role, h))
+        expect([h.org, mine.errors, mine.data.webhookDeliveries.totalCount > 0]).toEqual([h.org, undefined, true]);
       else expect(mine).toEqual(random);
     }
   });
@@ -484,7 +723,13 @@ describe.each(VIEWERS)('$name (rest of the read surface)', (v) => {
       const all: any[] = [];
       let after: string | null = null;
       do {
-        const page: any = ok(await t.gql(`query($a: String) { events(first: 100, after: $a) { edges { node { id type entityType entityId data } } pageInfo { hasNextPage endCursor } } }`, { a: after }, key)).events;
+        const page: any = ok(
+          await t.gql(
+            `query($a: String) { events(first: 100, after: $a) { edges { node { id type entityType entityId data } } pageInfo { hasNextPage endCursor } } }`,
+            { a: after },
+            key,
+          ),
+        ).events;
         all.push(...page.edges.map((e: any) => e.node));
         after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
       } while (after);
@@ -492,7 +737,9 @@ describe.each(VIEWERS)('$name (rest of the read surface)', (v) => {
     };
     const everything = await feed(w.keys.operator);
     expect(everything.some((e) => e.entityType === 'Quote')).toBe(true); // control: the feed holds the world's deals
-    const expected = everything.filter((e) => RULES.event(v.org, partiesOf({ entityType: e.entityType, entityId: e.entityId, changes: e.data })));
+    const expected = everything.filter((e) =>
+      RULES.event(v.org, partiesOf({ entityType: e.entityType, entityId: e.entityId, changes: e.data })),
+    );
     expect(await feed(keyOf(v))).toEqual(expected);
   });
 
@@ -512,7 +759,11 @@ describe.each(VIEWERS)('$name (rest of the read surface)', (v) => {
           continue;
         }
         const reference = await t.gql(q, { id: w.orgId[provider] });
-        expect([provider, q.slice(17, 40), mine]).toEqual([provider, q.slice(17, 40), { data: reference.data, errors: undefined }]);
+        expect([provider, q.slice(17, 40), mine]).toEqual([
+          provider,
+          q.slice(17, 40),
+          { data: reference.data, errors: undefined },
+        ]);
       }
     const portfolio = `query($id: ID) { vendorPortfolio(buyerId: $id) { buyerId activeEngagements vendorCount fragmentedCategories categories { __typename } } }`;
     for (const buyer of ['B', 'M', 'U'] as Org[]) {

@@ -5,12 +5,27 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { errorCode, ok, startTestApi, type TestApi } from './support/api';
-import { ACCEPT, buyer, createKey, createNeed, createOffering, createOrg, issueQuote, nextMonth, provider, setCapacity } from './support/fixtures';
+import {
+  ACCEPT,
+  buyer,
+  createKey,
+  createNeed,
+  createOffering,
+  createOrg,
+  issueQuote,
+  nextMonth,
+  provider,
+  setCapacity,
+} from './support/fixtures';
 import { sleep, waitFor } from './support/server-process';
 
 let t: TestApi;
 beforeAll(async () => {
-  t = await startTestApi({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', EVENTS_POLL_MS: '50', WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef' });
+  t = await startTestApi({
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    EVENTS_POLL_MS: '50',
+    WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef',
+  });
 });
 afterAll(() => t.close());
 
@@ -27,7 +42,11 @@ async function receiver() {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, bodies, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    bodies,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 describe("a network reads its members' buying side only", () => {
@@ -42,35 +61,74 @@ describe("a network reads its members' buying side only", () => {
     const outsider = await buyer(t);
     const hook = await receiver();
     try {
-      const created = ok(await t.gql(`mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } userErrors { message } } }`, {
-        i: { url: hook.url, events: ['offering.*', 'capacity.*', 'quote.*', 'need.*', 'engagement.*'], secret: 'whsec-network-0123456789abcdef' },
-      }, networkAdmin)).createWebhook;
+      const created = ok(
+        await t.gql(
+          `mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } userErrors { message } } }`,
+          {
+            i: {
+              url: hook.url,
+              events: ['offering.*', 'capacity.*', 'quote.*', 'need.*', 'engagement.*'],
+              secret: 'whsec-network-0123456789abcdef',
+            },
+          },
+          networkAdmin,
+        ),
+      ).createWebhook;
       expect(created.userErrors).toEqual([]);
 
       // The member sells: a draft with its pricing, a capacity book, a quote to a buyer outside the network, declined with a reason.
-      const draft = await createOffering(t, memberAdmin, { pricing: { currency: 'USD', unitPrice: '7.7777', setupFee: '0.00', monthlyMinimum: '0.00', tiers: [] } }, false);
+      const draft = await createOffering(
+        t,
+        memberAdmin,
+        { pricing: { currency: 'USD', unitPrice: '7.7777', setupFee: '0.00', monthlyMinimum: '0.00', tiers: [] } },
+        false,
+      );
       const published = await createOffering(t, memberAdmin);
       await setCapacity(t, memberAdmin, published, [nextMonth(1), nextMonth(2), nextMonth(3)], 12345);
       const outsiderNeed = await createNeed(t, outsider.key);
       const quoteId = await issueQuote(t, memberAdmin, { needId: outsiderNeed, offeringId: published });
-      ok(await t.gql(`mutation($i: DeclineQuoteInput!) { declineQuote(input: $i) { userErrors { message } } }`, { i: { id: quoteId, reason: 'too expensive for us' } }, outsider.key));
+      ok(
+        await t.gql(
+          `mutation($i: DeclineQuoteInput!) { declineQuote(input: $i) { userErrors { message } } }`,
+          { i: { id: quoteId, reason: 'too expensive for us' } },
+          outsider.key,
+        ),
+      );
       // Positive control: a member's need is the network's business.
       const memberNeed = await createNeed(t, buyingMemberAdmin, { notes: 'network business' });
 
       for (const key of [integration, networkAdmin]) {
         // (The network's own events, its organization, keys and webhook, are its own business.)
-        const trail = ok(await t.gql(AUDIT, {}, key)).auditTrail.edges.map((e: any) => e.node).filter((e: any) => /^(offering|capacity|quote|need|engagement)\./.test(e.action));
+        const trail = ok(await t.gql(AUDIT, {}, key))
+          .auditTrail.edges.map((e: any) => e.node)
+          .filter((e: any) => /^(offering|capacity|quote|need|engagement)\./.test(e.action));
         expect(trail.map((e: any) => e.action)).toEqual(['need.created']);
         expect(trail[0]).toMatchObject({ entityId: memberNeed, changes: { after: { notes: 'network business' } } });
         expect(JSON.stringify(trail)).not.toMatch(/12345|7\.7777|too expensive/);
-        for (const id of [draft, published, quoteId, outsiderNeed]) expect(ok(await t.gql(AUDIT, { id }, key)).auditTrail).toEqual({ totalCount: 0, edges: [] });
-        expect(ok(await t.gql(`query($id: ID!) { offering(id: $id) { id } quote(id: $q) { id } }`.replace('$id: ID!)', '$id: ID!, $q: ID!)'), { id: draft, q: quoteId }, key))).toEqual({ offering: null, quote: null });
+        for (const id of [draft, published, quoteId, outsiderNeed])
+          expect(ok(await t.gql(AUDIT, { id }, key)).auditTrail).toEqual({ totalCount: 0, edges: [] });
+        expect(
+          ok(
+            await t.gql(
+              `query($id: ID!) { offering(id: $id) { id } quote(id: $q) { id } }`.replace(
+                '$id: ID!)',
+                '$id: ID!, $q: ID!)',
+              ),
+              { id: draft, q: quoteId },
+              key,
+            ),
+          ),
+        ).toEqual({ offering: null, quote: null });
       }
       // The member itself sees all of its own.
       const own = ok(await t.gql(AUDIT, {}, memberAdmin)).auditTrail.edges.map((e: any) => e.node.action);
-      expect(own).toEqual(expect.arrayContaining(['offering.created', 'capacity.set', 'quote.issued', 'quote.declined']));
+      expect(own).toEqual(
+        expect.arrayContaining(['offering.created', 'capacity.set', 'quote.issued', 'quote.declined']),
+      );
 
-      await waitFor('the member need delivery', async () => (hook.bodies.some((b) => b.entityId === memberNeed) ? true : undefined));
+      await waitFor('the member need delivery', async () =>
+        hook.bodies.some((b) => b.entityId === memberNeed) ? true : undefined,
+      );
       await sleep(500);
       expect(hook.bodies.map((b) => `${b.type} ${b.entityId}`)).toEqual([`need.created ${memberNeed}`]);
     } finally {
@@ -82,7 +140,11 @@ describe("a network reads its members' buying side only", () => {
 describe('refusals tell the caller only what it may read', () => {
   it("a buyer refused for the provider's engagement limit learns that the provider has no room, not its phase or caps", async () => {
     const p = await provider(t);
-    const set = ok(await t.gql(`mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { message } } }`, { i: { providerId: p.id, phases: [{ name: 'SECRET_PILOT', maxExternalShare: 0.5, maxActiveEngagements: 1 }] } }));
+    const set = ok(
+      await t.gql(`mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { message } } }`, {
+        i: { providerId: p.id, phases: [{ name: 'SECRET_PILOT', maxExternalShare: 0.5, maxActiveEngagements: 1 }] },
+      }),
+    );
     expect(set.setPhasePolicy.userErrors).toEqual([]);
     const offeringId = await createOffering(t, p.key);
     const months = [nextMonth(1), nextMonth(2), nextMonth(3)];
@@ -103,7 +165,15 @@ describe('refusals tell the caller only what it may read', () => {
     const detailed = ok(await t.gql(ACCEPT, { i: { quoteId: q3 } })).acceptQuote.userErrors;
     expect(detailed[0].message).toMatch(/SECRET_PILOT, which allows 1 active engagements/);
     // The buyer cannot read the policy either.
-    expect(ok(await t.gql(`query($id: ID!) { organization(id: $id) { phasePolicy { currentPhase { name } } } }`, { id: p.id }, b2.key)).organization.phasePolicy).toBeNull();
+    expect(
+      ok(
+        await t.gql(
+          `query($id: ID!) { organization(id: $id) { phasePolicy { currentPhase { name } } } }`,
+          { id: p.id },
+          b2.key,
+        ),
+      ).organization.phasePolicy,
+    ).toBeNull();
   });
 });
 
@@ -111,10 +181,22 @@ describe('revocation', () => {
   it('a revoked key stops working at once on the instance that revoked it', async () => {
     const org = await createOrg(t);
     const admin = await createKey(t, org, 'ADMIN');
-    const created = ok(await t.gql(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id } secret } }`, { i: { organizationId: org, role: 'SALES', label: 'to revoke' } }, admin)).createApiKey;
+    const created = ok(
+      await t.gql(
+        `mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id } secret } }`,
+        { i: { organizationId: org, role: 'SALES', label: 'to revoke' } },
+        admin,
+      ),
+    ).createApiKey;
     // Positive control, and the key is now in this instance's cache.
     expect(ok(await t.gql(`{ viewer { role } }`, {}, created.secret)).viewer.role).toBe('SALES');
-    const r = ok(await t.gql(`mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { apiKey { revokedAt } userErrors { message } } }`, { i: { id: created.apiKey.id } }, admin)).revokeApiKey;
+    const r = ok(
+      await t.gql(
+        `mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { apiKey { revokedAt } userErrors { message } } }`,
+        { i: { id: created.apiKey.id } },
+        admin,
+      ),
+    ).revokeApiKey;
     expect(r.userErrors).toEqual([]);
     const after = await t.gql(`{ viewer { role } }`, {}, created.secret);
     expect(errorCode(after)).toBe('UNAUTHENTICATED');
@@ -136,7 +218,11 @@ describe('apiKeys(organizationId)', () => {
     const integration = await createKey(t, network, 'INTEGRATION');
 
     // Last use is written in the background.
-    await waitFor('the last use', async () => (ok(await t.gql(KEYS, { id: org })).apiKeys.edges.some((e: any) => e.node.role === 'SALES' && e.node.lastUsedAt) ? true : undefined));
+    await waitFor('the last use', async () =>
+      ok(await t.gql(KEYS, { id: org })).apiKeys.edges.some((e: any) => e.node.role === 'SALES' && e.node.lastUsedAt)
+        ? true
+        : undefined,
+    );
     for (const key of [admin, undefined]) {
       const r = await t.gql(KEYS, { id: org }, key);
       const list = ok(r).apiKeys;
@@ -148,14 +234,24 @@ describe('apiKeys(organizationId)', () => {
       expect(JSON.stringify(r)).not.toContain(sales.slice(8));
     }
     // Not the SALES key of the organization, another organization's ADMIN, nor a network for its member.
-    for (const [key, id] of [[sales, org], [other.key, org], [integration, member], [memberKey, org]] as const) {
+    for (const [key, id] of [
+      [sales, org],
+      [other.key, org],
+      [integration, member],
+      [memberKey, org],
+    ] as const) {
       const mine = await t.gql(KEYS, { id }, key);
       const random = await t.gql(KEYS, { id: randomUUID() }, key);
-      expect({ data: mine.data, errors: mine.errors?.map((e) => e.extensions?.code) }).toEqual({ data: random.data, errors: random.errors?.map((e) => e.extensions?.code) });
+      expect({ data: mine.data, errors: mine.errors?.map((e) => e.extensions?.code) }).toEqual({
+        data: random.data,
+        errors: random.errors?.map((e) => e.extensions?.code),
+      });
       expect(mine.data?.apiKeys?.totalCount ?? 0).toBe(0);
     }
     // The schema has no field for the secret or its hash.
-    const type = ok(await t.gql(`{ __type(name: "ApiKey") { fields { name } } }`)).__type.fields.map((f: any) => f.name);
+    const type = ok(await t.gql(`{ __type(name: "ApiKey") { fields { name } } }`)).__type.fields.map(
+      (f: any) => f.name,
+    );
     expect(type.filter((n: string) => /secret(?!Prefix)|hash/i.test(n))).toEqual([]);
   });
 });
@@ -188,23 +284,67 @@ describe("authorization comes before any lock on another organization's rows", (
     const otherNeed = await createNeed(t, b.key);
 
     const release = await holdLock(`select 1 from organization where id = $1 for update; `.trim(), [p.id]);
-    const releaseNeed = await holdLock(`select 1 from need where id = any($1::uuid[]) for update`, [[needId, otherNeed]]);
+    const releaseNeed = await holdLock(`select 1 from need where id = any($1::uuid[]) for update`, [
+      [needId, otherNeed],
+    ]);
     try {
       const outsiders: [string, Promise<any>][] = [
-        ['setCapacity', t.gql(`mutation($i: SetCapacityInput!) { setCapacity(input: $i) { userErrors { code } } }`, { i: { offeringId, months: [{ month: months[0], totalUnits: 5 }] } }, competitor.key)],
-        ['setPhasePolicy', t.gql(`mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { code } } }`, { i: { providerId: p.id, phases: [{ name: 'ONLY', maxExternalShare: 0.1, maxActiveEngagements: 1 }] } }, competitor.key)],
-        ['advanceProviderPhase', t.gql(`mutation($i: AdvanceProviderPhaseInput!) { advanceProviderPhase(input: $i) { userErrors { code } } }`, { i: { providerId: p.id } }, competitor.key)],
+        [
+          'setCapacity',
+          t.gql(
+            `mutation($i: SetCapacityInput!) { setCapacity(input: $i) { userErrors { code } } }`,
+            { i: { offeringId, months: [{ month: months[0], totalUnits: 5 }] } },
+            competitor.key,
+          ),
+        ],
+        [
+          'setPhasePolicy',
+          t.gql(
+            `mutation($i: SetPhasePolicyInput!) { setPhasePolicy(input: $i) { userErrors { code } } }`,
+            { i: { providerId: p.id, phases: [{ name: 'ONLY', maxExternalShare: 0.1, maxActiveEngagements: 1 }] } },
+            competitor.key,
+          ),
+        ],
+        [
+          'advanceProviderPhase',
+          t.gql(
+            `mutation($i: AdvanceProviderPhaseInput!) { advanceProviderPhase(input: $i) { userErrors { code } } }`,
+            { i: { providerId: p.id } },
+            competitor.key,
+          ),
+        ],
         ['acceptQuote (competitor)', t.gql(ACCEPT, { i: { quoteId } }, competitor.key)],
         ['acceptQuote (the quoting provider)', t.gql(ACCEPT, { i: { quoteId } }, p.key)],
-        ['issueQuote (a buyer with the provider offering)', t.gql(`mutation($i: IssueQuoteInput!) { issueQuote(input: $i) { userErrors { code } } }`, { i: { needId: otherNeed, offeringId, validDays: 3 } }, b.key)],
-        ['reviseQuote (the buyer)', t.gql(`mutation($i: ReviseQuoteInput!) { reviseQuote(input: $i) { userErrors { code } } }`, { i: { quoteId, validDays: 3 } }, b.key)],
+        [
+          'issueQuote (a buyer with the provider offering)',
+          t.gql(
+            `mutation($i: IssueQuoteInput!) { issueQuote(input: $i) { userErrors { code } } }`,
+            { i: { needId: otherNeed, offeringId, validDays: 3 } },
+            b.key,
+          ),
+        ],
+        [
+          'reviseQuote (the buyer)',
+          t.gql(
+            `mutation($i: ReviseQuoteInput!) { reviseQuote(input: $i) { userErrors { code } } }`,
+            { i: { quoteId, validDays: 3 } },
+            b.key,
+          ),
+        ],
       ];
       for (const [name, call] of outsiders) {
         const r = await within(call, 1500);
-        expect([name, r === 'blocked' ? 'blocked' : errorCode(r)]).toEqual([name, expect.stringMatching(/^(FORBIDDEN|NOT_FOUND)$/)]);
+        expect([name, r === 'blocked' ? 'blocked' : errorCode(r)]).toEqual([
+          name,
+          expect.stringMatching(/^(FORBIDDEN|NOT_FOUND)$/),
+        ]);
       }
       // Control: the provider's own call waits for the lock.
-      const own = t.gql(`mutation($i: SetCapacityInput!) { setCapacity(input: $i) { userErrors { code } } }`, { i: { offeringId, months: [{ month: months[0], totalUnits: 2000 }] } }, p.key);
+      const own = t.gql(
+        `mutation($i: SetCapacityInput!) { setCapacity(input: $i) { userErrors { code } } }`,
+        { i: { offeringId, months: [{ month: months[0], totalUnits: 2000 }] } },
+        p.key,
+      );
       expect(await within(own, 500)).toBe('blocked');
       await release();
       expect(ok(await own).setCapacity.userErrors).toEqual([]);

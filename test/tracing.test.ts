@@ -30,7 +30,16 @@ beforeAll(async () => {
     },
   });
   api = await startApi(
-    loadConfig({ NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'info', DEMO_DATA: 'false', DATABASE_URL: db.url, REDIS_URL: process.env.TEST_REDIS_URL, OPERATOR_API_KEY: OPERATOR_KEY, EVENTS_POLL_MS: '0' }),
+    loadConfig({
+      NODE_ENV: 'test',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      DEMO_DATA: 'false',
+      DATABASE_URL: db.url,
+      REDIS_URL: process.env.TEST_REDIS_URL,
+      OPERATOR_API_KEY: OPERATOR_KEY,
+      EVENTS_POLL_MS: '0',
+    }),
     { logDestination: sink },
   );
   url = `http://127.0.0.1:${api.port}/graphql`;
@@ -41,29 +50,43 @@ afterAll(async () => {
   await drop?.();
 });
 
-const parentOf = (s: ReadableSpan) => (s as unknown as { parentSpanContext?: { spanId: string } }).parentSpanContext?.spanId ?? (s as unknown as { parentSpanId?: string }).parentSpanId;
+const parentOf = (s: ReadableSpan) =>
+  (s as unknown as { parentSpanContext?: { spanId: string } }).parentSpanContext?.spanId ??
+  (s as unknown as { parentSpanId?: string }).parentSpanId;
 
 async function post(query: string, headers: Record<string, string> = {}) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR_KEY}`, ...headers }, body: JSON.stringify({ query }) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR_KEY}`, ...headers },
+    body: JSON.stringify({ query }),
+  });
   return { res, body: (await res.json()) as { data?: any; errors?: unknown[] } };
 }
 
 it('traces an operation as a child of the incoming traceparent, with a span per SQL statement, and logs the trace id', async () => {
   const traceId = randomBytes(16).toString('hex');
   const parentId = randomBytes(8).toString('hex');
-  const { body, res } = await post('mutation Traced { createOrganization(input: { name: "Traced Hospital", kind: HOSPITAL, stateCode: "US-OH", ehrPlatformCode: "EPIC" }) { organization { id } } }', {
-    traceparent: `00-${traceId}-${parentId}-01`,
-  });
+  const { body, res } = await post(
+    'mutation Traced { createOrganization(input: { name: "Traced Hospital", kind: HOSPITAL, stateCode: "US-OH", ehrPlatformCode: "EPIC" }) { organization { id } } }',
+    {
+      traceparent: `00-${traceId}-${parentId}-01`,
+    },
+  );
   expect(body.errors).toBeUndefined();
   const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
   const operation = spans.find((s) => s.name === 'mutation Traced')!;
   expect(operation).toBeDefined();
   expect(parentOf(operation)).toBe(parentId);
-  expect(operation.attributes).toMatchObject({ 'graphql.operation.type': 'mutation', 'graphql.operation.name': 'Traced' });
+  expect(operation.attributes).toMatchObject({
+    'graphql.operation.type': 'mutation',
+    'graphql.operation.name': 'Traced',
+  });
   const sql = spans.filter((s) => s.name.startsWith('sql '));
   expect(sql.length).toBeGreaterThanOrEqual(2);
   expect(sql.every((s) => parentOf(s) === operation.spanContext().spanId)).toBe(true);
-  expect(sql.map((s) => String(s.attributes['db.statement']))).toEqual(expect.arrayContaining([expect.stringMatching(/insert into "?organization"?/i)]));
+  expect(sql.map((s) => String(s.attributes['db.statement']))).toEqual(
+    expect.arrayContaining([expect.stringMatching(/insert into "?organization"?/i)]),
+  );
   // Statements as the code wrote them: bound values (here the new organization's name) are not recorded.
   expect(JSON.stringify(sql.map((s) => s.attributes))).not.toContain('Traced Hospital');
   // The request's log line names the trace.
@@ -83,8 +106,15 @@ it('starts a new trace without a traceparent, and marks failed operations', asyn
 
 it('costs nothing when off: the compiled server loads no OpenTelemetry SDK module', () => {
   ensureBuilt();
-  const loaded = execFileSync(process.execPath, ['-e', "require('./dist/src/server/start'); process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((m) => m.includes('@opentelemetry/') && !m.includes('@opentelemetry/api/'))))"], {
-    cwd: path.join(__dirname, '..'),
-  });
+  const loaded = execFileSync(
+    process.execPath,
+    [
+      '-e',
+      "require('./dist/src/server/start'); process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((m) => m.includes('@opentelemetry/') && !m.includes('@opentelemetry/api/'))))",
+    ],
+    {
+      cwd: path.join(__dirname, '..'),
+    },
+  );
   expect(JSON.parse(String(loaded))).toEqual([]); // (prom-client loads the API package itself, for its exemplars)
 });

@@ -40,7 +40,9 @@ async function receiver(delayMs: number, status = 200) {
 
 const CREATE = `mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } userErrors { code field message } } }`;
 async function createWebhook(t: TestApi, key: string, url: string) {
-  const r = ok(await t.gql(CREATE, { i: { url, events: ['need.*'], secret: 'whsec-test-0123456789abcdef' } }, key)).createWebhook;
+  const r = ok(
+    await t.gql(CREATE, { i: { url, events: ['need.*'], secret: 'whsec-test-0123456789abcdef' } }, key),
+  ).createWebhook;
   if (r.userErrors.length) throw new Error(JSON.stringify(r.userErrors));
   return r.webhook.id as string;
 }
@@ -96,14 +98,23 @@ it('a failing endpoint is paused by the circuit breaker: Webhook.status PAUSED, 
     const healthyId = await createWebhook(t, c.key, healthy.url);
     for (let i = 0; i < 3; i++) await createNeed(t, b.key);
     await createNeed(t, c.key);
-    const status = async (key: string, id: string) => ok(await t.gql(`{ webhooks { edges { node { id status pausedUntil } } } }`, {}, key)).webhooks.edges.map((e: any) => e.node).find((w: any) => w.id === id);
-    const paused = await waitFor('the breaker to open', async () => ((await status(b.key, failingId)).status === 'PAUSED' ? status(b.key, failingId) : undefined));
+    const status = async (key: string, id: string) =>
+      ok(await t.gql(`{ webhooks { edges { node { id status pausedUntil } } } }`, {}, key))
+        .webhooks.edges.map((e: any) => e.node)
+        .find((w: any) => w.id === id);
+    const paused = await waitFor('the breaker to open', async () =>
+      (await status(b.key, failingId)).status === 'PAUSED' ? status(b.key, failingId) : undefined,
+    );
     expect(new Date(paused.pausedUntil).getTime()).toBeGreaterThan(Date.now() + 30_000);
     const attempts = failing.arrivals.length;
     expect(attempts).toBeGreaterThanOrEqual(3);
     await sleep(800); // retries would be due every 50-200 ms
     expect(failing.arrivals.length).toBe(attempts);
-    expect(await t.sql(`select count(*)::int as n from audit_event where action = 'webhook.paused' and entity_id = $1`, [failingId])).toEqual([{ n: 1 }]);
+    expect(
+      await t.sql(`select count(*)::int as n from audit_event where action = 'webhook.paused' and entity_id = $1`, [
+        failingId,
+      ]),
+    ).toEqual([{ n: 1 }]);
     await waitFor('the healthy delivery', async () => (healthy.arrivals.length ? true : undefined));
     expect((await status(c.key, healthyId)).status).toBe('ACTIVE');
   } finally {
@@ -119,8 +130,19 @@ it('the delivery log keeps finished deliveries WEBHOOK_DELIVERY_RETENTION_DAYS (
     const webhookId = await createWebhook(t, b.key, hook.url);
     await createNeed(t, b.key);
     await createNeed(t, b.key);
-    await waitFor('two deliveries', async () => ((await t.sql(`select count(*)::int as n from webhook_delivery where webhook_id = $1 and status = 'SUCCEEDED'`, [webhookId]))[0].n === 2 ? true : undefined));
-    const [old] = await t.sql(`update webhook_delivery set created_at = now() - interval '31 days' where id = (select id from webhook_delivery where webhook_id = $1 limit 1) returning id`, [webhookId]);
+    await waitFor('two deliveries', async () =>
+      (
+        await t.sql(`select count(*)::int as n from webhook_delivery where webhook_id = $1 and status = 'SUCCEEDED'`, [
+          webhookId,
+        ])
+      )[0].n === 2
+        ? true
+        : undefined,
+    );
+    const [old] = await t.sql(
+      `update webhook_delivery set created_at = now() - interval '31 days' where id = (select id from webhook_delivery where webhook_id = $1 limit 1) returning id`,
+      [webhookId],
+    );
     await sweepExpiredHolds(t.api.deps);
     const left = await t.sql(`select id from webhook_delivery where webhook_id = $1`, [webhookId]);
     expect(left).toHaveLength(1);

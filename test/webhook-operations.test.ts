@@ -17,7 +17,12 @@ const REDELIVER = `mutation($i: RedeliverWebhookDeliveryInput!) { redeliverWebho
 const DELIVERIES = `query($id: ID!) { webhookDeliveries(webhookId: $id) { edges { node { ${DELIVERY} } } } }`;
 const MISSING = '00000000-0000-4000-8000-00000000dead';
 
-const verify = (secret: string, r: Received) => new StandardWebhook(secret).verify(r.body, r.headers as Record<string, string>) as { id: string; type: string; data: any };
+const verify = (secret: string, r: Received) =>
+  new StandardWebhook(secret).verify(r.body, r.headers as Record<string, string>) as {
+    id: string;
+    type: string;
+    data: any;
+  };
 const verifies = (secret: string, r: Received) => {
   try {
     verify(secret, r);
@@ -32,8 +37,10 @@ async function create(t: TestApi, key: string, input: Record<string, unknown>) {
   if (r.userErrors.length) throw new Error(JSON.stringify(r.userErrors));
   return { id: r.webhook.id as string, secret: r.secret as string, webhook: r.webhook };
 }
-const deliveriesOf = async (t: TestApi, key: string, id: string) => ok(await t.gql(DELIVERIES, { id }, key)).webhookDeliveries.edges.map((e: any) => e.node);
-const storedSecret = async (t: TestApi, id: string) => (await t.sql('select secret, previous_secret, previous_secret_expires_at from webhook where id = $1', [id]))[0];
+const deliveriesOf = async (t: TestApi, key: string, id: string) =>
+  ok(await t.gql(DELIVERIES, { id }, key)).webhookDeliveries.edges.map((e: any) => e.node);
+const storedSecret = async (t: TestApi, id: string) =>
+  (await t.sql('select secret, previous_secret, previous_secret_expires_at from webhook where id = $1', [id]))[0];
 
 /** Not yours reads exactly as missing: the same NOT_FOUND error as for an id that does not exist. */
 async function expectNotFoundLikeMissing(t: TestApi, query: string, input: Record<string, unknown>, key: string) {
@@ -46,7 +53,12 @@ async function expectNotFoundLikeMissing(t: TestApi, query: string, input: Recor
 describe('webhook operations (local receivers, private targets allowed)', () => {
   let t: TestApi;
   beforeAll(async () => {
-    t = await startTestApi({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', EVENTS_POLL_MS: '50', WEBHOOK_RETRY_BASE_MS: '200', WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef' });
+    t = await startTestApi({
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      EVENTS_POLL_MS: '50',
+      WEBHOOK_RETRY_BASE_MS: '200',
+      WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef',
+    });
   });
   afterAll(() => t.close());
 
@@ -66,9 +78,18 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
       // A wrong secret, a changed body or a replayed old timestamp do not verify.
       expect(verifies(`whsec_${Buffer.alloc(32, 7).toString('base64')}`, r)).toBe(false);
       expect(verifies(secret, { ...r, body: r.body.replace('need.created', 'need.cancelled') })).toBe(false);
-      expect(verifies(secret, { ...r, headers: { ...r.headers, 'webhook-timestamp': String(Number(r.headers['webhook-timestamp']) - 600) } })).toBe(false);
+      expect(
+        verifies(secret, {
+          ...r,
+          headers: { ...r.headers, 'webhook-timestamp': String(Number(r.headers['webhook-timestamp']) - 600) },
+        }),
+      ).toBe(false);
       // The delivery log shows the event id sent as webhook-id.
-      const [log] = await waitFor('the log', async () => ((await deliveriesOf(t, hospital.key, id))[0]?.status === 'SUCCEEDED' ? deliveriesOf(t, hospital.key, id) : undefined));
+      const [log] = await waitFor('the log', async () =>
+        (await deliveriesOf(t, hospital.key, id))[0]?.status === 'SUCCEEDED'
+          ? deliveriesOf(t, hospital.key, id)
+          : undefined,
+      );
       expect(log.eventId).toBe(event.id);
     } finally {
       await hook.close();
@@ -77,10 +98,24 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
 
   it('refuses a malformed whsec_ secret and accepts one of your own', async () => {
     const hospital = await buyer(t);
-    const bad = ok(await t.gql(CREATE, { i: { url: 'http://127.0.0.1:9/x', events: ['need.created'], secret: 'whsec_not base64!' } }, hospital.key)).createWebhook;
-    expect(bad.userErrors).toEqual([{ code: 'VALIDATION', field: 'input.secret', message: expect.stringMatching(/whsec_ followed by 24 to 64 bytes in base64/) }]);
+    const bad = ok(
+      await t.gql(
+        CREATE,
+        { i: { url: 'http://127.0.0.1:9/x', events: ['need.created'], secret: 'whsec_not base64!' } },
+        hospital.key,
+      ),
+    ).createWebhook;
+    expect(bad.userErrors).toEqual([
+      {
+        code: 'VALIDATION',
+        field: 'input.secret',
+        message: expect.stringMatching(/whsec_ followed by 24 to 64 bytes in base64/),
+      },
+    ]);
     const own = `whsec_${Buffer.alloc(24, 1).toString('base64')}`;
-    const good = ok(await t.gql(CREATE, { i: { url: 'http://127.0.0.1:9/x', events: ['need.created'], secret: own } }, hospital.key)).createWebhook;
+    const good = ok(
+      await t.gql(CREATE, { i: { url: 'http://127.0.0.1:9/x', events: ['need.created'], secret: own } }, hospital.key),
+    ).createWebhook;
     expect(good).toMatchObject({ secret: null, userErrors: [] });
   });
 
@@ -105,7 +140,9 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
       expect(Math.abs(ends - (Date.now() + 24 * 3600_000))).toBeLessThan(60_000);
 
       await createNeed(t, hospital.key);
-      const [during] = await waitFor('a delivery during the overlap', async () => (hook.received.length ? hook.received : undefined));
+      const [during] = await waitFor('a delivery during the overlap', async () =>
+        hook.received.length ? hook.received : undefined,
+      );
       expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
       expect(verifies(first, during)).toBe(true); // receivers still on the old secret
       expect(verifies(second, during)).toBe(true); // and those already switched
@@ -115,11 +152,19 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
       const again = ok(await t.gql(ROTATE, { i: { id, overlapSeconds: 3600 } }, hospital.key)).rotateWebhookSecret;
       expect(again.webhook).toBeNull();
       expect(again.secret).toBeNull();
-      expect(again.userErrors).toEqual([{ code: 'INVALID_TRANSITION', field: 'input.id', message: expect.stringMatching(/rotation is in progress until .*overlapSeconds: 0/) }]);
+      expect(again.userErrors).toEqual([
+        {
+          code: 'INVALID_TRANSITION',
+          field: 'input.id',
+          message: expect.stringMatching(/rotation is in progress until .*overlapSeconds: 0/),
+        },
+      ]);
       expect(await storedSecret(t, id)).toEqual(stored);
       // Bad overlap: a clear error, nothing changed.
       const negative = ok(await t.gql(ROTATE, { i: { id, overlapSeconds: -1 } }, hospital.key)).rotateWebhookSecret;
-      expect(negative.userErrors).toEqual([{ code: 'VALIDATION', field: 'input.overlapSeconds', message: 'overlapSeconds must be 0 to 604800.' }]);
+      expect(negative.userErrors).toEqual([
+        { code: 'VALIDATION', field: 'input.overlapSeconds', message: 'overlapSeconds must be 0 to 604800.' },
+      ]);
       expect(await storedSecret(t, id)).toEqual(stored);
 
       // A leaked secret: rotate with no overlap, the old ones stop signing at once.
@@ -128,13 +173,21 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
       expect(leaked.webhook.rotationEndsAt).toBeNull();
       const third = leaked.secret as string;
       await createNeed(t, hospital.key);
-      const [, after] = await waitFor('a delivery after the rotation', async () => (hook.received.length >= 2 ? hook.received : undefined));
+      const [, after] = await waitFor('a delivery after the rotation', async () =>
+        hook.received.length >= 2 ? hook.received : undefined,
+      );
       expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
       expect(verifies(third, after)).toBe(true);
       expect(verifies(second, after)).toBe(false);
       expect(verifies(first, after)).toBe(false);
       // Rotations are audited, without the secrets.
-      const trail = ok(await t.gql(`query($id: ID) { auditTrail(entityId: $id) { edges { node { action changes } } } }`, { id }, hospital.key)).auditTrail.edges.map((e: any) => e.node);
+      const trail = ok(
+        await t.gql(
+          `query($id: ID) { auditTrail(entityId: $id) { edges { node { action changes } } } }`,
+          { id },
+          hospital.key,
+        ),
+      ).auditTrail.edges.map((e: any) => e.node);
       expect(trail.filter((e: any) => e.action === 'webhook.secretRotated')).toHaveLength(2);
       for (const s of [first, second, third]) expect(JSON.stringify(trail)).not.toContain(s.slice(6));
     } finally {
@@ -152,26 +205,43 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
 
       await expectNotFoundLikeMissing(t, UPDATE, { id, active: false }, other.key);
       const unknown = ok(await t.gql(UPDATE, { i: { id, events: ['need.teleported'] } }, hospital.key)).updateWebhook;
-      expect(unknown.userErrors).toEqual([{ code: 'VALIDATION', field: 'input.events', message: 'Unknown event type "need.teleported"; see webhookEventTypes.' }]);
+      expect(unknown.userErrors).toEqual([
+        {
+          code: 'VALIDATION',
+          field: 'input.events',
+          message: 'Unknown event type "need.teleported"; see webhookEventTypes.',
+        },
+      ]);
 
-      const updated = ok(await t.gql(UPDATE, { i: { id, url: newHook.url, events: ['need.created'] } }, hospital.key)).updateWebhook;
-      expect(updated).toMatchObject({ userErrors: [], webhook: { id, url: newHook.url, events: ['need.created'], active: true } });
+      const updated = ok(
+        await t.gql(UPDATE, { i: { id, url: newHook.url, events: ['need.created'] } }, hospital.key),
+      ).updateWebhook;
+      expect(updated).toMatchObject({
+        userErrors: [],
+        webhook: { id, url: newHook.url, events: ['need.created'], active: true },
+      });
       const needId = await createNeed(t, hospital.key);
       await waitFor('the delivery at the new url', async () => (newHook.received.length ? true : undefined));
       expect(JSON.parse(newHook.received[0].body).entityId).toBe(needId);
       expect(oldHook.received).toEqual([]);
 
       // Paused: events meanwhile are not queued (positive control above).
-      expect(ok(await t.gql(UPDATE, { i: { id, active: false } }, hospital.key)).updateWebhook.webhook.active).toBe(false);
+      expect(ok(await t.gql(UPDATE, { i: { id, active: false } }, hospital.key)).updateWebhook.webhook.active).toBe(
+        false,
+      );
       await createNeed(t, hospital.key);
       await sleep(600);
       expect(newHook.received).toHaveLength(1);
       expect(await deliveriesOf(t, hospital.key, id)).toHaveLength(1);
       // Resumed: the next event is delivered.
-      expect(ok(await t.gql(UPDATE, { i: { id, active: true } }, hospital.key)).updateWebhook.webhook.active).toBe(true);
+      expect(ok(await t.gql(UPDATE, { i: { id, active: true } }, hospital.key)).updateWebhook.webhook.active).toBe(
+        true,
+      );
       await createNeed(t, hospital.key);
       await waitFor('the delivery after resuming', async () => (newHook.received.length === 2 ? true : undefined));
-      const trail = ok(await t.gql(`query($id: ID) { auditTrail(entityId: $id) { edges { node { action } } } }`, { id }, hospital.key)).auditTrail.edges.map((e: any) => e.node.action);
+      const trail = ok(
+        await t.gql(`query($id: ID) { auditTrail(entityId: $id) { edges { node { action } } } }`, { id }, hospital.key),
+      ).auditTrail.edges.map((e: any) => e.node.action);
       expect(trail.filter((a: string) => a === 'webhook.updated')).toHaveLength(3);
     } finally {
       await oldHook.close();
@@ -187,14 +257,30 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
       const { id, secret } = await create(t, hospital.key, { url: hook.url, events: ['engagement.completed'] });
       await expectNotFoundLikeMissing(t, PING, { id }, other.key);
       const ping = ok(await t.gql(PING, { i: { id } }, hospital.key)).pingWebhook;
-      expect(ping).toMatchObject({ userErrors: [], delivery: { event: 'webhook.ping', status: 'PENDING', attempts: 0 } });
+      expect(ping).toMatchObject({
+        userErrors: [],
+        delivery: { event: 'webhook.ping', status: 'PENDING', attempts: 0 },
+      });
       const [r] = await waitFor('the ping', async () => (hook.received.length ? hook.received : undefined));
-      expect(verify(secret, r)).toMatchObject({ id: ping.delivery.eventId, type: 'webhook.ping', entityType: 'Webhook', entityId: id });
+      expect(verify(secret, r)).toMatchObject({
+        id: ping.delivery.eventId,
+        type: 'webhook.ping',
+        entityType: 'Webhook',
+        entityId: id,
+      });
       expect(hook.received).toHaveLength(1); // the other organization's attempt sent nothing
-      await waitFor('the ping to be logged', async () => ((await deliveriesOf(t, hospital.key, id)).some((d: any) => d.id === ping.delivery.id && d.status === 'SUCCEEDED') ? true : undefined));
+      await waitFor('the ping to be logged', async () =>
+        (await deliveriesOf(t, hospital.key, id)).some(
+          (d: any) => d.id === ping.delivery.id && d.status === 'SUCCEEDED',
+        )
+          ? true
+          : undefined,
+      );
       // A paused webhook is not pinged.
       ok(await t.gql(UPDATE, { i: { id, active: false } }, hospital.key));
-      expect(ok(await t.gql(PING, { i: { id } }, hospital.key)).pingWebhook.userErrors).toEqual([{ code: 'INVALID_TRANSITION', field: 'input.id', message: expect.stringMatching(/paused/) }]);
+      expect(ok(await t.gql(PING, { i: { id } }, hospital.key)).pingWebhook.userErrors).toEqual([
+        { code: 'INVALID_TRANSITION', field: 'input.id', message: expect.stringMatching(/paused/) },
+      ]);
     } finally {
       await hook.close();
     }
@@ -219,10 +305,16 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
       expect(hook.received).toHaveLength(2);
 
       const again = ok(await t.gql(REDELIVER, { i: { id: done.id } }, hospital.key)).redeliverWebhookDelivery;
-      expect(again).toMatchObject({ userErrors: [], delivery: { id: done.id, eventId: done.eventId, status: 'PENDING', attempts: 0, deliveredAt: null } });
+      expect(again).toMatchObject({
+        userErrors: [],
+        delivery: { id: done.id, eventId: done.eventId, status: 'PENDING', attempts: 0, deliveredAt: null },
+      });
       // While it is pending, a second redelivery is refused.
       const twice = ok(await t.gql(REDELIVER, { i: { id: done.id } }, hospital.key)).redeliverWebhookDelivery;
-      if (twice.userErrors.length) expect(twice.userErrors).toEqual([{ code: 'INVALID_TRANSITION', field: 'input.id', message: expect.stringMatching(/pending/) }]);
+      if (twice.userErrors.length)
+        expect(twice.userErrors).toEqual([
+          { code: 'INVALID_TRANSITION', field: 'input.id', message: expect.stringMatching(/pending/) },
+        ]);
       await waitFor('the redelivery', async () => (hook.received.length >= 3 ? true : undefined));
       const third = hook.received[2];
       expect(third.headers['webhook-id']).toBe(done.eventId); // the same event: receivers deduplicate on it
@@ -239,28 +331,50 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
     try {
       const seller = await provider(t);
       const hospital = await buyer(t);
-      const { webhook } = await create(t, seller.key, { url: sellerHook.url, events: ['need.created'], demand: { categoryCodes: ['REVENUE_CYCLE'], regionCodes: ['HHS-5'] } });
+      const { webhook } = await create(t, seller.key, {
+        url: sellerHook.url,
+        events: ['need.created'],
+        demand: { categoryCodes: ['REVENUE_CYCLE'], regionCodes: ['HHS-5'] },
+      });
       expect(webhook.demand).toEqual({ categoryCodes: ['REVENUE_CYCLE'], regionCodes: ['HHS-5'] });
       await create(t, hospital.key, { url: buyerHook.url, events: ['need.created'] });
 
       const elsewhere = await createNeed(t, hospital.key, { regionCode: 'US-CA' }); // HHS-9
       const otherCategory = await createNeed(t, hospital.key, { categoryCode: 'MEDICAL_CODING' });
-      const matching = await createNeed(t, hospital.key, { regionCode: 'US-OH', maxUnitPrice: '6.00', notes: 'budget is tight' });
+      const matching = await createNeed(t, hospital.key, {
+        regionCode: 'US-OH',
+        maxUnitPrice: '6.00',
+        notes: 'budget is tight',
+      });
       await waitFor('the buyer to receive all three', async () => (buyerHook.received.length === 3 ? true : undefined));
-      await waitFor('the seller to receive the matching need', async () => (sellerHook.received.length ? true : undefined));
+      await waitFor('the seller to receive the matching need', async () =>
+        sellerHook.received.length ? true : undefined,
+      );
       await sleep(300);
       expect(sellerHook.received).toHaveLength(1);
       const seen = JSON.parse(sellerHook.received[0].body);
-      expect(seen).toMatchObject({ type: 'need.created', entityId: matching, data: { before: null, after: { categoryCode: 'REVENUE_CYCLE', regionCode: 'US-OH', status: 'OPEN' } } });
+      expect(seen).toMatchObject({
+        type: 'need.created',
+        entityId: matching,
+        data: { before: null, after: { categoryCode: 'REVENUE_CYCLE', regionCode: 'US-OH', status: 'OPEN' } },
+      });
       expect(seen.data.after).not.toHaveProperty('maxUnitPrice');
       expect(seen.data.after).not.toHaveProperty('notes');
       // The buyer's own webhook gets its need in full.
       const own = buyerHook.received.map((r) => JSON.parse(r.body)).find((e) => e.entityId === matching);
       expect(own.data.after).toMatchObject({ maxUnitPrice: '6.00', notes: 'budget is tight' });
-      expect(new Set(buyerHook.received.map((r) => JSON.parse(r.body).entityId))).toEqual(new Set([elsewhere, otherCategory, matching]));
+      expect(new Set(buyerHook.received.map((r) => JSON.parse(r.body).entityId))).toEqual(
+        new Set([elsewhere, otherCategory, matching]),
+      );
 
       // Bad demand: clear errors, nothing created.
-      const bad = ok(await t.gql(CREATE, { i: { url: sellerHook.url, events: ['quote.accepted'], demand: { categoryCodes: ['NOPE'] } } }, seller.key)).createWebhook;
+      const bad = ok(
+        await t.gql(
+          CREATE,
+          { i: { url: sellerHook.url, events: ['quote.accepted'], demand: { categoryCodes: ['NOPE'] } } },
+          seller.key,
+        ),
+      ).createWebhook;
       expect(bad.webhook).toBeNull();
       expect(bad.userErrors).toEqual([
         { code: 'VALIDATION', field: 'input.demand.categoryCodes', message: 'Unknown service category code "NOPE".' },
@@ -287,10 +401,15 @@ describe('webhook updates are checked as creation is (default configuration: pri
     ['ftp://files.example.org/hook', /must start with https:\/\/ or http:\/\//],
   ])('refuses an update to %s and changes nothing', async (url, message) => {
     const owner = await buyer(t);
-    const { id } = await create(t, owner.key, { url: 'https://93.184.215.14/hooks/exchange', events: ['need.created'] });
+    const { id } = await create(t, owner.key, {
+      url: 'https://93.184.215.14/hooks/exchange',
+      events: ['need.created'],
+    });
     const r = ok(await t.gql(UPDATE, { i: { id, url, events: ['quote.accepted'] } }, owner.key)).updateWebhook;
     expect(r.webhook).toBeNull();
     expect(r.userErrors).toEqual([{ code: 'VALIDATION', field: 'input.url', message: expect.stringMatching(message) }]);
-    expect(await t.sql('select url, events from webhook where id = $1', [id])).toEqual([{ url: 'https://93.184.215.14/hooks/exchange', events: ['need.created'] }]);
+    expect(await t.sql('select url, events from webhook where id = $1', [id])).toEqual([
+      { url: 'https://93.184.215.14/hooks/exchange', events: ['need.created'] },
+    ]);
   });
 });

@@ -36,12 +36,18 @@ async function createWebhook(gqlOf: Pick<TestApi, 'gql'>, key: string, input: Re
   return r.webhook.id as string;
 }
 
-const deliveriesOf = async (gqlOf: Pick<TestApi, 'gql'>, key: string, id: string) => ok(await gqlOf.gql(DELIVERIES, { id }, key)).webhookDeliveries.edges.map((e: any) => e.node);
+const deliveriesOf = async (gqlOf: Pick<TestApi, 'gql'>, key: string, id: string) =>
+  ok(await gqlOf.gql(DELIVERIES, { id }, key)).webhookDeliveries.edges.map((e: any) => e.node);
 
 describe('webhook deliveries (local receiver, private targets allowed)', () => {
   let t: TestApi;
   beforeAll(async () => {
-    t = await startTestApi({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_RETRY_BASE_MS: '300', EVENTS_POLL_MS: '50', WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef' });
+    t = await startTestApi({
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      WEBHOOK_RETRY_BASE_MS: '300',
+      EVENTS_POLL_MS: '50',
+      WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef',
+    });
   });
   afterAll(() => t.close());
 
@@ -50,7 +56,11 @@ describe('webhook deliveries (local receiver, private targets allowed)', () => {
     try {
       const hospital = await buyer(t);
       const webhookId = await createWebhook(t, hospital.key, { url: hook.url, events: ['need.*'] });
-      const needId = await createNeed(t, hospital.key, { categoryCode: 'REVENUE_CYCLE', regionCode: 'US-OH', notes: 'for the network' });
+      const needId = await createNeed(t, hospital.key, {
+        categoryCode: 'REVENUE_CYCLE',
+        regionCode: 'US-OH',
+        notes: 'for the network',
+      });
 
       const [r] = await waitFor('the delivery', async () => (hook.received.length ? hook.received : undefined));
       expect(signatureValid(r, SECRET)).toBe(true);
@@ -58,7 +68,12 @@ describe('webhook deliveries (local receiver, private targets allowed)', () => {
       expect(r.headers['content-type']).toBe('application/json');
       expect(r.headers['x-exchange-event']).toBe('need.created');
       const body = JSON.parse(r.body);
-      expect(body).toMatchObject({ type: 'need.created', entityType: 'Need', entityId: needId, data: { after: { categoryCode: 'REVENUE_CYCLE', regionCode: 'US-OH', status: 'OPEN' } } });
+      expect(body).toMatchObject({
+        type: 'need.created',
+        entityType: 'Need',
+        entityId: needId,
+        data: { after: { categoryCode: 'REVENUE_CYCLE', regionCode: 'US-OH', status: 'OPEN' } },
+      });
       expect(new Date(body.occurredAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
 
       const [log] = await waitFor('the delivery to be recorded', async () => {
@@ -66,7 +81,16 @@ describe('webhook deliveries (local receiver, private targets allowed)', () => {
         return d[0]?.status === 'SUCCEEDED' ? d : undefined;
       });
       expect(r.headers['webhook-id']).toBe(body.id);
-      expect(log).toMatchObject({ id: r.headers['x-exchange-delivery'], eventId: body.id, event: 'need.created', status: 'SUCCEEDED', attempts: 1, lastStatusCode: 200, lastError: null, nextAttemptAt: null });
+      expect(log).toMatchObject({
+        id: r.headers['x-exchange-delivery'],
+        eventId: body.id,
+        event: 'need.created',
+        status: 'SUCCEEDED',
+        attempts: 1,
+        lastStatusCode: 200,
+        lastError: null,
+        nextAttemptAt: null,
+      });
       expect(log.deliveredAt).toBeTruthy();
       // Events the webhook did not subscribe to are not sent.
       await createOrg(t); // organization.created: not a webhook event
@@ -147,7 +171,9 @@ describe('webhook deliveries (local receiver, private targets allowed)', () => {
     const webhookId = await createWebhook(t, owner.key, { url: 'http://127.0.0.1:9/hook', events: ['quote.accepted'] });
 
     const LIST = `{ webhooks { totalCount edges { node { id url events organization { id } } } } }`;
-    expect(ok(await t.gql(LIST, {}, owner.key)).webhooks.edges.map((e: any) => e.node)).toEqual([{ id: webhookId, url: 'http://127.0.0.1:9/hook', events: ['quote.accepted'], organization: { id: owner.id } }]);
+    expect(ok(await t.gql(LIST, {}, owner.key)).webhooks.edges.map((e: any) => e.node)).toEqual([
+      { id: webhookId, url: 'http://127.0.0.1:9/hook', events: ['quote.accepted'], organization: { id: owner.id } },
+    ]);
     expect(ok(await t.gql(LIST, {}, other.key)).webhooks.totalCount).toBe(0);
     expect(ok(await t.gql(LIST)).webhooks.edges.map((e: any) => e.node.id)).toContain(webhookId);
     // Someone else's webhook reads exactly like a missing one.
@@ -158,27 +184,60 @@ describe('webhook deliveries (local receiver, private targets allowed)', () => {
     expect(errorCode(await t.gql(DELETE, { i: { id: webhookId } }, other.key))).toBe('NOT_FOUND');
     // SALES keys are read-only and do not manage integrations.
     expect(errorCode(await t.gql(LIST, {}, sales))).toBe('FORBIDDEN');
-    expect(errorCode(await t.gql(CREATE, { i: { url: 'http://127.0.0.1:9/x', events: ['need.created'], secret: SECRET } }, sales))).toBe('FORBIDDEN');
+    expect(
+      errorCode(
+        await t.gql(CREATE, { i: { url: 'http://127.0.0.1:9/x', events: ['need.created'], secret: SECRET } }, sales),
+      ),
+    ).toBe('FORBIDDEN');
     // Acting for another organization is forbidden.
-    expect(errorCode(await t.gql(CREATE, { i: { organizationId: owner.id, url: 'http://127.0.0.1:9/x', events: ['need.created'], secret: SECRET } }, other.key))).toBe('FORBIDDEN');
+    expect(
+      errorCode(
+        await t.gql(
+          CREATE,
+          { i: { organizationId: owner.id, url: 'http://127.0.0.1:9/x', events: ['need.created'], secret: SECRET } },
+          other.key,
+        ),
+      ),
+    ).toBe('FORBIDDEN');
     // The operator reads the log; the owner deletes it (and it is audited).
     expect(ok(await t.gql(DELIVERIES, { id: webhookId })).webhookDeliveries.totalCount).toBe(0);
-    expect(ok(await t.gql(DELETE, { i: { id: webhookId } }, owner.key)).deleteWebhook).toEqual({ webhook: { id: webhookId }, userErrors: [] });
+    expect(ok(await t.gql(DELETE, { i: { id: webhookId } }, owner.key)).deleteWebhook).toEqual({
+      webhook: { id: webhookId },
+      userErrors: [],
+    });
     expect(errorCode(await t.gql(DELIVERIES, { id: webhookId }, owner.key))).toBe('NOT_FOUND');
-    const trail = ok(await t.gql(`query($id: ID) { auditTrail(entityId: $id) { edges { node { action changes } } } }`, { id: webhookId }, owner.key)).auditTrail.edges.map((e: any) => e.node);
+    const trail = ok(
+      await t.gql(
+        `query($id: ID) { auditTrail(entityId: $id) { edges { node { action changes } } } }`,
+        { id: webhookId },
+        owner.key,
+      ),
+    ).auditTrail.edges.map((e: any) => e.node);
     expect(trail.map((e: any) => e.action)).toEqual(['webhook.deleted', 'webhook.created']);
     expect(JSON.stringify(trail)).not.toContain(SECRET);
   });
 
   it('validates events and secret as userErrors', async () => {
     const owner = await buyer(t);
-    const r = ok(await t.gql(CREATE, { i: { url: 'http://127.0.0.1:9/x', events: ['quote.accepted', 'quote.teleported'], secret: 'short' } }, owner.key)).createWebhook;
+    const r = ok(
+      await t.gql(
+        CREATE,
+        { i: { url: 'http://127.0.0.1:9/x', events: ['quote.accepted', 'quote.teleported'], secret: 'short' } },
+        owner.key,
+      ),
+    ).createWebhook;
     expect(r.webhook).toBeNull();
     expect(r.userErrors).toEqual([
       { code: 'VALIDATION', field: 'input.secret', message: 'secret must be 16 to 200 characters long.' },
-      { code: 'VALIDATION', field: 'input.events', message: 'Unknown event type "quote.teleported"; see webhookEventTypes.' },
+      {
+        code: 'VALIDATION',
+        field: 'input.events',
+        message: 'Unknown event type "quote.teleported"; see webhookEventTypes.',
+      },
     ]);
-    const types = ok(await t.gql(`{ webhookEventTypes { name description } }`, {}, owner.key)).webhookEventTypes.map((e: any) => e.name);
+    const types = ok(await t.gql(`{ webhookEventTypes { name description } }`, {}, owner.key)).webhookEventTypes.map(
+      (e: any) => e.name,
+    );
     expect(types).toEqual(expect.arrayContaining(['quote.accepted', 'engagement.phaseAdvanced', 'need.created']));
   });
 });
@@ -202,7 +261,11 @@ describe('SSRF: private, loopback and link-local targets are refused (default co
     ['https://user:pass@example.org/hook', /must not contain credentials/],
     ['not a url', /not a valid absolute URL/],
   ])('refuses %s', async (url, message) => {
-    const r = ok(await t.gql(CREATE, { i: { organizationId: (await createOrg(t)), url, events: ['quote.accepted'], secret: SECRET } })).createWebhook;
+    const r = ok(
+      await t.gql(CREATE, {
+        i: { organizationId: await createOrg(t), url, events: ['quote.accepted'], secret: SECRET },
+      }),
+    ).createWebhook;
     expect(r.webhook).toBeNull();
     expect(r.userErrors).toHaveLength(1);
     expect(r.userErrors[0]).toMatchObject({ code: 'VALIDATION', field: 'input.url' });
@@ -217,11 +280,17 @@ describe('SSRF: private, loopback and link-local targets are refused (default co
       // As if the webhook had been created while its host still resolved to a public address.
       const port = new URL(hook.url).port;
       for (const url of [hook.url, `http://localhost:${port}/hooks/exchange`]) {
-        await t.sql(`insert into webhook (id, organization_id, url, events, secret) values (gen_random_uuid(), $1, $2, '{need.created}', $3)`, [hospital.id, url, `plain:${SECRET}`]);
+        await t.sql(
+          `insert into webhook (id, organization_id, url, events, secret) values (gen_random_uuid(), $1, $2, '{need.created}', $3)`,
+          [hospital.id, url, `plain:${SECRET}`],
+        );
       }
       await createNeed(t, hospital.key);
       const failures = await waitFor('both attempts to fail', async () => {
-        const rows = await t.sql(`select d.last_error from webhook_delivery d join webhook w on w.id = d.webhook_id where w.organization_id = $1 and d.attempts >= 1 and d.last_error is not null`, [hospital.id]);
+        const rows = await t.sql(
+          `select d.last_error from webhook_delivery d join webhook w on w.id = d.webhook_id where w.organization_id = $1 and d.attempts >= 1 and d.last_error is not null`,
+          [hospital.id],
+        );
         return rows.length === 2 ? rows.map((r) => r.last_error as string) : undefined;
       });
       expect(failures.every((e) => /private, loopback or link-local/.test(e))).toBe(true);
@@ -233,9 +302,20 @@ describe('SSRF: private, loopback and link-local targets are refused (default co
 
   it('accepts a public address', async () => {
     const owner = await buyer(t);
-    const r = ok(await t.gql(CREATE, { i: { url: 'https://93.184.215.14/hooks/exchange', events: ['engagement.completed'], secret: SECRET } }, owner.key)).createWebhook;
+    const r = ok(
+      await t.gql(
+        CREATE,
+        { i: { url: 'https://93.184.215.14/hooks/exchange', events: ['engagement.completed'], secret: SECRET } },
+        owner.key,
+      ),
+    ).createWebhook;
     expect(r.userErrors).toEqual([]);
-    expect(r.webhook).toMatchObject({ url: 'https://93.184.215.14/hooks/exchange', events: ['engagement.completed'], active: true, organization: { id: owner.id } });
+    expect(r.webhook).toMatchObject({
+      url: 'https://93.184.215.14/hooks/exchange',
+      events: ['engagement.completed'],
+      active: true,
+      organization: { id: owner.id },
+    });
   });
 });
 
@@ -249,7 +329,10 @@ describe('restarts lose nothing (server processes on one database)', () => {
     servers.push(s);
     return s;
   };
-  const via = (s: ServerProcess) => ({ gql: (q: string, v?: Record<string, unknown>, k: string | null = OPERATOR_KEY) => gql(s.url, q, v, k) }) as TestApi;
+  const via = (s: ServerProcess) =>
+    ({
+      gql: (q: string, v?: Record<string, unknown>, k: string | null = OPERATOR_KEY) => gql(s.url, q, v, k),
+    }) as TestApi;
 
   beforeAll(async () => {
     const db = await createDatabase();
@@ -343,7 +426,10 @@ describe('restarts lose nothing (server processes on one database)', () => {
       await slow.query('commit');
       await waitFor('both deliveries', async () => (hook.received.length === 2 ? true : undefined));
       expect(new Set(hook.received.map((r) => JSON.parse(r.body).entityId))).toEqual(new Set([first, second]));
-      expect((await pg.query(pending, [[first, second]])).rows).toEqual([{ entity_id: first, pending: false }, { entity_id: second, pending: false }]);
+      expect((await pg.query(pending, [[first, second]])).rows).toEqual([
+        { entity_id: first, pending: false },
+        { entity_id: second, pending: false },
+      ]);
     } finally {
       await slow.end();
       await hook.close();

@@ -25,10 +25,20 @@ const BATCH = 1000;
 export async function sweepExpiredHolds(deps: Pick<AppDeps, 'orm' | 'store' | 'config'>): Promise<number> {
   const key = `${storeNamespace(deps.orm.config.getClientUrl(true))}:lock:hold-sweeper`;
   // null: no Redis, or Redis unreachable (then the advisory lock decides); false: another instance sweeps.
-  const release = deps.store.kind === 'redis' ? await deps.store.tryLock(key, 60_000).then((r) => r ?? false, () => null) : null;
+  const release =
+    deps.store.kind === 'redis'
+      ? await deps.store.tryLock(key, 60_000).then(
+          (r) => r ?? false,
+          () => null,
+        )
+      : null;
   if (release === false) return 0;
   const step = <T>(work: (em: EntityManager) => Promise<T>, none: T) =>
-    retryOnConflict(() => deps.orm.em.fork().transactional(async (em) => (release || (await tryAdvisoryLock(em, ADVISORY_KEY)) ? work(em) : none)));
+    retryOnConflict(() =>
+      deps.orm.em
+        .fork()
+        .transactional(async (em) => (release || (await tryAdvisoryLock(em, ADVISORY_KEY)) ? work(em) : none)),
+    );
   try {
     await step(expireLapsedQuotes, undefined);
     const months = await step((em) => releaseLapsedHolds(em, BATCH), 0);

@@ -46,14 +46,20 @@ const lastWriteKey = (namespace: string, apiKeyId: string) => `${namespace}:last
 const replicaOfRequest = new WeakMap<object, Replica>();
 
 const lagTolerant = (operation: OperationDefinitionNode) =>
-  operation.operation === 'query' && operation.selectionSet.selections.every((s) => s.kind === 'Field' && LAG_TOLERANT_FIELDS.has(s.name.value));
+  operation.operation === 'query' &&
+  operation.selectionSet.selections.every((s) => s.kind === 'Field' && LAG_TOLERANT_FIELDS.has(s.name.value));
 
 /** Points `ctx.em` at a replica when the operation may read one (see above). */
-export async function routeReads(ctx: RequestContext, operation: OperationDefinitionNode, namespace: string): Promise<void> {
+export async function routeReads(
+  ctx: RequestContext,
+  operation: OperationDefinitionNode,
+  namespace: string,
+): Promise<void> {
   const { replicas, store } = ctx.deps;
   const scope = requestScope.getStore();
   if (!replicas || operation.operation !== 'query') return;
-  if (!lagTolerant(operation) || scope?.primaryOnly) return void metrics.readRouting.inc({ target: 'not_lag_tolerant' });
+  if (!lagTolerant(operation) || scope?.primaryOnly)
+    return void metrics.readRouting.inc({ target: 'not_lag_tolerant' });
   let lastWriteAt: number | null = null;
   if (ctx.viewer) {
     try {
@@ -64,7 +70,10 @@ export async function routeReads(ctx: RequestContext, operation: OperationDefini
     }
   }
   const replica = replicas.pick(lastWriteAt);
-  if (!replica) return void metrics.readRouting.inc({ target: lastWriteAt !== null && replicas.pick(null) ? 'own_recent_write' : 'no_healthy_replica' });
+  if (!replica)
+    return void metrics.readRouting.inc({
+      target: lastWriteAt !== null && replicas.pick(null) ? 'own_recent_write' : 'no_healthy_replica',
+    });
   metrics.readRouting.inc({ target: 'replica' });
   if (scope) replicaOfRequest.set(scope, replica);
   const em = replica.orm.em.fork();
@@ -76,7 +85,9 @@ export async function routeReads(ctx: RequestContext, operation: OperationDefini
 export async function recordWrite(ctx: RequestContext, namespace: string): Promise<void> {
   if (!ctx.deps.replicas || !ctx.viewer) return;
   const ttlMs = ctx.deps.config.REPLICA_MAX_LAG_MS + 5000; // later, every replica in use holds the write anyway
-  await ctx.deps.store.set(lastWriteKey(namespace, ctx.viewer.apiKeyId), String(Date.now()), ttlMs).catch((err: unknown) => ctx.log.warn({ err }, 'could not record a write for read-your-writes'));
+  await ctx.deps.store
+    .set(lastWriteKey(namespace, ctx.viewer.apiKeyId), String(Date.now()), ttlMs)
+    .catch((err: unknown) => ctx.log.warn({ err }, 'could not record a write for read-your-writes'));
 }
 
 /**

@@ -41,9 +41,27 @@ async function validateArg(arg: unknown): Promise<void> {
 
 export function buildAppSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [ReferenceResolver, ApiKeyResolver, ViewerResolver, ApiKeyFieldsResolver, OrganizationResolver, OfferingResolver, AuditResolver, CapacityResolver, OfferingCapacityResolver, PhasePolicyResolver,
-      NeedResolver, QuoteResolver, EngagementResolver, BaaSignatureResolver, MatchResolver, EventResolver, WebhookResolver, ...INSIGHTS_RESOLVERS,
-      EventFeedResolver],
+    resolvers: [
+      ReferenceResolver,
+      ApiKeyResolver,
+      ViewerResolver,
+      ApiKeyFieldsResolver,
+      OrganizationResolver,
+      OfferingResolver,
+      AuditResolver,
+      CapacityResolver,
+      OfferingCapacityResolver,
+      PhasePolicyResolver,
+      NeedResolver,
+      QuoteResolver,
+      EngagementResolver,
+      BaaSignatureResolver,
+      MatchResolver,
+      EventResolver,
+      WebhookResolver,
+      ...INSIGHTS_RESOLVERS,
+      EventFeedResolver,
+    ],
     authChecker,
     validateFn: validateArg,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
@@ -57,8 +75,10 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
     },
   }).then((schema) => {
     schema.getQueryType()!.description = 'Reads. Every field needs an API key (`Authorization: Bearer <key>`).';
-    schema.getMutationType()!.description = 'Writes. Each takes one `input` and returns its object plus `userErrors`; on any userError nothing changed.';
-    schema.getSubscriptionType()!.description = 'Live events over WebSocket (graphql-ws protocol) at /graphql; send the API key in the connection_init payload.';
+    schema.getMutationType()!.description =
+      'Writes. Each takes one `input` and returns its object plus `userErrors`; on any userError nothing changed.';
+    schema.getSubscriptionType()!.description =
+      'Live events over WebSocket (graphql-ws protocol) at /graphql; send the API key in the connection_init payload.';
     return schema;
   });
   return built;

@@ -29,28 +29,51 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-export async function startApi(given: Config, options: { logDestination?: DestinationStream } = {}): Promise<RunningApi> {
+export async function startApi(
+  given: Config,
+  options: { logDestination?: DestinationStream } = {},
+): Promise<RunningApi> {
   // Webhook secrets are always sealed: with WEBHOOK_SECRETS_KEY (required in production) or a key kept under DATA_DIR.
-  const config: Config = { ...given, WEBHOOK_SECRETS_KEY: resolveSecretsKey(given.WEBHOOK_SECRETS_KEY, given.DATA_DIR) };
+  const config: Config = {
+    ...given,
+    WEBHOOK_SECRETS_KEY: resolveSecretsKey(given.WEBHOOK_SECRETS_KEY, given.DATA_DIR),
+  };
   const log = createLogger(config.LOG_LEVEL, options.logDestination);
   if (config.OTEL_EXPORTER_OTLP_ENDPOINT) await startTracing();
   const embedded = config.DATABASE_URL
     ? null
-    : await startEmbeddedPostgres({ dataDir: config.DATA_DIR, database: 'exchange', log: (l) => log.debug({ postgres: l }) });
+    : await startEmbeddedPostgres({
+        dataDir: config.DATA_DIR,
+        database: 'exchange',
+        log: (l) => log.debug({ postgres: l }),
+      });
   const databaseUrl = config.DATABASE_URL ?? embedded!.url;
   let store: SharedStore | undefined;
   let replicas: ReplicaSet | undefined;
   useNamedStatements(config.DB_NAMED_STATEMENTS);
   try {
-    const orm = await openOrm({ databaseUrl, poolMax: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, traceQueries: tracingOn() });
+    const orm = await openOrm({
+      databaseUrl,
+      poolMax: config.DB_POOL_MAX,
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+      traceQueries: tracingOn(),
+    });
     orm.em.getConnection().getKnex().on('query', countSqlStatement);
     await migrate(orm);
     const em = orm.em.fork();
     if (config.OPERATOR_API_KEY) await bootstrapOperatorKey(em, config.OPERATOR_API_KEY);
     if (config.NODE_ENV === 'production') {
       // A database that once ran with the demo network (as docker-compose used to) keeps its public keys: not in production.
-      const revoked = await revokeKeysWithSecrets(em, DEMO_KEYS.map((k) => k.secret), 'demo key: its secret is public');
-      if (revoked) log.warn({ revoked }, "revoked the demo network's API keys (their secrets are public); create keys of your own");
+      const revoked = await revokeKeysWithSecrets(
+        em,
+        DEMO_KEYS.map((k) => k.secret),
+        'demo key: its secret is public',
+      );
+      if (revoked)
+        log.warn(
+          { revoked },
+          "revoked the demo network's API keys (their secrets are public); create keys of your own",
+        );
     }
     if (config.DEMO_DATA) {
       const [{ n }] = await em.getConnection().execute<{ n: string }[]>('select count(*) as n from organization');
@@ -59,9 +82,17 @@ export async function startApi(given: Config, options: { logDestination?: Destin
         await orm.getSeeder().seed(DemoSeeder);
       }
     }
-    store = config.REDIS_URL ? await redisStore(config.REDIS_URL, (err) => log.warn({ err }, 'redis error')) : memoryStore();
+    store = config.REDIS_URL
+      ? await redisStore(config.REDIS_URL, (err) => log.warn({ err }, 'redis error'))
+      : memoryStore();
     if (config.DATABASE_REPLICA_URLS.length) {
-      replicas = await ReplicaSet.open(orm, config.DATABASE_REPLICA_URLS, { traceQueries: tracingOn(), poolMax: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, maxLagMs: config.REPLICA_MAX_LAG_MS, log });
+      replicas = await ReplicaSet.open(orm, config.DATABASE_REPLICA_URLS, {
+        traceQueries: tracingOn(),
+        poolMax: config.DB_POOL_MAX,
+        statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+        maxLagMs: config.REPLICA_MAX_LAG_MS,
+        log,
+      });
     }
     const deps: AppDeps = { config, orm, store, log, replicas };
     const { httpServer, apollo } = await createApp(deps);

@@ -20,7 +20,10 @@ export class AuditActor {
  * One change, as written in the same transaction as the change itself. Append-only: PostgreSQL
  * refuses UPDATE, DELETE and TRUNCATE on this table.
  */
-@ObjectType({ simpleResolvers: true, description: 'One recorded change: who, what, before/after, when, request id. Append-only.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'One recorded change: who, what, before/after, when, request id. Append-only.',
+})
 @Entity({ tableName: 'audit_event' })
 export class AuditEvent {
   @Field(() => ID, { description: 'Stable UUID.' })

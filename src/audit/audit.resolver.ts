@@ -10,9 +10,14 @@ const AuditEventConnection = Connection(AuditEvent);
 
 @Resolver(() => AuditEvent)
 export class AuditResolver {
-  @Query(() => AuditEventConnection, { description: 'Recorded changes, newest first: all for the operator, those of your organization’s objects otherwise.' })
+  @Query(() => AuditEventConnection, {
+    description:
+      'Recorded changes, newest first: all for the operator, those of your organization’s objects otherwise.',
+  })
   async auditTrail(
-    @Arg('entityId', () => ID, { nullable: true, description: 'Only changes of this object.' }) entityId: string | undefined,
+    @Arg('entityId', () => ID, { nullable: true, description: 'Only changes of this object.' }) entityId:
+      | string
+      | undefined,
     @Args() args: PageArgs,
     @Ctx() ctx: Context,
   ) {

@@ -17,7 +17,9 @@ registerEnumType(Role, {
     OPERATOR: { description: 'The network operator: everything.' },
     ADMIN: { description: 'Everything within its organization, selling and buying.' },
     SALES: { description: "Read within its organization's view and run matches; no writes." },
-    INTEGRATION: { description: "A network's server-to-server key: acts as buyer for the network and its member hospitals." },
+    INTEGRATION: {
+      description: "A network's server-to-server key: acts as buyer for the network and its member hospitals.",
+    },
   },
 });
 
@@ -46,16 +48,26 @@ export class ApiKey extends BaseEntity {
 
   @Field(() => DateTimeScalar, {
     nullable: true,
-    description: 'When the key was last used, to the hour (coarse on purpose: at most one write per key and hour); null if never used since this was recorded.',
+    description:
+      'When the key was last used, to the hour (coarse on purpose: at most one write per key and hour); null if never used since this was recorded.',
   })
   @Property({ type: 'timestamptz', nullable: true })
   lastUsedAt: Date | null = null;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: 'When the key was revoked; a revoked key authenticates nothing.' })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'When the key was revoked; a revoked key authenticates nothing.',
+  })
   @Property({ type: 'timestamptz', nullable: true })
   revokedAt: Date | null = null;
 
-  constructor(init: { organizationId: string | null; role: Role; label: string; secretHash: string; secretPrefix: string }) {
+  constructor(init: {
+    organizationId: string | null;
+    role: Role;
+    label: string;
+    secretHash: string;
+    secretPrefix: string;
+  }) {
     super();
     this.organizationId = init.organizationId;
     this.role = init.role;

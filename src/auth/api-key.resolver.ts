@@ -1,4 +1,18 @@
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, InputType, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  InputType,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { Connection, PageArgs, toConnection, toPage } from '../shared/connection';
 import { Organization } from '../organizations/organization.entity';
 import { IsOptional, Length } from 'class-validator';
@@ -24,12 +38,18 @@ class CreateApiKeyInput {
   label!: string;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'Result of `createApiKey`: the secret is shown here once and never again.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'Result of `createApiKey`: the secret is shown here once and never again.',
+})
 class CreateApiKeyPayload {
   @Field(() => ApiKey, { nullable: true, description: 'The new key.' })
   apiKey!: ApiKey | null;
 
-  @Field(() => String, { nullable: true, description: 'The secret to send as `Authorization: Bearer <secret>`. Store it now: it cannot be read again.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The secret to send as `Authorization: Bearer <secret>`. Store it now: it cannot be read again.',
+  })
   secret!: string | null;
 
   @Field(() => [UserError], { description: 'Business-rule failures; empty on success.' })
@@ -59,16 +79,25 @@ export class ApiKeyResolver {
       "An organization's API keys, newest first (label, role, created, last used to the hour, revoked; never the secret or its hash): for its ADMIN keys and the operator. Another organization's keys read as an unknown id's: an empty list.",
   })
   async apiKeys(
-    @Arg('organizationId', () => ID, { nullable: true, description: "The organization; omitted: the key's own (for the operator: the OPERATOR keys)." }) organizationId: string | null | undefined,
+    @Arg('organizationId', () => ID, {
+      nullable: true,
+      description: "The organization; omitted: the key's own (for the operator: the OPERATOR keys).",
+    })
+    organizationId: string | null | undefined,
     @Args() args: PageArgs,
     @Ctx() ctx: Context,
   ) {
     const page = toPage(args);
-    return toConnection(await listApiKeys(ctx, organizationId === undefined ? (ctx.viewer.organizationId ?? null) : organizationId, page), page);
+    return toConnection(
+      await listApiKeys(ctx, organizationId === undefined ? (ctx.viewer.organizationId ?? null) : organizationId, page),
+      page,
+    );
   }
 
   @Authorized(...SELLERS)
-  @Mutation(() => CreateApiKeyPayload, { description: 'Creates an API key and shows its secret once. ADMIN for its organization; OPERATOR for any.' })
+  @Mutation(() => CreateApiKeyPayload, {
+    description: 'Creates an API key and shows its secret once. ADMIN for its organization; OPERATOR for any.',
+  })
   createApiKey(@Arg('input') input: CreateApiKeyInput, @Ctx() ctx: Context): Promise<CreateApiKeyPayload> {
     return toPayload(
       () => createApiKey(ctx, input),
@@ -77,7 +106,9 @@ export class ApiKeyResolver {
   }
 
   @Authorized(...SELLERS)
-  @Mutation(() => RevokeApiKeyPayload, { description: 'Revokes an API key; it stops working on every instance within one second.' })
+  @Mutation(() => RevokeApiKeyPayload, {
+    description: 'Revokes an API key; it stops working on every instance within one second.',
+  })
   revokeApiKey(@Arg('input') input: RevokeApiKeyInput, @Ctx() ctx: Context) {
     return toPayload(() => revokeApiKey(ctx, input.id));
   }
@@ -85,7 +116,10 @@ export class ApiKeyResolver {
 
 @Resolver(() => Viewer)
 export class ViewerResolver {
-  @FieldResolver(() => Organization, { nullable: true, description: 'Organization of the key (null for operator keys).' })
+  @FieldResolver(() => Organization, {
+    nullable: true,
+    description: 'Organization of the key (null for operator keys).',
+  })
   organization(@Root() viewer: Viewer, @Ctx() ctx: Context) {
     return viewer.organizationId ? ctx.loaders.organizationById.load(viewer.organizationId) : null;
   }
@@ -93,7 +127,10 @@ export class ViewerResolver {
 
 @Resolver(() => ApiKey)
 export class ApiKeyFieldsResolver {
-  @FieldResolver(() => Organization, { nullable: true, description: 'Organization of the key (null for operator keys).' })
+  @FieldResolver(() => Organization, {
+    nullable: true,
+    description: 'Organization of the key (null for operator keys).',
+  })
   organization(@Root() key: ApiKey, @Ctx() ctx: Context) {
     return key.organizationId ? ctx.loaders.organizationById.load(key.organizationId) : null;
   }

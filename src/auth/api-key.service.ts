@@ -39,7 +39,13 @@ export async function authenticate(em: EntityManager, secret: string): Promise<V
   if (revokedHere.size && (revokedHere.get(hash) ?? 0) > now) return null;
   const hit = cache.get(hash);
   if (hit && hit.until > now) return hit.viewer;
-  const rows = await prepared<{ id: string; role: Role; organization_id: string | null; member_ids: string[] | null; used_long_ago: boolean }>(
+  const rows = await prepared<{
+    id: string;
+    role: Role;
+    organization_id: string | null;
+    member_ids: string[] | null;
+    used_long_ago: boolean;
+  }>(
     em,
     `select k.id, k.role, k.organization_id,
             case when k.organization_id is not null then array(select m.id from organization m where m.network_id = k.organization_id) end as member_ids,
@@ -50,7 +56,12 @@ export async function authenticate(em: EntityManager, secret: string): Promise<V
   const row = rows[0];
   // Last use is kept to the hour: at most one write per key and hour, in the background (not part of the request's work).
   if (row?.used_long_ago) {
-    requestScope.exit(() => em.getConnection().execute(`update api_key set last_used_at = date_trunc('hour', now()) where id = ?`, [row.id]).catch(() => {}));
+    requestScope.exit(() =>
+      em
+        .getConnection()
+        .execute(`update api_key set last_used_at = date_trunc('hour', now()) where id = ?`, [row.id])
+        .catch(() => {}),
+    );
   }
   const viewer = row ? new Viewer(row.id, row.role, row.organization_id, row.member_ids ?? []) : null;
   if (cache.size > 10_000) cache.clear();
@@ -120,7 +131,13 @@ export async function createApiKey(ctx: Context, input: { organizationId?: strin
   return ctx.em.transactional(async (em) => {
     if (orgId && !(isUuid(orgId) && (await em.findOne(Organization, orgId)))) throw notFound('Organization');
     const secret = newSecret();
-    const key = new ApiKey({ organizationId: orgId, role: input.role, label, secretHash: hashSecret(secret), secretPrefix: secret.slice(0, 8) });
+    const key = new ApiKey({
+      organizationId: orgId,
+      role: input.role,
+      label,
+      secretHash: hashSecret(secret),
+      secretPrefix: secret.slice(0, 8),
+    });
     em.persist(key);
     recordAudit(ctx, em, {
       action: 'apiKey.created',
@@ -151,7 +168,8 @@ async function revokeApiKeyRow(ctx: Context, id: string): Promise<ApiKey> {
   const viewer = ctx.viewer;
   return ctx.em.transactional(async (em) => {
     const key = isUuid(id) ? await em.findOne(ApiKey, id) : null;
-    if (!key || !viewer.isPartyOf(key.organizationId) || (key.role === Role.OPERATOR && !viewer.isOperator)) throw notFound('API key');
+    if (!key || !viewer.isPartyOf(key.organizationId) || (key.role === Role.OPERATOR && !viewer.isOperator))
+      throw notFound('API key');
     if (key.organizationId) assertAdminOf(viewer, key.organizationId);
     if (key.revokedAt) refuse(UserErrorCode.INVALID_TRANSITION, 'The API key is already revoked.', 'input.id');
     key.revokedAt = new Date();

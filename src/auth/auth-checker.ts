@@ -7,7 +7,11 @@ import type { Role } from './api-key.entity';
 export const authChecker: AuthChecker<Context, Role> = ({ context }, roles) => {
   if (!context.viewer) throw unauthenticated();
   if (roles.length && !roles.includes(context.viewer.role)) {
-    throw forbidden(context.viewer.role === 'SALES' ? 'SALES keys are read-only.' : `This operation needs a ${roles.join(' or ')} key.`);
+    throw forbidden(
+      context.viewer.role === 'SALES'
+        ? 'SALES keys are read-only.'
+        : `This operation needs a ${roles.join(' or ')} key.`,
+    );
   }
   return true;
 };

@@ -54,7 +54,9 @@ export class Viewer implements Reader {
 export function assertAdminOf(viewer: Viewer, orgId: string): void {
   if (viewer.isOperator) return;
   if (viewer.role === Role.ADMIN && viewer.organizationId === orgId) return;
-  throw forbidden(viewer.role === Role.SALES ? 'SALES keys are read-only.' : 'This API key may not act for that organization.');
+  throw forbidden(
+    viewer.role === Role.SALES ? 'SALES keys are read-only.' : 'This API key may not act for that organization.',
+  );
 }
 
 /** Organizations an ADMIN-level action may act for, as `assertAdminOf` decides (null: any, for the operator); for SQL that locks only rows the caller may act on. */
@@ -76,5 +78,7 @@ export function assertBuyerSide(viewer: Viewer, orgId: string): void {
   if (viewer.isOperator) return;
   if (viewer.role === Role.ADMIN && viewer.organizationId === orgId) return;
   if (viewer.role === Role.INTEGRATION && viewer.partyIds.includes(orgId)) return;
-  throw forbidden(viewer.role === Role.SALES ? 'SALES keys are read-only.' : 'This API key may not act for that organization.');
+  throw forbidden(
+    viewer.role === Role.SALES ? 'SALES keys are read-only.' : 'This API key may not act for that organization.',
+  );
 }

@@ -21,10 +21,12 @@ export interface Reader {
 }
 
 /** The organization itself (its selling side and everything private to it). */
-export const readsOwn = (r: Reader, orgId: string | null | undefined): boolean => r.isOperator || (!!orgId && orgId === r.organizationId);
+export const readsOwn = (r: Reader, orgId: string | null | undefined): boolean =>
+  r.isOperator || (!!orgId && orgId === r.organizationId);
 
 /** The buying side of an organization: itself, and the network it is a member of. */
-export const readsBuyingSide = (r: Reader, orgId: string | null | undefined): boolean => readsOwn(r, orgId) || (!!orgId && r.memberIds.includes(orgId));
+export const readsBuyingSide = (r: Reader, orgId: string | null | undefined): boolean =>
+  readsOwn(r, orgId) || (!!orgId && r.memberIds.includes(orgId));
 
 /** Organizations whose buying side the reader reads (not for the operator, who reads all). */
 export const buyingSideIds = (r: Reader): string[] => (r.organizationId ? [r.organizationId, ...r.memberIds] : []);
@@ -34,14 +36,16 @@ export const sellingSideIds = (r: Reader): string[] => (r.organizationId ? [r.or
 
 // ---- Needs -------------------------------------------------------------------------------------
 /** An OPEN need is public (its public fields); any other need is read by its buyer side only. */
-export const canReadNeed = (r: Reader, n: { status: string; buyerId: string }) => n.status === 'OPEN' || readsBuyingSide(r, n.buyerId);
+export const canReadNeed = (r: Reader, n: { status: string; buyerId: string }) =>
+  n.status === 'OPEN' || readsBuyingSide(r, n.buyerId);
 /** `maxUnitPrice` and `notes` (and the buyer's relationship facts in matches): buyer side only. */
 export const readsNeedPrivateFields = (r: Reader, n: { buyerId: string }) => readsBuyingSide(r, n.buyerId);
 export const NEED_PRIVATE_FIELDS = ['maxUnitPrice', 'notes'] as const;
 
 // ---- Offerings, capacity, phase policy --------------------------------------------------------
 /** A PUBLISHED offering is public; drafts and paused ones are read by their provider only. */
-export const canReadOffering = (r: Reader, o: { status: string; providerId: string }) => o.status === 'PUBLISHED' || readsOwn(r, o.providerId);
+export const canReadOffering = (r: Reader, o: { status: string; providerId: string }) =>
+  o.status === 'PUBLISHED' || readsOwn(r, o.providerId);
 /** The capacity book (every CapacityMonth field) is the provider's; others read `month` and `availableUnits` only. */
 export const readsCapacityBook = (r: Reader, providerId: string) => readsOwn(r, providerId);
 export const CAPACITY_PUBLIC_FIELDS = ['month', 'availableUnits'] as const;
@@ -50,7 +54,8 @@ export const readsPhasePolicy = (r: Reader, orgId: string) => readsOwn(r, orgId)
 
 // ---- Quotes and engagements -------------------------------------------------------------------
 /** Quotes and engagements: their provider (own side) and their buyer's buying side; never a competitor. */
-export const canReadDeal = (r: Reader, d: { providerId: string; buyerId: string }) => readsOwn(r, d.providerId) || readsBuyingSide(r, d.buyerId);
+export const canReadDeal = (r: Reader, d: { providerId: string; buyerId: string }) =>
+  readsOwn(r, d.providerId) || readsBuyingSide(r, d.buyerId);
 
 // ---- Business views (src/insights) -------------------------------------------------------------
 /** A provider's pipeline, booked revenue, utilization and servable demand: its selling side, so the organization itself. */
@@ -68,7 +73,8 @@ export const providerLimitMessage = (r: Reader, providerId: string, details: str
 
 // ---- API keys and webhooks -------------------------------------------------------------------
 /** An organization's API keys and webhooks: its own ADMIN keys and the operator (never a network for its members). */
-export const readsKeysOf = (r: Reader & { role: string }, orgId: string | null) => r.isOperator || (r.role === 'ADMIN' && !!orgId && orgId === r.organizationId);
+export const readsKeysOf = (r: Reader & { role: string }, orgId: string | null) =>
+  r.isOperator || (r.role === 'ADMIN' && !!orgId && orgId === r.organizationId);
 
 // ---- Events (the audit trail, subscriptions, webhooks, the event feed) ------------------------
 /**
@@ -84,7 +90,9 @@ export interface EventParties {
 }
 
 export const canReadEvent = (r: Reader, e: EventParties): boolean =>
-  r.isOperator || (!!r.organizationId && e.partyIds.includes(r.organizationId)) || e.buyerIds.some((id) => r.memberIds.includes(id));
+  r.isOperator ||
+  (!!r.organizationId && e.partyIds.includes(r.organizationId)) ||
+  e.buyerIds.some((id) => r.memberIds.includes(id));
 
 /**
  * SQL-side `canReadEvent` for the audit trail and event feeds (null: no restriction). The overlap on
@@ -94,7 +102,10 @@ export function eventScope<T extends EventParties>(r: Reader): FilterQuery<T> | 
   if (r.isOperator) return null;
   const own = sellingSideIds(r);
   if (!r.memberIds.length) return { partyIds: { $overlap: own } } as unknown as FilterQuery<T>;
-  return { partyIds: { $overlap: buyingSideIds(r) }, $or: [{ partyIds: { $overlap: own } }, { buyerIds: { $overlap: [...r.memberIds] } }] } as unknown as FilterQuery<T>;
+  return {
+    partyIds: { $overlap: buyingSideIds(r) },
+    $or: [{ partyIds: { $overlap: own } }, { buyerIds: { $overlap: [...r.memberIds] } }],
+  } as unknown as FilterQuery<T>;
 }
 
 /**
@@ -105,7 +116,11 @@ export const eventAudienceSql = (alias: string) =>
   `(${alias}.party_ids || array(select o.network_id from organization o where o.id = any(${alias}.buyer_ids) and o.network_id is not null))`;
 
 /** The audience of an event as a reader-independent rule, for code that holds the organizations: `canReadEvent` of an organization. */
-export const organizationReader = (organizationId: string, memberIds: readonly string[]): Reader => ({ isOperator: false, organizationId, memberIds });
+export const organizationReader = (organizationId: string, memberIds: readonly string[]): Reader => ({
+  isOperator: false,
+  organizationId,
+  memberIds,
+});
 
 /**
  * New demand: an OPEN need is public (`canReadNeed`), so its `need.created` event also goes, with the

@@ -82,10 +82,23 @@ export function createCapacityLoaders(em: EntityManager) {
           );
           const stored = new Map(rows.map((r) => [r.offeringId, parseIntegers(r.months)]));
           for (const offeringId of offeringIds) {
-            const dense = months.map((month) => ({ month, totalUnits: 0, sellableUnits: 0, heldUnits: 0, committedUnits: 0, conditionalUnits: 0 }));
+            const dense = months.map((month) => ({
+              month,
+              totalUnits: 0,
+              sellableUnits: 0,
+              heldUnits: 0,
+              committedUnits: 0,
+              conditionalUnits: 0,
+            }));
             const v = stored.get(offeringId) ?? [];
             for (let i = 0; i < v.length; i += FIELDS) {
-              Object.assign(dense[v[i]], { totalUnits: v[i + 1], sellableUnits: v[i + 2], heldUnits: v[i + 3], committedUnits: v[i + 4], conditionalUnits: v[i + 5] });
+              Object.assign(dense[v[i]], {
+                totalUnits: v[i + 1],
+                sellableUnits: v[i + 2],
+                heldUnits: v[i + 3],
+                committedUnits: v[i + 4],
+                conditionalUnits: v[i + 5],
+              });
             }
             out.set(keyOf({ offeringId, from, to }), dense);
           }

@@ -39,11 +39,21 @@ export async function lockProvider(em: EntityManager, providerId: string): Promi
 }
 
 const GIVEN_MONTHS = `(c.offering_id, c.month) in (select * from unnest(?::uuid[], ?::date[])) order by c.offering_id, c.month for update`;
-const givenMonths = (months: { offeringId: string; month: string }[]) => [pgArray(months.map((m) => m.offeringId)), pgArray(months.map((m) => `${m.month}-01`))];
+const givenMonths = (months: { offeringId: string; month: string }[]) => [
+  pgArray(months.map((m) => m.offeringId)),
+  pgArray(months.map((m) => `${m.month}-01`)),
+];
 
 /** Locks the given capacity months (those that exist) of any offerings, in (offering_id, month) order. */
-export async function lockMonths(em: EntityManager, months: { offeringId: string; month: string }[]): Promise<LockedMonth[]> {
-  return prepared<LockedMonth>(em, `select ${MONTH_COLUMNS} from capacity_month c where ${GIVEN_MONTHS}`, givenMonths(months));
+export async function lockMonths(
+  em: EntityManager,
+  months: { offeringId: string; month: string }[],
+): Promise<LockedMonth[]> {
+  return prepared<LockedMonth>(
+    em,
+    `select ${MONTH_COLUMNS} from capacity_month c where ${GIVEN_MONTHS}`,
+    givenMonths(months),
+  );
 }
 
 /**
@@ -54,14 +64,23 @@ export async function lockMonths(em: EntityManager, months: { offeringId: string
  */
 export function lockMonthsCtes(months: { offeringId: string; month: string }[], onlyIf = 'true'): [string, SqlPart][] {
   return [
-    ['c', { sql: `select c.offering_id, c.month from capacity_month c where ${onlyIf} and ${GIVEN_MONTHS}`, params: givenMonths(months) }],
+    [
+      'c',
+      {
+        sql: `select c.offering_id, c.month from capacity_month c where ${onlyIf} and ${GIVEN_MONTHS}`,
+        params: givenMonths(months),
+      },
+    ],
     ['locked', { sql: 'select count(*) as months from c', params: [] }],
   ];
 }
 
 /** Locks the capacity months of one offering (those that exist), in month order. */
 export function lockOfferingMonths(em: EntityManager, offeringId: string, months: string[]): Promise<LockedMonth[]> {
-  return lockMonths(em, months.map((month) => ({ offeringId, month })));
+  return lockMonths(
+    em,
+    months.map((month) => ({ offeringId, month })),
+  );
 }
 
 /**
@@ -71,7 +90,11 @@ export function lockOfferingMonths(em: EntityManager, offeringId: string, months
  * trigger lowers the stored counters at the end of the statement). With `onlyIf` (SQL on earlier
  * CTEs) false, nothing is locked.
  */
-export function lockOfferingMonthsReleasingExpiredHolds(offeringId: string, months: string[], onlyIf = 'true'): [string, SqlPart][] {
+export function lockOfferingMonthsReleasingExpiredHolds(
+  offeringId: string,
+  months: string[],
+  onlyIf = 'true',
+): [string, SqlPart][] {
   return [
     [
       'c',
@@ -93,7 +116,10 @@ export function lockOfferingMonthsReleasingExpiredHolds(offeringId: string, mont
 }
 
 /** Locks the capacity months that hold ACTIVE reservations of a quote or an engagement. */
-export async function lockReservedMonths(em: EntityManager, by: { quoteId?: string; engagementId?: string }): Promise<LockedMonth[]> {
+export async function lockReservedMonths(
+  em: EntityManager,
+  by: { quoteId?: string; engagementId?: string },
+): Promise<LockedMonth[]> {
   const [column, id] = by.quoteId ? ['quote_id', by.quoteId] : ['engagement_id', by.engagementId!];
   return prepared<LockedMonth>(
     em,
@@ -105,7 +131,11 @@ export async function lockReservedMonths(em: EntityManager, by: { quoteId?: stri
 }
 
 /** Locks every capacity month of a provider from `fromMonth` on (phase and policy changes). */
-export async function lockProviderMonths(em: EntityManager, providerId: string, fromMonth: string): Promise<LockedMonth[]> {
+export async function lockProviderMonths(
+  em: EntityManager,
+  providerId: string,
+  fromMonth: string,
+): Promise<LockedMonth[]> {
   return prepared<LockedMonth>(
     em,
     `select ${MONTH_COLUMNS} from capacity_month c join offering o on o.id = c.offering_id

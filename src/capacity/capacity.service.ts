@@ -14,13 +14,21 @@ import { pgArray } from '../db/prepared';
 import { lockOfferingMonths, lockProvider, lockProviderMonths, type LockedProvider } from './capacity.locks';
 import { releaseExpiredHolds } from './ledger';
 import { availableUnits, reservedUnits } from './availability';
-import { loosens, phaseInForceAfter, policyProblems, providerGateMiss, sellableUnits, type PhaseDefinition } from './phase-policy';
+import {
+  loosens,
+  phaseInForceAfter,
+  policyProblems,
+  providerGateMiss,
+  sellableUnits,
+  type PhaseDefinition,
+} from './phase-policy';
 import type { CapacityMonth, SetCapacityInput } from './capacity.types';
 import type { CapacityRow } from './capacity.loader';
 
 export const MAX_MONTHS_AHEAD = 60;
 
-const shareOf = (p: Pick<LockedProvider, 'phasePolicy' | 'currentPhase'>) => p.phasePolicy[p.currentPhase].maxExternalShare;
+const shareOf = (p: Pick<LockedProvider, 'phasePolicy' | 'currentPhase'>) =>
+  p.phasePolicy[p.currentPhase].maxExternalShare;
 
 /** The provider's row, locked once the caller is known to act for it (outsiders never hold or wait for it). */
 async function lockedProviderFor(em: EntityManager, viewer: Viewer, providerId: string): Promise<LockedProvider> {
@@ -37,7 +45,11 @@ export async function setCapacity(ctx: Context, input: SetCapacityInput): Promis
   input.months.forEach((m, i) => {
     checks
       .check(m.month >= now, `input.months.${i}.month`, `${m.month} is in the past; capacity can be set from ${now}.`)
-      .check(monthsBetween(now, m.month) <= MAX_MONTHS_AHEAD, `input.months.${i}.month`, `${m.month} is more than ${MAX_MONTHS_AHEAD} months ahead.`)
+      .check(
+        monthsBetween(now, m.month) <= MAX_MONTHS_AHEAD,
+        `input.months.${i}.month`,
+        `${m.month} is more than ${MAX_MONTHS_AHEAD} months ahead.`,
+      )
       .check(!seen.has(m.month), `input.months.${i}.month`, `${m.month} appears twice.`);
     seen.add(m.month);
   });
@@ -47,14 +59,28 @@ export async function setCapacity(ctx: Context, input: SetCapacityInput): Promis
     if (!offering || !canSeeOffering(ctx.viewer, offering)) throw notFound('Offering');
     const provider = await lockedProviderFor(em, ctx.viewer, offering.providerId);
     const share = shareOf(provider);
-    const existing = await releaseExpiredHolds(em, await lockOfferingMonths(em, offering.id, input.months.map((m) => m.month)));
+    const existing = await releaseExpiredHolds(
+      em,
+      await lockOfferingMonths(
+        em,
+        offering.id,
+        input.months.map((m) => m.month),
+      ),
+    );
     const byMonth = new Map(existing.map((m) => [m.month, m]));
     const below = input.months.flatMap((m, i) => {
       const row = byMonth.get(m.month);
       const reserved = row ? reservedUnits(row) : 0;
       const sellable = sellableUnits(m.totalUnits, share);
       return sellable < reserved
-        ? [new UserError(UserErrorCode.CAPACITY_EXCEEDED, `${m.month}: ${reserved} units are reserved; ${m.totalUnits} total units leave only ${sellable} sellable.`, `input.months.${i}.totalUnits`, { month: m.month, requestedUnits: reserved, availableUnits: sellable })]
+        ? [
+            new UserError(
+              UserErrorCode.CAPACITY_EXCEEDED,
+              `${m.month}: ${reserved} units are reserved; ${m.totalUnits} total units leave only ${sellable} sellable.`,
+              `input.months.${i}.totalUnits`,
+              { month: m.month, requestedUnits: reserved, availableUnits: sellable },
+            ),
+          ]
         : [];
     });
     if (below.length) throw new UserErrors(below);
@@ -75,8 +101,16 @@ export async function setCapacity(ctx: Context, input: SetCapacityInput): Promis
       entityType: 'Offering',
       entityId: offering.id,
       partyIds: [offering.providerId],
-      before: { months: input.months.map((m) => ({ month: m.month, totalUnits: byMonth.get(m.month)?.totalUnits ?? null })) },
-      after: { months: input.months.map((m) => ({ month: m.month, totalUnits: m.totalUnits, sellableUnits: sellableUnits(m.totalUnits, share) })) },
+      before: {
+        months: input.months.map((m) => ({ month: m.month, totalUnits: byMonth.get(m.month)?.totalUnits ?? null })),
+      },
+      after: {
+        months: input.months.map((m) => ({
+          month: m.month,
+          totalUnits: m.totalUnits,
+          sellableUnits: sellableUnits(m.totalUnits, share),
+        })),
+      },
     });
     return offering;
   });
@@ -92,13 +126,14 @@ async function applyShare(em: EntityManager, providerId: string, share: number):
   const below = months.filter((m) => sellableUnits(m.totalUnits, share) < reservedUnits(m));
   if (below.length) {
     throw new UserErrors(
-      below.map((m) =>
-        new UserError(
-          UserErrorCode.CAPACITY_EXCEEDED,
-          `${m.month}: ${reservedUnits(m)} units are reserved on offering ${m.offeringId}; a share of ${share} leaves only ${sellableUnits(m.totalUnits, share)} sellable.`,
-          undefined,
-          { month: m.month, requestedUnits: reservedUnits(m), availableUnits: sellableUnits(m.totalUnits, share) },
-        ),
+      below.map(
+        (m) =>
+          new UserError(
+            UserErrorCode.CAPACITY_EXCEEDED,
+            `${m.month}: ${reservedUnits(m)} units are reserved on offering ${m.offeringId}; a share of ${share} leaves only ${sellableUnits(m.totalUnits, share)} sellable.`,
+            undefined,
+            { month: m.month, requestedUnits: reservedUnits(m), availableUnits: sellableUnits(m.totalUnits, share) },
+          ),
       ),
     );
   }
@@ -109,7 +144,14 @@ async function applyShare(em: EntityManager, providerId: string, share: number):
   );
 }
 
-async function movePhase(ctx: Context, em: EntityManager, provider: LockedProvider, to: number, action: string, reason: string | null) {
+async function movePhase(
+  ctx: Context,
+  em: EntityManager,
+  provider: LockedProvider,
+  to: number,
+  action: string,
+  reason: string | null,
+) {
   const org = await em.findOneOrFail(Organization, provider.id);
   const from = provider.phasePolicy[provider.currentPhase];
   await applyShare(em, provider.id, provider.phasePolicy[to].maxExternalShare);
@@ -126,8 +168,15 @@ async function movePhase(ctx: Context, em: EntityManager, provider: LockedProvid
   return org;
 }
 
-export async function setPhasePolicy(ctx: Context, input: { providerId: string; phases: PhaseDefinition[] }): Promise<Organization> {
-  const phases = input.phases.map((p) => ({ name: p.name, maxExternalShare: p.maxExternalShare, maxActiveEngagements: p.maxActiveEngagements ?? null }));
+export async function setPhasePolicy(
+  ctx: Context,
+  input: { providerId: string; phases: PhaseDefinition[] },
+): Promise<Organization> {
+  const phases = input.phases.map((p) => ({
+    name: p.name,
+    maxExternalShare: p.maxExternalShare,
+    maxActiveEngagements: p.maxActiveEngagements ?? null,
+  }));
   const checks = new InputChecks();
   for (const [field, message] of policyProblems(phases)) checks.check(false, field, message);
   checks.done();
@@ -139,7 +188,14 @@ export async function setPhasePolicy(ctx: Context, input: { providerId: string; 
       // Limits are loosened only by the operator: kept as the pending change (replacing any earlier one).
       org.pendingPhasePolicy = phases;
       org.pendingPhasePolicyAt = new Date();
-      recordAudit(ctx, em, { action: 'phasePolicy.changeRequested', entityType: 'Organization', entityId: org.id, partyIds: [org.id], before: { phases: provider.phasePolicy }, after: { pendingPhases: phases } });
+      recordAudit(ctx, em, {
+        action: 'phasePolicy.changeRequested',
+        entityType: 'Organization',
+        entityId: org.id,
+        partyIds: [org.id],
+        before: { phases: provider.phasePolicy },
+        after: { pendingPhases: phases },
+      });
       return org;
     }
     return applyPolicy(ctx, em, provider, org, phases, 'phasePolicy.set', {});
@@ -147,7 +203,15 @@ export async function setPhasePolicy(ctx: Context, input: { providerId: string; 
 }
 
 /** Puts `phases` in force (sellable units recomputed, refused where below reservations) and clears any pending change. */
-async function applyPolicy(ctx: Context, em: EntityManager, provider: LockedProvider, org: Organization, phases: PhaseDefinition[], action: string, extra: Record<string, unknown>) {
+async function applyPolicy(
+  ctx: Context,
+  em: EntityManager,
+  provider: LockedProvider,
+  org: Organization,
+  phases: PhaseDefinition[],
+  action: string,
+  extra: Record<string, unknown>,
+) {
   const currentName = provider.phasePolicy[provider.currentPhase].name;
   const current = phaseInForceAfter(provider.phasePolicy, provider.currentPhase, phases);
   await applyShare(em, provider.id, phases[current].maxExternalShare);
@@ -157,34 +221,62 @@ async function applyPolicy(ctx: Context, em: EntityManager, provider: LockedProv
   org.currentPhase = current;
   org.pendingPhasePolicy = null;
   org.pendingPhasePolicyAt = null;
-  recordAudit(ctx, em, { action, entityType: 'Organization', entityId: org.id, partyIds: [org.id], before, after: { phases, currentPhase: phases[current].name, ...extra } });
+  recordAudit(ctx, em, {
+    action,
+    entityType: 'Organization',
+    entityId: org.id,
+    partyIds: [org.id],
+    before,
+    after: { phases, currentPhase: phases[current].name, ...extra },
+  });
   return org;
 }
 
 /** The operator's decision on a pending change: the provider, locked, with its pending phases. */
-async function pendingChangeOf(ctx: Context, em: EntityManager, providerId: string): Promise<{ provider: LockedProvider; org: Organization; phases: PhaseDefinition[] }> {
+async function pendingChangeOf(
+  ctx: Context,
+  em: EntityManager,
+  providerId: string,
+): Promise<{ provider: LockedProvider; org: Organization; phases: PhaseDefinition[] }> {
   if (!ctx.viewer.isOperator) throw forbidden('Only the network operator approves or rejects phase policy changes.');
   const provider = await lockedProviderFor(em, ctx.viewer, providerId);
   const org = await em.findOneOrFail(Organization, provider.id);
-  if (!org.pendingPhasePolicy) refuse(UserErrorCode.INVALID_TRANSITION, 'No phase policy change is pending for this provider.', 'input.providerId');
+  if (!org.pendingPhasePolicy)
+    refuse(
+      UserErrorCode.INVALID_TRANSITION,
+      'No phase policy change is pending for this provider.',
+      'input.providerId',
+    );
   return { provider, org, phases: org.pendingPhasePolicy! };
 }
 
 export async function approvePhasePolicyChange(ctx: Context, providerId: string): Promise<Organization> {
   return ctx.em.transactional(async (em) => {
     const { provider, org, phases } = await pendingChangeOf(ctx, em, providerId);
-    return applyPolicy(ctx, em, provider, org, phases, 'phasePolicy.changeApproved', { requestedAt: org.pendingPhasePolicyAt });
+    return applyPolicy(ctx, em, provider, org, phases, 'phasePolicy.changeApproved', {
+      requestedAt: org.pendingPhasePolicyAt,
+    });
   });
 }
 
-export async function rejectPhasePolicyChange(ctx: Context, input: { providerId: string; reason: string }): Promise<Organization> {
+export async function rejectPhasePolicyChange(
+  ctx: Context,
+  input: { providerId: string; reason: string },
+): Promise<Organization> {
   const reason = input.reason.trim();
   if (!reason) refuse(UserErrorCode.VALIDATION, 'reason must not be empty.', 'input.reason');
   return ctx.em.transactional(async (em) => {
     const { org, phases } = await pendingChangeOf(ctx, em, input.providerId);
     org.pendingPhasePolicy = null;
     org.pendingPhasePolicyAt = null;
-    recordAudit(ctx, em, { action: 'phasePolicy.changeRejected', entityType: 'Organization', entityId: org.id, partyIds: [org.id], before: { pendingPhases: phases }, after: { pendingPhases: null, reason } });
+    recordAudit(ctx, em, {
+      action: 'phasePolicy.changeRejected',
+      entityType: 'Organization',
+      entityId: org.id,
+      partyIds: [org.id],
+      before: { pendingPhases: phases },
+      after: { pendingPhases: null, reason },
+    });
     return org;
   });
 }
@@ -193,12 +285,19 @@ export async function rejectPhasePolicyChange(ctx: Context, input: { providerId:
  * Advances when the provider's own record meets the gate (time in phase, SLA attainment across its
  * engagements), or when the operator overrides it with a reason (kept in the audit trail).
  */
-export async function advanceProviderPhase(ctx: Context, input: { providerId: string; overrideReason?: string | null }): Promise<Organization> {
+export async function advanceProviderPhase(
+  ctx: Context,
+  input: { providerId: string; overrideReason?: string | null },
+): Promise<Organization> {
   const viewer = ctx.viewer;
   return ctx.em.transactional(async (em) => {
     const provider = await lockedProviderFor(em, viewer, input.providerId);
     if (provider.currentPhase + 1 >= provider.phasePolicy.length) {
-      refuse(UserErrorCode.INVALID_TRANSITION, `${provider.phasePolicy[provider.currentPhase].name} is the last phase.`, 'input.providerId');
+      refuse(
+        UserErrorCode.INVALID_TRANSITION,
+        `${provider.phasePolicy[provider.currentPhase].name} is the last phase.`,
+        'input.providerId',
+      );
     }
     const reason = input.overrideReason?.trim() || null;
     if (reason && !viewer.isOperator) throw forbidden('Only the network operator may override the phase gate.');
@@ -214,17 +313,38 @@ export async function advanceProviderPhase(ctx: Context, input: { providerId: st
         reports: record.reports,
         attainment: record.attainment === null ? null : Number(record.attainment),
       });
-      if (miss) refuse(UserErrorCode.GATE_NOT_MET, `${miss.message} The operator may override it with a reason.`, 'input.overrideReason', { metric: miss.metric });
+      if (miss)
+        refuse(
+          UserErrorCode.GATE_NOT_MET,
+          `${miss.message} The operator may override it with a reason.`,
+          'input.overrideReason',
+          { metric: miss.metric },
+        );
     }
     return movePhase(ctx, em, provider, provider.currentPhase + 1, 'provider.phaseAdvanced', reason);
   });
 }
 
-export async function retreatProviderPhase(ctx: Context, input: { providerId: string; reason?: string | null }): Promise<Organization> {
+export async function retreatProviderPhase(
+  ctx: Context,
+  input: { providerId: string; reason?: string | null },
+): Promise<Organization> {
   return ctx.em.transactional(async (em) => {
     const provider = await lockedProviderFor(em, ctx.viewer, input.providerId);
-    if (provider.currentPhase === 0) refuse(UserErrorCode.INVALID_TRANSITION, `${provider.phasePolicy[0].name} is the first phase.`, 'input.providerId');
-    return movePhase(ctx, em, provider, provider.currentPhase - 1, 'provider.phaseRetreated', input.reason?.trim() || null);
+    if (provider.currentPhase === 0)
+      refuse(
+        UserErrorCode.INVALID_TRANSITION,
+        `${provider.phasePolicy[0].name} is the first phase.`,
+        'input.providerId',
+      );
+    return movePhase(
+      ctx,
+      em,
+      provider,
+      provider.currentPhase - 1,
+      'provider.phaseRetreated',
+      input.reason?.trim() || null,
+    );
   });
 }
 
@@ -240,9 +360,25 @@ export function toCapacityMonths(rows: CapacityRow[], fullView: boolean, phase: 
     const reserved = reservedUnits(r);
     const available = availableUnits(r);
     if (!fullView) {
-      return { month: r.month, availableUnits: available, totalUnits: null, sellableUnits: null, heldUnits: null, committedUnits: null, conditionalUnits: null, reservedUnits: null, utilization: null, phase: null };
+      return {
+        month: r.month,
+        availableUnits: available,
+        totalUnits: null,
+        sellableUnits: null,
+        heldUnits: null,
+        committedUnits: null,
+        conditionalUnits: null,
+        reservedUnits: null,
+        utilization: null,
+        phase: null,
+      };
     }
-    return { ...r, reservedUnits: reserved, availableUnits: available, utilization: r.sellableUnits ? reserved / r.sellableUnits : null, phase };
+    return {
+      ...r,
+      reservedUnits: reserved,
+      availableUnits: available,
+      utilization: r.sellableUnits ? reserved / r.sellableUnits : null,
+      phase,
+    };
   });
 }
-

@@ -17,7 +17,11 @@ export class Phase {
   maxActiveEngagements!: number | null;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'A loosening of a provider’s phase policy asked for by the provider, waiting for the operator (approvePhasePolicyChange or rejectPhasePolicyChange).' })
+@ObjectType({
+  simpleResolvers: true,
+  description:
+    'A loosening of a provider’s phase policy asked for by the provider, waiting for the operator (approvePhasePolicyChange or rejectPhasePolicyChange).',
+})
 export class PendingPhasePolicyChange {
   @Field(() => [Phase], { description: 'The phases asked for, in order; they replace the current ones when approved.' })
   phases!: Phase[];
@@ -28,7 +32,11 @@ export class PendingPhasePolicyChange {
 
 @ObjectType({ simpleResolvers: true, description: 'How much of its capacity a provider sells, phase by phase.' })
 export class PhasePolicy {
-  @Field(() => PendingPhasePolicyChange, { nullable: true, description: 'A loosening asked for by the provider and not yet approved or rejected by the operator; null when none.' })
+  @Field(() => PendingPhasePolicyChange, {
+    nullable: true,
+    description:
+      'A loosening asked for by the provider and not yet approved or rejected by the operator; null when none.',
+  })
   pendingChange!: PendingPhasePolicyChange | null;
 
   @Field(() => Phase, { description: 'The phase in force.' })
@@ -53,7 +61,10 @@ export class CapacityMonth {
   @Field(() => Int, { nullable: true, description: 'Units the provider can deliver in total.' })
   totalUnits!: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Units that may be sold externally: floor(total x share of the phase in force).' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Units that may be sold externally: floor(total x share of the phase in force).',
+  })
   sellableUnits!: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Units held by open quotes (expired holds never count).' })
@@ -71,7 +82,11 @@ export class CapacityMonth {
   @Field(() => Int, { description: 'Units still available to sell: sellable - held - committed - conditional.' })
   availableUnits!: number;
 
-  @Field(() => Float, { nullable: true, description: 'reserved / sellable (0..1): how close the month is to the phase limit; null when nothing is sellable.' })
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'reserved / sellable (0..1): how close the month is to the phase limit; null when nothing is sellable.',
+  })
   utilization!: number | null;
 
   @Field(() => String, { nullable: true, description: 'Name of the provider’s phase in force.' })
@@ -116,7 +131,9 @@ export class PhaseInput {
   @Length(1, 40)
   name!: string;
 
-  @Field(() => Float, { description: 'Share of capacity sellable externally (0 < share <= 1, non-decreasing along the phases).' })
+  @Field(() => Float, {
+    description: 'Share of capacity sellable externally (0 < share <= 1, non-decreasing along the phases).',
+  })
   maxExternalShare!: number;
 
   @Field(() => Int, { nullable: true, description: 'Active engagements allowed; null = unlimited.' })
@@ -157,13 +174,18 @@ export class AdvanceProviderPhaseInput {
   @Field(() => ID, { description: 'The provider.' })
   providerId!: string;
 
-  @Field(() => String, { nullable: true, description: 'Operator override of the phase gate, with the reason (kept in the audit trail).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Operator override of the phase gate, with the reason (kept in the audit trail).',
+  })
   @IsOptional()
   @Length(3, 500)
   overrideReason?: string | null;
 }
 
-@InputType({ description: 'Moves a provider back to its previous phase (always allowed when it fits the reservations).' })
+@InputType({
+  description: 'Moves a provider back to its previous phase (always allowed when it fits the reservations).',
+})
 export class RetreatProviderPhaseInput {
   @Field(() => ID, { description: 'The provider.' })
   providerId!: string;

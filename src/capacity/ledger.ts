@@ -5,7 +5,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UserError, UserErrorCode, UserErrors } from '../shared/errors';
 import { pgArray } from '../db/prepared';
-import { lockMonthsWithExpiredHolds, lockOfferingMonthsReleasingExpiredHolds, lockReservedMonths, type LockedMonth } from './capacity.locks';
+import {
+  lockMonthsWithExpiredHolds,
+  lockOfferingMonthsReleasingExpiredHolds,
+  lockReservedMonths,
+  type LockedMonth,
+} from './capacity.locks';
 import { availableUnitsSql, expiredHold } from './availability';
 import type { EngagementPhase } from './engagement-phase';
 import { executeWith, type SqlPart } from '../shared/write-model';
@@ -32,7 +37,9 @@ export async function releaseExpiredHolds(em: EntityManager, months: LockedMonth
   );
   return months.map((m) => ({
     ...m,
-    heldUnits: m.heldUnits - released.filter((r) => r.offeringId === m.offeringId && r.month === m.month).reduce((s, r) => s + r.units, 0),
+    heldUnits:
+      m.heldUnits -
+      released.filter((r) => r.offeringId === m.offeringId && r.month === m.month).reduce((s, r) => s + r.units, 0),
   }));
 }
 
@@ -50,7 +57,11 @@ export async function releaseLapsedHolds(em: EntityManager, limit: number): Prom
  */
 export function holdsFitCtes(offeringId: string, schedule: ScheduleLine[], onlyIf = 'true'): [string, SqlPart][] {
   return [
-    ...lockOfferingMonthsReleasingExpiredHolds(offeringId, schedule.map((l) => l.month), onlyIf),
+    ...lockOfferingMonthsReleasingExpiredHolds(
+      offeringId,
+      schedule.map((l) => l.month),
+      onlyIf,
+    ),
     [
       'fit',
       {
@@ -66,7 +77,8 @@ export function holdsFitCtes(offeringId: string, schedule: ScheduleLine[], onlyI
 }
 
 /** The final select of a hold-placing statement: each line's availability, whether the holds were placed, and `also` columns. */
-export const fitResult = (also = '') => `select to_char(f.month, 'YYYY-MM') as month, f.units, f.available, (select ok from fits) as placed${also} from fit f order by f.month`;
+export const fitResult = (also = '') =>
+  `select to_char(f.month, 'YYYY-MM') as month, f.units, f.available, (select ok from fits) as placed${also} from fit f order by f.month`;
 
 /** A row of `fitResult`. */
 export interface FitRow {
@@ -81,7 +93,17 @@ export function refuseUnlessPlaced(rows: FitRow[]): void {
   if (rows.every((r) => r.placed)) return;
   metrics.reservationConflicts.inc();
   throw new UserErrors(
-    rows.filter((r) => r.units > r.available).map((r) => new UserError(UserErrorCode.CAPACITY_EXCEEDED, `${r.month}: requested ${r.units} units, ${r.available} available.`, 'schedule', { month: r.month, requestedUnits: r.units, availableUnits: r.available })),
+    rows
+      .filter((r) => r.units > r.available)
+      .map(
+        (r) =>
+          new UserError(
+            UserErrorCode.CAPACITY_EXCEEDED,
+            `${r.month}: requested ${r.units} units, ${r.available} available.`,
+            'schedule',
+            { month: r.month, requestedUnits: r.units, availableUnits: r.available },
+          ),
+      ),
   );
 }
 
@@ -89,7 +111,10 @@ export function refuseUnlessPlaced(rows: FitRow[]): void {
  * One HELD reservation per schedule month, as a CTE of a hold-placing statement: guarded by `fits`,
  * and taking the quote's id from the CTE `quoteIdFrom` when the quote is inserted in the same statement.
  */
-export function holdsInsert(h: { offeringId: string; quoteId: string; expiresAt: Date; schedule: ScheduleLine[] }, quoteIdFrom?: string): SqlPart {
+export function holdsInsert(
+  h: { offeringId: string; quoteId: string; expiresAt: Date; schedule: ScheduleLine[] },
+  quoteIdFrom?: string,
+): SqlPart {
   return {
     sql: `insert into reservation (offering_id, month, kind, units, quote_id, phase, expires_at)
           select ?, m, 'HELD', u, ${quoteIdFrom ? `${quoteIdFrom}.id` : '?'}, p, ? from ${quoteIdFrom ? `${quoteIdFrom}, ` : ''}unnest(?::date[], ?::int[], ?::text[]) as x(m, u, p)
@@ -110,13 +135,21 @@ export async function placeHolds(
   em: EntityManager,
   h: { offeringId: string; quoteId: string; expiresAt: Date; schedule: ScheduleLine[] },
 ): Promise<void> {
-  refuseUnlessPlaced(await executeWith(em, [...holdsFitCtes(h.offeringId, h.schedule), ['h', holdsInsert(h)]], { sql: fitResult(), params: [] }));
+  refuseUnlessPlaced(
+    await executeWith(em, [...holdsFitCtes(h.offeringId, h.schedule), ['h', holdsInsert(h)]], {
+      sql: fitResult(),
+      params: [],
+    }),
+  );
 }
 
 /** Releases every active hold of a quote (withdrawn, declined, superseded or lost to another quote). */
 export async function releaseQuoteHolds(em: EntityManager, quoteId: string): Promise<void> {
   await lockReservedMonths(em, { quoteId });
-  await em.execute(`update reservation set status = 'RELEASED', released_at = now() where quote_id = ? and status = 'ACTIVE'`, [quoteId]);
+  await em.execute(
+    `update reservation set status = 'RELEASED', released_at = now() where quote_id = ? and status = 'ACTIVE'`,
+    [quoteId],
+  );
 }
 
 /**
@@ -124,7 +157,11 @@ export async function releaseQuoteHolds(em: EntityManager, quoteId: string): Pro
  * current phase become committed, later phases conditional. SQL for the acceptance statement, after
  * its `lockMonthsCtes` (joined, so the months are locked first) and the CTE that inserts the engagement.
  */
-export function convertHoldsToEngagement(quoteId: string, engagementFrom: string, committedPhase: EngagementPhase): SqlPart {
+export function convertHoldsToEngagement(
+  quoteId: string,
+  engagementFrom: string,
+  committedPhase: EngagementPhase,
+): SqlPart {
   return {
     sql: `update reservation set kind = case when phase = ? then 'COMMITTED' else 'CONDITIONAL' end,
                  engagement_id = ${engagementFrom}.id, expires_at = null

@@ -41,9 +41,15 @@ export enum SlaDirection {
   AT_LEAST = 'AT_LEAST',
   AT_MOST = 'AT_MOST',
 }
-registerEnumType(SlaDirection, { name: 'SlaDirection', description: 'Whether a metric must stay at or above, or at or below, its target.' });
+registerEnumType(SlaDirection, {
+  name: 'SlaDirection',
+  description: 'Whether a metric must stay at or above, or at or below, its target.',
+});
 
-@ObjectType({ simpleResolvers: true, description: 'A volume tier: from this many units a month, this unit price applies.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'A volume tier: from this many units a month, this unit price applies.',
+})
 export class PriceTier {
   @Field(() => Int, { description: 'Monthly units from which the tier applies.' })
   fromUnits!: number;
@@ -144,11 +150,17 @@ export class Offering extends BaseEntity {
   @Property({ type: ArrayType })
   certifications: Certification[] = [];
 
-  @Field(() => Int, { description: 'How many consecutive monthly reports must meet every SLA target before an engagement may advance a phase.' })
+  @Field(() => Int, {
+    description:
+      'How many consecutive monthly reports must meet every SLA target before an engagement may advance a phase.',
+  })
   @Property({ type: 'smallint' })
   gateReportCount = 2;
 
-  @Field(() => Int, { description: 'Months of notice a party gives to terminate an engagement without cause (0-12). Quotes copy it when issued.' })
+  @Field(() => Int, {
+    description:
+      'Months of notice a party gives to terminate an engagement without cause (0-12). Quotes copy it when issued.',
+  })
   @Property({ type: 'smallint' })
   terminationNoticeMonths = 1;
 

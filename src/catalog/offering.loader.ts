@@ -6,7 +6,11 @@ import { byIdLoader } from '../shared/read-model';
 export function createOfferingLoaders(em: EntityManager) {
   return {
     offeringById: byIdLoader(em, Offering),
-    offeringsByProvider: childPageLoader(em, Offering, { table: 'offering', parentColumn: 'provider_id', sortKeys: [{ column: 'title' }, { column: 'id' }] }),
+    offeringsByProvider: childPageLoader(em, Offering, {
+      table: 'offering',
+      parentColumn: 'provider_id',
+      sortKeys: [{ column: 'title' }, { column: 'id' }],
+    }),
   };
 }
 

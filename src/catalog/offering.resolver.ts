@@ -23,14 +23,19 @@ import { toPayload } from '../shared/payload';
 
 @Resolver(() => Offering)
 export class OfferingResolver {
-  @Query(() => Offering, { nullable: true, description: 'An offering by id: published ones for everyone, the others for their provider.' })
+  @Query(() => Offering, {
+    nullable: true,
+    description: 'An offering by id: published ones for everyone, the others for their provider.',
+  })
   offering(@Arg('id', () => ID, { description: 'Offering id.' }) id: string, @Ctx() ctx: Context) {
     return findOffering(ctx, id);
   }
 
   @Query(() => OfferingConnection, { description: 'Offerings visible to the caller, by title.' })
   async offerings(
-    @Arg('filter', () => OfferingFilter, { nullable: true, description: 'Filters; all must hold.' }) filter: OfferingFilter | undefined,
+    @Arg('filter', () => OfferingFilter, { nullable: true, description: 'Filters; all must hold.' }) filter:
+      | OfferingFilter
+      | undefined,
     @Args() args: PageArgs,
     @Ctx() ctx: Context,
   ) {
@@ -39,7 +44,9 @@ export class OfferingResolver {
   }
 
   @Authorized(...SELLERS)
-  @Mutation(() => CreateOfferingPayload, { description: 'Creates a DRAFT offering for the caller’s organization (or any, for the operator).' })
+  @Mutation(() => CreateOfferingPayload, {
+    description: 'Creates a DRAFT offering for the caller’s organization (or any, for the operator).',
+  })
   createOffering(@Arg('input') input: CreateOfferingInput, @Ctx() ctx: Context) {
     return toPayload(() => createOffering(ctx, input));
   }

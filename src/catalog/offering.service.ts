@@ -29,11 +29,18 @@ export async function findOffering(ctx: Context, id: string): Promise<Offering |
 export async function listOfferings(ctx: Context, filter: OfferingFilter | undefined, page: Page) {
   const viewer = ctx.viewer;
   // SQL-side form of `canSeeOffering`.
-  const and: FilterQuery<Offering>[] = viewer.isOperator ? [] : [publicOrOwn<Offering>(filter?.status ?? undefined, OfferingStatus.PUBLISHED, { providerId: { $in: viewer.sellerIds } })];
+  const and: FilterQuery<Offering>[] = viewer.isOperator
+    ? []
+    : [
+        publicOrOwn<Offering>(filter?.status ?? undefined, OfferingStatus.PUBLISHED, {
+          providerId: { $in: viewer.sellerIds },
+        }),
+      ];
   if (filter?.categoryCode) and.push({ categoryCode: filter.categoryCode });
   if (filter?.ehrPlatformCode) and.push({ ehrPlatformCodes: { $contains: [filter.ehrPlatformCode] } });
   if (filter?.regionCode) {
-    if (!region(filter.regionCode)) throw badInput(`Unknown region code ${JSON.stringify(filter.regionCode)}.`, 'filter.regionCode');
+    if (!region(filter.regionCode))
+      throw badInput(`Unknown region code ${JSON.stringify(filter.regionCode)}.`, 'filter.regionCode');
     and.push({ regionCodes: { $overlap: overlappingRegions(filter.regionCode) } });
   }
   if (filter?.providerId) and.push({ providerId: isUuid(filter.providerId) ? filter.providerId : null });
@@ -59,17 +66,34 @@ const snapshot = (o: Offering) => ({
 function checkPricing(checks: InputChecks, p: PricingInput) {
   checks
     .check(hasAtMostPlaces(p.setupFee, 2), 'input.pricing.setupFee', 'setupFee has at most 2 decimal places.')
-    .check(hasAtMostPlaces(p.monthlyMinimum, 2), 'input.pricing.monthlyMinimum', 'monthlyMinimum has at most 2 decimal places.')
-    .check(new Money(p.unitPrice).gt(0) || p.tiers.length > 0, 'input.pricing.unitPrice', 'unitPrice must be greater than 0.');
+    .check(
+      hasAtMostPlaces(p.monthlyMinimum, 2),
+      'input.pricing.monthlyMinimum',
+      'monthlyMinimum has at most 2 decimal places.',
+    )
+    .check(
+      new Money(p.unitPrice).gt(0) || p.tiers.length > 0,
+      'input.pricing.unitPrice',
+      'unitPrice must be greater than 0.',
+    );
   p.tiers.forEach((t, i) => {
-    checks.check(i === 0 || t.fromUnits > p.tiers[i - 1].fromUnits, `input.pricing.tiers.${i}.fromUnits`, 'Tiers must be in strictly ascending fromUnits.');
+    checks.check(
+      i === 0 || t.fromUnits > p.tiers[i - 1].fromUnits,
+      `input.pricing.tiers.${i}.fromUnits`,
+      'Tiers must be in strictly ascending fromUnits.',
+    );
   });
 }
 
 function checkOfferingInput(input: Partial<CreateOfferingInput>) {
   const checks = new InputChecks()
     .check(input.title == null || input.title.trim().length > 0, 'input.title', 'title must not be empty.')
-    .known(input.categoryCode != null ? [input.categoryCode] : [], 'input.categoryCode', serviceCategory, 'service category')
+    .known(
+      input.categoryCode != null ? [input.categoryCode] : [],
+      'input.categoryCode',
+      serviceCategory,
+      'service category',
+    )
     .known(input.ehrPlatformCodes, 'input.ehrPlatformCodes', ehrPlatform, 'EHR platform')
     .known(input.regionCodes, 'input.regionCodes', region, 'region')
     .known(input.languages, 'input.languages', isLanguage, 'ISO 639-1 language');
@@ -94,23 +118,46 @@ export async function createOffering(ctx: Context, input: CreateOfferingInput): 
   assertAdminOf(viewer, providerId);
   checkOfferingInput(input);
   return ctx.em.transactional((em) =>
-    idempotent(ctx, em, 'createOffering', input, async () => {
-      if (!(isUuid(providerId) && (await em.findOne(Organization, providerId)))) throw notFound('Organization');
-      const o = new Offering({ providerId, categoryCode: input.categoryCode, title: input.title.trim(), unitPrice: input.pricing.unitPrice });
-      o.description = input.description?.trim() || null;
-      o.ehrPlatformCodes = uniq(input.ehrPlatformCodes);
-      o.regionCodes = uniq(input.regionCodes);
-      applyPricing(o, input.pricing);
-      o.slaTargets = input.slaTargets.map((t) => ({ metric: t.metric, target: t.target, unit: t.unit, direction: t.direction }));
-      o.coverageHours = input.coverageHours ?? null;
-      o.languages = uniq(input.languages);
-      o.certifications = uniq(input.certifications);
-      o.gateReportCount = input.gateReportCount;
-      o.terminationNoticeMonths = input.terminationNoticeMonths ?? 1;
-      em.persist(o);
-      recordAudit(ctx, em, { action: 'offering.created', entityType: 'Offering', entityId: o.id, partyIds: [providerId], after: snapshot(o) });
-      return { result: o, saved: { id: o.id } };
-    }, ({ id }) => em.findOneOrFail(Offering, id)),
+    idempotent(
+      ctx,
+      em,
+      'createOffering',
+      input,
+      async () => {
+        if (!(isUuid(providerId) && (await em.findOne(Organization, providerId)))) throw notFound('Organization');
+        const o = new Offering({
+          providerId,
+          categoryCode: input.categoryCode,
+          title: input.title.trim(),
+          unitPrice: input.pricing.unitPrice,
+        });
+        o.description = input.description?.trim() || null;
+        o.ehrPlatformCodes = uniq(input.ehrPlatformCodes);
+        o.regionCodes = uniq(input.regionCodes);
+        applyPricing(o, input.pricing);
+        o.slaTargets = input.slaTargets.map((t) => ({
+          metric: t.metric,
+          target: t.target,
+          unit: t.unit,
+          direction: t.direction,
+        }));
+        o.coverageHours = input.coverageHours ?? null;
+        o.languages = uniq(input.languages);
+        o.certifications = uniq(input.certifications);
+        o.gateReportCount = input.gateReportCount;
+        o.terminationNoticeMonths = input.terminationNoticeMonths ?? 1;
+        em.persist(o);
+        recordAudit(ctx, em, {
+          action: 'offering.created',
+          entityType: 'Offering',
+          entityId: o.id,
+          partyIds: [providerId],
+          after: snapshot(o),
+        });
+        return { result: o, saved: { id: o.id } };
+      },
+      ({ id }) => em.findOneOrFail(Offering, id),
+    ),
   );
 }
 
@@ -132,13 +179,26 @@ export async function updateOffering(ctx: Context, input: UpdateOfferingInput): 
     if (input.ehrPlatformCodes) o.ehrPlatformCodes = uniq(input.ehrPlatformCodes);
     if (input.regionCodes) o.regionCodes = uniq(input.regionCodes);
     if (input.pricing) applyPricing(o, input.pricing);
-    if (input.slaTargets) o.slaTargets = input.slaTargets.map((t) => ({ metric: t.metric, target: t.target, unit: t.unit, direction: t.direction }));
+    if (input.slaTargets)
+      o.slaTargets = input.slaTargets.map((t) => ({
+        metric: t.metric,
+        target: t.target,
+        unit: t.unit,
+        direction: t.direction,
+      }));
     if (input.coverageHours !== undefined) o.coverageHours = input.coverageHours;
     if (input.languages) o.languages = uniq(input.languages);
     if (input.certifications) o.certifications = uniq(input.certifications);
     if (input.gateReportCount) o.gateReportCount = input.gateReportCount;
-    if (input.terminationNoticeMonths !== undefined && input.terminationNoticeMonths !== null) o.terminationNoticeMonths = input.terminationNoticeMonths;
-    recordAudit(ctx, em, { action: 'offering.updated', entityType: 'Offering', entityId: o.id, partyIds: [o.providerId], ...diff(before, snapshot(o)) });
+    if (input.terminationNoticeMonths !== undefined && input.terminationNoticeMonths !== null)
+      o.terminationNoticeMonths = input.terminationNoticeMonths;
+    recordAudit(ctx, em, {
+      action: 'offering.updated',
+      entityType: 'Offering',
+      entityId: o.id,
+      partyIds: [o.providerId],
+      ...diff(before, snapshot(o)),
+    });
     return o;
   });
 }

@@ -1,4 +1,14 @@
-import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsOptional,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
 import { Certification } from '../organizations/organization.entity';
 import { CoverageHours, Offering, OfferingStatus, SlaDirection } from './offering.entity';
@@ -21,7 +31,8 @@ export class OfferingFilter {
 
   @Field({
     nullable: true,
-    description: 'Only offerings serving (part of) this region. An offering serving `HHS-5` or `NATIONWIDE` serves `US-OH`.',
+    description:
+      'Only offerings serving (part of) this region. An offering serving `HHS-5` or `NATIONWIDE` serves `US-OH`.',
   })
   @IsOptional()
   @MaxLength(20)
@@ -31,7 +42,10 @@ export class OfferingFilter {
   @IsOptional()
   providerId?: string;
 
-  @Field(() => OfferingStatus, { nullable: true, description: "Only this status (other organizations' offerings are visible only when PUBLISHED)." })
+  @Field(() => OfferingStatus, {
+    nullable: true,
+    description: "Only this status (other organizations' offerings are visible only when PUBLISHED).",
+  })
   @IsOptional()
   status?: OfferingStatus;
 }
@@ -58,11 +72,17 @@ export class PricingInput {
   @MoneyAtMost(MAX_UNIT_PRICE, 'a unit price')
   unitPrice!: string;
 
-  @Field(() => DecimalScalar, { defaultValue: '0.00', description: `One-time setup fee, in cents precision, at most ${MAX_FEE}.` })
+  @Field(() => DecimalScalar, {
+    defaultValue: '0.00',
+    description: `One-time setup fee, in cents precision, at most ${MAX_FEE}.`,
+  })
   @MoneyAtMost(MAX_FEE, 'a fee')
   setupFee!: string;
 
-  @Field(() => DecimalScalar, { defaultValue: '0.00', description: `Minimum billed per month, in cents precision, at most ${MAX_FEE}.` })
+  @Field(() => DecimalScalar, {
+    defaultValue: '0.00',
+    description: `Minimum billed per month, in cents precision, at most ${MAX_FEE}.`,
+  })
   @MoneyAtMost(MAX_FEE, 'a fee')
   monthlyMinimum!: string;
 
@@ -75,7 +95,9 @@ export class PricingInput {
 @InputType({ description: 'A service-level target.' })
 export class SlaTargetInput {
   @Field({ description: 'Metric name: lowercase letters, digits and underscores, e.g. `answered_within_20s_pct`.' })
-  @Matches(/^[a-z][a-z0-9_]{0,59}$/, { message: 'metric must be lowercase letters, digits and underscores (at most 60)' })
+  @Matches(/^[a-z][a-z0-9_]{0,59}$/, {
+    message: 'metric must be lowercase letters, digits and underscores (at most 60)',
+  })
   metric!: string;
 
   @Field(() => Float, { description: 'Target value.' })
@@ -93,7 +115,10 @@ export class SlaTargetInput {
 
 @InputType({ description: 'A new offering (created as DRAFT).' })
 export class CreateOfferingInput {
-  @Field(() => ID, { nullable: true, description: "The selling organization: taken from an ADMIN key (must match if given); required for the operator." })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The selling organization: taken from an ADMIN key (must match if given); required for the operator.',
+  })
   @IsOptional()
   providerId?: string;
 
@@ -105,7 +130,10 @@ export class CreateOfferingInput {
   @Length(1, 200)
   title!: string;
 
-  @Field(() => String, { nullable: true, description: 'Description (up to 4000 characters; not for patient information).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Description (up to 4000 characters; not for patient information).',
+  })
   @IsOptional()
   @MaxLength(4000)
   description?: string | null;
@@ -144,12 +172,19 @@ export class CreateOfferingInput {
   @ArrayMaxSize(20)
   certifications!: Certification[];
 
-  @Field(() => Int, { defaultValue: 2, description: 'Reports that must meet every SLA target before an engagement advances a phase (1-12).' })
+  @Field(() => Int, {
+    defaultValue: 2,
+    description: 'Reports that must meet every SLA target before an engagement advances a phase (1-12).',
+  })
   @Min(1)
   @Max(12)
   gateReportCount!: number;
 
-  @Field(() => Int, { defaultValue: 1, description: 'Months of notice a party gives to terminate without cause (0-12); fixed in each quote when it is issued.' })
+  @Field(() => Int, {
+    defaultValue: 1,
+    description:
+      'Months of notice a party gives to terminate without cause (0-12); fixed in each quote when it is issued.',
+  })
   @Min(0)
   @Max(12)
   terminationNoticeMonths!: number;
@@ -221,20 +256,27 @@ export class UpdateOfferingInput {
   @Max(12)
   gateReportCount?: number;
 
-  @Field(() => Int, { nullable: true, description: 'New termination notice in months (0-12); applies to quotes issued afterwards.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'New termination notice in months (0-12); applies to quotes issued afterwards.',
+  })
   @IsOptional()
   @Min(0)
   @Max(12)
   terminationNoticeMonths?: number;
 }
 
-@InputType({ description: 'Publishes a DRAFT or PAUSED offering: it becomes visible to every organization and is matched.' })
+@InputType({
+  description: 'Publishes a DRAFT or PAUSED offering: it becomes visible to every organization and is matched.',
+})
 export class PublishOfferingInput {
   @Field(() => ID, { description: 'The offering.' })
   id!: string;
 }
 
-@InputType({ description: 'Pauses a PUBLISHED offering: it stops being matched; existing quotes and engagements continue.' })
+@InputType({
+  description: 'Pauses a PUBLISHED offering: it stops being matched; existing quotes and engagements continue.',
+})
 export class PauseOfferingInput {
   @Field(() => ID, { description: 'The offering.' })
   id!: string;

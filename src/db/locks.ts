@@ -17,7 +17,13 @@ import { GENERIC_PLANS_FOR_TRANSACTION, prepared } from './prepared';
  * Only a caller acting for the offering's provider (`sellerIds`; null: the operator) locks the need:
  * for anyone else nothing is returned or locked.
  */
-export async function lockNeedReadingOffering(em: EntityManager, needId: string, offeringId: string | null, offeringColumns: string, sellerIds: string[] | null): Promise<Record<string, unknown> | null> {
+export async function lockNeedReadingOffering(
+  em: EntityManager,
+  needId: string,
+  offeringId: string | null,
+  offeringColumns: string,
+  sellerIds: string[] | null,
+): Promise<Record<string, unknown> | null> {
   const rows = await prepared(
     em,
     `select n.*, ${GENERIC_PLANS_FOR_TRANSACTION}, ${offeringColumns} from need n left join offering o on o.id = ?
@@ -35,13 +41,22 @@ const pgArray = (values: string[]) => `{${values.join(',')}}`;
  * transactions: the statements after it run on generic plans.
  */
 export async function lockNeed(em: EntityManager, needId: string): Promise<Record<string, unknown> | null> {
-  const rows = await prepared(em, `select *, ${GENERIC_PLANS_FOR_TRANSACTION} from need where id = ? for update`, [needId]);
+  const rows = await prepared(em, `select *, ${GENERIC_PLANS_FOR_TRANSACTION} from need where id = ? for update`, [
+    needId,
+  ]);
   return rows[0] ?? null;
 }
 
 /** Locks a quote. */
-export async function lockQuote(em: EntityManager, quoteId: string): Promise<{ id: string; status: string; expiresAt: Date } | null> {
-  const rows = await prepared<{ id: string; status: string; expiresAt: Date }>(em, `select id, status, expires_at as "expiresAt" from quote where id = ? for update`, [quoteId]);
+export async function lockQuote(
+  em: EntityManager,
+  quoteId: string,
+): Promise<{ id: string; status: string; expiresAt: Date } | null> {
+  const rows = await prepared<{ id: string; status: string; expiresAt: Date }>(
+    em,
+    `select id, status, expires_at as "expiresAt" from quote where id = ? for update`,
+    [quoteId],
+  );
   return rows[0] ?? null;
 }
 

@@ -31,7 +31,18 @@ types.setTypeParser(TEXT_ARRAY, (text: string) => {
   return values && !values.includes('NULL') ? values : parseTextArray(text);
 });
 
-export const entities = [Organization, Offering, ApiKey, AuditEvent, Need, Quote, Engagement, PerformanceReport, Webhook, WebhookDelivery];
+export const entities = [
+  Organization,
+  Offering,
+  ApiKey,
+  AuditEvent,
+  Need,
+  Quote,
+  Engagement,
+  PerformanceReport,
+  Webhook,
+  WebhookDelivery,
+];
 
 export interface OrmOptions {
   databaseUrl: string;
@@ -77,7 +88,9 @@ export function ormConfig(o: OrmOptions) {
     driverOptions: {
       connection: {
         // A transaction left idle also ends: an open write transaction holds event dispatch back (event-dispatcher.ts).
-        options: ['statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout'].map((s) => `-c ${s}=${o.statementTimeoutMs ?? 10_000}`).join(' '),
+        options: ['statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout']
+          .map((s) => `-c ${s}=${o.statementTimeoutMs ?? 10_000}`)
+          .join(' '),
         application_name: 'health-services-exchange',
       },
     },

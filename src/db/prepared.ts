@@ -43,7 +43,11 @@ const nameOf = (text: string) => {
 export const preparedTextCount = () => names.size;
 
 /** Runs `text` with `$1`-style parameters bound to `values`, in `em`'s transaction when it has one. */
-export async function query<R = Record<string, unknown>>(em: EntityManager, text: string, values: unknown[] = []): Promise<R[]> {
+export async function query<R = Record<string, unknown>>(
+  em: EntityManager,
+  text: string,
+  values: unknown[] = [],
+): Promise<R[]> {
   const trx = em.getTransactionContext<Knex.Transaction>();
   const client = (trx ?? em.getConnection().getKnex()).client as KnexClient;
   const connection = (await client.acquireConnection()) as PgConnection;
@@ -78,7 +82,11 @@ const numberedTexts = new Map<string, string>();
  * `query` for texts with `?` placeholders, the form composable SQL parts use (shared/write-model):
  * each `?` becomes `$1`, `$2`... in order (scalars only: pass arrays as `pgArray` literals).
  */
-export function prepared<R = Record<string, unknown>>(em: EntityManager, sql: string, params: unknown[] = []): Promise<R[]> {
+export function prepared<R = Record<string, unknown>>(
+  em: EntityManager,
+  sql: string,
+  params: unknown[] = [],
+): Promise<R[]> {
   let text = numberedTexts.get(sql);
   if (!text) {
     let i = 0;

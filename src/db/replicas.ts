@@ -73,8 +73,17 @@ export class ReplicaSet {
   }
 
   /** Opens a pool per replica URL (an unreachable replica is skipped until it answers) and starts polling. */
-  static async open(primary: MikroORM, urls: string[], o: Omit<OrmOptions, 'databaseUrl'> & { maxLagMs: number; log: Logger }): Promise<ReplicaSet> {
-    const replicas = await Promise.all(urls.map(async (url) => new Replica(labelOf(url), await MikroORM.init(ormConfig({ ...o, databaseUrl: url, replica: true })))));
+  static async open(
+    primary: MikroORM,
+    urls: string[],
+    o: Omit<OrmOptions, 'databaseUrl'> & { maxLagMs: number; log: Logger },
+  ): Promise<ReplicaSet> {
+    const replicas = await Promise.all(
+      urls.map(
+        async (url) =>
+          new Replica(labelOf(url), await MikroORM.init(ormConfig({ ...o, databaseUrl: url, replica: true }))),
+      ),
+    );
     const set = new ReplicaSet(primary, replicas, o.maxLagMs, o.log);
     for (const r of replicas) metrics.replicaInUse.set({ replica: r.name }, 0);
     await set.poll();
@@ -118,7 +127,9 @@ export class ReplicaSet {
   async poll(): Promise<void> {
     const at = Date.now();
     try {
-      const [row] = await this.primary.em.getConnection().execute<{ lsn: string }[]>('select pg_current_wal_insert_lsn()::text as lsn');
+      const [row] = await this.primary.em
+        .getConnection()
+        .execute<{ lsn: string }[]>('select pg_current_wal_insert_lsn()::text as lsn');
       this.samples.push({ at, lsn: parseLsn(row.lsn) });
     } catch (err) {
       this.log.warn({ err }, 'replica lag: the primary did not answer');
@@ -132,7 +143,10 @@ export class ReplicaSet {
   private async pollReplica(r: Replica): Promise<void> {
     let row: { lsn: string | null } | undefined;
     try {
-      [row] = await withTimeout(r.orm.em.getConnection().execute<{ lsn: string | null }[]>('select pg_last_wal_replay_lsn()::text as lsn'), POLL_TIMEOUT_MS);
+      [row] = await withTimeout(
+        r.orm.em.getConnection().execute<{ lsn: string | null }[]>('select pg_last_wal_replay_lsn()::text as lsn'),
+        POLL_TIMEOUT_MS,
+      );
     } catch (err) {
       return this.transition(r, 'unreachable', err);
     }
@@ -152,7 +166,10 @@ export class ReplicaSet {
     if (r.skipped === skipped) return;
     const lagMs = Number.isFinite(r.lagMs()) ? Math.round(r.lagMs()) : null;
     if (skipped) {
-      this.log.warn({ replica: r.name, reason: skipped, lagMs, maxLagMs: this.maxLagMs, err }, 'read replica skipped: its reads go to the primary');
+      this.log.warn(
+        { replica: r.name, reason: skipped, lagMs, maxLagMs: this.maxLagMs, err },
+        'read replica skipped: its reads go to the primary',
+      );
       metrics.replicaSkips.inc({ replica: r.name, reason: skipped });
     } else {
       this.log.info({ replica: r.name, lagMs }, 'read replica in use');
@@ -171,5 +188,8 @@ export class ReplicaSet {
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }

@@ -7,7 +7,11 @@ export const MAX_ATTEMPTS = 4;
 
 /** Whether an error (or its cause) is a deadlock or serialization failure. */
 export function isTransactionConflict(error: unknown): boolean {
-  for (let e = error as { code?: string; cause?: unknown; previous?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+  for (
+    let e = error as { code?: string; cause?: unknown; previous?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    depth++
+  ) {
     if (typeof e.code === 'string' && RETRYABLE.has(e.code)) return true;
     e = (e.cause ?? e.previous) as typeof e;
   }
@@ -15,7 +19,10 @@ export function isTransactionConflict(error: unknown): boolean {
 }
 
 /** Runs `work` (a whole transaction) again after a deadlock or serialization failure, at most MAX_ATTEMPTS times in all. */
-export async function retryOnConflict<T>(work: () => Promise<T>, onRetry?: (attempt: number, err: unknown) => void): Promise<T> {
+export async function retryOnConflict<T>(
+  work: () => Promise<T>,
+  onRetry?: (attempt: number, err: unknown) => void,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();

@@ -30,7 +30,10 @@ export enum PartySide {
   BUYER = 'BUYER',
   PROVIDER = 'PROVIDER',
 }
-registerEnumType(PartySide, { name: 'PartySide', description: 'Which party of an engagement: the buyer side or the provider.' });
+registerEnumType(PartySide, {
+  name: 'PartySide',
+  description: 'Which party of an engagement: the buyer side or the provider.',
+});
 
 @ObjectType({ simpleResolvers: true, description: 'One party’s signature of the business associate agreement.' })
 export class BaaSignature {
@@ -77,9 +80,15 @@ export class TaskBoundary {
   owner!: TaskOwner;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'Task boundaries proposed by one party; they take effect when the other party confirms them (confirmTaskBoundaries).' })
+@ObjectType({
+  simpleResolvers: true,
+  description:
+    'Task boundaries proposed by one party; they take effect when the other party confirms them (confirmTaskBoundaries).',
+})
 export class TaskBoundaryProposal {
-  @Field(() => [TaskBoundary], { description: 'The proposed tasks and owners (they replace the current ones when confirmed).' })
+  @Field(() => [TaskBoundary], {
+    description: 'The proposed tasks and owners (they replace the current ones when confirmed).',
+  })
   tasks!: TaskBoundary[];
 
   @Field(() => String, { nullable: true, description: 'The proposed escalation contact.' })
@@ -108,7 +117,11 @@ export class PhaseChange {
 }
 
 /** The contract after a quote is accepted. */
-@ObjectType({ simpleResolvers: true, description: 'The contract after acceptance: parties, schedule, phase, task boundaries, BAA status. Visible to its two parties and the operator.' })
+@ObjectType({
+  simpleResolvers: true,
+  description:
+    'The contract after acceptance: parties, schedule, phase, task boundaries, BAA status. Visible to its two parties and the operator.',
+})
 @Entity({ tableName: 'engagement' })
 export class Engagement extends BaseEntity {
   @ManyToOne(() => Quote, { mapToPk: true, fieldName: 'quote_id' })
@@ -156,11 +169,16 @@ export class Engagement extends BaseEntity {
   @Property({ type: 'boolean' })
   baaRequired: boolean;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: 'When the BAA came into force: the later of the two parties’ signatures; null until both have signed.' })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'When the BAA came into force: the later of the two parties’ signatures; null until both have signed.',
+  })
   @Property({ type: 'timestamptz', nullable: true })
   baaSignedAt: Date | null = null;
 
-  @Field(() => [BaaSignature], { description: 'Signatures of the BAA so far, one per party at most; it is in force once both parties have signed.' })
+  @Field(() => [BaaSignature], {
+    description: 'Signatures of the BAA so far, one per party at most; it is in force once both parties have signed.',
+  })
   @Property({ type: 'json' })
   baaSignatures: BaaSignature[] = [];
 

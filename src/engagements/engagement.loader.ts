@@ -7,7 +7,11 @@ import { byIdLoader } from '../shared/read-model';
 export function createEngagementLoaders(em: EntityManager) {
   return {
     engagementById: byIdLoader(em, Engagement),
-    reportsByEngagement: childPageLoader(em, PerformanceReport, { table: 'performance_report', parentColumn: 'engagement_id', sortKeys: [{ column: 'month', desc: true }, { column: 'id' }] }),
+    reportsByEngagement: childPageLoader(em, PerformanceReport, {
+      table: 'performance_report',
+      parentColumn: 'engagement_id',
+      sortKeys: [{ column: 'month', desc: true }, { column: 'id' }],
+    }),
   };
 }
 

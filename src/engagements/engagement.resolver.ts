@@ -53,7 +53,9 @@ export class EngagementResolver {
 
   @Query(() => EngagementConnection, { description: 'Engagements you are a party to, newest first.' })
   async engagements(
-    @Arg('filter', () => EngagementFilter, { nullable: true, description: 'Filters; all must hold.' }) filter: EngagementFilter | undefined,
+    @Arg('filter', () => EngagementFilter, { nullable: true, description: 'Filters; all must hold.' }) filter:
+      | EngagementFilter
+      | undefined,
     @Args() args: PageArgs,
     @Ctx() ctx: Context,
   ) {
@@ -62,49 +64,71 @@ export class EngagementResolver {
   }
 
   @Authorized(...WRITERS)
-  @Mutation(() => SignBaaPayload, { description: 'Records your side’s signature of the BAA (each party signs; the operator is not a party). Once both have signed the BAA is in force and a PENDING_BAA engagement becomes ACTIVE.' })
+  @Mutation(() => SignBaaPayload, {
+    description:
+      'Records your side’s signature of the BAA (each party signs; the operator is not a party). Once both have signed the BAA is in force and a PENDING_BAA engagement becomes ACTIVE.',
+  })
   signBaa(@Arg('input') input: SignBaaInput, @Ctx() ctx: Context) {
     return toPayload(() => signBaa(ctx, input));
   }
 
   @Authorized(...WRITERS)
-  @Mutation(() => SetTaskBoundariesPayload, { description: 'Proposes who owns each task (either party; not the operator): kept as `proposedTaskBoundaries` until the other party confirms. In PILOT the provider owns at most one task.' })
+  @Mutation(() => SetTaskBoundariesPayload, {
+    description:
+      'Proposes who owns each task (either party; not the operator): kept as `proposedTaskBoundaries` until the other party confirms. In PILOT the provider owns at most one task.',
+  })
   setTaskBoundaries(@Arg('input') input: SetTaskBoundariesInput, @Ctx() ctx: Context) {
     return toPayload(() => setTaskBoundaries(ctx, input));
   }
 
   @Authorized(...WRITERS)
-  @Mutation(() => ConfirmTaskBoundariesPayload, { description: 'The other party agrees to the proposed task boundaries: they replace the current ones. The proposer cannot confirm its own proposal.' })
+  @Mutation(() => ConfirmTaskBoundariesPayload, {
+    description:
+      'The other party agrees to the proposed task boundaries: they replace the current ones. The proposer cannot confirm its own proposal.',
+  })
   confirmTaskBoundaries(@Arg('input') input: ConfirmTaskBoundariesInput, @Ctx() ctx: Context) {
     return toPayload(() => confirmTaskBoundaries(ctx, input.engagementId, input.proposedAt ?? null));
   }
 
   @Authorized(...WRITERS)
-  @Mutation(() => DisputePerformanceReportPayload, { description: 'The buyer side disputes a monthly report, with the reason; the phase gate is not met while it is disputed.' })
+  @Mutation(() => DisputePerformanceReportPayload, {
+    description:
+      'The buyer side disputes a monthly report, with the reason; the phase gate is not met while it is disputed.',
+  })
   disputePerformanceReport(@Arg('input') input: DisputePerformanceReportInput, @Ctx() ctx: Context) {
     return toPayload(() => disputePerformanceReport(ctx, input));
   }
 
   @Authorized(...WRITERS)
-  @Mutation(() => ResolvePerformanceDisputePayload, { description: 'The buyer side resolves its dispute of a monthly report; it counts for the gate again.' })
+  @Mutation(() => ResolvePerformanceDisputePayload, {
+    description: 'The buyer side resolves its dispute of a monthly report; it counts for the gate again.',
+  })
   resolvePerformanceDispute(@Arg('input') input: ResolvePerformanceDisputeInput, @Ctx() ctx: Context) {
     return toPayload(() => resolvePerformanceDispute(ctx, input));
   }
 
   @Authorized(...SELLERS)
-  @Mutation(() => RecordPerformancePayload, { description: 'Records the provider’s report for a month: delivered units and SLA metrics.' })
+  @Mutation(() => RecordPerformancePayload, {
+    description: 'Records the provider’s report for a month: delivered units and SLA metrics.',
+  })
   recordPerformance(@Arg('input') input: RecordPerformanceInput, @Ctx() ctx: Context) {
     return toPayload(() => recordPerformance(ctx, input));
   }
 
   @Authorized(...WRITERS)
-  @Mutation(() => AdvanceEngagementPhasePayload, { description: 'The buyer approves the next phase; refused with GATE_NOT_MET until the last reports of the phase (the quote’s gateReportCount) meet every SLA target and none is disputed.' })
+  @Mutation(() => AdvanceEngagementPhasePayload, {
+    description:
+      'The buyer approves the next phase; refused with GATE_NOT_MET until the last reports of the phase (the quote’s gateReportCount) meet every SLA target and none is disputed.',
+  })
   advanceEngagementPhase(@Arg('input') input: AdvanceEngagementPhaseInput, @Ctx() ctx: Context) {
     return toPayload(() => advanceEngagementPhase(ctx, input.engagementId));
   }
 
   @Authorized(...WRITERS)
-  @Mutation(() => TerminateEngagementPayload, { description: 'Terminates (either party) from effectiveMonth, at least the agreed notice ahead unless for cause; reservations from effectiveMonth on are released.' })
+  @Mutation(() => TerminateEngagementPayload, {
+    description:
+      'Terminates (either party) from effectiveMonth, at least the agreed notice ahead unless for cause; reservations from effectiveMonth on are released.',
+  })
   terminateEngagement(@Arg('input') input: TerminateEngagementInput, @Ctx() ctx: Context) {
     return toPayload(() => terminateEngagement(ctx, input));
   }
@@ -140,12 +164,20 @@ export class EngagementResolver {
     return toConnection(await ctx.loaders.reportsByEngagement.load({ parentId: e.id, ...page }), page);
   }
 
-  @FieldResolver(() => [TaskBoundary], { nullable: true, description: 'Task boundaries proposed by one party and not yet confirmed by the other; null when nothing is proposed.' })
+  @FieldResolver(() => [TaskBoundary], {
+    nullable: true,
+    description:
+      'Task boundaries proposed by one party and not yet confirmed by the other; null when nothing is proposed.',
+  })
   proposedTaskBoundaries(@Root() e: Engagement) {
     return e.taskProposal?.tasks ?? null;
   }
 
-  @FieldResolver(() => TaskBoundaryProposal, { nullable: true, description: 'The pending proposal of task boundaries: tasks, escalation contact, which party proposed it and when.' })
+  @FieldResolver(() => TaskBoundaryProposal, {
+    nullable: true,
+    description:
+      'The pending proposal of task boundaries: tasks, escalation contact, which party proposed it and when.',
+  })
   taskBoundaryProposal(@Root() e: Engagement) {
     return e.taskProposal;
   }
@@ -160,12 +192,16 @@ export class EngagementResolver {
     return (await ctx.loaders.quoteById.load(e.quoteId))!.gateReportCount;
   }
 
-  @FieldResolver(() => Int, { description: 'Months of notice to terminate without cause, agreed in the accepted quote.' })
+  @FieldResolver(() => Int, {
+    description: 'Months of notice to terminate without cause, agreed in the accepted quote.',
+  })
   async terminationNoticeMonths(@Root() e: Engagement, @Ctx() ctx: Context) {
     return (await ctx.loaders.quoteById.load(e.quoteId))!.terminationNoticeMonths;
   }
 
-  @FieldResolver(() => MonthScalar, { description: 'The earliest effectiveMonth of a termination without cause, as of now.' })
+  @FieldResolver(() => MonthScalar, {
+    description: 'The earliest effectiveMonth of a termination without cause, as of now.',
+  })
   async earliestTerminationMonth(@Root() e: Engagement, @Ctx() ctx: Context) {
     return addMonths(currentMonth(), (await ctx.loaders.quoteById.load(e.quoteId))!.terminationNoticeMonths);
   }

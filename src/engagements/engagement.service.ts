@@ -1,9 +1,24 @@
 // Engagements: BAA gating, task boundaries, monthly performance, phase gates and termination.
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { LockMode } from '@mikro-orm/postgresql';
-import { Engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus, PartySide, PHASE_ORDER, TaskOwner } from './engagement.entity';
+import {
+  Engagement,
+  ENGAGEMENT_TRANSITIONS,
+  EngagementStatus,
+  PartySide,
+  PHASE_ORDER,
+  TaskOwner,
+} from './engagement.entity';
 import { PerformanceReport } from './performance-report.entity';
-import type { DisputePerformanceReportInput, EngagementFilter, RecordPerformanceInput, ResolvePerformanceDisputeInput, SetTaskBoundariesInput, SignBaaInput, TerminateEngagementInput } from './engagement.types';
+import type {
+  DisputePerformanceReportInput,
+  EngagementFilter,
+  RecordPerformanceInput,
+  ResolvePerformanceDisputeInput,
+  SetTaskBoundariesInput,
+  SignBaaInput,
+  TerminateEngagementInput,
+} from './engagement.types';
 import { evaluate, gateMiss, metricValueProblem } from './phase-gate';
 import { EngagementPhase } from '../capacity/engagement-phase';
 import { Quote } from '../quotes/quote.entity';
@@ -33,7 +48,9 @@ export async function findEngagement(ctx: Context, id: string): Promise<Engageme
 
 export async function listEngagements(ctx: Context, filter: EngagementFilter | undefined, page: Page) {
   const viewer = ctx.viewer;
-  const and: FilterQuery<Engagement>[] = viewer.isOperator ? [] : [{ $or: [{ providerId: { $in: viewer.sellerIds } }, { buyerId: { $in: viewer.partyIds } }] }];
+  const and: FilterQuery<Engagement>[] = viewer.isOperator
+    ? []
+    : [{ $or: [{ providerId: { $in: viewer.sellerIds } }, { buyerId: { $in: viewer.partyIds } }] }];
   if (filter?.status) and.push({ status: filter.status });
   if (filter?.providerId) and.push({ providerId: isUuid(filter.providerId) ? filter.providerId : null });
   if (filter?.buyerId) and.push({ buyerId: isUuid(filter.buyerId) ? filter.buyerId : null });
@@ -47,7 +64,8 @@ type Side = 'provider' | 'buyer' | 'either' | 'party';
  * task boundaries for either side); SALES keys are read-only.
  */
 function sideOf(viewer: Viewer, e: Pick<Engagement, 'providerId' | 'buyerId'>): PartySide {
-  if (viewer.isOperator) throw forbidden('The network operator is not a party to the engagement; each party acts with its own key.');
+  if (viewer.isOperator)
+    throw forbidden('The network operator is not a party to the engagement; each party acts with its own key.');
   if (viewer.role === Role.ADMIN && viewer.organizationId === e.providerId) return PartySide.PROVIDER;
   assertBuyerSide(viewer, e.buyerId);
   return PartySide.BUYER;
@@ -62,7 +80,8 @@ async function engagementFor(ctx: Context, em: EntityManager, id: string, side: 
   else if (side === 'buyer') assertBuyerSide(viewer, e.buyerId);
   else if (side === 'party') sideOf(viewer, e);
   else if (!viewer.isOperator && viewer.role === Role.SALES) throw forbidden('SALES keys are read-only.');
-  else if (!viewer.isOperator && viewer.role === Role.INTEGRATION && !viewer.partyIds.includes(e.buyerId)) throw forbidden();
+  else if (!viewer.isOperator && viewer.role === Role.INTEGRATION && !viewer.partyIds.includes(e.buyerId))
+    throw forbidden();
   // Locked only once the caller is known to be a party (outsiders cannot hold the row), then re-read.
   await lockEngagement(em, e.id);
   await em.refresh(e);
@@ -70,24 +89,49 @@ async function engagementFor(ctx: Context, em: EntityManager, id: string, side: 
 }
 
 const audit = (ctx: Context, em: EntityManager, e: Engagement, action: string, before: unknown, after: unknown) =>
-  recordAudit(ctx, em, { action, entityType: 'Engagement', entityId: e.id, partyIds: [e.providerId, e.buyerId], buyerIds: [e.buyerId], before, after });
+  recordAudit(ctx, em, {
+    action,
+    entityType: 'Engagement',
+    entityId: e.id,
+    partyIds: [e.providerId, e.buyerId],
+    buyerIds: [e.buyerId],
+    before,
+    after,
+  });
 
 function assertStatus(e: Engagement, allowed: EngagementStatus[]) {
   if (e.status === EngagementStatus.PENDING_BAA && !allowed.includes(e.status)) {
-    refuse(UserErrorCode.BAA_REQUIRED, 'The business associate agreement must be signed first (signBaa).', 'input.engagementId');
+    refuse(
+      UserErrorCode.BAA_REQUIRED,
+      'The business associate agreement must be signed first (signBaa).',
+      'input.engagementId',
+    );
   }
-  if (!allowed.includes(e.status)) refuse(UserErrorCode.INVALID_TRANSITION, `The engagement is ${e.status}.`, 'input.engagementId');
+  if (!allowed.includes(e.status))
+    refuse(UserErrorCode.INVALID_TRANSITION, `The engagement is ${e.status}.`, 'input.engagementId');
 }
 
 export async function signBaa(ctx: Context, input: SignBaaInput): Promise<Engagement> {
   return ctx.em.transactional(async (em) => {
     const e = await engagementFor(ctx, em, input.engagementId, 'party');
     const side = sideOf(ctx.viewer, e);
-    if (![EngagementStatus.PENDING_BAA, EngagementStatus.ACTIVE].includes(e.status)) refuse(UserErrorCode.INVALID_TRANSITION, `The engagement is ${e.status}.`, 'input.engagementId');
-    if (e.baaSignatures.some((x) => x.side === side)) refuse(UserErrorCode.INVALID_TRANSITION, `The ${side.toLowerCase()} side has already signed the BAA.`, 'input.engagementId');
+    if (![EngagementStatus.PENDING_BAA, EngagementStatus.ACTIVE].includes(e.status))
+      refuse(UserErrorCode.INVALID_TRANSITION, `The engagement is ${e.status}.`, 'input.engagementId');
+    if (e.baaSignatures.some((x) => x.side === side))
+      refuse(
+        UserErrorCode.INVALID_TRANSITION,
+        `The ${side.toLowerCase()} side has already signed the BAA.`,
+        'input.engagementId',
+      );
     const signedAt = input.signedAt ?? new Date();
-    if (signedAt.getTime() > Date.now() + 60_000) refuse(UserErrorCode.VALIDATION, 'signedAt cannot be in the future.', 'input.signedAt');
-    if (signedAt.getTime() < e.createdAt.getTime() - 60_000) refuse(UserErrorCode.VALIDATION, `signedAt cannot be before the engagement was agreed (${e.createdAt.toISOString()}).`, 'input.signedAt');
+    if (signedAt.getTime() > Date.now() + 60_000)
+      refuse(UserErrorCode.VALIDATION, 'signedAt cannot be in the future.', 'input.signedAt');
+    if (signedAt.getTime() < e.createdAt.getTime() - 60_000)
+      refuse(
+        UserErrorCode.VALIDATION,
+        `signedAt cannot be before the engagement was agreed (${e.createdAt.toISOString()}).`,
+        'input.signedAt',
+      );
     const before = { status: e.status, baaSignedAt: e.baaSignedAt, signatures: e.baaSignatures.map((x) => x.side) };
     const organizationId = side === PartySide.PROVIDER ? e.providerId : e.buyerId;
     e.baaSignatures = [...e.baaSignatures, { side, organizationId, signedAt, apiKeyId: ctx.viewer.apiKeyId }];
@@ -97,7 +141,13 @@ export async function signBaa(ctx: Context, input: SignBaaInput): Promise<Engage
       e.baaSignedAt = new Date(Math.max(...e.baaSignatures.map((x) => new Date(x.signedAt).getTime())));
       if (e.status === EngagementStatus.PENDING_BAA) e.status = EngagementStatus.ACTIVE;
     }
-    audit(ctx, em, e, 'engagement.baaSigned', before, { status: e.status, side, signedAt, inForce, baaSignedAt: e.baaSignedAt });
+    audit(ctx, em, e, 'engagement.baaSigned', before, {
+      status: e.status,
+      side,
+      signedAt,
+      inForce,
+      baaSignedAt: e.baaSignedAt,
+    });
     return e;
   });
 }
@@ -108,7 +158,11 @@ export async function setTaskBoundaries(ctx: Context, input: SetTaskBoundariesIn
   input.tasks.forEach((t, i) => {
     const key = t.task.trim().toLowerCase();
     checks.check(key.length > 0, `input.tasks.${i}.task`, 'task must not be empty.');
-    checks.check(!seen.has(key), `input.tasks.${i}.task`, `"${t.task.trim()}" is listed twice; each task has exactly one owner.`);
+    checks.check(
+      !seen.has(key),
+      `input.tasks.${i}.task`,
+      `"${t.task.trim()}" is listed twice; each task has exactly one owner.`,
+    );
     seen.add(key);
   });
   checks.done();
@@ -119,9 +173,24 @@ export async function setTaskBoundaries(ctx: Context, input: SetTaskBoundariesIn
     const tasks = input.tasks.map((t) => ({ task: t.task.trim(), owner: t.owner }));
     assertPilotTasks(e, tasks);
     const before = e.taskProposal;
-    const escalationContact = input.escalationContact === undefined ? e.escalationContact : input.escalationContact?.trim() || null;
-    e.taskProposal = { tasks, escalationContact, side, organizationId: side === PartySide.PROVIDER ? e.providerId : e.buyerId, proposedAt: new Date(), apiKeyId: ctx.viewer.apiKeyId };
-    audit(ctx, em, e, 'engagement.tasksProposed', before && { proposedTaskBoundaries: before.tasks, side: before.side }, { proposedTaskBoundaries: tasks, escalationContact, side });
+    const escalationContact =
+      input.escalationContact === undefined ? e.escalationContact : input.escalationContact?.trim() || null;
+    e.taskProposal = {
+      tasks,
+      escalationContact,
+      side,
+      organizationId: side === PartySide.PROVIDER ? e.providerId : e.buyerId,
+      proposedAt: new Date(),
+      apiKeyId: ctx.viewer.apiKeyId,
+    };
+    audit(
+      ctx,
+      em,
+      e,
+      'engagement.tasksProposed',
+      before && { proposedTaskBoundaries: before.tasks, side: before.side },
+      { proposedTaskBoundaries: tasks, escalationContact, side },
+    );
     return e;
   });
 }
@@ -130,27 +199,49 @@ export async function setTaskBoundaries(ctx: Context, input: SetTaskBoundariesIn
 function assertPilotTasks(e: Engagement, tasks: { owner: TaskOwner }[]) {
   const provider = tasks.filter((t) => t.owner === TaskOwner.PROVIDER).length;
   if (e.phase === EngagementPhase.PILOT && provider > 1) {
-    refuse(UserErrorCode.VALIDATION, `In PILOT the provider owns at most one task; ${provider} are listed. More can be agreed once the engagement advances.`, 'input.tasks');
+    refuse(
+      UserErrorCode.VALIDATION,
+      `In PILOT the provider owns at most one task; ${provider} are listed. More can be agreed once the engagement advances.`,
+      'input.tasks',
+    );
   }
 }
 
-export async function confirmTaskBoundaries(ctx: Context, engagementId: string, seenProposedAt: Date | null): Promise<Engagement> {
+export async function confirmTaskBoundaries(
+  ctx: Context,
+  engagementId: string,
+  seenProposedAt: Date | null,
+): Promise<Engagement> {
   return ctx.em.transactional(async (em) => {
     const e = await engagementFor(ctx, em, engagementId, 'party');
     const side = sideOf(ctx.viewer, e);
     assertStatus(e, [EngagementStatus.PENDING_BAA, EngagementStatus.ACTIVE]);
     const p = e.taskProposal;
     if (!p) refuse(UserErrorCode.INVALID_TRANSITION, 'No task boundaries are proposed.', 'input.engagementId');
-    if (p!.side === side) refuse(UserErrorCode.INVALID_TRANSITION, 'Your side proposed these task boundaries; the other party confirms them.', 'input.engagementId');
+    if (p!.side === side)
+      refuse(
+        UserErrorCode.INVALID_TRANSITION,
+        'Your side proposed these task boundaries; the other party confirms them.',
+        'input.engagementId',
+      );
     if (seenProposedAt && new Date(p!.proposedAt).getTime() !== seenProposedAt.getTime()) {
-      refuse(UserErrorCode.INVALID_TRANSITION, 'The proposal was replaced after the one you read; read it again before confirming.', 'input.proposedAt');
+      refuse(
+        UserErrorCode.INVALID_TRANSITION,
+        'The proposal was replaced after the one you read; read it again before confirming.',
+        'input.proposedAt',
+      );
     }
     assertPilotTasks(e, p!.tasks);
     const before = { taskBoundaries: e.taskBoundaries, escalationContact: e.escalationContact };
     e.taskBoundaries = p!.tasks;
     e.escalationContact = p!.escalationContact;
     e.taskProposal = null;
-    audit(ctx, em, e, 'engagement.tasksSet', before, { taskBoundaries: e.taskBoundaries, escalationContact: e.escalationContact, proposedBy: p!.side, confirmedBy: side });
+    audit(ctx, em, e, 'engagement.tasksSet', before, {
+      taskBoundaries: e.taskBoundaries,
+      escalationContact: e.escalationContact,
+      proposedBy: p!.side,
+      confirmedBy: side,
+    });
     return e;
   });
 }
@@ -169,35 +260,70 @@ export async function recordPerformance(ctx: Context, input: RecordPerformanceIn
         const values = new Map(input.metrics.map((m) => [m.metric, m.value]));
         const line = e.schedule.find((l) => l.month === input.month);
         const checks = new InputChecks()
-          .check(input.month >= e.startMonth && input.month <= e.endMonth, 'input.month', `month must be within the engagement (${e.startMonth} to ${e.endMonth}).`)
+          .check(
+            input.month >= e.startMonth && input.month <= e.endMonth,
+            'input.month',
+            `month must be within the engagement (${e.startMonth} to ${e.endMonth}).`,
+          )
           .check(input.month <= currentMonth(), 'input.month', 'Months after the current one cannot be reported yet.')
           .check(values.size === input.metrics.length, 'input.metrics', 'Each metric may appear once.')
           .check(input.deliveredUnits >= 0, 'input.deliveredUnits', 'deliveredUnits is never negative.')
-          .check(!line || input.deliveredUnits <= line.units, 'input.deliveredUnits', `deliveredUnits cannot exceed the ${line?.units} units scheduled for ${input.month}.`);
+          .check(
+            !line || input.deliveredUnits <= line.units,
+            'input.deliveredUnits',
+            `deliveredUnits cannot exceed the ${line?.units} units scheduled for ${input.month}.`,
+          );
         input.metrics.forEach((m, i) => {
           const target = slaTargets.find((t) => t.metric === m.metric);
           checks.check(!!target, `input.metrics.${i}.metric`, `${m.metric} is not an SLA metric of this engagement.`);
           const problem = target ? metricValueProblem(target, m.value) : null;
           checks.check(!problem, `input.metrics.${i}.value`, problem ?? '');
         });
-        for (const t of slaTargets) checks.check(values.has(t.metric), 'input.metrics', `A value for ${t.metric} is required.`);
+        for (const t of slaTargets)
+          checks.check(values.has(t.metric), 'input.metrics', `A value for ${t.metric} is required.`);
         checks.done();
         const result = evaluate(slaTargets, values);
         const existing = await em.findOne(PerformanceReport, { engagementId: e.id, monthDate: `${input.month}-01` });
-        const report = existing ?? Object.assign(new PerformanceReport(), { engagementId: e.id, monthDate: `${input.month}-01`, phase: e.phase });
-        const before = existing ? { version: existing.version, deliveredUnits: existing.deliveredUnits, metrics: existing.metrics } : null;
+        const report =
+          existing ??
+          Object.assign(new PerformanceReport(), {
+            engagementId: e.id,
+            monthDate: `${input.month}-01`,
+            phase: e.phase,
+          });
+        const before = existing
+          ? { version: existing.version, deliveredUnits: existing.deliveredUnits, metrics: existing.metrics }
+          : null;
         if (existing) {
           // Re-recording adds a version: the earlier one stays readable, the new one counts for the gate.
           report.earlierVersions = [
             ...existing.earlierVersions,
-            { version: existing.version, deliveredUnits: existing.deliveredUnits, metrics: existing.metrics, attainment: Number(existing.attainment), allTargetsMet: existing.allTargetsMet, recordedAt: existing.updatedAt },
+            {
+              version: existing.version,
+              deliveredUnits: existing.deliveredUnits,
+              metrics: existing.metrics,
+              attainment: Number(existing.attainment),
+              allTargetsMet: existing.allTargetsMet,
+              recordedAt: existing.updatedAt,
+            },
           ];
           report.version = existing.version + 1;
         }
-        Object.assign(report, { deliveredUnits: input.deliveredUnits, metrics: result.metrics, attainment: result.attainment.toFixed(4), allTargetsMet: result.allMet });
+        Object.assign(report, {
+          deliveredUnits: input.deliveredUnits,
+          metrics: result.metrics,
+          attainment: result.attainment.toFixed(4),
+          allTargetsMet: result.allMet,
+        });
         report.updatedAt = new Date();
         em.persist(report);
-        audit(ctx, em, e, 'engagement.performanceRecorded', before, { month: input.month, version: report.version, deliveredUnits: input.deliveredUnits, attainment: result.attainment, allTargetsMet: result.allMet });
+        audit(ctx, em, e, 'engagement.performanceRecorded', before, {
+          month: input.month,
+          version: report.version,
+          deliveredUnits: input.deliveredUnits,
+          attainment: result.attainment,
+          allTargetsMet: result.allMet,
+        });
         return { result: e, saved: { engagementId: e.id } };
       },
       ({ engagementId }) => em.findOneOrFail(Engagement, engagementId),
@@ -216,11 +342,28 @@ export async function advanceEngagementPhase(ctx: Context, engagementId: string)
     const e = await engagementFor(ctx, em, engagementId, 'buyer');
     assertStatus(e, [EngagementStatus.ACTIVE]);
     const next = nextPhase(e);
-    if (!next) refuse(UserErrorCode.INVALID_TRANSITION, `${e.phase} is the last phase of this engagement.`, 'input.engagementId');
+    if (!next)
+      refuse(
+        UserErrorCode.INVALID_TRANSITION,
+        `${e.phase} is the last phase of this engagement.`,
+        'input.engagementId',
+      );
     const { gateReportCount } = await em.findOneOrFail(Quote, e.quoteId); // the agreed gate
-    const reports = await em.find(PerformanceReport, { engagementId: e.id, phase: e.phase }, { orderBy: { monthDate: 'desc' }, limit: gateReportCount });
-    const miss = gateMiss(e.phase, reports.map((r) => ({ month: r.month, metrics: r.metrics, disputed: r.disputed })), gateReportCount);
-    if (miss) refuse(UserErrorCode.GATE_NOT_MET, miss.message, 'input.engagementId', { metric: miss.metric, month: miss.month });
+    const reports = await em.find(
+      PerformanceReport,
+      { engagementId: e.id, phase: e.phase },
+      { orderBy: { monthDate: 'desc' }, limit: gateReportCount },
+    );
+    const miss = gateMiss(
+      e.phase,
+      reports.map((r) => ({ month: r.month, metrics: r.metrics, disputed: r.disputed })),
+      gateReportCount,
+    );
+    if (miss)
+      refuse(UserErrorCode.GATE_NOT_MET, miss.message, 'input.engagementId', {
+        metric: miss.metric,
+        month: miss.month,
+      });
     const from = e.phase;
     await commitPhase(em, e.id, next!);
     e.phase = next!;
@@ -235,7 +378,8 @@ export async function terminateEngagement(ctx: Context, input: TerminateEngageme
   return ctx.em.transactional(async (em) => {
     const viewer = ctx.viewer;
     const e = await engagementFor(ctx, em, input.engagementId, 'either');
-    if (!ENGAGEMENT_TRANSITIONS[e.status].includes(EngagementStatus.TERMINATED)) refuse(UserErrorCode.INVALID_TRANSITION, `The engagement is ${e.status}.`, 'input.engagementId');
+    if (!ENGAGEMENT_TRANSITIONS[e.status].includes(EngagementStatus.TERMINATED))
+      refuse(UserErrorCode.INVALID_TRANSITION, `The engagement is ${e.status}.`, 'input.engagementId');
     const { terminationNoticeMonths: notice } = await em.findOneOrFail(Quote, e.quoteId);
     const now = currentMonth();
     const withNotice = addMonths(now, notice);
@@ -244,7 +388,13 @@ export async function terminateEngagement(ctx: Context, input: TerminateEngageme
       // Sooner only for cause: the operator always; the buyer side when the provider's latest report
       // in the phase missed a target.
       const buyerSide = !viewer.isOperator && !(viewer.role === Role.ADMIN && viewer.organizationId === e.providerId);
-      const [latest] = buyerSide ? await em.find(PerformanceReport, { engagementId: e.id, phase: e.phase }, { orderBy: { monthDate: 'desc' }, limit: 1 }) : [];
+      const [latest] = buyerSide
+        ? await em.find(
+            PerformanceReport,
+            { engagementId: e.id, phase: e.phase },
+            { orderBy: { monthDate: 'desc' }, limit: 1 },
+          )
+        : [];
       if (viewer.isOperator || (latest && !latest.allTargetsMet)) earliest = now;
       else {
         refuse(
@@ -255,49 +405,90 @@ export async function terminateEngagement(ctx: Context, input: TerminateEngageme
       }
     }
     if (input.effectiveMonth < earliest) {
-      refuse(UserErrorCode.INVALID_TRANSITION, `The earliest effectiveMonth is ${earliest}${earliest === withNotice ? ` (the agreed notice is ${notice} month(s))` : ''}.`, 'input.effectiveMonth');
+      refuse(
+        UserErrorCode.INVALID_TRANSITION,
+        `The earliest effectiveMonth is ${earliest}${earliest === withNotice ? ` (the agreed notice is ${notice} month(s))` : ''}.`,
+        'input.effectiveMonth',
+      );
     }
     const before = { status: e.status };
     await releaseEngagementFrom(em, e.id, input.effectiveMonth);
     e.status = EngagementStatus.TERMINATED;
     e.terminatedAt = new Date();
     e.terminationReason = input.reason.trim();
-    const last = input.effectiveMonth <= e.startMonth ? null : input.effectiveMonth > e.endMonth ? e.endMonth : addMonths(input.effectiveMonth, -1);
+    const last =
+      input.effectiveMonth <= e.startMonth
+        ? null
+        : input.effectiveMonth > e.endMonth
+          ? e.endMonth
+          : addMonths(input.effectiveMonth, -1);
     e.serviceEndDate = last ? `${last}-01` : null;
-    audit(ctx, em, e, 'engagement.terminated', before, { status: e.status, effectiveMonth: input.effectiveMonth, reason: e.terminationReason, forCause: !!input.forCause });
+    audit(ctx, em, e, 'engagement.terminated', before, {
+      status: e.status,
+      effectiveMonth: input.effectiveMonth,
+      reason: e.terminationReason,
+      forCause: !!input.forCause,
+    });
     return e;
   });
 }
 
 /** The month's current report, for a dispute action by the buyer side. */
-async function reportFor(ctx: Context, em: EntityManager, engagementId: string, month: string): Promise<{ e: Engagement; report: PerformanceReport }> {
+async function reportFor(
+  ctx: Context,
+  em: EntityManager,
+  engagementId: string,
+  month: string,
+): Promise<{ e: Engagement; report: PerformanceReport }> {
   const e = await engagementFor(ctx, em, engagementId, 'buyer');
   const report = await em.findOne(PerformanceReport, { engagementId: e.id, monthDate: `${month}-01` });
   if (!report) refuse(UserErrorCode.VALIDATION, `No report is recorded for ${month}.`, 'input.month');
   return { e, report: report! };
 }
 
-export async function disputePerformanceReport(ctx: Context, input: DisputePerformanceReportInput): Promise<Engagement> {
+export async function disputePerformanceReport(
+  ctx: Context,
+  input: DisputePerformanceReportInput,
+): Promise<Engagement> {
   const reason = input.reason.trim();
   if (!reason) refuse(UserErrorCode.VALIDATION, 'reason must not be empty.', 'input.reason');
   return ctx.em.transactional(async (em) => {
     const { e, report } = await reportFor(ctx, em, input.engagementId, input.month);
-    if (report.disputed) refuse(UserErrorCode.INVALID_TRANSITION, `The report for ${input.month} is already disputed.`, 'input.month');
+    if (report.disputed)
+      refuse(UserErrorCode.INVALID_TRANSITION, `The report for ${input.month} is already disputed.`, 'input.month');
     report.disputed = true;
     report.dispute = { reason, openedAt: new Date(), resolvedAt: null, resolution: null };
-    audit(ctx, em, e, 'engagement.reportDisputed', { month: input.month, disputed: false }, { month: input.month, version: report.version, disputed: true, reason });
+    audit(
+      ctx,
+      em,
+      e,
+      'engagement.reportDisputed',
+      { month: input.month, disputed: false },
+      { month: input.month, version: report.version, disputed: true, reason },
+    );
     return e;
   });
 }
 
-export async function resolvePerformanceDispute(ctx: Context, input: ResolvePerformanceDisputeInput): Promise<Engagement> {
+export async function resolvePerformanceDispute(
+  ctx: Context,
+  input: ResolvePerformanceDisputeInput,
+): Promise<Engagement> {
   return ctx.em.transactional(async (em) => {
     const { e, report } = await reportFor(ctx, em, input.engagementId, input.month);
-    if (!report.disputed) refuse(UserErrorCode.INVALID_TRANSITION, `The report for ${input.month} is not disputed.`, 'input.month');
+    if (!report.disputed)
+      refuse(UserErrorCode.INVALID_TRANSITION, `The report for ${input.month} is not disputed.`, 'input.month');
     const resolution = input.resolution?.trim() || null;
     report.disputed = false;
     report.dispute = { ...report.dispute!, resolvedAt: new Date(), resolution };
-    audit(ctx, em, e, 'engagement.reportDisputeResolved', { month: input.month, disputed: true }, { month: input.month, version: report.version, disputed: false, resolution });
+    audit(
+      ctx,
+      em,
+      e,
+      'engagement.reportDisputeResolved',
+      { month: input.month, disputed: true },
+      { month: input.month, version: report.version, disputed: false, resolution },
+    );
     return e;
   });
 }
@@ -310,7 +501,14 @@ export async function completeEndedEngagements(em: EntityManager): Promise<void>
   // Locked as read (skipping any a user holds right now: the next sweep gets those), so a termination
   // or BAA signature committed meanwhile is never overwritten: PostgreSQL re-checks the status of a
   // row it had to wait for, and a user's change waits for this transaction.
-  const ended = await em.find(Engagement, { status: { $in: [EngagementStatus.ACTIVE, EngagementStatus.PENDING_BAA] }, endDate: { $lt: `${currentMonth()}-01` } }, { limit: 500, orderBy: { id: 'asc' }, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE });
+  const ended = await em.find(
+    Engagement,
+    {
+      status: { $in: [EngagementStatus.ACTIVE, EngagementStatus.PENDING_BAA] },
+      endDate: { $lt: `${currentMonth()}-01` },
+    },
+    { limit: 500, orderBy: { id: 'asc' }, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE },
+  );
   const system = { viewer: null, requestId: 'hold-sweeper' };
   for (const e of ended) {
     const before = { status: e.status };
@@ -323,6 +521,14 @@ export async function completeEndedEngagements(em: EntityManager): Promise<void>
       e.terminatedAt = new Date();
       e.terminationReason = 'The BAA was never signed before the last month of the engagement.';
     }
-    recordAudit(system, em, { action: `engagement.${e.status === EngagementStatus.COMPLETED ? 'completed' : 'terminated'}`, entityType: 'Engagement', entityId: e.id, partyIds: [e.providerId, e.buyerId], buyerIds: [e.buyerId], before, after: { status: e.status } });
+    recordAudit(system, em, {
+      action: `engagement.${e.status === EngagementStatus.COMPLETED ? 'completed' : 'terminated'}`,
+      entityType: 'Engagement',
+      entityId: e.id,
+      partyIds: [e.providerId, e.buyerId],
+      buyerIds: [e.buyerId],
+      before,
+      after: { status: e.status },
+    });
   }
 }

@@ -21,12 +21,18 @@ export class EngagementFilter {
   buyerId?: string;
 }
 
-@InputType({ description: 'Records one party’s signature of the business associate agreement; it is in force once both parties have signed.' })
+@InputType({
+  description:
+    'Records one party’s signature of the business associate agreement; it is in force once both parties have signed.',
+})
 export class SignBaaInput {
   @Field(() => ID, { description: 'The engagement.' })
   engagementId!: string;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: 'When your side signed (default now; not in the future, not before the engagement was agreed).' })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'When your side signed (default now; not in the future, not before the engagement was agreed).',
+  })
   @IsOptional()
   signedAt?: Date;
 }
@@ -41,7 +47,10 @@ export class TaskBoundaryInput {
   owner!: TaskOwner;
 }
 
-@InputType({ description: 'Proposes task boundaries (each task has exactly one owner); they replace the current ones when the other party confirms.' })
+@InputType({
+  description:
+    'Proposes task boundaries (each task has exactly one owner); they replace the current ones when the other party confirms.',
+})
 export class SetTaskBoundariesInput {
   @Field(() => ID, { description: 'The engagement.' })
   engagementId!: string;
@@ -63,13 +72,19 @@ export class MetricValueInput {
   @Length(1, 60)
   metric!: string;
 
-  @Field(() => Float, { description: 'Delivered value: never negative; a percentage (target unit `%` or `percent`, or a name ending in `_pct`) lies in 0..100.' })
+  @Field(() => Float, {
+    description:
+      'Delivered value: never negative; a percentage (target unit `%` or `percent`, or a name ending in `_pct`) lies in 0..100.',
+  })
   @Min(-1e9)
   @Max(1e9)
   value!: number;
 }
 
-@InputType({ description: 'The provider’s report for one month (re-recording a month adds a version that replaces it for the gate; earlier versions stay readable).' })
+@InputType({
+  description:
+    'The provider’s report for one month (re-recording a month adds a version that replaces it for the gate; earlier versions stay readable).',
+})
 export class RecordPerformanceInput {
   @Field(() => ID, { description: 'The engagement.' })
   engagementId!: string;
@@ -93,25 +108,36 @@ export class RecordPerformanceInput {
   idempotencyKey?: string | null;
 }
 
-@InputType({ description: 'The buyer’s approval to move the engagement to its next phase; refused until the gate holds.' })
+@InputType({
+  description: 'The buyer’s approval to move the engagement to its next phase; refused until the gate holds.',
+})
 export class AdvanceEngagementPhaseInput {
   @Field(() => ID, { description: 'The engagement.' })
   engagementId!: string;
 }
 
-@InputType({ description: 'Ends an engagement with the agreed notice; reservations from `effectiveMonth` on are released.' })
+@InputType({
+  description: 'Ends an engagement with the agreed notice; reservations from `effectiveMonth` on are released.',
+})
 export class TerminateEngagementInput {
   @Field(() => ID, { description: 'The engagement.' })
   engagementId!: string;
 
-  @Field(() => MonthScalar, { description: 'First month without service: at least the current month plus the agreed `terminationNoticeMonths`, sooner only for cause.' })
+  @Field(() => MonthScalar, {
+    description:
+      'First month without service: at least the current month plus the agreed `terminationNoticeMonths`, sooner only for cause.',
+  })
   effectiveMonth!: string;
 
   @Field({ description: 'Why (1-1000 characters).' })
   @Length(1, 1000)
   reason!: string;
 
-  @Field({ defaultValue: false, description: 'Ends sooner than the notice: allowed to the buyer side when the provider’s latest report in the phase missed a target, and to the operator always.' })
+  @Field({
+    defaultValue: false,
+    description:
+      'Ends sooner than the notice: allowed to the buyer side when the provider’s latest report in the phase missed a target, and to the operator always.',
+  })
   forCause?: boolean;
 }
 
@@ -128,7 +154,9 @@ export class ConfirmTaskBoundariesInput {
   proposedAt?: Date | null;
 }
 
-@InputType({ description: 'The buyer side disputes a monthly report; it does not count for the phase gate until resolved.' })
+@InputType({
+  description: 'The buyer side disputes a monthly report; it does not count for the phase gate until resolved.',
+})
 export class DisputePerformanceReportInput {
   @Field(() => ID, { description: 'The engagement.' })
   engagementId!: string;

@@ -24,7 +24,10 @@ export class MetricResult {
   met!: boolean;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'An earlier version of a monthly report, replaced by a later recording of the same month.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'An earlier version of a monthly report, replaced by a later recording of the same month.',
+})
 export class PerformanceReportVersion {
   @Field(() => Int, { description: 'Version number (1 = first recording).' })
   version!: number;
@@ -45,7 +48,11 @@ export class PerformanceReportVersion {
   recordedAt!: Date;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'A challenge of a monthly report by the buyer side. While open, the report does not count for the phase gate.' })
+@ObjectType({
+  simpleResolvers: true,
+  description:
+    'A challenge of a monthly report by the buyer side. While open, the report does not count for the phase gate.',
+})
 export class PerformanceDispute {
   @Field({ description: 'Why the buyer side disputes the report (not for patient information).' })
   reason!: string;
@@ -61,7 +68,10 @@ export class PerformanceDispute {
 }
 
 /** A provider's monthly report on an engagement: volume delivered and SLA metrics. */
-@ObjectType({ simpleResolvers: true, description: 'A monthly performance report: delivered units, SLA metrics and attainment.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'A monthly performance report: delivered units, SLA metrics and attainment.',
+})
 @Entity({ tableName: 'performance_report' })
 export class PerformanceReport extends BaseEntity {
   @ManyToOne(() => Engagement, { mapToPk: true, fieldName: 'engagement_id' })
@@ -90,7 +100,10 @@ export class PerformanceReport extends BaseEntity {
   @Property({ type: 'boolean' })
   allTargetsMet!: boolean;
 
-  @Field(() => Int, { description: 'Version of the month’s report: 1 for the first recording, n+1 for each re-recording (which replaces it for the gate).' })
+  @Field(() => Int, {
+    description:
+      'Version of the month’s report: 1 for the first recording, n+1 for each re-recording (which replaces it for the gate).',
+  })
   @Property({ type: 'integer' })
   version = 1;
 
@@ -98,11 +111,16 @@ export class PerformanceReport extends BaseEntity {
   @Property({ type: 'json' })
   earlierVersions: PerformanceReportVersion[] = [];
 
-  @Field({ description: 'Whether the buyer side disputes this report; a disputed report blocks the phase gate until resolved.' })
+  @Field({
+    description: 'Whether the buyer side disputes this report; a disputed report blocks the phase gate until resolved.',
+  })
   @Property({ type: 'boolean' })
   disputed: boolean = false;
 
-  @Field(() => PerformanceDispute, { nullable: true, description: 'The latest dispute of this month’s report, open or resolved.' })
+  @Field(() => PerformanceDispute, {
+    nullable: true,
+    description: 'The latest dispute of this month’s report, open or resolved.',
+  })
   @Property({ type: 'json', nullable: true })
   dispute: PerformanceDispute | null = null;
 

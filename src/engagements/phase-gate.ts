@@ -7,7 +7,10 @@ export const meets = (value: number, t: Pick<SlaTarget, 'target' | 'direction'>)
   t.direction === SlaDirection.AT_LEAST ? value >= t.target : value <= t.target;
 
 /** Evaluates delivered values against the targets: each metric with `met`, and the share met. */
-export function evaluate(targets: SlaTarget[], values: Map<string, number>): { metrics: MetricResult[]; attainment: number; allMet: boolean } {
+export function evaluate(
+  targets: SlaTarget[],
+  values: Map<string, number>,
+): { metrics: MetricResult[]; attainment: number; allMet: boolean } {
   const metrics = targets.map((t) => {
     const value = values.get(t.metric)!;
     return { metric: t.metric, value, target: t.target, direction: t.direction, met: meets(value, t) };
@@ -17,7 +20,8 @@ export function evaluate(targets: SlaTarget[], values: Map<string, number>): { m
 }
 
 /** A metric is a percentage when its target's unit says so or its name ends in `_pct`. */
-export const isPercentMetric = (t: Pick<SlaTarget, 'metric' | 'unit'>) => ['%', 'percent'].includes(t.unit.trim().toLowerCase()) || t.metric.endsWith('_pct');
+export const isPercentMetric = (t: Pick<SlaTarget, 'metric' | 'unit'>) =>
+  ['%', 'percent'].includes(t.unit.trim().toLowerCase()) || t.metric.endsWith('_pct');
 
 /** Why a reported value cannot be true, or null: never negative; percentages lie in 0..100. */
 export function metricValueProblem(t: Pick<SlaTarget, 'metric' | 'unit'>, value: number): string | null {
@@ -46,20 +50,37 @@ export interface GateMiss {
  */
 export function gateMiss(phase: string, reportsNewestFirst: GateReport[], n: number): GateMiss | null {
   if (reportsNewestFirst.length < n) {
-    return { message: `The gate needs ${n} monthly report(s) in ${phase} meeting every SLA target; ${reportsNewestFirst.length} recorded so far.`, metric: null, month: null };
+    return {
+      message: `The gate needs ${n} monthly report(s) in ${phase} meeting every SLA target; ${reportsNewestFirst.length} recorded so far.`,
+      metric: null,
+      month: null,
+    };
   }
   for (const r of reportsNewestFirst.slice(0, n)) {
     if (r.disputed) {
-      return { message: `Report ${r.month} is disputed by the buyer side; it counts for the gate once the dispute is resolved (resolvePerformanceDispute).`, metric: null, month: r.month };
+      return {
+        message: `Report ${r.month} is disputed by the buyer side; it counts for the gate once the dispute is resolved (resolvePerformanceDispute).`,
+        metric: null,
+        month: r.month,
+      };
     }
     const missed = r.metrics.filter((m) => !m.met);
     if (missed.length) {
-      const what = missed.map((m) => `${m.metric} ${m.value} (target ${m.direction === SlaDirection.AT_LEAST ? '>=' : '<='} ${m.target})`).join(', ');
-      return { message: `Report ${r.month} missed ${what}; the last ${n} report(s) in ${phase} must meet every target.`, metric: missed[0].metric, month: r.month };
+      const what = missed
+        .map(
+          (m) => `${m.metric} ${m.value} (target ${m.direction === SlaDirection.AT_LEAST ? '>=' : '<='} ${m.target})`,
+        )
+        .join(', ');
+      return {
+        message: `Report ${r.month} missed ${what}; the last ${n} report(s) in ${phase} must meet every target.`,
+        metric: missed[0].metric,
+        month: r.month,
+      };
     }
   }
   return null;
 }
 
 /** `gateMiss`'s reason alone. */
-export const gateFailure = (phase: string, reportsNewestFirst: GateReport[], n: number): string | null => gateMiss(phase, reportsNewestFirst, n)?.message ?? null;
+export const gateFailure = (phase: string, reportsNewestFirst: GateReport[], n: number): string | null =>
+  gateMiss(phase, reportsNewestFirst, n)?.message ?? null;

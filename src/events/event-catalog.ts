@@ -33,7 +33,8 @@ export const WEBHOOK_EVENT_TYPES: Record<string, string> = {
   'quote.expired': 'A quote lapsed, or its need was cancelled or changed what was priced (`closedReason` says which).',
   'quote.notAwarded': 'The buyer accepted another quote on the need; this one lost.',
   'engagement.created': 'An engagement started from an accepted quote.',
-  'engagement.baaSigned': 'A party signed the business associate agreement of an engagement (`inForce` once both have).',
+  'engagement.baaSigned':
+    'A party signed the business associate agreement of an engagement (`inForce` once both have).',
   'engagement.tasksProposed': 'A party proposed task boundaries; they wait for the other party to confirm.',
   'engagement.tasksSet': 'The other party confirmed proposed task boundaries: they are in force.',
   'engagement.reportDisputed': 'The buyer side disputed a monthly performance report.',
@@ -62,4 +63,5 @@ export const WEBHOOK_EVENT_TYPES: Record<string, string> = {
 /** `quote.*` style patterns: every type of that object. */
 export const WEBHOOK_EVENT_PATTERNS = [...new Set(Object.keys(WEBHOOK_EVENT_TYPES).map((t) => `${t.split('.')[0]}.*`))];
 
-export const isWebhookEventName = (name: string) => name in WEBHOOK_EVENT_TYPES || WEBHOOK_EVENT_PATTERNS.includes(name);
+export const isWebhookEventName = (name: string) =>
+  name in WEBHOOK_EVENT_TYPES || WEBHOOK_EVENT_PATTERNS.includes(name);

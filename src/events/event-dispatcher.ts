@@ -29,7 +29,13 @@ interface EventRow {
 }
 
 /** node-postgres returns uuid[] as an array, or as its text form on some setups. */
-const uuidArray = (v: string[] | string): string[] => (Array.isArray(v) ? v : v.replace(/^\{|\}$/g, '').split(',').filter(Boolean));
+const uuidArray = (v: string[] | string): string[] =>
+  Array.isArray(v)
+    ? v
+    : v
+        .replace(/^\{|\}$/g, '')
+        .split(',')
+        .filter(Boolean);
 
 /** The next committed events after the cursor, or null when another instance is dispatching. */
 async function nextEvents(em: EntityManager, limit: number): Promise<EventRow[] | null> {
@@ -66,13 +72,23 @@ const toEvent = (r: EventRow): ExchangeEvent => ({
  * (live subscribers are told while they are connected; an unreachable Redis must not hold back
  * webhooks, nor keep the cursor's transaction open).
  */
-export async function dispatchPendingEvents(deps: Pick<AppDeps, 'orm' | 'store'>, channel: string, onPublishError: (err: unknown) => void): Promise<number> {
+export async function dispatchPendingEvents(
+  deps: Pick<AppDeps, 'orm' | 'store'>,
+  channel: string,
+  onPublishError: (err: unknown) => void,
+): Promise<number> {
   const rows = await deps.orm.em.fork().transactional(async (em) => {
     const next = await nextEvents(em, DISPATCH_BATCH);
     if (!next?.length) return [];
-    await enqueueDeliveries(em, next.map((r) => r.id));
+    await enqueueDeliveries(
+      em,
+      next.map((r) => r.id),
+    );
     // The cursor takes the last event's own values (a JavaScript Date would drop its microseconds).
-    await em.execute(`update event_cursor c set tx = a.tx, at = a.at, event_id = a.id from audit_event a where c.name = 'dispatch' and a.id = ?`, [next[next.length - 1].id]);
+    await em.execute(
+      `update event_cursor c set tx = a.tx, at = a.at, event_id = a.id from audit_event a where c.name = 'dispatch' and a.id = ?`,
+      [next[next.length - 1].id],
+    );
     return next;
   });
   for (const row of rows) {

@@ -12,9 +12,15 @@ import { isUuid } from '../shared/ids';
 import { WEBHOOK_EVENT_PATTERNS, WEBHOOK_EVENT_TYPES } from './event-catalog';
 import { eventAudienceSql } from '../auth/visibility';
 
-@ObjectType('ExchangeEvent', { simpleResolvers: true, description: 'One committed event, as webhooks deliver it (the same `id` in every channel).' })
+@ObjectType('ExchangeEvent', {
+  simpleResolvers: true,
+  description: 'One committed event, as webhooks deliver it (the same `id` in every channel).',
+})
 export class FeedEvent {
-  @Field(() => ID, { description: 'Event id: the audit event recording the change (the `webhook-id` of its webhook deliveries). Deduplicate on it.' })
+  @Field(() => ID, {
+    description:
+      'Event id: the audit event recording the change (the `webhook-id` of its webhook deliveries). Deduplicate on it.',
+  })
   id!: string;
 
   @Field({ description: 'Event type, e.g. `quote.accepted` (see `webhookEventTypes`).' })
@@ -29,7 +35,9 @@ export class FeedEvent {
   @Field(() => ID, { description: 'Id of the changed object.' })
   entityId!: string;
 
-  @Field(() => JSONScalar, { description: '`{ before, after }` snapshots of the changed fields (the webhook body’s `data`).' })
+  @Field(() => JSONScalar, {
+    description: '`{ before, after }` snapshots of the changed fields (the webhook body’s `data`).',
+  })
   data!: unknown;
 }
 
@@ -47,19 +55,32 @@ export class ExchangeEventConnection {
   @Field(() => [ExchangeEventEdge], { description: 'The events of this page, in stream order.' })
   edges!: ExchangeEventEdge[];
 
-  @Field(() => PageInfo, { description: 'Paging: `endCursor` is where to continue (null when the page is empty: keep your cursor and ask again later).' })
+  @Field(() => PageInfo, {
+    description:
+      'Paging: `endCursor` is where to continue (null when the page is empty: keep your cursor and ask again later).',
+  })
   pageInfo!: PageInfo;
 }
 
 @ArgsType()
 class EventFeedArgs {
-  @Field(() => String, { nullable: true, description: 'Continue after this cursor (an edge’s `cursor` or `pageInfo.endCursor`); omitted, the stream starts at its beginning.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Continue after this cursor (an edge’s `cursor` or `pageInfo.endCursor`); omitted, the stream starts at its beginning.',
+  })
   after?: string | null;
 
-  @Field(() => [String], { nullable: true, description: 'Only these event types, or `<object>.*` patterns (see `webhookEventTypes`); omitted means all.' })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Only these event types, or `<object>.*` patterns (see `webhookEventTypes`); omitted means all.',
+  })
   types?: string[] | null;
 
-  @Field(() => Int, { nullable: true, description: `Page size: default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}.` })
+  @Field(() => Int, {
+    nullable: true,
+    description: `Page size: default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}.`,
+  })
   first?: number | null;
 }
 
@@ -109,7 +130,8 @@ interface Row {
 
 export async function eventFeed(ctx: Context, args: EventFeedArgs) {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) throw badInput(`first must be between 0 and ${MAX_PAGE_SIZE}.`, 'first');
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE)
+    throw badInput(`first must be between 0 and ${MAX_PAGE_SIZE}.`, 'first');
   const from = args.after ? decodeCursor(args.after) : null;
   const types = typesOf(args.types);
   const viewer = ctx.viewer;
@@ -137,11 +159,23 @@ export async function eventFeed(ctx: Context, args: EventFeedArgs) {
   const page = rows.slice(0, first);
   const edges = page.map((r) => ({
     cursor: encodeCursor({ tx: r.tx, atMicros: r.at_us, id: r.id }),
-    node: { id: r.id, type: r.action, occurredAt: new Date(r.at), entityType: r.entity_type, entityId: r.entity_id, data: r.changes },
+    node: {
+      id: r.id,
+      type: r.action,
+      occurredAt: new Date(r.at),
+      entityType: r.entity_type,
+      entityId: r.entity_id,
+      data: r.changes,
+    },
   }));
   return {
     edges,
-    pageInfo: { hasNextPage: rows.length > first, hasPreviousPage: !!args.after, startCursor: edges[0]?.cursor ?? null, endCursor: edges[edges.length - 1]?.cursor ?? null },
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: !!args.after,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
   };
 }
 

@@ -31,7 +31,12 @@ export function startEventWorkers(deps: AppDeps, channel: string): () => Promise
   const runOnce = async () => {
     try {
       // A burst of changes is dispatched in consecutive full batches.
-      while (!stopped && (await dispatchPendingEvents(deps, channel, (err) => warn('could not publish an event to live subscribers', err))) === DISPATCH_BATCH);
+      while (
+        !stopped &&
+        (await dispatchPendingEvents(deps, channel, (err) =>
+          warn('could not publish an event to live subscribers', err),
+        )) === DISPATCH_BATCH
+      );
     } catch (err) {
       warn('event dispatch failed; will retry', err);
     }

@@ -12,7 +12,14 @@ import { NeedStatus } from '../needs/need.entity';
 import { region, regionsOfNeedsIn, serviceCategory } from '../reference/reference.service';
 import type { EventHub } from './event-hub';
 import type { ExchangeEvent } from './event-catalog';
-import { EngagementEvent, EngagementEventType, NeedEvent, NeedEventType, QuoteEvent, QuoteEventType } from './event.types';
+import {
+  EngagementEvent,
+  EngagementEventType,
+  NeedEvent,
+  NeedEventType,
+  QuoteEvent,
+  QuoteEventType,
+} from './event.types';
 
 /** The context of a subscription: a request context renewed for every event it delivers. */
 export interface LiveContext extends Context {
@@ -43,7 +50,8 @@ const ENGAGEMENT_TYPES: Record<string, EngagementEventType> = {
 };
 
 /** The event itself is readable (auth/visibility.ts); the object is then read with the subscriber's access. */
-const mayKnow = (ctx: LiveContext, e: ExchangeEvent) => canReadEvent(ctx.viewer, { partyIds: e.partyIds, buyerIds: e.buyerIds ?? [] });
+const mayKnow = (ctx: LiveContext, e: ExchangeEvent) =>
+  canReadEvent(ctx.viewer, { partyIds: e.partyIds, buyerIds: e.buyerIds ?? [] });
 
 export function quoteEvents(ctx: LiveContext): AsyncIterableIterator<QuoteEvent> {
   return ctx.events.stream(async (e) => {
@@ -83,9 +91,12 @@ function needRegionsFor(codes: string[]): Set<string> {
 
 /** New open needs in the chosen categories and regions (all of them when a list is empty or omitted). */
 export function needEvents(ctx: LiveContext, filter: NeedEventFilter): AsyncIterableIterator<NeedEvent> {
-  if ((filter.categoryCodes?.length ?? 0) > 100 || (filter.regionCodes?.length ?? 0) > 100) throw badInput('At most 100 category and 100 region codes.');
+  if ((filter.categoryCodes?.length ?? 0) > 100 || (filter.regionCodes?.length ?? 0) > 100)
+    throw badInput('At most 100 category and 100 region codes.');
   const categories = uniq(filter.categoryCodes ?? []);
-  for (const c of categories) if (!serviceCategory(c)) throw badInput(`Unknown service category code ${JSON.stringify(c).slice(0, 60)}.`, 'categoryCodes');
+  for (const c of categories)
+    if (!serviceCategory(c))
+      throw badInput(`Unknown service category code ${JSON.stringify(c).slice(0, 60)}.`, 'categoryCodes');
   const regions = filter.regionCodes?.length ? needRegionsFor(uniq(filter.regionCodes)) : null;
   return ctx.events.stream(async (e) => {
     if (e.type !== 'need.created' || !e.categoryCode || !e.regionCode) return null;
@@ -93,6 +104,8 @@ export function needEvents(ctx: LiveContext, filter: NeedEventFilter): AsyncIter
     if (regions && !regions.has(e.regionCode)) return null;
     if (!(await ctx.renew())) return null;
     const need = await findNeed(ctx, e.entityId);
-    return need && need.status === NeedStatus.OPEN ? { id: e.id, type: NeedEventType.CREATED, occurredAt: new Date(e.occurredAt), need } : null;
+    return need && need.status === NeedStatus.OPEN
+      ? { id: e.id, type: NeedEventType.CREATED, occurredAt: new Date(e.occurredAt), need }
+      : null;
   });
 }

@@ -22,7 +22,9 @@ registerEnumType(QuoteEventType, {
     REVISED: { description: 'The provider issued this new version; the previous one is SUPERSEDED.' },
     ACCEPTED: { description: 'The buyer accepted the quote; the engagement exists.' },
     DECLINED: { description: 'The buyer declined the quote.' },
-    EXPIRED: { description: 'The quote lapsed, or its need was cancelled or changed (`quote.closedReason` says which).' },
+    EXPIRED: {
+      description: 'The quote lapsed, or its need was cancelled or changed (`quote.closedReason` says which).',
+    },
     NOT_AWARDED: { description: 'The buyer accepted another quote on the need.' },
     WITHDRAWN: { description: 'The provider withdrew the quote.' },
     SUPERSEDED: { description: 'A newer version replaced the quote.' },
@@ -72,7 +74,9 @@ export class QuoteEvent {
   @Field(() => DateTimeScalar, { description: 'When it happened.' })
   occurredAt!: Date;
 
-  @Field(() => Quote, { description: 'The quote as it is now (read when the event is delivered, with your access rights).' })
+  @Field(() => Quote, {
+    description: 'The quote as it is now (read when the event is delivered, with your access rights).',
+  })
   quote!: Quote;
 }
 
@@ -87,11 +91,16 @@ export class EngagementEvent {
   @Field(() => DateTimeScalar, { description: 'When it happened.' })
   occurredAt!: Date;
 
-  @Field(() => Engagement, { description: 'The engagement as it is now (read when the event is delivered, with your access rights).' })
+  @Field(() => Engagement, {
+    description: 'The engagement as it is now (read when the event is delivered, with your access rights).',
+  })
   engagement!: Engagement;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'New demand: a need posted in the categories and regions you subscribed to.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'New demand: a need posted in the categories and regions you subscribed to.',
+})
 export class NeedEvent {
   @Field(() => ID, { description: 'Event id: the audit event recording the change.' })
   id!: string;
@@ -102,6 +111,8 @@ export class NeedEvent {
   @Field(() => DateTimeScalar, { description: 'When it happened.' })
   occurredAt!: Date;
 
-  @Field(() => Need, { description: 'The need as it is now, with your access rights (the buyer’s private fields stay private).' })
+  @Field(() => Need, {
+    description: 'The need as it is now, with your access rights (the buyer’s private fields stay private).',
+  })
   need!: Need;
 }

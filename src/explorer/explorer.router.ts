@@ -96,7 +96,10 @@ export function explorerRouter(options: ExplorerOptions = {}): express.Router {
     try {
       build = (JSON.parse(readFileSync(path.join(assetsDir, 'manifest.json'), 'utf8')) as { build: string }).build;
     } catch {
-      res.status(503).type('text/plain').send(`The explorer bundle is not built: run \`npm run build:explorer\`. The API is at POST ${endpoint}.\n`);
+      res
+        .status(503)
+        .type('text/plain')
+        .send(`The explorer bundle is not built: run \`npm run build:explorer\`. The API is at POST ${endpoint}.\n`);
       return;
     }
     res.setHeader('content-security-policy', EXPLORER_CSP);
@@ -112,6 +115,9 @@ export function explorerRouter(options: ExplorerOptions = {}): express.Router {
   router.get('/dashboard', (_req: Request, res: Response) => sendPage(res, dashboardPage));
 
   // File names are stable (app.js, the workers); the page asks for them with ?v=<build>, so they can be cached for good.
-  router.use('/explorer', express.static(assetsDir, { immutable: true, maxAge: '365d', index: false, redirect: false }));
+  router.use(
+    '/explorer',
+    express.static(assetsDir, { immutable: true, maxAge: '365d', index: false, redirect: false }),
+  );
   return router;
 }

@@ -32,13 +32,19 @@ function wrap(text: string, width = 48): string[] {
   return lines;
 }
 
-function saved(title: string, description: string, body: string, variables: SavedOperation['variables']): SavedOperation {
+function saved(
+  title: string,
+  description: string,
+  body: string,
+  variables: SavedOperation['variables'],
+): SavedOperation {
   const comment = [title, '', ...wrap(description)].map((line) => (line ? `# ${line}` : '#')).join('\n');
   // Printed in graphql-js's standard layout (what GraphiQL's prettify gives): one field per line.
   return { title, description, query: `${comment}\n\n${print(parse(body))}\n`, variables };
 }
 
-const ORGANIZATION_ID_HINT = 'save your API key and reopen this operation, or paste the organization id MyOrganization gives';
+const ORGANIZATION_ID_HINT =
+  'save your API key and reopen this operation, or paste the organization id MyOrganization gives';
 
 export const savedOperations: SavedOperation[] = [
   saved(
@@ -109,7 +115,7 @@ query FindProvidersForNeed($input: MatchInput!, $first: Int! = 10) {
     'Open demand in my categories',
     'Open needs posted by buyers in one service category. Set categoryCode to one of ' +
       'the categories you sell (`serviceCategories` lists the codes) and optionally add regionCode to ' +
-      'the filter. A buyer\'s maximum unit price and notes stay private to the buyer.',
+      "the filter. A buyer's maximum unit price and notes stay private to the buyer.",
     `
 query OpenDemandInMyCategories($categoryCode: String!, $first: Int) {
   needs(filter: { status: OPEN, categoryCode: $categoryCode }, first: $first) {
@@ -266,7 +272,11 @@ query MyPipeline($providerId: ID, $from: Month!, $to: Month!) {
     winRate
   }
 }`,
-    ({ today, organizationId }) => ({ providerId: organizationId, from: monthFrom(today, -11), to: monthFrom(today, 0) }),
+    ({ today, organizationId }) => ({
+      providerId: organizationId,
+      from: monthFrom(today, -11),
+      to: monthFrom(today, 0),
+    }),
   ),
   saved(
     'My booked revenue by month',
@@ -283,7 +293,11 @@ query MyBookedRevenue($providerId: ID, $from: Month!, $to: Month!) {
     months { month committedAmount conditionalAmount deliveredAmount engagements }
   }
 }`,
-    ({ today, organizationId }) => ({ providerId: organizationId, from: monthFrom(today, 0), to: monthFrom(today, 11) }),
+    ({ today, organizationId }) => ({
+      providerId: organizationId,
+      from: monthFrom(today, 0),
+      to: monthFrom(today, 11),
+    }),
   ),
   saved(
     'My utilization, peak months and phase slots',
@@ -306,7 +320,11 @@ query MyUtilization($providerId: ID, $from: Month!, $to: Month!) {
     }
   }
 }`,
-    ({ today, organizationId }) => ({ providerId: organizationId, from: monthFrom(today, 0), to: monthFrom(today, 11) }),
+    ({ today, organizationId }) => ({
+      providerId: organizationId,
+      from: monthFrom(today, 0),
+      to: monthFrom(today, 11),
+    }),
   ),
   saved(
     'Open demand I can actually serve',
@@ -365,7 +383,7 @@ query EngagementScorecards($first: Int) {
     'My vendor portfolio',
     'Your active engagements by service category and provider, with the functions several providers ' +
       'serve at once (fragmentation) and the existing partners that also sell them (consolidation ' +
-      'candidates). A network\'s key may name a member as buyerId.',
+      "candidates). A network's key may name a member as buyerId.",
     `
 query MyVendorPortfolio($buyerId: ID) {
   vendorPortfolio(buyerId: $buyerId) {

@@ -27,7 +27,14 @@ export interface ScorecardFacts {
   schedule: PricedLine[];
   serviceEndMonth: string | null;
   slaTargets: SlaTarget[];
-  reports: { month: string; deliveredUnits: number; attainment: string; allTargetsMet: boolean; metrics: MetricResult[]; disputed: boolean }[];
+  reports: {
+    month: string;
+    deliveredUnits: number;
+    attainment: string;
+    allTargetsMet: boolean;
+    metrics: MetricResult[];
+    disputed: boolean;
+  }[];
 }
 
 const SCORECARD_SQL = `
@@ -70,8 +77,17 @@ export function scorecardOf(f: ScorecardFacts, today = currentMonth()): Scorecar
   const toDate = served.filter((l) => l.month <= today);
   const spend = toDate.length ? toDate.reduce((s, l) => s.plus(l.amount), new Money(f.setupFee)) : new Money(0);
   const metrics: MetricSeries[] = f.slaTargets.map((t) => {
-    const points = f.reports.flatMap((r) => r.metrics.filter((m) => m.metric === t.metric).map((m) => ({ month: r.month, value: m.value, met: m.met })));
-    return { metric: t.metric, target: t.target, unit: t.unit ?? null, direction: t.direction, points, attainment: share(points.filter((p) => p.met).length, points.length) };
+    const points = f.reports.flatMap((r) =>
+      r.metrics.filter((m) => m.metric === t.metric).map((m) => ({ month: r.month, value: m.value, met: m.met })),
+    );
+    return {
+      metric: t.metric,
+      target: t.target,
+      unit: t.unit ?? null,
+      direction: t.direction,
+      points,
+      attainment: share(points.filter((p) => p.met).length, points.length),
+    };
   });
   const results = f.reports.flatMap((r) => r.metrics);
   return {
@@ -119,7 +135,11 @@ export async function buyerOf(ctx: Context, buyerId: string | null | undefined):
 }
 
 export async function vendorPortfolio(ctx: Context, buyerId: string): Promise<VendorPortfolio> {
-  const rows = await query<{ categoryCode: string; providerId: string; engagementIds: string[]; candidates: string[] }>(ctx.em, PORTFOLIO_SQL, [buyerId]);
+  const rows = await query<{ categoryCode: string; providerId: string; engagementIds: string[]; candidates: string[] }>(
+    ctx.em,
+    PORTFOLIO_SQL,
+    [buyerId],
+  );
   const codes = [...new Set(rows.map((r) => r.categoryCode))].sort();
   const categories: PortfolioCategory[] = codes.map((categoryCode) => {
     const vendors = rows

@@ -28,14 +28,20 @@ import {
 import { bookedRevenue, pipeline, providerOf, utilization } from './provider-views';
 import { buyerOf, scorecardOf, vendorPortfolio } from './buyer-views';
 
-const providerArg = { nullable: true, description: 'The provider; default the key’s own organization (required for operator keys).' } as const;
+const providerArg = {
+  nullable: true,
+  description: 'The provider; default the key’s own organization (required for operator keys).',
+} as const;
 const fromArg = { description: 'First month.' } as const;
 const toArg = { description: 'Last month (inclusive; at most 72 months after from).' } as const;
 
 @Resolver()
 export class InsightsResolver {
   @Authorized()
-  @Query(() => Pipeline, { description: 'A provider’s pipeline: open quotes with value and expiry, and how quotes closed in the period ended (with reasons and the win rate). The provider’s keys and the operator.' })
+  @Query(() => Pipeline, {
+    description:
+      'A provider’s pipeline: open quotes with value and expiry, and how quotes closed in the period ended (with reasons and the win rate). The provider’s keys and the operator.',
+  })
   async pipeline(
     @Arg('providerId', () => ID, providerArg) providerId: string | null,
     @Arg('from', () => MonthScalar, { description: 'First month of the period for closed quotes.' }) from: string,
@@ -46,7 +52,10 @@ export class InsightsResolver {
   }
 
   @Authorized()
-  @Query(() => [BookedRevenue], { description: 'A provider’s booked revenue by month from its engagements’ agreed schedules and prices: committed, conditional (later phases not yet reached) and delivered. One entry per currency. The provider’s keys and the operator.' })
+  @Query(() => [BookedRevenue], {
+    description:
+      'A provider’s booked revenue by month from its engagements’ agreed schedules and prices: committed, conditional (later phases not yet reached) and delivered. One entry per currency. The provider’s keys and the operator.',
+  })
   async bookedRevenue(
     @Arg('providerId', () => ID, providerArg) providerId: string | null,
     @Arg('from', () => MonthScalar, fromArg) from: string,
@@ -57,7 +66,10 @@ export class InsightsResolver {
   }
 
   @Authorized()
-  @Query(() => ProviderUtilization, { description: 'A provider’s capacity per offering and month: sold (committed + conditional + held) against sellable and total, peak month and headroom, and engagement slots used in its phase. The provider’s keys and the operator.' })
+  @Query(() => ProviderUtilization, {
+    description:
+      'A provider’s capacity per offering and month: sold (committed + conditional + held) against sellable and total, peak month and headroom, and engagement slots used in its phase. The provider’s keys and the operator.',
+  })
   async utilization(
     @Arg('providerId', () => ID, providerArg) providerId: string | null,
     @Arg('from', () => MonthScalar, fromArg) from: string,
@@ -68,19 +80,31 @@ export class InsightsResolver {
   }
 
   @Authorized()
-  @Query(() => ServableDemand, { description: 'Open needs, across all categories, that one of the provider’s offerings passes every hard rule of matching for, with fit, whether it has quoted, and the months. The provider’s keys and the operator.' })
+  @Query(() => ServableDemand, {
+    description:
+      'Open needs, across all categories, that one of the provider’s offerings passes every hard rule of matching for, with fit, whether it has quoted, and the months. The provider’s keys and the operator.',
+  })
   async servableDemand(
     @Arg('providerId', () => ID, providerArg) providerId: string | null,
-    @Arg('first', () => Int, { defaultValue: DEFAULT_MATCHES * 2, description: 'How many needs (1-100).' }) first: number,
+    @Arg('first', () => Int, { defaultValue: DEFAULT_MATCHES * 2, description: 'How many needs (1-100).' })
+    first: number,
     @Ctx() ctx: Context,
   ): Promise<ServableDemand> {
     return servableDemand(ctx, await providerOf(ctx, providerId), first);
   }
 
   @Authorized()
-  @Query(() => VendorPortfolio, { description: 'A buyer’s active engagements by service category and provider, fragmentation flagged, with consolidation candidates among its existing partners. The buyer’s keys, its network’s and the operator.' })
+  @Query(() => VendorPortfolio, {
+    description:
+      'A buyer’s active engagements by service category and provider, fragmentation flagged, with consolidation candidates among its existing partners. The buyer’s keys, its network’s and the operator.',
+  })
   async vendorPortfolio(
-    @Arg('buyerId', () => ID, { nullable: true, description: 'The buyer; default the key’s own organization (a network’s key may name a member; required for operator keys).' }) buyerId: string | null,
+    @Arg('buyerId', () => ID, {
+      nullable: true,
+      description:
+        'The buyer; default the key’s own organization (a network’s key may name a member; required for operator keys).',
+    })
+    buyerId: string | null,
     @Ctx() ctx: Context,
   ): Promise<VendorPortfolio> {
     return vendorPortfolio(ctx, await buyerOf(ctx, buyerId));
@@ -89,7 +113,10 @@ export class InsightsResolver {
 
 @Resolver(() => Engagement)
 export class ScorecardResolver {
-  @FieldResolver(() => Scorecard, { description: 'How the engagement performs against what was agreed: delivered against scheduled per month, SLA attainment per metric, spend to date against the quote, open disputes.' })
+  @FieldResolver(() => Scorecard, {
+    description:
+      'How the engagement performs against what was agreed: delivered against scheduled per month, SLA attainment per metric, spend to date against the quote, open disputes.',
+  })
   async scorecard(@Root() e: Engagement, @Ctx() ctx: Context): Promise<Scorecard> {
     return scorecardOf((await ctx.loaders.scorecardFacts.load(e.id))!);
   }
@@ -162,7 +189,9 @@ export class PortfolioCategoryResolver {
 
   @FieldResolver(() => [Organization], { description: 'The consolidation candidates (see consolidationCandidateIds).' })
   async consolidationCandidates(@Root() c: PortfolioCategory, @Ctx() ctx: Context) {
-    return (await ctx.loaders.organizationById.loadMany(c.consolidationCandidateIds)).filter((o): o is Organization => o instanceof Organization);
+    return (await ctx.loaders.organizationById.loadMany(c.consolidationCandidateIds)).filter(
+      (o): o is Organization => o instanceof Organization,
+    );
   }
 }
 

@@ -94,11 +94,16 @@ export class PipelineOutcomeSummary {
   @Field(() => [CurrencyAmount], { description: 'Their value, per currency.' })
   totals!: CurrencyAmount[];
 
-  @Field(() => [ReasonCount], { description: 'Reasons given, most frequent first (quotes without a reason are not listed).' })
+  @Field(() => [ReasonCount], {
+    description: 'Reasons given, most frequent first (quotes without a reason are not listed).',
+  })
   reasons!: ReasonCount[];
 }
 
-@ObjectType({ simpleResolvers: true, description: 'A provider’s open quotes and how its closed quotes ended over a period.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'A provider’s open quotes and how its closed quotes ended over a period.',
+})
 export class Pipeline {
   @Field(() => ID, { description: 'The provider.' })
   providerId!: string;
@@ -118,13 +123,21 @@ export class Pipeline {
   @Field(() => Int, { description: 'Open quotes lapsing within 7 days.' })
   expiringSoonCount!: number;
 
-  @Field(() => [ExpiryBucket], { description: 'Open quotes by time to expiry: 0-7, 8-14, 15-30, 31-60 and 61-90 days.' })
+  @Field(() => [ExpiryBucket], {
+    description: 'Open quotes by time to expiry: 0-7, 8-14, 15-30, 31-60 and 61-90 days.',
+  })
   byExpiry!: ExpiryBucket[];
 
-  @Field(() => [PipelineOutcomeSummary], { description: 'Closed quotes per outcome (WON, LOST, DECLINED, EXPIRED, WITHDRAWN; all five, zeros included).' })
+  @Field(() => [PipelineOutcomeSummary], {
+    description: 'Closed quotes per outcome (WON, LOST, DECLINED, EXPIRED, WITHDRAWN; all five, zeros included).',
+  })
   outcomes!: PipelineOutcomeSummary[];
 
-  @Field(() => Float, { nullable: true, description: 'WON / (WON + LOST + DECLINED + EXPIRED) over the period, by count; null when none closed. Withdrawn quotes do not count.' })
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'WON / (WON + LOST + DECLINED + EXPIRED) over the period, by count; null when none closed. Withdrawn quotes do not count.',
+  })
   winRate!: number | null;
 }
 
@@ -141,7 +154,10 @@ export class RevenueMonth {
   @Field(() => DecimalScalar, { description: 'Scheduled amounts of later phases not yet reached.' })
   conditionalAmount!: string;
 
-  @Field(() => DecimalScalar, { description: 'Delivered units (from the month’s report, its current version) x the schedule’s unit price, to the cent; 0 where no report exists.' })
+  @Field(() => DecimalScalar, {
+    description:
+      'Delivered units (from the month’s report, its current version) x the schedule’s unit price, to the cent; 0 where no report exists.',
+  })
   deliveredAmount!: string;
 
   @Field(() => Int, { description: 'Scheduled units of reached phases.' })
@@ -157,7 +173,11 @@ export class RevenueMonth {
   engagements!: number;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'A provider’s booked revenue per month in one currency, from its engagements’ agreed schedules and prices.' })
+@ObjectType({
+  simpleResolvers: true,
+  description:
+    'A provider’s booked revenue per month in one currency, from its engagements’ agreed schedules and prices.',
+})
 export class BookedRevenue {
   @Field(() => ID, { description: 'The provider.' })
   providerId!: string;
@@ -227,13 +247,20 @@ export class OfferingUtilization {
   @Field(() => [UtilizationMonth], { description: 'Every month of the range.' })
   months!: UtilizationMonth[];
 
-  @Field(() => MonthScalar, { nullable: true, description: 'The month with the highest utilization (earliest on ties); null when nothing is sellable in the range.' })
+  @Field(() => MonthScalar, {
+    nullable: true,
+    description:
+      'The month with the highest utilization (earliest on ties); null when nothing is sellable in the range.',
+  })
   peakMonth!: string | null;
 
   @Field(() => Float, { nullable: true, description: 'Utilization in the peak month.' })
   peakUtilization!: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Units still available in the peak month: how much more can be sold there.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Units still available in the peak month: how much more can be sold there.',
+  })
   headroomUnits!: number | null;
 }
 
@@ -249,7 +276,10 @@ export class EngagementSlots {
   label!: string;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'A provider’s capacity sold per offering and month, against sellable and total, with its phase.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'A provider’s capacity sold per offering and month, against sellable and total, with its phase.',
+})
 export class ProviderUtilization {
   @Field(() => ID, { description: 'The provider.' })
   providerId!: string;
@@ -266,13 +296,18 @@ export class ProviderUtilization {
   @Field(() => [OfferingUtilization], { description: 'Each offering (every status), by title.' })
   offerings!: OfferingUtilization[];
 
-  @Field(() => [UtilizationMonth], { description: 'All offerings together, per month (meaningful when they share a unit).' })
+  @Field(() => [UtilizationMonth], {
+    description: 'All offerings together, per month (meaningful when they share a unit).',
+  })
   totals!: UtilizationMonth[];
 }
 
 // ---- Servable demand ----------------------------------------------------------------------------
 
-@ObjectType({ simpleResolvers: true, description: 'One of the provider’s offerings that passes every hard rule of matching for a need.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'One of the provider’s offerings that passes every hard rule of matching for a need.',
+})
 export class ServableOffering {
   @Field(() => ID, { description: 'The offering (`offering` resolves it).' })
   offeringId!: string;
@@ -286,7 +321,9 @@ export class ServableOffering {
   @Field(() => Int, { description: 'Fewest units available in any month of the need.' })
   minAvailableUnits!: number;
 
-  @Field(() => DecimalScalar, { description: 'What a steady month at the need’s volume would bill (as `Match.estimatedMonthlyCost`).' })
+  @Field(() => DecimalScalar, {
+    description: 'What a steady month at the need’s volume would bill (as `Match.estimatedMonthlyCost`).',
+  })
   estimatedMonthlyCost!: string;
 
   @Field({ description: 'Currency of the cost.' })
@@ -320,7 +357,10 @@ export class ServableNeed {
   offerings!: ServableOffering[];
 }
 
-@ObjectType({ simpleResolvers: true, description: 'Open needs a provider can actually serve: some offering passes every hard rule of matching.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'Open needs a provider can actually serve: some offering passes every hard rule of matching.',
+})
 export class ServableDemand {
   @Field(() => ID, { description: 'The provider.' })
   providerId!: string;
@@ -348,7 +388,10 @@ export class ScorecardMonth {
   @Field(() => DecimalScalar, { description: 'The schedule’s amount for the month.' })
   scheduledAmount!: string;
 
-  @Field(() => Int, { nullable: true, description: 'Units delivered (the report’s current version); null when not reported.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Units delivered (the report’s current version); null when not reported.',
+  })
   deliveredUnits!: number | null;
 
   @Field(() => Float, { nullable: true, description: 'Share of SLA targets met in the month’s report.' })
@@ -390,11 +433,17 @@ export class MetricSeries {
   @Field(() => [MetricPoint], { description: 'Reported values, oldest first.' })
   points!: MetricPoint[];
 
-  @Field(() => Float, { nullable: true, description: 'Share of reported months meeting the target; null before any report.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Share of reported months meeting the target; null before any report.',
+  })
   attainment!: number | null;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'How an engagement performs against what was agreed: delivery, SLA attainment, spend, disputes.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'How an engagement performs against what was agreed: delivery, SLA attainment, spend, disputes.',
+})
 export class Scorecard {
   @Field({ description: 'Currency of the amounts.' })
   currency!: string;
@@ -402,7 +451,10 @@ export class Scorecard {
   @Field(() => DecimalScalar, { description: 'The accepted quote’s total (setup fee included).' })
   quoteTotal!: string;
 
-  @Field(() => DecimalScalar, { description: 'Billed so far: the setup fee once service started, plus the schedule’s amounts up to the current month (within service).' })
+  @Field(() => DecimalScalar, {
+    description:
+      'Billed so far: the setup fee once service started, plus the schedule’s amounts up to the current month (within service).',
+  })
   spendToDate!: string;
 
   @Field(() => Int, { description: 'Units scheduled up to the current month (within service).' })
@@ -456,7 +508,10 @@ export class PortfolioCategory {
   consolidationCandidateIds!: string[];
 }
 
-@ObjectType({ simpleResolvers: true, description: 'A buyer’s outsourcing: active engagements by category and provider, with fragmentation flagged.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'A buyer’s outsourcing: active engagements by category and provider, with fragmentation flagged.',
+})
 export class VendorPortfolio {
   @Field(() => ID, { description: 'The buyer.' })
   buyerId!: string;

@@ -45,7 +45,9 @@ export async function providerOf(ctx: Context, providerId: string | null | undef
 export function totalsByCurrency(items: { currency: string; amount: string }[]): CurrencyAmount[] {
   const sums = new Map<string, MoneyValue>();
   for (const i of items) sums.set(i.currency, (sums.get(i.currency) ?? new Money(0)).plus(i.amount));
-  return [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([currency, sum]) => ({ currency, amount: sum.toFixed(2) }));
+  return [...sums.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([currency, sum]) => ({ currency, amount: sum.toFixed(2) }));
 }
 
 // ---- Pipeline -----------------------------------------------------------------------------------
@@ -95,12 +97,21 @@ export async function pipeline(ctx: Context, providerId: string, from: string, t
   checkPeriod(from, to);
   const now = Date.now();
   const [open, closed] = await Promise.all([
-    query<{ quoteId: string; needId: string; total: string; currency: string; expiresAt: Date }>(ctx.em, OPEN_QUOTES_SQL, [providerId]),
+    query<{ quoteId: string; needId: string; total: string; currency: string; expiresAt: Date }>(
+      ctx.em,
+      OPEN_QUOTES_SQL,
+      [providerId],
+    ),
     query<ClosedRow>(ctx.em, CLOSED_QUOTES_SQL, [providerId, `${from}-01`, `${addMonths(to, 1)}-01`]),
   ]);
   const quotes: PipelineQuote[] = open.map((q) => {
     const days = (new Date(q.expiresAt).getTime() - now) / DAY_MS;
-    return { ...q, expiresAt: new Date(q.expiresAt), daysToExpiry: Math.round(days * 100) / 100, expiringSoon: days <= EXPIRING_SOON_DAYS };
+    return {
+      ...q,
+      expiresAt: new Date(q.expiresAt),
+      daysToExpiry: Math.round(days * 100) / 100,
+      expiringSoon: days <= EXPIRING_SOON_DAYS,
+    };
   });
   return { providerId, from, to, open: quotes, ...openSummary(quotes), ...outcomeSummary(closed) };
 }
@@ -114,8 +125,15 @@ export function openSummary(open: PipelineQuote[]): Pick<Pipeline, 'openTotals' 
   const byExpiry: ExpiryBucket[] = EXPIRY_BUCKETS.map((withinDays, i) => {
     const after = i === 0 ? -Infinity : EXPIRY_BUCKETS[i - 1];
     const label = `${i === 0 ? 0 : after + 1}-${withinDays} days`;
-    const inBucket = open.filter((q) => q.daysToExpiry > after && (q.daysToExpiry <= withinDays || i === EXPIRY_BUCKETS.length - 1));
-    return { label, withinDays, count: inBucket.length, totals: totalsByCurrency(inBucket.map((q) => ({ currency: q.currency, amount: q.total }))) };
+    const inBucket = open.filter(
+      (q) => q.daysToExpiry > after && (q.daysToExpiry <= withinDays || i === EXPIRY_BUCKETS.length - 1),
+    );
+    return {
+      label,
+      withinDays,
+      count: inBucket.length,
+      totals: totalsByCurrency(inBucket.map((q) => ({ currency: q.currency, amount: q.total }))),
+    };
   });
   return {
     openTotals: totalsByCurrency(open.map((q) => ({ currency: q.currency, amount: q.total }))),
@@ -129,16 +147,23 @@ export function outcomeSummary(rows: ClosedRow[]): Pick<Pipeline, 'outcomes' | '
   const outcomes: PipelineOutcomeSummary[] = Object.values(PipelineOutcome).map((outcome) => {
     const mine = rows.filter((r) => r.outcome === outcome);
     const reasons = new Map<string, number>();
-    for (const r of mine) if (r.reason?.trim()) reasons.set(r.reason.trim(), (reasons.get(r.reason.trim()) ?? 0) + r.count);
+    for (const r of mine)
+      if (r.reason?.trim()) reasons.set(r.reason.trim(), (reasons.get(r.reason.trim()) ?? 0) + r.count);
     return {
       outcome,
       count: mine.reduce((s, r) => s + r.count, 0),
       totals: totalsByCurrency(mine.map((r) => ({ currency: r.currency, amount: r.total }))),
-      reasons: [...reasons.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([reason, count]) => ({ reason, count })),
+      reasons: [...reasons.entries()]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .map(([reason, count]) => ({ reason, count })),
     };
   });
   const count = (o: PipelineOutcome) => outcomes.find((x) => x.outcome === o)!.count;
-  const decided = count(PipelineOutcome.WON) + count(PipelineOutcome.LOST) + count(PipelineOutcome.DECLINED) + count(PipelineOutcome.EXPIRED);
+  const decided =
+    count(PipelineOutcome.WON) +
+    count(PipelineOutcome.LOST) +
+    count(PipelineOutcome.DECLINED) +
+    count(PipelineOutcome.EXPIRED);
   return { outcomes, winRate: decided ? Math.round((count(PipelineOutcome.WON) / decided) * 10_000) / 10_000 : null };
 }
 
@@ -173,9 +198,19 @@ select l.month, l.currency,
   left join performance_report d on d.engagement_id = l.id and d.month = (l.month || '-01')::date
  group by l.month, l.currency`;
 
-export async function bookedRevenue(ctx: Context, providerId: string, from: string, to: string): Promise<BookedRevenue[]> {
+export async function bookedRevenue(
+  ctx: Context,
+  providerId: string,
+  from: string,
+  to: string,
+): Promise<BookedRevenue[]> {
   checkPeriod(from, to);
-  const rows = await query<RevenueMonth & { currency: string }>(ctx.em, REVENUE_SQL, [providerId, from, to, PHASE_ORDER]);
+  const rows = await query<RevenueMonth & { currency: string }>(ctx.em, REVENUE_SQL, [
+    providerId,
+    from,
+    to,
+    PHASE_ORDER,
+  ]);
   const currencies = [...new Set(rows.map((r) => r.currency))].sort();
   const cents = (s: string) => new Money(s).toFixed(2);
   return currencies.map((currency) => {
@@ -183,11 +218,37 @@ export async function bookedRevenue(ctx: Context, providerId: string, from: stri
     const months: RevenueMonth[] = monthRange(from, to).map((month) => {
       const r = byMonth.get(month);
       return r
-        ? { month, committedAmount: cents(r.committedAmount), conditionalAmount: cents(r.conditionalAmount), deliveredAmount: cents(r.deliveredAmount), committedUnits: r.committedUnits, conditionalUnits: r.conditionalUnits, deliveredUnits: r.deliveredUnits, engagements: r.engagements }
-        : { month, committedAmount: '0.00', conditionalAmount: '0.00', deliveredAmount: '0.00', committedUnits: 0, conditionalUnits: 0, deliveredUnits: 0, engagements: 0 };
+        ? {
+            month,
+            committedAmount: cents(r.committedAmount),
+            conditionalAmount: cents(r.conditionalAmount),
+            deliveredAmount: cents(r.deliveredAmount),
+            committedUnits: r.committedUnits,
+            conditionalUnits: r.conditionalUnits,
+            deliveredUnits: r.deliveredUnits,
+            engagements: r.engagements,
+          }
+        : {
+            month,
+            committedAmount: '0.00',
+            conditionalAmount: '0.00',
+            deliveredAmount: '0.00',
+            committedUnits: 0,
+            conditionalUnits: 0,
+            deliveredUnits: 0,
+            engagements: 0,
+          };
     });
-    const sum = (f: 'committedAmount' | 'conditionalAmount' | 'deliveredAmount') => months.reduce((s, m) => s.plus(m[f]), new Money(0)).toFixed(2);
-    return { providerId, currency, months, committedTotal: sum('committedAmount'), conditionalTotal: sum('conditionalAmount'), deliveredTotal: sum('deliveredAmount') };
+    const sum = (f: 'committedAmount' | 'conditionalAmount' | 'deliveredAmount') =>
+      months.reduce((s, m) => s.plus(m[f]), new Money(0)).toFixed(2);
+    return {
+      providerId,
+      currency,
+      months,
+      committedTotal: sum('committedAmount'),
+      conditionalTotal: sum('conditionalAmount'),
+      deliveredTotal: sum('deliveredAmount'),
+    };
   });
 }
 
@@ -213,24 +274,36 @@ export function utilizationMonth(r: CapacityRow): UtilizationMonth {
 }
 
 /** The month of highest utilization (earliest on ties) and what is still available there. */
-export function peakOf(months: UtilizationMonth[]): Pick<OfferingUtilization, 'peakMonth' | 'peakUtilization' | 'headroomUnits'> {
+export function peakOf(
+  months: UtilizationMonth[],
+): Pick<OfferingUtilization, 'peakMonth' | 'peakUtilization' | 'headroomUnits'> {
   let peak: UtilizationMonth | null = null;
   for (const m of months) if (m.utilization !== null && (peak === null || m.utilization > peak.utilization!)) peak = m;
-  return peak ? { peakMonth: peak.month, peakUtilization: peak.utilization, headroomUnits: peak.availableUnits } : { peakMonth: null, peakUtilization: null, headroomUnits: null };
+  return peak
+    ? { peakMonth: peak.month, peakUtilization: peak.utilization, headroomUnits: peak.availableUnits }
+    : { peakMonth: null, peakUtilization: null, headroomUnits: null };
 }
 
 export const slotsLabel = (used: number, limit: number | null) => `${used} of ${limit ?? 'unlimited'}`;
 
-export async function utilization(ctx: Context, providerId: string, from: string, to: string): Promise<ProviderUtilization> {
+export async function utilization(
+  ctx: Context,
+  providerId: string,
+  from: string,
+  to: string,
+): Promise<ProviderUtilization> {
   checkRange(from, to);
-  const [book] = await query<{ phasePolicy: PhaseDefinition[]; currentPhase: number; activeEngagements: number; offerings: { id: string; title: string; categoryCode: string }[] }>(
-    ctx.em,
-    PROVIDER_BOOK_SQL,
-    [providerId],
-  );
+  const [book] = await query<{
+    phasePolicy: PhaseDefinition[];
+    currentPhase: number;
+    activeEngagements: number;
+    offerings: { id: string; title: string; categoryCode: string }[];
+  }>(ctx.em, PROVIDER_BOOK_SQL, [providerId]);
   if (!book) throw notFound('Organization');
   // The capacity loader is the one reader of capacity months (lapsed holds netted out): one statement for all offerings.
-  const rows = await Promise.all(book.offerings.map((o) => ctx.loaders.capacityByOffering.load({ offeringId: o.id, from, to })));
+  const rows = await Promise.all(
+    book.offerings.map((o) => ctx.loaders.capacityByOffering.load({ offeringId: o.id, from, to })),
+  );
   const offerings: OfferingUtilization[] = book.offerings.map((o, i) => {
     const months = rows[i].map(utilizationMonth);
     return { offeringId: o.id, title: o.title, categoryCode: o.categoryCode, months, ...peakOf(months) };
@@ -255,9 +328,12 @@ export async function utilization(ctx: Context, providerId: string, from: string
     providerId,
     phase: phase.name,
     maxExternalShare: phase.maxExternalShare,
-    engagementSlots: { used: book.activeEngagements, limit: phase.maxActiveEngagements, label: slotsLabel(book.activeEngagements, phase.maxActiveEngagements) },
+    engagementSlots: {
+      used: book.activeEngagements,
+      limit: phase.maxActiveEngagements,
+      label: slotsLabel(book.activeEngagements, phase.maxActiveEngagements),
+    },
     offerings,
     totals,
   };
 }
-

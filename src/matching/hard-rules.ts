@@ -32,7 +32,12 @@ export interface Requirements {
 }
 
 /** The hard rules on the service itself, in the order their SQL appears (and takes parameters). */
-const RULES: { requirement: string; sql: (o: string, n: NeedTermsSql) => string; params: (r: Requirements) => unknown[]; message: (r: Requirements) => string }[] = [
+const RULES: {
+  requirement: string;
+  sql: (o: string, n: NeedTermsSql) => string;
+  params: (r: Requirements) => unknown[];
+  message: (r: Requirements) => string;
+}[] = [
   {
     requirement: 'ehrPlatform',
     sql: (o, n) => `${o}.ehr_platform_codes @> ${n.ehrPlatformCodes}`,
@@ -49,7 +54,8 @@ const RULES: { requirement: string; sql: (o: string, n: NeedTermsSql) => string;
     requirement: 'certifications',
     sql: (o, n) => `${o}.certifications @> ${n.certifications}`,
     params: (r) => [pgArray([...r.requiredCertifications])],
-    message: (r) => `The offering lacks a required certification (the need requires ${r.requiredCertifications.join(', ')}).`,
+    message: (r) =>
+      `The offering lacks a required certification (the need requires ${r.requiredCertifications.join(', ')}).`,
   },
   {
     requirement: 'languages',
@@ -69,11 +75,22 @@ const RULES: { requirement: string; sql: (o: string, n: NeedTermsSql) => string;
 ];
 
 /** SQL: offering `o` (table `offering`) passes the need's terms: published, category, EHR, region, certifications, languages, coverage, not the buyer's own. */
-export const offeringServesNeedSql = (o: string, n: NeedTermsSql) => `${o}.status = 'PUBLISHED' and ${o}.category_code = ${n.categoryCode}
+export const offeringServesNeedSql = (
+  o: string,
+  n: NeedTermsSql,
+) => `${o}.status = 'PUBLISHED' and ${o}.category_code = ${n.categoryCode}
      and ${RULES.map((r) => r.sql(o, n)).join(' and ')}
      and ${o}.provider_id is distinct from ${n.buyerId}`;
 
-const PARAMETERS: NeedTermsSql = { categoryCode: '?', ehrPlatformCodes: '?::text[]', coveringRegions: '?::text[]', certifications: '?::text[]', languages: '?::text[]', coverages: '?::text[]', buyerId: '?::uuid' };
+const PARAMETERS: NeedTermsSql = {
+  categoryCode: '?',
+  ehrPlatformCodes: '?::text[]',
+  coveringRegions: '?::text[]',
+  certifications: '?::text[]',
+  languages: '?::text[]',
+  coverages: '?::text[]',
+  buyerId: '?::uuid',
+};
 
 /** SQL select list with one boolean column per hard rule (`hard_rule_<i>`) for offering `o` and the need `r`, with its bindings. */
 export const hardRuleChecks = (o: string, r: Requirements) => ({
@@ -83,23 +100,36 @@ export const hardRuleChecks = (o: string, r: Requirements) => ({
 });
 
 /** The first hard rule a row of `hardRuleChecks` fails, with the message naming it, or null when it passes them all. */
-export function hardRuleMiss(row: Record<string, unknown>, r: Requirements): { requirement: string; message: string } | null {
+export function hardRuleMiss(
+  row: Record<string, unknown>,
+  r: Requirements,
+): { requirement: string; message: string } | null {
   const i = RULES.findIndex((_, k) => !row[`hard_rule_${k}`]);
   return i >= 0 ? { requirement: RULES[i].requirement, message: RULES[i].message(r) } : null;
 }
 
 /** SQL: the cap on active engagements of provider `p` (table `organization`) in its current phase; NULL = unlimited. */
-export const engagementCapSql = (p: string) => `(${p}.phase_policy -> ${p}.current_phase ->> 'maxActiveEngagements')::int`;
+export const engagementCapSql = (p: string) =>
+  `(${p}.phase_policy -> ${p}.current_phase ->> 'maxActiveEngagements')::int`;
 
 /** The coverage levels that satisfy a need asking for `level`: that level or a longer one. */
-export const coveragesSatisfying = (level: string) => COVERAGE_ORDER.slice(COVERAGE_ORDER.indexOf(level as (typeof COVERAGE_ORDER)[number]));
+export const coveragesSatisfying = (level: string) =>
+  COVERAGE_ORDER.slice(COVERAGE_ORDER.indexOf(level as (typeof COVERAGE_ORDER)[number]));
 
 /** SQL (text[] or NULL) of `coveragesSatisfying` the coverage level in the expression `level`. */
 export const coveragesSatisfyingSql = (level: string) =>
-  `(case ${level} ${COVERAGE_ORDER.map((c) => `when '${c}' then array[${coveragesSatisfying(c).map((x) => `'${x}'`).join(', ')}]::text[]`).join(' ')} end)`;
+  `(case ${level} ${COVERAGE_ORDER.map(
+    (c) =>
+      `when '${c}' then array[${coveragesSatisfying(c)
+        .map((x) => `'${x}'`)
+        .join(', ')}]::text[]`,
+  ).join(' ')} end)`;
 
 /** JSON object of every region code to its `coveringRegions`, for SQL that looks needs' regions up (a parameter). */
-export const coveringRegionsJson = JSON.stringify(Object.fromEntries(regions.map((r) => [r.code, coveringRegions(r.code)])));
+export const coveringRegionsJson = JSON.stringify(
+  Object.fromEntries(regions.map((r) => [r.code, coveringRegions(r.code)])),
+);
 
 /** SQL: text[] of the covering regions of the region code `code`, from the `coveringRegionsJson` parameter `json`. */
-export const coveringRegionsSql = (json: string, code: string) => `array(select jsonb_array_elements_text(${json}::jsonb -> ${code}))`;
+export const coveringRegionsSql = (json: string, code: string) =>
+  `array(select jsonb_array_elements_text(${json}::jsonb -> ${code}))`;

@@ -11,13 +11,16 @@ export class MatchResolver {
   matches(
     @Arg('needId', () => ID, { description: 'The need.' }) needId: string,
     @Arg('first', () => Int, { defaultValue: DEFAULT_MATCHES, description: 'How many (1-100).' }) first: number,
-    @Arg('includePartial', { defaultValue: false, description: 'Also offerings short in some months, flagged.' }) includePartial: boolean,
+    @Arg('includePartial', { defaultValue: false, description: 'Also offerings short in some months, flagged.' })
+    includePartial: boolean,
     @Ctx() ctx: Context,
   ) {
     return matchesForNeed(ctx, needId, first, includePartial);
   }
 
-  @Query(() => [Match], { description: 'Ad-hoc search with the same filters and ranking as `matches`; nothing is stored.' })
+  @Query(() => [Match], {
+    description: 'Ad-hoc search with the same filters and ranking as `matches`; nothing is stored.',
+  })
   matchOffers(
     @Arg('input', () => MatchInput) input: MatchInput,
     @Arg('first', () => Int, { defaultValue: DEFAULT_MATCHES, description: 'How many (1-100).' }) first: number,

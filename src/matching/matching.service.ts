@@ -104,7 +104,8 @@ select c.id as "offeringId", c.provider_id as "providerId", c.state_code as "pro
    and (a.min_available >= ? or (? and a.max_available > 0))`;
 
 export async function findMatches(ctx: Context, req: MatchRequest, first: number): Promise<Match[]> {
-  if (!Number.isInteger(first) || first < 1 || first > MAX_MATCHES) throw badInput(`first must be between 1 and ${MAX_MATCHES}.`, 'first');
+  if (!Number.isInteger(first) || first < 1 || first > MAX_MATCHES)
+    throw badInput(`first must be between 1 and ${MAX_MATCHES}.`, 'first');
   const months = monthRange(req.startMonth, addMonths(req.startMonth, req.durationMonths - 1));
   const coverage = req.coverageHours ? coveragesSatisfying(req.coverageHours) : null;
   const buyerId = req.buyerId && isUuid(req.buyerId) ? req.buyerId : null;
@@ -185,7 +186,8 @@ export function requestFromInput(input: MatchInput): MatchRequest {
   try {
     checkNeedFields(input);
   } catch (e) {
-    if (e instanceof UserErrors) throw badInput(e.errors.map((x) => x.message).join(' '), e.errors[0].field ?? undefined);
+    if (e instanceof UserErrors)
+      throw badInput(e.errors.map((x) => x.message).join(' '), e.errors[0].field ?? undefined);
     throw e;
   }
   return {
@@ -196,7 +198,12 @@ export function requestFromInput(input: MatchInput): MatchRequest {
   };
 }
 
-export async function matchesForNeed(ctx: Context, needId: string, first: number, includePartial: boolean): Promise<Match[]> {
+export async function matchesForNeed(
+  ctx: Context,
+  needId: string,
+  first: number,
+  includePartial: boolean,
+): Promise<Match[]> {
   const need = await findNeed(ctx, needId);
   if (!need) throw notFound('Need');
   return findMatches(

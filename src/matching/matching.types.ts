@@ -16,14 +16,25 @@ export enum MatchFactor {
 }
 registerEnumType(MatchFactor, {
   name: 'MatchFactor',
-  description: `Ranking factors and their weights (points out of 100): ${Object.entries(WEIGHTS).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+  description: `Ranking factors and their weights (points out of 100): ${Object.entries(WEIGHTS)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}.`,
   valuesConfig: {
-    EHR_FIT: { description: 'Same EHR platform and product (1.0) > provider runs the platform (0.8) > supports it (0.5).' },
+    EHR_FIT: {
+      description: 'Same EHR platform and product (1.0) > provider runs the platform (0.8) > supports it (0.5).',
+    },
     PROXIMITY: { description: 'Provider based in the same state (1.0) > same HHS region (0.6) > elsewhere (0.3).' },
-    PRICE: { description: 'Unit price against the buyer’s maximum (or against the cheapest candidate when no maximum).' },
+    PRICE: {
+      description: 'Unit price against the buyer’s maximum (or against the cheapest candidate when no maximum).',
+    },
     SLA: { description: 'SLA targets offered and share of targets met in delivered reports.' },
-    CAPACITY_HEADROOM: { description: 'Share of the available units this need leaves free in the tightest month: prefers providers far from their limit.' },
-    EXISTING_RELATIONSHIP: { description: 'An active engagement between provider and buyer (consolidation over fragmentation).' },
+    CAPACITY_HEADROOM: {
+      description:
+        'Share of the available units this need leaves free in the tightest month: prefers providers far from their limit.',
+    },
+    EXISTING_RELATIONSHIP: {
+      description: 'An active engagement between provider and buyer (consolidation over fragmentation).',
+    },
   },
 });
 
@@ -71,7 +82,9 @@ export class Match {
   @Field(() => [MonthScalar], { description: 'Months without enough available units (empty when fully available).' })
   shortMonths!: string[];
 
-  @Field(() => DecimalScalar, { description: 'Monthly volume x unit price at that volume (tiers), at least the monthly minimum.' })
+  @Field(() => DecimalScalar, {
+    description: 'Monthly volume x unit price at that volume (tiers), at least the monthly minimum.',
+  })
   estimatedMonthlyCost!: string;
 
   @Field({ description: 'Currency of the estimate.' })
@@ -123,7 +136,10 @@ export class MatchInput {
   @ArrayMaxSize(20)
   languages!: string[];
 
-  @Field(() => DecimalScalar, { nullable: true, description: `Highest acceptable unit price, at most ${MAX_UNIT_PRICE}.` })
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description: `Highest acceptable unit price, at most ${MAX_UNIT_PRICE}.`,
+  })
   @IsOptional()
   @MoneyAtMost(MAX_UNIT_PRICE, 'a unit price')
   maxUnitPrice?: string | null;
@@ -132,7 +148,9 @@ export class MatchInput {
   @IsOptional()
   buyerId?: string | null;
 
-  @Field({ defaultValue: false, description: 'Also return offerings short in some months, flagged with fullyAvailable: false.' })
+  @Field({
+    defaultValue: false,
+    description: 'Also return offerings short in some months, flagged with fullyAvailable: false.',
+  })
   includePartial!: boolean;
 }
-

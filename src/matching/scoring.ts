@@ -59,7 +59,8 @@ const clamp = (x: number) => Math.max(0, Math.min(1, x));
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 /** What a quote would bill for a steady month at the need's volume (tiers and monthly minimum included). */
-export const estimatedMonthlyCost = (c: Pick<Candidate, 'unitPrice' | 'tiers' | 'monthlyMinimum'>, volume: number) => monthCharge(c, volume).amount;
+export const estimatedMonthlyCost = (c: Pick<Candidate, 'unitPrice' | 'tiers' | 'monthlyMinimum'>, volume: number) =>
+  monthCharge(c, volume).amount;
 
 interface Priced {
   monthlyCost: string;
@@ -76,24 +77,35 @@ const priced = (c: Pick<Candidate, 'unitPrice' | 'tiers' | 'monthlyMinimum'>, vo
 };
 
 /** The price the PRICE factor scores: the estimated monthly cost per unit of the need's volume. */
-export const effectiveUnitPrice = (c: Pick<Candidate, 'unitPrice' | 'tiers' | 'monthlyMinimum'>, volume: number) => priced(c, volume).unitPrice;
+export const effectiveUnitPrice = (c: Pick<Candidate, 'unitPrice' | 'tiers' | 'monthlyMinimum'>, volume: number) =>
+  priced(c, volume).unitPrice;
 
 export function ehrFit(c: Candidate, n: NeedProfile): [number, string] {
-  const sameProduct = n.ehrProduct && c.providerEhrProduct && n.ehrProduct.trim().toLowerCase() === c.providerEhrProduct.trim().toLowerCase();
-  if (c.providerEhr === n.ehrPlatformCode && sameProduct) return [1, `Provider runs ${n.ehrPlatformCode} itself, same product (${c.providerEhrProduct}).`];
+  const sameProduct =
+    n.ehrProduct &&
+    c.providerEhrProduct &&
+    n.ehrProduct.trim().toLowerCase() === c.providerEhrProduct.trim().toLowerCase();
+  if (c.providerEhr === n.ehrPlatformCode && sameProduct)
+    return [1, `Provider runs ${n.ehrPlatformCode} itself, same product (${c.providerEhrProduct}).`];
   if (c.providerEhr === n.ehrPlatformCode) return [0.8, `Provider runs ${n.ehrPlatformCode} itself.`];
   return [0.5, `Provider supports ${n.ehrPlatformCode} (it runs ${c.providerEhr}).`];
 }
 
 export function proximity(c: Candidate, n: NeedProfile): [number, string] {
-  if (n.needStates.length === 1 && c.providerState === n.needStates[0]) return [1, `Provider is based in ${c.providerState}, the same state.`];
+  if (n.needStates.length === 1 && c.providerState === n.needStates[0])
+    return [1, `Provider is based in ${c.providerState}, the same state.`];
   if (n.needStates.includes(c.providerState) || (n.needHhsRegion && c.providerHhsRegion === n.needHhsRegion)) {
     return [0.6, `Provider is based in ${c.providerState}, in the same HHS region (${c.providerHhsRegion}).`];
   }
   return [0.3, `Provider is based in ${c.providerState}, outside the region; it serves ${n.regionCode} remotely.`];
 }
 
-export function price(c: Candidate, n: NeedProfile, cheapest: string, unitPrice = effectiveUnitPrice(c, n.monthlyVolume)): [number, string] {
+export function price(
+  c: Candidate,
+  n: NeedProfile,
+  cheapest: string,
+  unitPrice = effectiveUnitPrice(c, n.monthlyVolume),
+): [number, string] {
   const p = new Money(unitPrice);
   const per = `${c.currency} ${p.toFixed(p.decimalPlaces() > 2 ? 4 : 2)} per ${n.unit.replace(/s$/, '')}`;
   if (n.maxUnitPrice !== null) {
@@ -104,20 +116,32 @@ export function price(c: Candidate, n: NeedProfile, cheapest: string, unitPrice 
     return [0.5 + 0.5 * under, `${per} is ${pct(under)} under the maximum of ${max.toFixed(2)}.`];
   }
   const ratio = p.isZero() ? 1 : new Money(cheapest).div(p).toNumber();
-  return [ratio, ratio === 1 ? `${per}, the lowest of the candidates (no maximum given).` : `${per}; the lowest candidate is ${pct(ratio)} of it (no maximum given).`];
+  return [
+    ratio,
+    ratio === 1
+      ? `${per}, the lowest of the candidates (no maximum given).`
+      : `${per}; the lowest candidate is ${pct(ratio)} of it (no maximum given).`,
+  ];
 }
 
 export function sla(c: Candidate): [number, string] {
   const targets = Math.min(1, c.slaTargets.length / 2);
   const listed = c.slaTargets.length ? `${c.slaTargets.length} SLA target(s)` : 'No SLA targets';
   if (!c.slaHistory) return [(targets + 0.5) / 2, `${listed}; no delivery history yet.`];
-  return [(targets + c.slaHistory.attainment) / 2, `${listed}; ${pct(c.slaHistory.attainment)} of targets met across ${c.slaHistory.reports} monthly report(s).`];
+  return [
+    (targets + c.slaHistory.attainment) / 2,
+    `${listed}; ${pct(c.slaHistory.attainment)} of targets met across ${c.slaHistory.reports} monthly report(s).`,
+  ];
 }
 
 export function headroom(c: Candidate, n: NeedProfile): [number, string] {
   // Computed from availability only: sellable units are the provider's private capacity book, and a
   // value relative to them would let anyone derive them from the score.
-  const months = n.months.map((month, i) => ({ month, left: c.available[i] - n.monthlyVolume, available: c.available[i] }));
+  const months = n.months.map((month, i) => ({
+    month,
+    left: c.available[i] - n.monthlyVolume,
+    available: c.available[i],
+  }));
   const value = (m: (typeof months)[number]) => (m.available > 0 ? clamp(m.left / m.available) : 0);
   const worst = months.reduce((w, m) => (value(m) < value(w) ? m : w));
   if (worst.left < 0) return [0, `Short in ${worst.month}: this need would exceed the provider's limit.`];
@@ -127,7 +151,10 @@ export function headroom(c: Candidate, n: NeedProfile): [number, string] {
 export function relationship(c: Candidate): [number, string] {
   if (c.engagementsWithBuyer === null) return [0, 'Existing engagements are only considered for the buyer side.'];
   return c.engagementsWithBuyer > 0
-    ? [1, `Already working together on ${c.engagementsWithBuyer} active engagement(s): consolidation over fragmentation.`]
+    ? [
+        1,
+        `Already working together on ${c.engagementsWithBuyer} active engagement(s): consolidation over fragmentation.`,
+      ]
     : [0, 'No active engagement between the two yet.'];
 }
 
@@ -141,7 +168,12 @@ export interface Scored {
   warnings: string[];
 }
 
-export function scoreCandidate(c: Candidate, n: NeedProfile, cheapest: string, cost: Priced = priced(c, n.monthlyVolume)): Scored {
+export function scoreCandidate(
+  c: Candidate,
+  n: NeedProfile,
+  cheapest: string,
+  cost: Priced = priced(c, n.monthlyVolume),
+): Scored {
   const factors: [Factor, [number, string]][] = [
     ['EHR_FIT', ehrFit(c, n)],
     ['PROXIMITY', proximity(c, n)],
@@ -150,8 +182,16 @@ export function scoreCandidate(c: Candidate, n: NeedProfile, cheapest: string, c
     ['CAPACITY_HEADROOM', headroom(c, n)],
     ['EXISTING_RELATIONSHIP', relationship(c)],
   ];
-  const breakdown = factors.map(([factor, [value, reason]]) => ({ factor, weight: WEIGHTS[factor], value: round(value), reason }));
-  const score = round(breakdown.reduce((s, f) => s + f.weight * f.value, 0), 2);
+  const breakdown = factors.map(([factor, [value, reason]]) => ({
+    factor,
+    weight: WEIGHTS[factor],
+    value: round(value),
+    reason,
+  }));
+  const score = round(
+    breakdown.reduce((s, f) => s + f.weight * f.value, 0),
+    2,
+  );
   const short = n.months.map((m, i) => ({ m, a: c.available[i] })).filter((x) => x.a < n.monthlyVolume);
   const minAvailableUnits = Math.min(...c.available);
   const unitPrice = cost.unitPrice;

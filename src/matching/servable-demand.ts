@@ -8,7 +8,13 @@ import { addMonths, monthRange } from '../shared/month';
 import type { ServableDemand, ServableNeed } from '../insights/insights.types';
 import { availableUnitsSql } from '../capacity/availability';
 import { phaseSlotLeft, phaseSlotsTaken } from '../engagements/engagement.slots';
-import { coveragesSatisfyingSql, coveringRegionsJson, coveringRegionsSql, engagementCapSql, offeringServesNeedSql } from './hard-rules';
+import {
+  coveragesSatisfyingSql,
+  coveringRegionsJson,
+  coveringRegionsSql,
+  engagementCapSql,
+  offeringServesNeedSql,
+} from './hard-rules';
 import { MAX_MATCHES, needProfile, toCandidate, type CandidateRow } from './matching.service';
 import { rank } from './scoring';
 
@@ -66,7 +72,8 @@ type Row = CandidateRow & {
 };
 
 export async function servableDemand(ctx: Context, providerId: string, first: number): Promise<ServableDemand> {
-  if (!Number.isInteger(first) || first < 1 || first > MAX_MATCHES) throw badInput(`first must be between 1 and ${MAX_MATCHES}.`, 'first');
+  if (!Number.isInteger(first) || first < 1 || first > MAX_MATCHES)
+    throw badInput(`first must be between 1 and ${MAX_MATCHES}.`, 'first');
   const rows = await query<Row>(ctx.em, SERVABLE_SQL, [providerId, coveringRegionsJson]);
   const byNeed = new Map<string, Row[]>();
   for (const r of rows) byNeed.set(r.needId, [...(byNeed.get(r.needId) ?? []), r]);
@@ -75,7 +82,10 @@ export async function servableDemand(ctx: Context, providerId: string, first: nu
     const months = monthRange(n.startMonth, addMonths(n.startMonth, n.durationMonths - 1));
     // The provider's view of the need: no budget, no buyer relationships (both are the buyer's to read).
     const profile = needProfile({ ...n, maxUnitPrice: null }, months, n.buyerEhrProduct);
-    const offerings = rank(candidates.map((c) => toCandidate(c, false)), profile).map((s) => ({
+    const offerings = rank(
+      candidates.map((c) => toCandidate(c, false)),
+      profile,
+    ).map((s) => ({
       offeringId: s.candidate.offeringId,
       fit: s.score,
       minAvailableUnits: s.minAvailableUnits,
@@ -94,5 +104,10 @@ export async function servableDemand(ctx: Context, providerId: string, first: nu
     };
   });
   needs.sort((a, b) => b.bestFit - a.bestFit || (a.needId < b.needId ? -1 : 1));
-  return { providerId, totalCount: needs.length, quotedCount: needs.filter((n) => n.quoted).length, needs: needs.slice(0, first) };
+  return {
+    providerId,
+    totalCount: needs.length,
+    quotedCount: needs.filter((n) => n.quoted).length,
+    needs: needs.slice(0, first),
+  };
 }

@@ -13,11 +13,16 @@ export enum NeedStatus {
 }
 registerEnumType(NeedStatus, {
   name: 'NeedStatus',
-  description: 'OPEN needs are visible to every organization; AWARDED once a quote is accepted; CANCELLED by the buyer; CLOSED when the engagement ends.',
+  description:
+    'OPEN needs are visible to every organization; AWARDED once a quote is accepted; CANCELLED by the buyer; CLOSED when the engagement ends.',
 });
 
 /** A buyer's request for service. Month columns are DATE (first of month) exposed as `YYYY-MM`. */
-@ObjectType({ simpleResolvers: true, description: "A buyer's request for service. `maxUnitPrice` and `notes` are visible only to the buyer side and the operator." })
+@ObjectType({
+  simpleResolvers: true,
+  description:
+    "A buyer's request for service. `maxUnitPrice` and `notes` are visible only to the buyer side and the operator.",
+})
 @Entity({ tableName: 'need' })
 export class Need extends BaseEntity {
   @ManyToOne(() => Organization, { mapToPk: true, fieldName: 'buyer_id' })
@@ -48,7 +53,10 @@ export class Need extends BaseEntity {
   @Property({ type: ArrayType })
   requiredCertifications: Certification[] = [];
 
-  @Field(() => CoverageHours, { nullable: true, description: 'Coverage hours required (a higher level also qualifies).' })
+  @Field(() => CoverageHours, {
+    nullable: true,
+    description: 'Coverage hours required (a higher level also qualifies).',
+  })
   @Enum({ items: () => CoverageHours, nullable: true })
   coverageHours: CoverageHours | null = null;
 
@@ -71,7 +79,15 @@ export class Need extends BaseEntity {
     return String(this.startDate).slice(0, 7);
   }
 
-  constructor(init: { buyerId: string; categoryCode: string; monthlyVolume: number; startMonth: string; durationMonths: number; ehrPlatformCode: string; regionCode: string }) {
+  constructor(init: {
+    buyerId: string;
+    categoryCode: string;
+    monthlyVolume: number;
+    startMonth: string;
+    durationMonths: number;
+    ehrPlatformCode: string;
+    regionCode: string;
+  }) {
     super();
     this.buyerId = init.buyerId;
     this.categoryCode = init.categoryCode;

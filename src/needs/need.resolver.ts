@@ -1,7 +1,16 @@
 import { readsNeedPrivateFields } from '../auth/visibility';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Need } from './need.entity';
-import { CancelNeedInput, CancelNeedPayload, CreateNeedInput, CreateNeedPayload, NeedConnection, NeedFilter, UpdateNeedInput, UpdateNeedPayload } from './need.types';
+import {
+  CancelNeedInput,
+  CancelNeedPayload,
+  CreateNeedInput,
+  CreateNeedPayload,
+  NeedConnection,
+  NeedFilter,
+  UpdateNeedInput,
+  UpdateNeedPayload,
+} from './need.types';
 import { cancelNeed, createNeed, findNeed, listNeeds } from './need.service';
 import { updateNeed } from './need.service';
 import { Organization } from '../organizations/organization.entity';
@@ -17,14 +26,21 @@ import { isUuid } from '../shared/ids';
 
 @Resolver(() => Need)
 export class NeedResolver {
-  @Query(() => Need, { nullable: true, description: 'A need: OPEN ones for everyone, the others for the buyer side and the operator.' })
+  @Query(() => Need, {
+    nullable: true,
+    description: 'A need: OPEN ones for everyone, the others for the buyer side and the operator.',
+  })
   need(@Arg('id', () => ID, { description: 'Need id.' }) id: string, @Ctx() ctx: Context) {
     return findNeed(ctx, id);
   }
 
-  @Query(() => NeedConnection, { description: 'Needs visible to the caller, newest first: open demand for sellers, their own needs for buyers.' })
+  @Query(() => NeedConnection, {
+    description: 'Needs visible to the caller, newest first: open demand for sellers, their own needs for buyers.',
+  })
   async needs(
-    @Arg('filter', () => NeedFilter, { nullable: true, description: 'Filters; all must hold.' }) filter: NeedFilter | undefined,
+    @Arg('filter', () => NeedFilter, { nullable: true, description: 'Filters; all must hold.' }) filter:
+      | NeedFilter
+      | undefined,
     @Args() args: PageArgs,
     @Ctx() ctx: Context,
   ) {
@@ -33,7 +49,9 @@ export class NeedResolver {
   }
 
   @Authorized(...WRITERS)
-  @Mutation(() => CreateNeedPayload, { description: 'Posts a need for the caller’s organization (or a member hospital, for a network’s INTEGRATION key).' })
+  @Mutation(() => CreateNeedPayload, {
+    description: 'Posts a need for the caller’s organization (or a member hospital, for a network’s INTEGRATION key).',
+  })
   createNeed(@Arg('input') input: CreateNeedInput, @Ctx() ctx: Context) {
     return toPayload(() => createNeed(ctx, input));
   }
@@ -45,7 +63,9 @@ export class NeedResolver {
   }
 
   @Authorized(...WRITERS)
-  @Mutation(() => CancelNeedPayload, { description: 'Cancels an OPEN need; its live quotes expire and release their holds.' })
+  @Mutation(() => CancelNeedPayload, {
+    description: 'Cancels an OPEN need; its live quotes expire and release their holds.',
+  })
   cancelNeed(@Arg('input') input: CancelNeedInput, @Ctx() ctx: Context) {
     return toPayload(() => cancelNeed(ctx, input));
   }
@@ -70,12 +90,18 @@ export class NeedResolver {
     return region(n.regionCode);
   }
 
-  @FieldResolver(() => DecimalScalar, { nullable: true, description: 'Highest acceptable unit price: buyer side and operator only (null for others).' })
+  @FieldResolver(() => DecimalScalar, {
+    nullable: true,
+    description: 'Highest acceptable unit price: buyer side and operator only (null for others).',
+  })
   maxUnitPrice(@Root() n: Need, @Ctx() ctx: Context) {
     return readsNeedPrivateFields(ctx.viewer, n) ? n.maxUnitPrice : null;
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'Notes: buyer side and operator only (null for others).' })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Notes: buyer side and operator only (null for others).',
+  })
   notes(@Root() n: Need, @Ctx() ctx: Context) {
     return readsNeedPrivateFields(ctx.viewer, n) ? n.notes : null;
   }
@@ -87,7 +113,9 @@ export class NeedResolver {
     const page = toPage(args);
     const viewer = ctx.viewer;
     // One statement text for every viewer: the viewer's organizations are a parameter.
-    const own = viewer.isPartyOf(n.buyerId) ? {} : { scope: 't.provider_id = any(?::uuid[])', scopeParams: [viewer.sellerIds.filter(isUuid)] };
+    const own = viewer.isPartyOf(n.buyerId)
+      ? {}
+      : { scope: 't.provider_id = any(?::uuid[])', scopeParams: [viewer.sellerIds.filter(isUuid)] };
     return toConnection(await ctx.loaders.quotesByNeed.load({ parentId: n.id, ...page, ...own }), page);
   }
 }

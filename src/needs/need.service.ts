@@ -38,15 +38,31 @@ const snapshot = (n: Need) => ({
 });
 
 /** Range and reference checks shared by needs and ad-hoc match searches. */
-export function checkNeedFields(input: Partial<Pick<CreateNeedInput, 'categoryCode' | 'startMonth' | 'ehrPlatformCode' | 'regionCode' | 'languages'>>) {
+export function checkNeedFields(
+  input: Partial<Pick<CreateNeedInput, 'categoryCode' | 'startMonth' | 'ehrPlatformCode' | 'regionCode' | 'languages'>>,
+) {
   const now = currentMonth();
   new InputChecks()
-    .known(input.categoryCode != null ? [input.categoryCode] : [], 'input.categoryCode', serviceCategory, 'service category')
-    .known(input.ehrPlatformCode != null ? [input.ehrPlatformCode] : [], 'input.ehrPlatformCode', ehrPlatform, 'EHR platform')
+    .known(
+      input.categoryCode != null ? [input.categoryCode] : [],
+      'input.categoryCode',
+      serviceCategory,
+      'service category',
+    )
+    .known(
+      input.ehrPlatformCode != null ? [input.ehrPlatformCode] : [],
+      'input.ehrPlatformCode',
+      ehrPlatform,
+      'EHR platform',
+    )
     .known(input.regionCode != null ? [input.regionCode] : [], 'input.regionCode', region, 'region')
     .known(input.languages, 'input.languages', isLanguage, 'ISO 639-1 language')
     .check(!input.startMonth || input.startMonth >= now, 'input.startMonth', `startMonth must be ${now} or later.`)
-    .check(!input.startMonth || monthsBetween(now, input.startMonth) <= 60, 'input.startMonth', 'startMonth is at most 60 months ahead.')
+    .check(
+      !input.startMonth || monthsBetween(now, input.startMonth) <= 60,
+      'input.startMonth',
+      'startMonth is at most 60 months ahead.',
+    )
     .done();
 }
 
@@ -58,7 +74,8 @@ export async function findNeed(ctx: Context, id: string): Promise<Need | null> {
 export async function listNeeds(ctx: Context, filter: NeedFilter | undefined, page: Page) {
   const viewer = ctx.viewer;
   const and: FilterQuery<Need>[] = [];
-  if (!viewer.isOperator) and.push(publicOrOwn<Need>(filter?.status ?? undefined, NeedStatus.OPEN, { buyerId: { $in: viewer.partyIds } })); // SQL-side `canSeeNeed`
+  if (!viewer.isOperator)
+    and.push(publicOrOwn<Need>(filter?.status ?? undefined, NeedStatus.OPEN, { buyerId: { $in: viewer.partyIds } })); // SQL-side `canSeeNeed`
   if (filter?.status) and.push({ status: filter.status });
   if (filter?.categoryCode) and.push({ categoryCode: filter.categoryCode });
   if (filter?.buyerId) and.push({ buyerId: isUuid(filter.buyerId) ? filter.buyerId : null });
@@ -92,16 +109,40 @@ export async function createNeed(ctx: Context, input: CreateNeedInput): Promise<
     n.languages = uniq(input.languages);
     n.maxUnitPrice = input.maxUnitPrice ?? null;
     n.notes = input.notes?.trim() || null;
-    const audit = auditEvent(ctx, { action: 'need.created', entityType: 'Need', entityId: n.id, partyIds: [buyerId], buyerIds: [buyerId], after: snapshot(n) });
+    const audit = auditEvent(ctx, {
+      action: 'need.created',
+      entityType: 'Need',
+      entityId: n.id,
+      partyIds: [buyerId],
+      buyerIds: [buyerId],
+      after: snapshot(n),
+    });
     const buyerExists = { sql: 'select 1 from organization where id = ?', params: [buyerId] };
     const inserted = isUuid(buyerId)
-      ? await executeWith(em, [['b', buyerExists], ['n', insertRows(em, Need, [n], 'id', 'exists (select 1 from b)')], ['a', insertRows(em, AuditEvent, [audit], '', 'exists (select 1 from n)')]], { sql: 'select id from n', params: [] })
+      ? await executeWith(
+          em,
+          [
+            ['b', buyerExists],
+            ['n', insertRows(em, Need, [n], 'id', 'exists (select 1 from b)')],
+            ['a', insertRows(em, AuditEvent, [audit], '', 'exists (select 1 from n)')],
+          ],
+          { sql: 'select id from n', params: [] },
+        )
       : [];
     if (!inserted.length) throw notFound('Organization');
     return { result: n, saved: { needId: n.id } };
   };
   if (!input.idempotencyKey) return (await post(ctx.em)).result;
-  return ctx.em.transactional((em) => idempotent(ctx, em, 'createNeed', input, () => post(em), async ({ needId }) => em.findOneOrFail(Need, needId)));
+  return ctx.em.transactional((em) =>
+    idempotent(
+      ctx,
+      em,
+      'createNeed',
+      input,
+      () => post(em),
+      async ({ needId }) => em.findOneOrFail(Need, needId),
+    ),
+  );
 }
 
 /**
@@ -118,13 +159,23 @@ async function ownNeed(ctx: Context, em: EntityManager, id: string): Promise<Nee
 }
 
 /** What a quote prices: changing any of these closes the need's live quotes. `notes` and `maxUnitPrice` do not. */
-const PRICED_FIELDS = ['monthlyVolume', 'startMonth', 'durationMonths', 'ehrPlatformCode', 'regionCode', 'requiredCertifications', 'coverageHours', 'languages'] as const;
+const PRICED_FIELDS = [
+  'monthlyVolume',
+  'startMonth',
+  'durationMonths',
+  'ehrPlatformCode',
+  'regionCode',
+  'requiredCertifications',
+  'coverageHours',
+  'languages',
+] as const;
 
 export async function updateNeed(ctx: Context, input: UpdateNeedInput): Promise<Need> {
   checkNeedFields(input);
   return ctx.em.transactional(async (em) => {
     const n = await ownNeed(ctx, em, input.id);
-    if (n.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `A ${n.status} need cannot be changed.`, 'input.id');
+    if (n.status !== NeedStatus.OPEN)
+      refuse(UserErrorCode.INVALID_TRANSITION, `A ${n.status} need cannot be changed.`, 'input.id');
     const before = snapshot(n);
     if (input.monthlyVolume != null) n.monthlyVolume = input.monthlyVolume;
     if (input.startMonth != null) n.startDate = `${input.startMonth}-01`;
@@ -140,7 +191,14 @@ export async function updateNeed(ctx: Context, input: UpdateNeedInput): Promise<
     const priced = PRICED_FIELDS.filter((f) => f in changes.after);
     // Live quotes priced the old need: they close now (holds released, each provider told), in this transaction.
     if (priced.length) await closeQuotesOfNeed(ctx, em, n.id, CLOSED_REASONS.needChanged([...priced]));
-    recordAudit(ctx, em, { action: 'need.updated', entityType: 'Need', entityId: n.id, partyIds: [n.buyerId], buyerIds: [n.buyerId], ...changes });
+    recordAudit(ctx, em, {
+      action: 'need.updated',
+      entityType: 'Need',
+      entityId: n.id,
+      partyIds: [n.buyerId],
+      buyerIds: [n.buyerId],
+      ...changes,
+    });
     return n;
   });
 }
@@ -148,10 +206,19 @@ export async function updateNeed(ctx: Context, input: UpdateNeedInput): Promise<
 export async function cancelNeed(ctx: Context, input: CancelNeedInput): Promise<Need> {
   return ctx.em.transactional(async (em) => {
     const n = await ownNeed(ctx, em, input.id);
-    if (n.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `A ${n.status} need cannot be cancelled.`, 'input.id');
+    if (n.status !== NeedStatus.OPEN)
+      refuse(UserErrorCode.INVALID_TRANSITION, `A ${n.status} need cannot be cancelled.`, 'input.id');
     n.status = NeedStatus.CANCELLED;
     await closeQuotesOfNeed(ctx, em, n.id, CLOSED_REASONS.needCancelled);
-    recordAudit(ctx, em, { action: 'need.cancelled', entityType: 'Need', entityId: n.id, partyIds: [n.buyerId], buyerIds: [n.buyerId], before: { status: NeedStatus.OPEN }, after: { status: n.status } });
+    recordAudit(ctx, em, {
+      action: 'need.cancelled',
+      entityType: 'Need',
+      entityId: n.id,
+      partyIds: [n.buyerId],
+      buyerIds: [n.buyerId],
+      before: { status: NeedStatus.OPEN },
+      after: { status: n.status },
+    });
     return n;
   });
 }

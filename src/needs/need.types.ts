@@ -10,7 +10,10 @@ import { Need, NeedStatus } from './need.entity';
 
 @InputType({ description: 'Filters for `needs`; all given filters must hold.' })
 export class NeedFilter {
-  @Field(() => NeedStatus, { nullable: true, description: 'Only this status (other organizations see OPEN needs only).' })
+  @Field(() => NeedStatus, {
+    nullable: true,
+    description: 'Only this status (other organizations see OPEN needs only).',
+  })
   @IsOptional()
   status?: NeedStatus;
 
@@ -69,7 +72,10 @@ export class NeedFieldsInput {
   @MaxLength(2, { each: true })
   languages!: string[];
 
-  @Field(() => DecimalScalar, { nullable: true, description: `Highest acceptable unit price, at most ${MAX_UNIT_PRICE} (private to the buyer side).` })
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description: `Highest acceptable unit price, at most ${MAX_UNIT_PRICE} (private to the buyer side).`,
+  })
   @IsOptional()
   @MoneyAtMost(MAX_UNIT_PRICE, 'a unit price')
   maxUnitPrice?: string | null;
@@ -77,11 +83,18 @@ export class NeedFieldsInput {
 
 @InputType({ description: 'A new need, posted by a buyer.' })
 export class CreateNeedInput extends NeedFieldsInput {
-  @Field(() => ID, { nullable: true, description: 'The buyer: taken from an ADMIN key; a member hospital (or the network) for INTEGRATION keys; required for the operator.' })
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'The buyer: taken from an ADMIN key; a member hospital (or the network) for INTEGRATION keys; required for the operator.',
+  })
   @IsOptional()
   buyerId?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Notes for the buyer side only (up to 2000 characters; no patient information).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Notes for the buyer side only (up to 2000 characters; no patient information).',
+  })
   @IsOptional()
   @MaxLength(2000)
   notes?: string | null;
@@ -138,7 +151,10 @@ export class UpdateNeedInput {
   @MaxLength(2, { each: true })
   languages?: string[];
 
-  @Field(() => DecimalScalar, { nullable: true, description: `Highest acceptable unit price, at most ${MAX_UNIT_PRICE}.` })
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description: `Highest acceptable unit price, at most ${MAX_UNIT_PRICE}.`,
+  })
   @IsOptional()
   @MoneyAtMost(MAX_UNIT_PRICE, 'a unit price')
   maxUnitPrice?: string | null;

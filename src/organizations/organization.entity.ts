@@ -38,7 +38,10 @@ registerEnumType(Certification, {
  * A health system, hospital, practice or regional network. Any organization may sell and buy;
  * a network's members point at it through `networkId`.
  */
-@ObjectType({ simpleResolvers: true, description: 'A health system, hospital, practice or regional network; any organization may sell and buy.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'A health system, hospital, practice or regional network; any organization may sell and buy.',
+})
 @Entity({ tableName: 'organization' })
 export class Organization extends BaseEntity {
   @Field({ description: 'Legal or trading name.' })
@@ -56,7 +59,10 @@ export class Organization extends BaseEntity {
   @Property({ type: 'text' })
   ehrPlatformCode: string;
 
-  @Field(() => String, { nullable: true, description: 'EHR product or version, e.g. `Expanse 2.2` or `Community Connect`.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'EHR product or version, e.g. `Expanse 2.2` or `Community Connect`.',
+  })
   @Property({ type: 'text', nullable: true })
   ehrProduct: string | null = null;
 

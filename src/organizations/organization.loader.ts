@@ -6,7 +6,11 @@ import { byIdLoader } from '../shared/read-model';
 export function createOrganizationLoaders(em: EntityManager) {
   return {
     organizationById: byIdLoader(em, Organization),
-    membersByNetwork: childPageLoader(em, Organization, { table: 'organization', parentColumn: 'network_id', sortKeys: [{ column: 'name' }, { column: 'id' }] }),
+    membersByNetwork: childPageLoader(em, Organization, {
+      table: 'organization',
+      parentColumn: 'network_id',
+      sortKeys: [{ column: 'name' }, { column: 'id' }],
+    }),
   };
 }
 

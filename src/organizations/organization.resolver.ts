@@ -20,14 +20,19 @@ import { toPayload } from '../shared/payload';
 
 @Resolver(() => Organization)
 export class OrganizationResolver {
-  @Query(() => Organization, { nullable: true, description: 'An organization by id (every organization is visible to every key).' })
+  @Query(() => Organization, {
+    nullable: true,
+    description: 'An organization by id (every organization is visible to every key).',
+  })
   organization(@Arg('id', () => ID, { description: 'Organization id.' }) id: string, @Ctx() ctx: Context) {
     return isUuid(id) ? ctx.loaders.organizationById.load(id) : null;
   }
 
   @Query(() => OrganizationConnection, { description: 'Organizations, by name.' })
   async organizations(
-    @Arg('filter', () => OrganizationFilter, { nullable: true, description: 'Filters; all must hold.' }) filter: OrganizationFilter | undefined,
+    @Arg('filter', () => OrganizationFilter, { nullable: true, description: 'Filters; all must hold.' }) filter:
+      | OrganizationFilter
+      | undefined,
     @Args() args: PageArgs,
     @Ctx() ctx: Context,
   ) {
@@ -52,7 +57,9 @@ export class OrganizationResolver {
     return region(org.stateCode)?.hhsRegion ?? null;
   }
 
-  @FieldResolver(() => EhrPlatform, { description: 'EHR platform the organization runs (see `ehrProduct` for the version).' })
+  @FieldResolver(() => EhrPlatform, {
+    description: 'EHR platform the organization runs (see `ehrProduct` for the version).',
+  })
   ehrPlatform(@Root() org: Organization) {
     return ehrPlatform(org.ehrPlatformCode);
   }
@@ -68,7 +75,9 @@ export class OrganizationResolver {
     return toConnection(await ctx.loaders.membersByNetwork.load({ parentId: org.id, ...page }), page);
   }
 
-  @FieldResolver(() => OfferingConnection, { description: "The organization's offerings: published ones for everyone, all of them for the organization itself." })
+  @FieldResolver(() => OfferingConnection, {
+    description: "The organization's offerings: published ones for everyone, all of them for the organization itself.",
+  })
   async offerings(@Root() org: Organization, @Args() args: PageArgs, @Ctx() ctx: Context) {
     const page = toPage(args);
     const scope = ctx.viewer.isSellerOf(org.id) ? undefined : `t.status = 'PUBLISHED'`;

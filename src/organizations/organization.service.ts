@@ -41,11 +41,24 @@ export async function listOrganizations(ctx: Context, filter: OrganizationFilter
 async function checkInput(em: EntityManager, input: Partial<CreateOrganizationInput>, selfId?: string) {
   const checks = new InputChecks()
     .check(input.name == null || input.name.trim().length > 0, 'input.name', 'name must not be empty.')
-    .check(input.stateCode === undefined || isState(input.stateCode), 'input.stateCode', 'stateCode must be a state code such as US-OH.')
-    .known(input.ehrPlatformCode != null ? [input.ehrPlatformCode] : [], 'input.ehrPlatformCode', ehrPlatform, 'EHR platform');
+    .check(
+      input.stateCode === undefined || isState(input.stateCode),
+      'input.stateCode',
+      'stateCode must be a state code such as US-OH.',
+    )
+    .known(
+      input.ehrPlatformCode != null ? [input.ehrPlatformCode] : [],
+      'input.ehrPlatformCode',
+      ehrPlatform,
+      'EHR platform',
+    );
   if (input.networkId) {
     const network = isUuid(input.networkId) ? await em.findOne(Organization, input.networkId) : null;
-    checks.check(!!network && network.kind === OrganizationKind.NETWORK && network.id !== selfId, 'input.networkId', 'networkId must be an organization of kind NETWORK.');
+    checks.check(
+      !!network && network.kind === OrganizationKind.NETWORK && network.id !== selfId,
+      'input.networkId',
+      'networkId must be an organization of kind NETWORK.',
+    );
   }
   checks.done();
 }
@@ -54,7 +67,8 @@ async function saveUnique(em: EntityManager, name: string) {
   try {
     await em.flush();
   } catch (e) {
-    if (e instanceof UniqueConstraintViolationException) refuse(UserErrorCode.CONFLICT, `An organization named "${name}" already exists.`, 'input.name');
+    if (e instanceof UniqueConstraintViolationException)
+      refuse(UserErrorCode.CONFLICT, `An organization named "${name}" already exists.`, 'input.name');
     throw e;
   }
 }
@@ -62,18 +76,36 @@ async function saveUnique(em: EntityManager, name: string) {
 export async function createOrganization(ctx: Context, input: CreateOrganizationInput): Promise<Organization> {
   if (!ctx.viewer.isOperator) throw forbidden('Only the network operator creates organizations.');
   return ctx.em.transactional((em) =>
-    idempotent(ctx, em, 'createOrganization', input, async () => {
-      await checkInput(em, input);
-      const org = new Organization({ name: input.name.trim(), kind: input.kind, stateCode: input.stateCode, ehrPlatformCode: input.ehrPlatformCode });
-      org.ehrProduct = input.ehrProduct?.trim() || null;
-      org.beds = input.beds ?? null;
-      org.certifications = uniq(input.certifications ?? []);
-      org.networkId = input.networkId ?? null;
-      em.persist(org);
-      recordAudit(ctx, em, { action: 'organization.created', entityType: 'Organization', entityId: org.id, partyIds: [org.id], after: snapshot(org) });
-      await saveUnique(em, org.name);
-      return { result: org, saved: { id: org.id } };
-    }, ({ id }) => em.findOneOrFail(Organization, id)),
+    idempotent(
+      ctx,
+      em,
+      'createOrganization',
+      input,
+      async () => {
+        await checkInput(em, input);
+        const org = new Organization({
+          name: input.name.trim(),
+          kind: input.kind,
+          stateCode: input.stateCode,
+          ehrPlatformCode: input.ehrPlatformCode,
+        });
+        org.ehrProduct = input.ehrProduct?.trim() || null;
+        org.beds = input.beds ?? null;
+        org.certifications = uniq(input.certifications ?? []);
+        org.networkId = input.networkId ?? null;
+        em.persist(org);
+        recordAudit(ctx, em, {
+          action: 'organization.created',
+          entityType: 'Organization',
+          entityId: org.id,
+          partyIds: [org.id],
+          after: snapshot(org),
+        });
+        await saveUnique(em, org.name);
+        return { result: org, saved: { id: org.id } };
+      },
+      ({ id }) => em.findOneOrFail(Organization, id),
+    ),
   );
 }
 
@@ -96,7 +128,13 @@ export async function updateOrganization(ctx: Context, input: UpdateOrganization
     if (input.beds !== undefined) org.beds = input.beds;
     if (input.certifications) org.certifications = uniq(input.certifications);
     if (input.networkId !== undefined) org.networkId = input.networkId;
-    recordAudit(ctx, em, { action: 'organization.updated', entityType: 'Organization', entityId: org.id, partyIds: [org.id], ...diff(before, snapshot(org)) });
+    recordAudit(ctx, em, {
+      action: 'organization.updated',
+      entityType: 'Organization',
+      entityId: org.id,
+      partyIds: [org.id],
+      ...diff(before, snapshot(org)),
+    });
     await saveUnique(em, org.name);
     return org;
   });

@@ -63,7 +63,10 @@ export class CreateOrganizationInput {
   @ArrayMaxSize(20)
   certifications?: Certification[];
 
-  @Field(() => ID, { nullable: true, description: 'The regional network (an organization of kind NETWORK) it belongs to.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The regional network (an organization of kind NETWORK) it belongs to.',
+  })
   @IsOptional()
   networkId?: string | null;
 

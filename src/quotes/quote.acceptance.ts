@@ -26,7 +26,11 @@ export interface AcceptanceParties {
  * columns are read after their locks. The statements after it run on generic plans. Only a caller acting
  * for the quote's buyer (`buyerIds`; null: the operator) locks anything: for anyone else nothing is returned.
  */
-export async function lockPartiesOfQuote(em: EntityManager, quoteId: string, buyerIds: string[] | null): Promise<AcceptanceParties | null> {
+export async function lockPartiesOfQuote(
+  em: EntityManager,
+  quoteId: string,
+  buyerIds: string[] | null,
+): Promise<AcceptanceParties | null> {
   const buyers = buyerIds && `{${buyerIds.join(',')}}`;
   const [row] = await prepared(
     em,
@@ -39,8 +43,16 @@ export async function lockPartiesOfQuote(em: EntityManager, quoteId: string, buy
   return row
     ? {
         quoteRow: row,
-        provider: { phasePolicy: row['provider.phase_policy'] as PhaseDefinition[], currentPhase: row['provider.current_phase'] as number },
-        need: { id: row.need_id as string, status: row['need.status'] as string, buyerId: row['need.buyer_id'] as string, categoryCode: row['need.category_code'] as string },
+        provider: {
+          phasePolicy: row['provider.phase_policy'] as PhaseDefinition[],
+          currentPhase: row['provider.current_phase'] as number,
+        },
+        need: {
+          id: row.need_id as string,
+          status: row['need.status'] as string,
+          buyerId: row['need.buyer_id'] as string,
+          categoryCode: row['need.category_code'] as string,
+        },
       }
     : null;
 }
@@ -69,9 +81,21 @@ export interface AcceptanceFacts {
  * and the need's locks, under which every such engagement is created and every quote on the need is
  * issued); `go` (ok) holds when the acceptance may proceed. Later CTEs write only if `go`.
  */
-export function acceptanceCtes(a: { needId: string; quoteId: string; providerId: string; needOpen: boolean; maxActiveEngagements: number | null }): [string, SqlPart][] {
+export function acceptanceCtes(a: {
+  needId: string;
+  quoteId: string;
+  providerId: string;
+  needOpen: boolean;
+  maxActiveEngagements: number | null;
+}): [string, SqlPart][] {
   return [
-    ['qq', { sql: `select q.id, q.status, q.expires_at, q.closed_reason from quote q where ${QUOTES_OF_ACCEPTANCE}`, params: [a.needId, a.quoteId] }],
+    [
+      'qq',
+      {
+        sql: `select q.id, q.status, q.expires_at, q.closed_reason from quote q where ${QUOTES_OF_ACCEPTANCE}`,
+        params: [a.needId, a.quoteId],
+      },
+    ],
     [
       'facts',
       {
@@ -97,7 +121,11 @@ export function acceptanceCtes(a: { needId: string; quoteId: string; providerId:
  * (the only ones that can hold capacity on an open need, and the ones acceptance expires), in id order,
  * and reads them whole. Call with the provider and the need locked.
  */
-export async function lockQuotesOfAcceptance(em: EntityManager, needId: string, quoteId: string): Promise<Record<string, unknown>[]> {
+export async function lockQuotesOfAcceptance(
+  em: EntityManager,
+  needId: string,
+  quoteId: string,
+): Promise<Record<string, unknown>[]> {
   return prepared(em, `select q.* from quote q where ${QUOTES_OF_ACCEPTANCE}`, [needId, quoteId]);
 }
 
@@ -105,14 +133,32 @@ export async function lockQuotesOfAcceptance(em: EntityManager, needId: string, 
  * Refuses the acceptance the facts rule out, in this order: the quote, the need, the provider's slots.
  * Returns when only rival quotes stand in the way (they expire, and the acceptance runs again).
  */
-export function refuseAcceptance(facts: AcceptanceFacts, quote: { expiresAt: Date; providerId: string }, needStatus: string, phase: PhaseDefinition, caller: Reader): void {
+export function refuseAcceptance(
+  facts: AcceptanceFacts,
+  quote: { expiresAt: Date; providerId: string },
+  needStatus: string,
+  phase: PhaseDefinition,
+  caller: Reader,
+): void {
   // Closed before its expiry (its need was changed or cancelled): the reason, which both parties read.
-  if (facts.status === QuoteStatus.EXPIRED && facts.live && facts.closed_reason) refuse(UserErrorCode.QUOTE_EXPIRED, `The quote is no longer live: ${facts.closed_reason}`, 'input.quoteId');
-  if (facts.status === QuoteStatus.EXPIRED || (facts.status === QuoteStatus.ISSUED && !facts.live)) refuse(UserErrorCode.QUOTE_EXPIRED, `The quote expired at ${quote.expiresAt.toISOString()}.`, 'input.quoteId');
-  if (facts.status !== QuoteStatus.ISSUED) refuse(UserErrorCode.INVALID_TRANSITION, `The quote is ${facts.status}.`, 'input.quoteId');
-  if (needStatus !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is already ${needStatus}.`, 'input.quoteId');
+  if (facts.status === QuoteStatus.EXPIRED && facts.live && facts.closed_reason)
+    refuse(UserErrorCode.QUOTE_EXPIRED, `The quote is no longer live: ${facts.closed_reason}`, 'input.quoteId');
+  if (facts.status === QuoteStatus.EXPIRED || (facts.status === QuoteStatus.ISSUED && !facts.live))
+    refuse(UserErrorCode.QUOTE_EXPIRED, `The quote expired at ${quote.expiresAt.toISOString()}.`, 'input.quoteId');
+  if (facts.status !== QuoteStatus.ISSUED)
+    refuse(UserErrorCode.INVALID_TRANSITION, `The quote is ${facts.status}.`, 'input.quoteId');
+  if (needStatus !== NeedStatus.OPEN)
+    refuse(UserErrorCode.INVALID_TRANSITION, `The need is already ${needStatus}.`, 'input.quoteId');
   if (phase.maxActiveEngagements !== null && facts.active_engagements >= phase.maxActiveEngagements) {
     // The buyer learns only that the provider has no room; its phase and caps are the provider's.
-    refuse(UserErrorCode.PHASE_LIMIT_REACHED, providerLimitMessage(caller, quote.providerId, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left.`), 'input.quoteId');
+    refuse(
+      UserErrorCode.PHASE_LIMIT_REACHED,
+      providerLimitMessage(
+        caller,
+        quote.providerId,
+        `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left.`,
+      ),
+      'input.quoteId',
+    );
   }
 }

@@ -20,7 +20,8 @@ export enum QuoteStatus {
 }
 registerEnumType(QuoteStatus, {
   name: 'QuoteStatus',
-  description: 'ISSUED quotes hold capacity until they expire; every other status has released it (ACCEPTED turned it into the engagement’s).',
+  description:
+    'ISSUED quotes hold capacity until they expire; every other status has released it (ACCEPTED turned it into the engagement’s).',
   valuesConfig: {
     ISSUED: { description: 'Live: the buyer may accept it until it expires; it holds capacity.' },
     ACCEPTED: { description: 'The buyer accepted it; an engagement was created.' },
@@ -46,12 +47,18 @@ export class ScheduleLine {
   @Field(() => DecimalScalar, { description: 'Unit price after tiers and discount.' })
   unitPrice!: string;
 
-  @Field(() => DecimalScalar, { description: 'Billed amount: units x unit price, at least the monthly minimum, rounded half-up to cents.' })
+  @Field(() => DecimalScalar, {
+    description: 'Billed amount: units x unit price, at least the monthly minimum, rounded half-up to cents.',
+  })
   amount!: string;
 }
 
 /** A provider's priced offer for a need. Revisions are new versions that supersede the old one. */
-@ObjectType({ simpleResolvers: true, description: "A provider's priced offer for a need: ramp schedule, prices, totals, validity. Visible only to its two parties and the operator." })
+@ObjectType({
+  simpleResolvers: true,
+  description:
+    "A provider's priced offer for a need: ramp schedule, prices, totals, validity. Visible only to its two parties and the operator.",
+})
 @Entity({ tableName: 'quote' })
 export class Quote extends BaseEntity {
   @ManyToOne(() => Need, { mapToPk: true, fieldName: 'need_id' })
@@ -116,7 +123,11 @@ export class Quote extends BaseEntity {
   @Property({ type: 'json' })
   schedule: PricedLine[];
 
-  @Field(() => String, { nullable: true, description: 'Why the quote is no longer live: the decline reason, lost to another quote, need changed or cancelled, withdrawn. Visible to both parties.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why the quote is no longer live: the decline reason, lost to another quote, need changed or cancelled, withdrawn. Visible to both parties.',
+  })
   @Property({ type: 'text', nullable: true })
   closedReason: string | null = null;
 
@@ -134,7 +145,10 @@ export class Quote extends BaseEntity {
   @Property({ type: 'json' })
   slaTargets!: SlaTarget[];
 
-  @Field(() => Int, { description: 'Consecutive monthly reports meeting every SLA target an engagement from this quote needs to advance a phase.' })
+  @Field(() => Int, {
+    description:
+      'Consecutive monthly reports meeting every SLA target an engagement from this quote needs to advance a phase.',
+  })
   @Property({ type: 'smallint' })
   gateReportCount!: number;
 
@@ -156,13 +170,23 @@ export class Quote extends BaseEntity {
 
   @Field(() => Pricing, { description: 'The price book the schedule was priced from (fixed when issued).' })
   get pricing(): Pricing {
-    return { currency: this.currency, unitPrice: this.unitPrice, setupFee: this.setupFee, monthlyMinimum: this.monthlyMinimum, tiers: this.priceTiers };
+    return {
+      currency: this.currency,
+      unitPrice: this.unitPrice,
+      setupFee: this.setupFee,
+      monthlyMinimum: this.monthlyMinimum,
+      tiers: this.priceTiers,
+    };
   }
 
   /** The status as clients see it: an ISSUED quote past its expiry is EXPIRED even before the sweeper runs. */
-  @Field(() => QuoteStatus, { description: 'ISSUED, ACCEPTED, DECLINED, EXPIRED, WITHDRAWN, SUPERSEDED or NOT_AWARDED.' })
+  @Field(() => QuoteStatus, {
+    description: 'ISSUED, ACCEPTED, DECLINED, EXPIRED, WITHDRAWN, SUPERSEDED or NOT_AWARDED.',
+  })
   get status(): QuoteStatus {
-    return this.storedStatus === QuoteStatus.ISSUED && this.expiresAt.getTime() <= Date.now() ? QuoteStatus.EXPIRED : this.storedStatus;
+    return this.storedStatus === QuoteStatus.ISSUED && this.expiresAt.getTime() <= Date.now()
+      ? QuoteStatus.EXPIRED
+      : this.storedStatus;
   }
 
   constructor(init: {
@@ -190,7 +214,20 @@ export class Quote extends BaseEntity {
 }
 
 /** The terms a quote copies from its offering when it is issued (or revised). */
-export const termsOf = (o: Offering): Pick<Quote, 'unitPrice' | 'priceTiers' | 'monthlyMinimum' | 'slaTargets' | 'gateReportCount' | 'terminationNoticeMonths' | 'coverageHours' | 'languages' | 'certifications'> => ({
+export const termsOf = (
+  o: Offering,
+): Pick<
+  Quote,
+  | 'unitPrice'
+  | 'priceTiers'
+  | 'monthlyMinimum'
+  | 'slaTargets'
+  | 'gateReportCount'
+  | 'terminationNoticeMonths'
+  | 'coverageHours'
+  | 'languages'
+  | 'certifications'
+> => ({
   unitPrice: o.unitPrice,
   priceTiers: o.priceTiers.map((t) => ({ ...t })),
   monthlyMinimum: o.monthlyMinimum,

@@ -8,15 +8,16 @@ import { auditEvent, recordAudit } from '../audit/audit.service';
 import type { AuditEvent } from '../audit/audit-event.entity';
 import type { Actor } from '../shared/context';
 
-
 /** The audit action (and event type) of a quote entering `status`: `quote.expired`, `quote.notAwarded`, ... */
-export const quoteAction = (status: QuoteStatus) => `quote.${status.toLowerCase().replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}`;
+export const quoteAction = (status: QuoteStatus) =>
+  `quote.${status.toLowerCase().replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}`;
 
 /** Why a quote left ISSUED, as both parties read it in `Quote.closedReason`. */
 export const CLOSED_REASONS = {
   notAwarded: 'The buyer accepted another quote on this need.',
   needCancelled: 'The buyer cancelled the need.',
-  needChanged: (fields: string[]) => `The buyer changed the need (${fields.join(', ')}) after this quote was issued; it no longer prices the need. Quote again.`,
+  needChanged: (fields: string[]) =>
+    `The buyer changed the need (${fields.join(', ')}) after this quote was issued; it no longer prices the need. Quote again.`,
   lapsed: 'The quote lapsed at its expiry.',
   declined: 'Declined by the buyer.',
   withdrawn: 'Withdrawn by the provider.',
@@ -24,7 +25,14 @@ export const CLOSED_REASONS = {
 } as const;
 
 /** Moves an ISSUED quote to a final status, with the reason both parties read, and releases its holds. */
-export async function closeQuote(ctx: Actor, em: EntityManager, quote: Quote, to: QuoteStatus, closedReason: string, extra: Record<string, unknown> = {}): Promise<void> {
+export async function closeQuote(
+  ctx: Actor,
+  em: EntityManager,
+  quote: Quote,
+  to: QuoteStatus,
+  closedReason: string,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const from = quote.storedStatus;
   quote.storedStatus = to;
   quote.closedReason = closedReason;
@@ -45,11 +53,23 @@ export async function closeQuote(ctx: Actor, em: EntityManager, quote: Quote, to
  * with `closedReason`, releasing their holds. Call with the need locked: the quotes are locked in id
  * order, then their capacity months, as acceptance does. Each provider gets a quote event.
  */
-export async function closeQuotesOfNeed(ctx: Actor, em: EntityManager, needId: string, closedReason: string): Promise<Quote[]> {
-  const rows = await prepared<{ id: string }>(em, `select id from quote where need_id = ? and status = 'ISSUED' order by id for update`, [needId]);
+export async function closeQuotesOfNeed(
+  ctx: Actor,
+  em: EntityManager,
+  needId: string,
+  closedReason: string,
+): Promise<Quote[]> {
+  const rows = await prepared<{ id: string }>(
+    em,
+    `select id from quote where need_id = ? and status = 'ISSUED' order by id for update`,
+    [needId],
+  );
   if (!rows.length) return [];
   const live = await em.find(Quote, { id: { $in: rows.map((r) => r.id) } }, { orderBy: { id: 'asc' } });
-  await lockMonths(em, live.flatMap((q) => q.schedule.map((l) => ({ offeringId: q.offeringId, month: l.month }))));
+  await lockMonths(
+    em,
+    live.flatMap((q) => q.schedule.map((l) => ({ offeringId: q.offeringId, month: l.month }))),
+  );
   for (const q of live) await closeQuote(ctx, em, q, QuoteStatus.EXPIRED, closedReason);
   return live;
 }
@@ -59,7 +79,12 @@ export async function closeQuotesOfNeed(ctx: Actor, em: EntityManager, needId: s
  * holds are released, in one statement (the caller holds the need, those quotes and their months locked). Returns their audit events, for
  * the caller to write with its own.
  */
-export async function expireQuotesOfNeed(ctx: Actor, em: EntityManager, needId: string, keep: string): Promise<AuditEvent[]> {
+export async function expireQuotesOfNeed(
+  ctx: Actor,
+  em: EntityManager,
+  needId: string,
+  keep: string,
+): Promise<AuditEvent[]> {
   const expired = await prepared<{ id: string; provider_id: string; buyer_id: string }>(
     em,
     `with q as (
@@ -98,6 +123,14 @@ export async function expireLapsedQuotes(em: EntityManager): Promise<void> {
   );
   const system = { viewer: null, requestId: 'hold-sweeper' };
   for (const q of expired) {
-    recordAudit(system, em, { action: 'quote.expired', entityType: 'Quote', entityId: q.id, partyIds: [q.provider_id, q.buyer_id], buyerIds: [q.buyer_id], before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.EXPIRED, closedReason: CLOSED_REASONS.lapsed } });
+    recordAudit(system, em, {
+      action: 'quote.expired',
+      entityType: 'Quote',
+      entityId: q.id,
+      partyIds: [q.provider_id, q.buyer_id],
+      buyerIds: [q.buyer_id],
+      before: { status: QuoteStatus.ISSUED },
+      after: { status: QuoteStatus.EXPIRED, closedReason: CLOSED_REASONS.lapsed },
+    });
   }
 }

@@ -6,7 +6,11 @@ import { byIdLoader } from '../shared/read-model';
 export function createQuoteLoaders(em: EntityManager) {
   return {
     quoteById: byIdLoader(em, Quote),
-    quotesByNeed: childPageLoader(em, Quote, { table: 'quote', parentColumn: 'need_id', sortKeys: [{ column: 'total' }, { column: 'id' }] }),
+    quotesByNeed: childPageLoader(em, Quote, {
+      table: 'quote',
+      parentColumn: 'need_id',
+      sortKeys: [{ column: 'total' }, { column: 'id' }],
+    }),
   };
 }
 

@@ -14,7 +14,15 @@ import {
   WithdrawQuoteInput,
   WithdrawQuotePayload,
 } from './quote.types';
-import { acceptQuote, declineQuote, findQuote, issueQuote, listQuotes, reviseQuote, withdrawQuote } from './quote.service';
+import {
+  acceptQuote,
+  declineQuote,
+  findQuote,
+  issueQuote,
+  listQuotes,
+  reviseQuote,
+  withdrawQuote,
+} from './quote.service';
 import { Need } from '../needs/need.entity';
 import { Offering } from '../catalog/offering.entity';
 import { quoteWarnings } from './pricing';
@@ -36,7 +44,9 @@ export class QuoteResolver {
 
   @Query(() => QuoteConnection, { description: 'Quotes you are a party to, newest first.' })
   async quotes(
-    @Arg('filter', () => QuoteFilter, { nullable: true, description: 'Filters; all must hold.' }) filter: QuoteFilter | undefined,
+    @Arg('filter', () => QuoteFilter, { nullable: true, description: 'Filters; all must hold.' }) filter:
+      | QuoteFilter
+      | undefined,
     @Args() args: PageArgs,
     @Ctx() ctx: Context,
   ) {
@@ -45,13 +55,17 @@ export class QuoteResolver {
   }
 
   @Authorized(...SELLERS)
-  @Mutation(() => IssueQuotePayload, { description: 'Issues a quote and holds its capacity in every month (all or nothing).' })
+  @Mutation(() => IssueQuotePayload, {
+    description: 'Issues a quote and holds its capacity in every month (all or nothing).',
+  })
   issueQuote(@Arg('input') input: IssueQuoteInput, @Ctx() ctx: Context) {
     return toPayload(() => issueQuote(ctx, input));
   }
 
   @Authorized(...SELLERS)
-  @Mutation(() => ReviseQuotePayload, { description: 'Issues version n+1 of a quote; version n becomes SUPERSEDED and its holds move.' })
+  @Mutation(() => ReviseQuotePayload, {
+    description: 'Issues version n+1 of a quote; version n becomes SUPERSEDED and its holds move.',
+  })
   reviseQuote(@Arg('input') input: ReviseQuoteInput, @Ctx() ctx: Context) {
     return toPayload(() => reviseQuote(ctx, input));
   }
@@ -69,7 +83,9 @@ export class QuoteResolver {
   }
 
   @Authorized(...WRITERS)
-  @Mutation(() => AcceptQuotePayload, { description: 'Accepts a quote (buyer side): creates the engagement, awards the need and expires the other quotes.' })
+  @Mutation(() => AcceptQuotePayload, {
+    description: 'Accepts a quote (buyer side): creates the engagement, awards the need and expires the other quotes.',
+  })
   acceptQuote(@Arg('input') input: AcceptQuoteInput, @Ctx() ctx: Context): Promise<AcceptQuotePayload> {
     return toPayload(
       () => acceptQuote(ctx, input),
@@ -107,15 +123,21 @@ export class QuoteResolver {
     return q.schedule.reduce((s, l) => s + l.units, 0);
   }
 
-  @FieldResolver(() => DecimalScalar, { description: 'Total divided by total units (setup fee included), to compare quotes.' })
+  @FieldResolver(() => DecimalScalar, {
+    description: 'Total divided by total units (setup fee included), to compare quotes.',
+  })
   costPerUnit(@Root() q: Quote) {
     const units = q.schedule.reduce((s, l) => s + l.units, 0);
-    return new Money(q.total).div(units || 1).toDecimalPlaces(4).toFixed(4);
+    return new Money(q.total)
+      .div(units || 1)
+      .toDecimalPlaces(4)
+      .toFixed(4);
   }
 
   @FieldResolver(() => Boolean, {
     nullable: true,
-    description: "Buyer side only (null for everyone else, and when the need has no maximum): whether `costPerUnit` (setup fee and monthly minimums included) is above the need's `maxUnitPrice`.",
+    description:
+      "Buyer side only (null for everyone else, and when the need has no maximum): whether `costPerUnit` (setup fee and monthly minimums included) is above the need's `maxUnitPrice`.",
   })
   async aboveMaxUnitPrice(@Root() q: Quote, @Ctx() ctx: Context) {
     const need = await ctx.loaders.needById.load(q.needId);
@@ -123,7 +145,10 @@ export class QuoteResolver {
     return new Money(this.costPerUnit(q)).gt(need.maxUnitPrice);
   }
 
-  @FieldResolver(() => [String], { description: 'Things both parties should know before accepting, e.g. a pilot shorter than the reports its gate needs.' })
+  @FieldResolver(() => [String], {
+    description:
+      'Things both parties should know before accepting, e.g. a pilot shorter than the reports its gate needs.',
+  })
   warnings(@Root() q: Quote) {
     return quoteWarnings(q);
   }

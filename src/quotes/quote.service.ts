@@ -1,7 +1,14 @@
 // Quotes: issue (holds capacity), revise (new version, holds move), withdraw, decline, accept.
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { Quote, QuoteStatus, termsOf } from './quote.entity';
-import type { AcceptQuoteInput, DeclineQuoteInput, IssueQuoteInput, QuoteFilter, QuoteTermsInput, ReviseQuoteInput } from './quote.types';
+import type {
+  AcceptQuoteInput,
+  DeclineQuoteInput,
+  IssueQuoteInput,
+  QuoteFilter,
+  QuoteTermsInput,
+  ReviseQuoteInput,
+} from './quote.types';
 import { priceSchedule, rampProblems, type Ramp } from './pricing';
 import { CLOSED_REASONS, closeQuote, expireQuotesOfNeed } from './quote.ledger';
 import { Need, NeedStatus } from '../needs/need.entity';
@@ -24,8 +31,22 @@ import { hasAtMostPlaces, MAX_TOTAL, Money } from '../shared/money';
 import { idempotent } from '../shared/idempotency';
 import { lockNeed, lockNeedReadingOffering, lockQuote } from '../db/locks';
 import { lockMonths, lockMonthsCtes, lockOfferingMonths } from '../capacity/capacity.locks';
-import { acceptanceCtes, lockPartiesOfQuote, lockQuotesOfAcceptance, refuseAcceptance, type AcceptanceFacts } from './quote.acceptance';
-import { convertHoldsToEngagement, fitResult, holdsFitCtes, holdsInsert, placeHolds, refuseUnlessPlaced, type FitRow } from '../capacity/ledger';
+import {
+  acceptanceCtes,
+  lockPartiesOfQuote,
+  lockQuotesOfAcceptance,
+  refuseAcceptance,
+  type AcceptanceFacts,
+} from './quote.acceptance';
+import {
+  convertHoldsToEngagement,
+  fitResult,
+  holdsFitCtes,
+  holdsInsert,
+  placeHolds,
+  refuseUnlessPlaced,
+  type FitRow,
+} from '../capacity/ledger';
 import { serviceCategory } from '../reference/reference.service';
 import { auditEvent, recordAudit } from '../audit/audit.service';
 import { AuditEvent } from '../audit/audit-event.entity';
@@ -39,7 +60,9 @@ const MAX_VALID_MS = 90 * 86_400_000;
 export const canSeeQuote: (viewer: Viewer, q: Pick<Quote, 'providerId' | 'buyerId'>) => boolean = canReadDeal;
 
 function visibleTo(viewer: Viewer): FilterQuery<Quote> {
-  return viewer.isOperator ? {} : { $or: [{ providerId: { $in: viewer.sellerIds } }, { buyerId: { $in: viewer.partyIds } }] };
+  return viewer.isOperator
+    ? {}
+    : { $or: [{ providerId: { $in: viewer.sellerIds } }, { buyerId: { $in: viewer.partyIds } }] };
 }
 
 export async function findQuote(ctx: Context, id: string): Promise<Quote | null> {
@@ -51,8 +74,15 @@ export async function listQuotes(ctx: Context, filter: QuoteFilter | undefined, 
   const and: FilterQuery<Quote>[] = [visibleTo(ctx.viewer)];
   if (filter?.needId) and.push({ needId: isUuid(filter.needId) ? filter.needId : null });
   if (filter?.offeringId) and.push({ offeringId: isUuid(filter.offeringId) ? filter.offeringId : null });
-  if (filter?.status === QuoteStatus.EXPIRED) and.push({ $or: [{ storedStatus: QuoteStatus.EXPIRED }, { storedStatus: QuoteStatus.ISSUED, expiresAt: { $lte: new Date() } }] });
-  else if (filter?.status === QuoteStatus.ISSUED) and.push({ storedStatus: QuoteStatus.ISSUED, expiresAt: { $gt: new Date() } });
+  if (filter?.status === QuoteStatus.EXPIRED)
+    and.push({
+      $or: [
+        { storedStatus: QuoteStatus.EXPIRED },
+        { storedStatus: QuoteStatus.ISSUED, expiresAt: { $lte: new Date() } },
+      ],
+    });
+  else if (filter?.status === QuoteStatus.ISSUED)
+    and.push({ storedStatus: QuoteStatus.ISSUED, expiresAt: { $gt: new Date() } });
   else if (filter?.status) and.push({ storedStatus: filter.status });
   return findPage(ctx.em, Quote, { $and: and }, { createdAt: 'desc', id: 'asc' }, page);
 }
@@ -60,7 +90,12 @@ export async function listQuotes(ctx: Context, filter: QuoteFilter | undefined, 
 function expiryOf(terms: QuoteTermsInput, fallback?: Date): Date {
   if (terms.validUntil) {
     const ms = terms.validUntil.getTime() - Date.now();
-    if (ms <= 0 || ms > MAX_VALID_MS) refuse(UserErrorCode.VALIDATION, 'validUntil must be in the future and at most 90 days ahead.', 'input.validUntil');
+    if (ms <= 0 || ms > MAX_VALID_MS)
+      refuse(
+        UserErrorCode.VALIDATION,
+        'validUntil must be in the future and at most 90 days ahead.',
+        'input.validUntil',
+      );
     return terms.validUntil;
   }
   if (terms.validDays) return new Date(Date.now() + terms.validDays * 86_400_000);
@@ -68,17 +103,58 @@ function expiryOf(terms: QuoteTermsInput, fallback?: Date): Date {
 }
 
 /** Builds a priced quote (not yet persisted) for a need and offering from the terms. */
-function priceQuote(need: Need, offering: Offering, terms: Required<Pick<QuoteTermsInput, 'pilotMonths' | 'pilotUnits' | 'expansionMonths' | 'expansionUnits' | 'discountPercent'>>, expiresAt: Date): Quote {
-  const ramp: Ramp = { startMonth: need.startMonth, durationMonths: need.durationMonths, monthlyVolume: need.monthlyVolume, ...terms };
+function priceQuote(
+  need: Need,
+  offering: Offering,
+  terms: Required<
+    Pick<QuoteTermsInput, 'pilotMonths' | 'pilotUnits' | 'expansionMonths' | 'expansionUnits' | 'discountPercent'>
+  >,
+  expiresAt: Date,
+): Quote {
+  const ramp: Ramp = {
+    startMonth: need.startMonth,
+    durationMonths: need.durationMonths,
+    monthlyVolume: need.monthlyVolume,
+    ...terms,
+  };
   const checks = new InputChecks();
   for (const [field, message] of rampProblems(ramp)) checks.check(false, field, message);
   // Stored to 2 decimals: priced at the same precision, or a revision would re-price differently.
-  checks.check(hasAtMostPlaces(String(terms.discountPercent), 2), 'input.discountPercent', 'discountPercent has at most 2 decimal places.');
+  checks.check(
+    hasAtMostPlaces(String(terms.discountPercent), 2),
+    'input.discountPercent',
+    'discountPercent has at most 2 decimal places.',
+  );
   checks.done();
-  const { lines, total } = priceSchedule(ramp, { ...offering.pricing, setupFee: offering.setupFee }, terms.discountPercent);
-  if (new Money(total).gt(MAX_TOTAL)) refuse(UserErrorCode.VALIDATION, `The quote's total would be ${total}, above the largest total of ${MAX_TOTAL}; quote fewer units or months.`, 'input');
-  const q = new Quote({ needId: need.id, offeringId: offering.id, providerId: offering.providerId, buyerId: need.buyerId, expiresAt, currency: offering.currency, setupFee: offering.setupFee, total, schedule: lines });
-  Object.assign(q, termsOf(offering), { pilotMonths: terms.pilotMonths, pilotUnits: terms.pilotUnits, expansionMonths: terms.expansionMonths, expansionUnits: terms.expansionUnits, discountPercent: String(terms.discountPercent) });
+  const { lines, total } = priceSchedule(
+    ramp,
+    { ...offering.pricing, setupFee: offering.setupFee },
+    terms.discountPercent,
+  );
+  if (new Money(total).gt(MAX_TOTAL))
+    refuse(
+      UserErrorCode.VALIDATION,
+      `The quote's total would be ${total}, above the largest total of ${MAX_TOTAL}; quote fewer units or months.`,
+      'input',
+    );
+  const q = new Quote({
+    needId: need.id,
+    offeringId: offering.id,
+    providerId: offering.providerId,
+    buyerId: need.buyerId,
+    expiresAt,
+    currency: offering.currency,
+    setupFee: offering.setupFee,
+    total,
+    schedule: lines,
+  });
+  Object.assign(q, termsOf(offering), {
+    pilotMonths: terms.pilotMonths,
+    pilotUnits: terms.pilotUnits,
+    expansionMonths: terms.expansionMonths,
+    expansionUnits: terms.expansionUnits,
+    discountPercent: String(terms.discountPercent),
+  });
   return q;
 }
 
@@ -105,7 +181,15 @@ function refuseUnlessQuotable(ctx: Context, row: QuotableRow, need: Need, provid
   if (miss) refuse(UserErrorCode.NOT_ELIGIBLE, miss.message, 'input.offeringId', { requirement: miss.requirement });
   const phase = row.phasePolicy[row.currentPhase];
   if (phase.maxActiveEngagements !== null && row.taken >= phase.maxActiveEngagements) {
-    refuse(UserErrorCode.PHASE_LIMIT_REACHED, providerLimitMessage(ctx.viewer, providerId, `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left, so a quote could not be accepted.`), 'input.offeringId');
+    refuse(
+      UserErrorCode.PHASE_LIMIT_REACHED,
+      providerLimitMessage(
+        ctx.viewer,
+        providerId,
+        `The provider is in ${phase.name}, which allows ${phase.maxActiveEngagements} active engagements; it has no slot left, so a quote could not be accepted.`,
+      ),
+      'input.offeringId',
+    );
   }
 }
 
@@ -115,13 +199,27 @@ async function assertQuotable(ctx: Context, em: EntityManager, need: Need, offer
   refuseUnlessQuotable(ctx, row, need, offering.providerId);
 }
 
-const snapshot = (q: Quote) => ({ version: q.version, status: q.storedStatus, total: q.total, currency: q.currency, expiresAt: q.expiresAt, schedule: q.schedule.map((l) => ({ month: l.month, units: l.units, phase: l.phase })) });
+const snapshot = (q: Quote) => ({
+  version: q.version,
+  status: q.storedStatus,
+  total: q.total,
+  currency: q.currency,
+  expiresAt: q.expiresAt,
+  schedule: q.schedule.map((l) => ({ month: l.month, units: l.units, phase: l.phase })),
+});
 
 async function holdAndRecord(ctx: Context, em: EntityManager, q: Quote, action: string) {
   em.persist(q);
   await em.flush(); // the quote row must exist before its holds reference it
   await placeHolds(em, { offeringId: q.offeringId, quoteId: q.id, expiresAt: q.expiresAt, schedule: q.schedule });
-  recordAudit(ctx, em, { action, entityType: 'Quote', entityId: q.id, partyIds: [q.providerId, q.buyerId], buyerIds: [q.buyerId], after: snapshot(q) });
+  recordAudit(ctx, em, {
+    action,
+    entityType: 'Quote',
+    entityId: q.id,
+    partyIds: [q.providerId, q.buyerId],
+    buyerIds: [q.buyerId],
+    after: snapshot(q),
+  });
 }
 
 /**
@@ -140,18 +238,60 @@ export function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote>
         // Lock order: the need before quotes and capacity, so an acceptance on the need and this issue
         // are serialized (otherwise a quote could stay live, holding capacity, on an awarded need).
         const offeringId = isUuid(input.offeringId) ? input.offeringId : null;
-        const row = isUuid(input.needId) ? await lockNeedReadingOffering(em, input.needId, offeringId, prefixedColumns(em, Offering, 'o', 'offering.'), adminOrgIds(ctx.viewer)) : null;
+        const row = isUuid(input.needId)
+          ? await lockNeedReadingOffering(
+              em,
+              input.needId,
+              offeringId,
+              prefixedColumns(em, Offering, 'o', 'offering.'),
+              adminOrgIds(ctx.viewer),
+            )
+          : null;
         // Without the need, the offering is still read: its errors come first.
-        const offering = row ? (row['offering.id'] ? rowMapper(em, Offering, 'offering.')(row) : null) : offeringId ? await byIdLoader(em, Offering).load(offeringId) : null;
-        if (!offering || (offering.status !== OfferingStatus.PUBLISHED && !ctx.viewer.isSellerOf(offering.providerId))) throw notFound('Offering');
+        const offering = row
+          ? row['offering.id']
+            ? rowMapper(em, Offering, 'offering.')(row)
+            : null
+          : offeringId
+            ? await byIdLoader(em, Offering).load(offeringId)
+            : null;
+        if (!offering || (offering.status !== OfferingStatus.PUBLISHED && !ctx.viewer.isSellerOf(offering.providerId)))
+          throw notFound('Offering');
         assertAdminOf(ctx.viewer, offering.providerId);
         const need = row && rowMapper(em, Need)(row);
         if (!need || !canSeeNeed(ctx.viewer, need)) throw notFound('Need');
-        if (need.status !== NeedStatus.OPEN) refuse(UserErrorCode.INVALID_TRANSITION, `The need is ${need.status}; only OPEN needs can be quoted.`, 'input.needId');
-        if (offering.status !== OfferingStatus.PUBLISHED) refuse(UserErrorCode.INVALID_TRANSITION, `The offering is ${offering.status}; publish it to quote.`, 'input.offeringId');
-        if (offering.categoryCode !== need.categoryCode) refuse(UserErrorCode.VALIDATION, `The offering sells ${offering.categoryCode}; the need is for ${need.categoryCode}.`, 'input.offeringId');
-        if (need.buyerId === offering.providerId) refuse(UserErrorCode.VALIDATION, 'An organization cannot quote its own need.', 'input.needId');
-        const q = priceQuote(need, offering, { pilotMonths: input.pilotMonths ?? 0, pilotUnits: input.pilotUnits ?? 0, expansionMonths: input.expansionMonths ?? 0, expansionUnits: input.expansionUnits ?? 0, discountPercent: input.discountPercent ?? 0 }, expiryOf(input));
+        if (need.status !== NeedStatus.OPEN)
+          refuse(
+            UserErrorCode.INVALID_TRANSITION,
+            `The need is ${need.status}; only OPEN needs can be quoted.`,
+            'input.needId',
+          );
+        if (offering.status !== OfferingStatus.PUBLISHED)
+          refuse(
+            UserErrorCode.INVALID_TRANSITION,
+            `The offering is ${offering.status}; publish it to quote.`,
+            'input.offeringId',
+          );
+        if (offering.categoryCode !== need.categoryCode)
+          refuse(
+            UserErrorCode.VALIDATION,
+            `The offering sells ${offering.categoryCode}; the need is for ${need.categoryCode}.`,
+            'input.offeringId',
+          );
+        if (need.buyerId === offering.providerId)
+          refuse(UserErrorCode.VALIDATION, 'An organization cannot quote its own need.', 'input.needId');
+        const q = priceQuote(
+          need,
+          offering,
+          {
+            pilotMonths: input.pilotMonths ?? 0,
+            pilotUnits: input.pilotUnits ?? 0,
+            expansionMonths: input.expansionMonths ?? 0,
+            expansionUnits: input.expansionUnits ?? 0,
+            discountPercent: input.discountPercent ?? 0,
+          },
+          expiryOf(input),
+        );
         // Read after the need's lock (this is the transaction's second statement), so a quote issued
         // just before is seen; with one, nothing is locked or placed, and `live` says so. Nor when the
         // offering misses a hard rule or its provider has no slot left (`quotable` says which).
@@ -159,14 +299,53 @@ export function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote>
           executeWith<FitRow & { live: number; quotable: QuotableRow }>(
             em,
             [
-              ['live', { sql: `select id from quote where need_id = ? and offering_id = ? and status = 'ISSUED'`, params: [need.id, offering.id] }],
+              [
+                'live',
+                {
+                  sql: `select id from quote where need_id = ? and offering_id = ? and status = 'ISSUED'`,
+                  params: [need.id, offering.id],
+                },
+              ],
               ['quotable', quotableSql(offering.id, need)],
-              ...holdsFitCtes(q.offeringId, q.schedule, 'not exists (select 1 from live) and (select ok from quotable)'),
+              ...holdsFitCtes(
+                q.offeringId,
+                q.schedule,
+                'not exists (select 1 from live) and (select ok from quotable)',
+              ),
               ['q', insertRows(em, Quote, [q], 'id', '(select ok from fits)')],
-              ['h', holdsInsert({ offeringId: q.offeringId, quoteId: q.id, expiresAt: q.expiresAt, schedule: q.schedule }, 'q')],
-              ['a', insertRows(em, AuditEvent, [auditEvent(ctx, { action: 'quote.issued', entityType: 'Quote', entityId: q.id, partyIds: [q.providerId, q.buyerId], buyerIds: [q.buyerId], after: snapshot(q) })], '', 'exists (select 1 from q)')],
+              [
+                'h',
+                holdsInsert(
+                  { offeringId: q.offeringId, quoteId: q.id, expiresAt: q.expiresAt, schedule: q.schedule },
+                  'q',
+                ),
+              ],
+              [
+                'a',
+                insertRows(
+                  em,
+                  AuditEvent,
+                  [
+                    auditEvent(ctx, {
+                      action: 'quote.issued',
+                      entityType: 'Quote',
+                      entityId: q.id,
+                      partyIds: [q.providerId, q.buyerId],
+                      buyerIds: [q.buyerId],
+                      after: snapshot(q),
+                    }),
+                  ],
+                  '',
+                  'exists (select 1 from q)',
+                ),
+              ],
             ],
-            { sql: fitResult(', (select count(*) from live)::int as live, (select row_to_json(x) from quotable x) as quotable'), params: [] },
+            {
+              sql: fitResult(
+                ', (select count(*) from live)::int as live, (select row_to_json(x) from quotable x) as quotable',
+              ),
+              params: [],
+            },
           );
         let placed = await issue();
         refuseUnlessQuotable(ctx, placed[0].quotable, need, offering.providerId);
@@ -174,11 +353,21 @@ export function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote>
           // The offering's quote on the need is live (revise it instead), or has lapsed but is still
           // marked ISSUED, which would block the unique index: close it first, having locked its
           // months and the new schedule's in one ordered statement, then issue again.
-          const issued = await em.find(Quote, { needId: need.id, offeringId: offering.id, storedStatus: QuoteStatus.ISSUED }, { orderBy: { id: 'asc' } });
+          const issued = await em.find(
+            Quote,
+            { needId: need.id, offeringId: offering.id, storedStatus: QuoteStatus.ISSUED },
+            { orderBy: { id: 'asc' } },
+          );
           if (issued.some((o) => o.status === QuoteStatus.ISSUED)) {
-            refuse(UserErrorCode.CONFLICT, 'This offering already has a live quote on the need; revise it instead.', 'input.offeringId');
+            refuse(
+              UserErrorCode.CONFLICT,
+              'This offering already has a live quote on the need; revise it instead.',
+              'input.offeringId',
+            );
           }
-          await lockOfferingMonths(em, offering.id, [...new Set([...issued.flatMap((o) => o.schedule), ...q.schedule].map((l) => l.month))]);
+          await lockOfferingMonths(em, offering.id, [
+            ...new Set([...issued.flatMap((o) => o.schedule), ...q.schedule].map((l) => l.month)),
+          ]);
           for (const old of issued) await closeQuote(ctx, em, old, QuoteStatus.EXPIRED, CLOSED_REASONS.lapsed);
           await em.flush();
           placed = await issue();
@@ -203,8 +392,10 @@ async function quoteFor(ctx: Context, em: EntityManager, id: string, side: 'prov
 }
 
 function assertLive(q: Quote) {
-  if (q.status === QuoteStatus.EXPIRED) refuse(UserErrorCode.QUOTE_EXPIRED, `The quote expired at ${q.expiresAt.toISOString()}.`, 'input.quoteId');
-  if (q.status !== QuoteStatus.ISSUED) refuse(UserErrorCode.INVALID_TRANSITION, `The quote is ${q.status}.`, 'input.quoteId');
+  if (q.status === QuoteStatus.EXPIRED)
+    refuse(UserErrorCode.QUOTE_EXPIRED, `The quote expired at ${q.expiresAt.toISOString()}.`, 'input.quoteId');
+  if (q.status !== QuoteStatus.ISSUED)
+    refuse(UserErrorCode.INVALID_TRANSITION, `The quote is ${q.status}.`, 'input.quoteId');
 }
 
 export async function reviseQuote(ctx: Context, input: ReviseQuoteInput): Promise<Quote> {
@@ -222,20 +413,32 @@ export async function reviseQuote(ctx: Context, input: ReviseQuoteInput): Promis
         }
         const old = await quoteFor(ctx, em, input.quoteId, 'provider');
         assertLive(old);
-        const [need, offering] = await Promise.all([em.findOneOrFail(Need, old.needId), em.findOneOrFail(Offering, old.offeringId)]);
+        const [need, offering] = await Promise.all([
+          em.findOneOrFail(Need, old.needId),
+          em.findOneOrFail(Offering, old.offeringId),
+        ]);
         await assertQuotable(ctx, em, need, offering);
-        const next = priceQuote(need, offering, {
-          pilotMonths: input.pilotMonths ?? old.pilotMonths,
-          pilotUnits: input.pilotUnits ?? old.pilotUnits,
-          expansionMonths: input.expansionMonths ?? old.expansionMonths,
-          expansionUnits: input.expansionUnits ?? old.expansionUnits,
-          discountPercent: input.discountPercent ?? Number(old.discountPercent),
-        }, expiryOf(input, old.expiresAt));
+        const next = priceQuote(
+          need,
+          offering,
+          {
+            pilotMonths: input.pilotMonths ?? old.pilotMonths,
+            pilotUnits: input.pilotUnits ?? old.pilotUnits,
+            expansionMonths: input.expansionMonths ?? old.expansionMonths,
+            expansionUnits: input.expansionUnits ?? old.expansionUnits,
+            discountPercent: input.discountPercent ?? Number(old.discountPercent),
+          },
+          expiryOf(input, old.expiresAt),
+        );
         next.version = old.version + 1;
         next.supersedesId = old.id;
         // Lock every month of both schedules at once (one ordered statement), then move the holds.
-        await lockOfferingMonths(em, old.offeringId, [...new Set([...old.schedule, ...next.schedule].map((l) => l.month))]);
-        await closeQuote(ctx, em, old, QuoteStatus.SUPERSEDED, CLOSED_REASONS.superseded(next.version), { supersededBy: next.id });
+        await lockOfferingMonths(em, old.offeringId, [
+          ...new Set([...old.schedule, ...next.schedule].map((l) => l.month)),
+        ]);
+        await closeQuote(ctx, em, old, QuoteStatus.SUPERSEDED, CLOSED_REASONS.superseded(next.version), {
+          supersededBy: next.id,
+        });
         await em.flush(); // the old version leaves ISSUED before the new one enters it
         await holdAndRecord(ctx, em, next, 'quote.revised');
         return { result: next, saved: { quoteId: next.id } };
@@ -282,7 +485,9 @@ export function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ qu
       input,
       async () => {
         // Only a caller acting for the quote's buyer locks anything; anyone else is refused without a lock.
-        const parties = isUuid(input.quoteId) ? await lockPartiesOfQuote(em, input.quoteId, buyerSideOrgIds(ctx.viewer)) : null;
+        const parties = isUuid(input.quoteId)
+          ? await lockPartiesOfQuote(em, input.quoteId, buyerSideOrgIds(ctx.viewer))
+          : null;
         if (!parties) {
           const seen = isUuid(input.quoteId) ? await byIdLoader(em, Quote).load(input.quoteId) : null;
           if (seen && canSeeQuote(ctx.viewer, seen)) assertBuyerSide(ctx.viewer, seen.buyerId);
@@ -294,26 +499,71 @@ export function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ qu
         const need = parties.need;
         const phase = parties.provider.phasePolicy[parties.provider.currentPhase];
         const firstPhase = q.schedule[0].phase as EngagementPhase;
-        const engagement = new Engagement({ quote: q, phase: firstPhase, baaRequired: serviceCategory(need.categoryCode)?.touchesPhi ?? true });
+        const engagement = new Engagement({
+          quote: q,
+          phase: firstPhase,
+          baaRequired: serviceCategory(need.categoryCode)?.touchesPhi ?? true,
+        });
         const now = new Date();
         const partyIds = [q.providerId, q.buyerId];
         const events = [
-          auditEvent(ctx, { action: 'quote.accepted', entityType: 'Quote', entityId: q.id, partyIds, buyerIds: [q.buyerId], before: { status: QuoteStatus.ISSUED }, after: { status: QuoteStatus.ACCEPTED, engagementId: engagement.id } }),
-          auditEvent(ctx, { action: 'need.awarded', entityType: 'Need', entityId: need.id, partyIds: [need.buyerId], buyerIds: [need.buyerId], before: { status: NeedStatus.OPEN }, after: { status: NeedStatus.AWARDED, quoteId: q.id } }),
-          auditEvent(ctx, { action: 'engagement.created', entityType: 'Engagement', entityId: engagement.id, partyIds, buyerIds: [q.buyerId], after: { quoteId: q.id, status: engagement.status, phase: engagement.phase } }),
+          auditEvent(ctx, {
+            action: 'quote.accepted',
+            entityType: 'Quote',
+            entityId: q.id,
+            partyIds,
+            buyerIds: [q.buyerId],
+            before: { status: QuoteStatus.ISSUED },
+            after: { status: QuoteStatus.ACCEPTED, engagementId: engagement.id },
+          }),
+          auditEvent(ctx, {
+            action: 'need.awarded',
+            entityType: 'Need',
+            entityId: need.id,
+            partyIds: [need.buyerId],
+            buyerIds: [need.buyerId],
+            before: { status: NeedStatus.OPEN },
+            after: { status: NeedStatus.AWARDED, quoteId: q.id },
+          }),
+          auditEvent(ctx, {
+            action: 'engagement.created',
+            entityType: 'Engagement',
+            entityId: engagement.id,
+            partyIds,
+            buyerIds: [q.buyerId],
+            after: { quoteId: q.id, status: engagement.status, phase: engagement.phase },
+          }),
         ];
         const accept = async (expired: AuditEvent[]) => {
           const [facts] = await executeWith<AcceptanceFacts>(
             em,
             [
-              ...acceptanceCtes({ needId: need.id, quoteId: q.id, providerId: q.providerId, needOpen: need.status === NeedStatus.OPEN, maxActiveEngagements: phase.maxActiveEngagements }),
+              ...acceptanceCtes({
+                needId: need.id,
+                quoteId: q.id,
+                providerId: q.providerId,
+                needOpen: need.status === NeedStatus.OPEN,
+                maxActiveEngagements: phase.maxActiveEngagements,
+              }),
               ...lockMonthsCtes(
                 q.schedule.map((l) => ({ offeringId: q.offeringId, month: l.month })),
                 '(select ok from go)',
               ),
               ['e', insertRows(em, Engagement, [engagement], 'id', '(select ok from go)')],
-              ['n', { sql: `update need set status = ?, updated_at = ? where id = ? and (select ok from go)`, params: [NeedStatus.AWARDED, now, need.id] }],
-              ['q', { sql: `update quote set status = ?, updated_at = ? where id = ? and (select ok from go)`, params: [QuoteStatus.ACCEPTED, now, q.id] }],
+              [
+                'n',
+                {
+                  sql: `update need set status = ?, updated_at = ? where id = ? and (select ok from go)`,
+                  params: [NeedStatus.AWARDED, now, need.id],
+                },
+              ],
+              [
+                'q',
+                {
+                  sql: `update quote set status = ?, updated_at = ? where id = ? and (select ok from go)`,
+                  params: [QuoteStatus.ACCEPTED, now, q.id],
+                },
+              ],
               ['r', convertHoldsToEngagement(q.id, 'e', firstPhase)],
               ['a', insertRows(em, AuditEvent, [...expired, ...events], '', '(select ok from go)')],
             ],
@@ -326,8 +576,13 @@ export function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ qu
           refuseAcceptance(facts, q, need.status, phase, ctx.viewer);
           // Rival quotes still live: every month whose counters change (this quote's holds and theirs)
           // is locked, they expire, and the acceptance runs again (re-locking a subset).
-          const issued = (await lockQuotesOfAcceptance(em, need.id, q.id)).map(rowMapper(em, Quote)).filter((o) => o.storedStatus === QuoteStatus.ISSUED);
-          await lockMonths(em, issued.flatMap((i) => i.schedule.map((l) => ({ offeringId: i.offeringId, month: l.month }))));
+          const issued = (await lockQuotesOfAcceptance(em, need.id, q.id))
+            .map(rowMapper(em, Quote))
+            .filter((o) => o.storedStatus === QuoteStatus.ISSUED);
+          await lockMonths(
+            em,
+            issued.flatMap((i) => i.schedule.map((l) => ({ offeringId: i.offeringId, month: l.month }))),
+          );
           facts = await accept(await expireQuotesOfNeed(ctx, em, need.id, q.id));
           if (!facts.ok) throw new Error(`acceptance of quote ${q.id} refused after its rivals expired`);
         }
@@ -335,7 +590,10 @@ export function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ qu
         q.updatedAt = now;
         return { result: { quote: q, engagement }, saved: { quoteId: q.id, engagementId: engagement.id } };
       },
-      async ({ quoteId, engagementId }) => ({ quote: await em.findOneOrFail(Quote, quoteId), engagement: await em.findOneOrFail(Engagement, engagementId) }),
+      async ({ quoteId, engagementId }) => ({
+        quote: await em.findOneOrFail(Quote, quoteId),
+        engagement: await em.findOneOrFail(Engagement, engagementId),
+      }),
     ),
   );
 }

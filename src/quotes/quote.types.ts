@@ -48,7 +48,10 @@ export class QuoteTermsInput {
   @Max(100_000_000)
   expansionUnits?: number;
 
-  @Field(() => Int, { nullable: true, description: 'Days the quote stays valid (1-90; default 14). Ignored when validUntil is given.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Days the quote stays valid (1-90; default 14). Ignored when validUntil is given.',
+  })
   @IsOptional()
   @Min(1)
   @Max(90)
@@ -79,7 +82,10 @@ export class IssueQuoteInput extends QuoteTermsInput {
   offeringId!: string;
 }
 
-@InputType({ description: 'Issues version n+1 of an ISSUED quote; omitted terms keep their values. Holds move in the same transaction.' })
+@InputType({
+  description:
+    'Issues version n+1 of an ISSUED quote; omitted terms keep their values. Holds move in the same transaction.',
+})
 export class ReviseQuoteInput extends QuoteTermsInput {
   @Field(() => ID, { description: 'The quote to revise.' })
   quoteId!: string;
@@ -90,7 +96,10 @@ export class WithdrawQuoteInput {
   @Field(() => ID, { description: 'The quote.' })
   id!: string;
 
-  @Field(() => String, { nullable: true, description: 'Why (up to 1000 characters); the quote’s `closedReason`, read by both parties.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why (up to 1000 characters); the quote’s `closedReason`, read by both parties.',
+  })
   @IsOptional()
   @MaxLength(1000)
   reason?: string | null;

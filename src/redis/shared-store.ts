@@ -7,7 +7,8 @@ import { createHash, randomUUID } from 'node:crypto';
 export type Release = () => Promise<void>;
 
 /** Redis may serve several exchanges (or test databases): keys and channels are namespaced by the database. */
-export const storeNamespace = (databaseUrl: string) => `hsx:${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 12)}`;
+export const storeNamespace = (databaseUrl: string) =>
+  `hsx:${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 12)}`;
 
 export interface SharedStore {
   readonly kind: 'redis' | 'memory';

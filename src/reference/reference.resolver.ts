@@ -10,7 +10,9 @@ export class ReferenceResolver {
   }
 
   @Query(() => [Region], { description: 'States (`US-XX`), HHS regions (`HHS-1`..`HHS-10`) and `NATIONWIDE`.' })
-  regions(@Arg('kind', () => RegionKind, { nullable: true, description: 'Only this kind.' }) kind?: RegionKind): Region[] {
+  regions(
+    @Arg('kind', () => RegionKind, { nullable: true, description: 'Only this kind.' }) kind?: RegionKind,
+  ): Region[] {
     return kind ? regions.filter((r) => r.kind === kind) : regions;
   }
 

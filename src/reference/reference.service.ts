@@ -1,5 +1,12 @@
 // Reference data lookups, served from memory (the data is owned by the code; no SQL per request).
-import { EHR_PLATFORMS, HHS_REGIONS, LANGUAGE_CODES, NATIONWIDE, SERVICE_CATEGORIES, STATE_NAMES } from './reference.data';
+import {
+  EHR_PLATFORMS,
+  HHS_REGIONS,
+  LANGUAGE_CODES,
+  NATIONWIDE,
+  SERVICE_CATEGORIES,
+  STATE_NAMES,
+} from './reference.data';
 import { EhrPlatform, Region, RegionKind, ServiceCategory } from './reference.types';
 
 const stateCode = (s: string) => `US-${s}`;
@@ -24,7 +31,13 @@ export const regions: Region[] = [
     states: r.states.map(stateCode),
     hhsRegion: null,
   })),
-  { code: NATIONWIDE, name: 'Nationwide (all states, DC and PR)', kind: RegionKind.NATIONWIDE, states: allStates, hhsRegion: null },
+  {
+    code: NATIONWIDE,
+    name: 'Nationwide (all states, DC and PR)',
+    kind: RegionKind.NATIONWIDE,
+    states: allStates,
+    hhsRegion: null,
+  },
 ];
 export const ehrPlatforms: EhrPlatform[] = EHR_PLATFORMS.map((e) => ({ ...e }));
 export const serviceCategories: ServiceCategory[] = SERVICE_CATEGORIES.map((c) => ({ ...c }));
@@ -64,6 +77,9 @@ export function regionsOfNeedsIn(code: string): string[] {
 export function overlappingRegions(code: string): string[] {
   const r = regionByCode.get(code);
   if (!r) return [];
-  const inside = r.kind === RegionKind.STATE ? [] : regions.filter((x) => x.code !== code && x.states.every((s) => r.states.includes(s))).map((x) => x.code);
+  const inside =
+    r.kind === RegionKind.STATE
+      ? []
+      : regions.filter((x) => x.code !== code && x.states.every((s) => r.states.includes(s))).map((x) => x.code);
   return [...new Set([...coveringRegions(code), ...inside])];
 }

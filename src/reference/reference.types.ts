@@ -30,7 +30,9 @@ export class Region {
   @Field(() => RegionKind, { description: 'STATE, HHS_REGION or NATIONWIDE.' })
   kind!: RegionKind;
 
-  @Field(() => [String], { description: 'State codes the region contains (a state lists itself; NATIONWIDE lists all).' })
+  @Field(() => [String], {
+    description: 'State codes the region contains (a state lists itself; NATIONWIDE lists all).',
+  })
   states!: string[];
 
   @Field(() => String, { nullable: true, description: 'For a state, the code of its HHS region.' })

@@ -6,7 +6,10 @@ import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { jitGateway } from './jit-executor';
 import { buildAppSchema } from '../app/schema';
 import type { AppDeps, RequestContext } from '../shared/context';
@@ -41,10 +44,14 @@ const responseHeaders: ApolloServerPlugin<RequestContext> = {
         response.http.headers.set('cache-control', contextValue?.viewer ? 'private, no-store' : 'no-store');
         if (scope && contextValue?.deps?.config.SQL_COUNT_HEADER) {
           response.http.headers.set('x-sql-statements', String(scope.sqlStatements));
-          if (contextValue.deps.replicas) response.http.headers.set('x-sql-replica-statements', String(scope.replicaStatements ?? 0));
+          if (contextValue.deps.replicas)
+            response.http.headers.set('x-sql-replica-statements', String(scope.replicaStatements ?? 0));
         }
         // The database was unreachable: nothing committed, so tell clients to retry.
-        if (response.body.kind === 'single' && response.body.singleResult.errors?.some((e) => e.extensions?.retryable)) {
+        if (
+          response.body.kind === 'single' &&
+          response.body.singleResult.errors?.some((e) => e.extensions?.retryable)
+        ) {
           response.http.status = 503;
           response.http.headers.set('retry-after', '1');
         }
@@ -92,13 +99,23 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   app.set('etag', false); // GraphQL answers are private and POSTed: an ETag only costs a hash of the body
   app.set('trust proxy', 'loopback');
   let graphqlPost: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined; // set below, once Apollo runs
-  const httpServer = http.createServer((req, res) => (graphqlPost && isGraphqlPost(req) ? graphqlPost(req, res) : app(req, res)));
+  const httpServer = http.createServer((req, res) =>
+    graphqlPost && isGraphqlPost(req) ? graphqlPost(req, res) : app(req, res),
+  );
   const namespace = storeNamespace(deps.orm.config.getClientUrl(true));
   const limits = createRateLimits(config, deps.store, deps.log, namespace);
   const armor = queryLimits(config);
   const inFlight = inFlightRequests();
   const schema = await buildAppSchema();
-  const live = await liveSubscriptions({ httpServer, schema, deps, limits, validationRules: armor.validationRules, namespace, config });
+  const live = await liveSubscriptions({
+    httpServer,
+    schema,
+    deps,
+    limits,
+    validationRules: armor.validationRules,
+    namespace,
+    config,
+  });
   const apollo = new ApolloServer<RequestContext>({
     gateway: jitGateway(schema), // compiled query execution; see jit-executor.ts
     ...armor,
@@ -107,7 +124,10 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     stopOnTerminationSignals: false, // main.ts owns the signals and the shutdown order
-    persistedQueries: deps.store.kind === 'redis' ? { cache: persistedQueryCache(deps.store, deps.log, namespace), ttl: 24 * 3600 } : {},
+    persistedQueries:
+      deps.store.kind === 'redis'
+        ? { cache: persistedQueryCache(deps.store, deps.log, namespace), ttl: 24 * 3600 }
+        : {},
     formatError: formatError(deps.log),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -138,11 +158,20 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
     const [database, redis] = await Promise.all([
-      withTimeout(deps.orm.isConnected().catch(() => false), 3000, false),
+      withTimeout(
+        deps.orm.isConnected().catch(() => false),
+        3000,
+        false,
+      ),
       deps.store.kind === 'redis' ? withTimeout(deps.store.ping(), 1000, false) : Promise.resolve(null),
     ]);
     const ready = database;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database, redis: redis ?? 'not configured', degraded: redis === false });
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'unavailable',
+      database,
+      redis: redis ?? 'not configured',
+      degraded: redis === false,
+    });
   });
 
   // In production /metrics exists only with METRICS_TOKEN; the token is compared in constant time.
@@ -161,23 +190,40 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   app.use(explorerRouter()); // GET /graphql from a browser, and its bundle under /explorer/
 
   const logRequest = logRequests(deps.log);
-  const runApollo = apolloHandler(apollo, () => rerunOnPrimary(deps), async (req) => {
-    try {
-      return await createContext(deps, { authorization: req.headers.authorization, requestId: requestScope.getStore()!.requestId });
-    } catch (e) {
-      if ((e as { extensions?: { code?: unknown } }).extensions?.code === 'UNAUTHENTICATED') await chargeUnauthenticated(limits);
-      throw isDatabaseUnavailable(e) ? databaseUnavailable() : e;
-    }
-  });
+  const runApollo = apolloHandler(
+    apollo,
+    () => rerunOnPrimary(deps),
+    async (req) => {
+      try {
+        return await createContext(deps, {
+          authorization: req.headers.authorization,
+          requestId: requestScope.getStore()!.requestId,
+        });
+      } catch (e) {
+        if ((e as { extensions?: { code?: unknown } }).extensions?.code === 'UNAUTHENTICATED')
+          await chargeUnauthenticated(limits);
+        throw isDatabaseUnavailable(e) ? databaseUnavailable() : e;
+      }
+    },
+  );
   const graphql = (req: http.IncomingMessage, res: http.ServerResponse) => {
     logRequest(req, res);
     inFlight.run(res, () => runApollo(req, res)).catch((err: Error) => sendHttpError(res, err, deps.log));
   };
   app.use('/graphql', graphql);
   const beforeGraphql = [...security, withRequestScope]; // what Express runs before its /graphql mount
-  graphqlPost = (req, res) => runMiddlewares(beforeGraphql, req, res, () => graphql(req, res), (err) => sendHttpError(res, err as Error, deps.log));
+  graphqlPost = (req, res) =>
+    runMiddlewares(
+      beforeGraphql,
+      req,
+      res,
+      () => graphql(req, res),
+      (err) => sendHttpError(res, err as Error, deps.log),
+    );
 
-  app.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => sendHttpError(res, err, deps.log));
+  app.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) =>
+    sendHttpError(res, err, deps.log),
+  );
   app.use((_req, res) => void res.status(404).json({ errors: [{ message: 'Not found. The API is at /graphql.' }] }));
 
   return { app, httpServer, apollo };

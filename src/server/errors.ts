@@ -9,7 +9,15 @@ import { requestScope } from '../shared/request-scope';
 import { commitOutcomeUnknown } from '../db/commit-outcome';
 
 /** Errors raised by GraphQL itself for malformed requests; their messages describe the request only. */
-const MALFORMED = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);
+const MALFORMED = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
 
 /**
  * Field, enum and input suggestions ("Did you mean ...?") would let anyone map the schema without
@@ -19,7 +27,9 @@ const hideSuggestions = (message: string) => message.replace(/\s*(Did you mean[^
 
 /** Limits are not revealed (graphql-js's token limit names its number); armor's refusals are not syntax errors. */
 const hideLimits = (message: string) =>
-  message.replace(/Document contains more th\w+ \d+ tokens\. Parsing aborted\./, 'Query is too long.').replace(/^Syntax Error: (Query (is|uses) )/, '$1');
+  message
+    .replace(/Document contains more th\w+ \d+ tokens\. Parsing aborted\./, 'Query is too long.')
+    .replace(/^Syntax Error: (Query (is|uses) )/, '$1');
 
 export function formatError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -37,7 +47,11 @@ export function formatError(log: Logger) {
     if (PUBLIC_CODES.has(code) || MALFORMED.has(code)) {
       const { stacktrace: _s, http: _h, exception: _e, ...ext } = formatted.extensions ?? {};
       const publicCode = MALFORMED.has(code) && !code.startsWith('PERSISTED_QUERY') ? 'BAD_USER_INPUT' : code;
-      return { ...base, message: hideLimits(hideSuggestions(formatted.message)), extensions: { ...ext, code: publicCode } };
+      return {
+        ...base,
+        message: hideLimits(hideSuggestions(formatted.message)),
+        extensions: { ...ext, code: publicCode },
+      };
     }
     const requestId = requestScope.getStore()?.requestId;
     if (isDatabaseUnavailable(original) && commitOutcomeUnknown()) {
@@ -46,7 +60,11 @@ export function formatError(log: Logger) {
     }
     if (formatted.extensions?.retryable || isDatabaseUnavailable(original)) {
       log.warn({ err: original, requestId }, 'database unavailable');
-      return { ...base, message: DATABASE_UNAVAILABLE, extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: true, requestId } };
+      return {
+        ...base,
+        message: DATABASE_UNAVAILABLE,
+        extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: true, requestId },
+      };
     }
     log.error({ err: original, requestId, path: formatted.path }, 'unexpected error');
     return { ...base, message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } };
@@ -54,7 +72,8 @@ export function formatError(log: Logger) {
 }
 
 const DATABASE_UNAVAILABLE = 'The database is unavailable; nothing was changed. Retry shortly.';
-const OUTCOME_UNKNOWN = 'The connection to the database was lost while the change was being committed: it may have been applied; retry with the same idempotency key.';
+const OUTCOME_UNKNOWN =
+  'The connection to the database was lost while the change was being committed: it may have been applied; retry with the same idempotency key.';
 
 /**
  * The error for a request refused before execution because the database is unreachable (context
@@ -62,19 +81,46 @@ const OUTCOME_UNKNOWN = 'The connection to the database was lost while the chang
  */
 export const databaseUnavailable = () =>
   new GraphQLError(DATABASE_UNAVAILABLE, {
-    extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: true, http: { status: 503, headers: new HeaderMap([['retry-after', '1']]) } },
+    extensions: {
+      code: 'INTERNAL_SERVER_ERROR',
+      retryable: true,
+      http: { status: 503, headers: new HeaderMap([['retry-after', '1']]) },
+    },
   });
 
 /** PostgreSQL states and socket errors that mean "not reachable right now": the transaction did not commit. */
-const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+const UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
 
 /** Whether an error means the database could not be reached (the request is safe to retry). */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e = error as { code?: string; message?: string; cause?: unknown; previous?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+  for (
+    let e = error as { code?: string; message?: string; cause?: unknown; previous?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    depth++
+  ) {
     // Class 08 is "connection exception": PgBouncer answers 08P01 when the server is gone or cannot be reached.
     // knex reports a transaction whose BEGIN met a lost connection as "Transaction query already complete"
     // on its first statement (seen through PgBouncer while the primary restarts): nothing ran.
-    if ((e.code && (UNAVAILABLE.has(e.code) || e.code.startsWith('08'))) || /Transaction query already complete|Connection terminated|Timeout acquiring a connection|connect ECONNREFUSED|the database system is (shutting down|starting up)/.test(e.message ?? '')) return true;
+    if (
+      (e.code && (UNAVAILABLE.has(e.code) || e.code.startsWith('08'))) ||
+      /Transaction query already complete|Connection terminated|Timeout acquiring a connection|connect ECONNREFUSED|the database system is (shutting down|starting up)/.test(
+        e.message ?? '',
+      )
+    )
+      return true;
     e = (e.cause ?? e.previous) as typeof e;
   }
   return false;

@@ -40,7 +40,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export function sendHttpError(res: ServerResponse, err: Error & { status?: number }, log: Logger): void {
   const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
   if (status === 500) log.error({ err, requestId: requestScope.getStore()?.requestId }, 'unhandled HTTP error');
-  const message = err instanceof HttpError ? err.message : status === 500 ? 'Internal server error.' : 'Malformed request.';
+  const message =
+    err instanceof HttpError ? err.message : status === 500 ? 'Internal server error.' : 'Malformed request.';
   const errors = [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }];
   noteErrorCodes(errors);
   if (res.headersSent) return void res.destroy();
@@ -49,7 +50,13 @@ export function sendHttpError(res: ServerResponse, err: Error & { status?: numbe
 }
 
 /** Runs connect-style middlewares in order, then `done` (or `fail` with the first error passed on). */
-export function runMiddlewares(middlewares: Middleware[], req: IncomingMessage, res: ServerResponse, done: () => void, fail: (err: unknown) => void): void {
+export function runMiddlewares(
+  middlewares: Middleware[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  done: () => void,
+  fail: (err: unknown) => void,
+): void {
   let i = 0;
   const next = (err?: unknown) => {
     if (err) fail(err);
@@ -72,7 +79,8 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
   if (Number(req.headers['content-length']) > BODY_LIMIT_BYTES) return Promise.reject(tooLarge());
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
   const inflate = encoding === 'gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : null;
-  if (!inflate && encoding !== 'identity') return Promise.reject(new HttpError(415, `Unsupported Content-Encoding "${encoding}".`));
+  if (!inflate && encoding !== 'identity')
+    return Promise.reject(new HttpError(415, `Unsupported Content-Encoding "${encoding}".`));
   const stream = inflate ? req.pipe(inflate) : req;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -113,16 +121,26 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
  * Runs one HTTP request through Apollo and writes its answer. After an answer of 503 (database
  * unavailable), `again()` may ask for one more run (a query that read a replica now gone: read-routing.ts).
  */
-export function apolloHandler(apollo: ApolloServer<RequestContext>, again: () => boolean, context: (req: IncomingMessage) => Promise<RequestContext>) {
+export function apolloHandler(
+  apollo: ApolloServer<RequestContext>,
+  again: () => boolean,
+  context: (req: IncomingMessage) => Promise<RequestContext>,
+) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readJsonBody(req);
     const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    for (const [key, value] of Object.entries(req.headers))
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     const url = req.url ?? '';
     const query = url.indexOf('?');
     const run = () =>
       apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: query < 0 ? '' : url.slice(query), body },
+        httpGraphQLRequest: {
+          method: (req.method ?? 'GET').toUpperCase(),
+          headers,
+          search: query < 0 ? '' : url.slice(query),
+          body,
+        },
         context: () => context(req),
       });
     let response = await run();
@@ -140,4 +158,5 @@ export function apolloHandler(apollo: ApolloServer<RequestContext>, again: () =>
 }
 
 /** POST /graphql, with or without a query string: the requests the HTTP server hands to GraphQL directly. */
-export const isGraphqlPost = (req: IncomingMessage): boolean => req.method === 'POST' && (req.url === '/graphql' || !!req.url?.startsWith('/graphql?'));
+export const isGraphqlPost = (req: IncomingMessage): boolean =>
+  req.method === 'POST' && (req.url === '/graphql' || !!req.url?.startsWith('/graphql?'));

@@ -28,7 +28,9 @@ export function queryCompiler(schema: GraphQLSchema) {
       return null;
     }
     if (entry === 'seen once') {
-      const compiled = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
+      const compiled = compileQuery(schema, document, operationName ?? undefined, {
+        disablingCapturingStackErrors: true,
+      });
       byName.set(key, isCompiledQuery(compiled) ? compiled : null);
       return byName.get(key) as CompiledQuery | null;
     }
@@ -48,7 +50,13 @@ function asGraphQLError(e: GraphQLError): GraphQLError {
 export function jitExecutor(schema: GraphQLSchema): GatewayExecutor {
   const compiled = queryCompiler(schema);
   const interpret = (rc: GatewayGraphQLRequestContext) =>
-    execute({ schema, document: rc.document, contextValue: rc.context, variableValues: rc.request.variables, operationName: rc.operationName });
+    execute({
+      schema,
+      document: rc.document,
+      contextValue: rc.context,
+      variableValues: rc.request.variables,
+      operationName: rc.operationName,
+    });
   return async (rc) => {
     const query = rc.operation?.operation === 'query' ? compiled(rc.document, rc.operationName) : null;
     if (!query) return interpret(rc);

@@ -34,7 +34,10 @@ export function operationCost({ schema, operation, fragments, variables }: CostI
   const root = schema.getRootType(operation.operation);
   if (!root) return 0;
 
-  const pageSize = (field: GraphQLField<unknown, unknown>, args: readonly { name: { value: string }; value: ValueNode }[]) => {
+  const pageSize = (
+    field: GraphQLField<unknown, unknown>,
+    args: readonly { name: { value: string }; value: ValueNode }[],
+  ) => {
     const def = field.args.find((a) => a.name === 'first');
     if (!def) return undefined;
     const given = args.find((a) => a.name.value === 'first')?.value;
@@ -46,11 +49,16 @@ export function operationCost({ schema, operation, fragments, variables }: CostI
       n = variables[name] ?? (fallback?.kind === Kind.INT ? Number(fallback.value) : n);
     }
     // Out-of-range values are refused by the resolver with a precise message; cost them at the cap.
-    return typeof n === 'number' && Number.isFinite(n) ? Math.min(Math.max(Math.trunc(n), 0), MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
+    return typeof n === 'number' && Number.isFinite(n)
+      ? Math.min(Math.max(Math.trunc(n), 0), MAX_PAGE_SIZE)
+      : DEFAULT_PAGE_SIZE;
   };
 
   // A field over a month range (`capacity(from:, to:)`, `capacityOverview`) lists one item per month of the range.
-  const monthCount = (field: GraphQLField<unknown, unknown>, args: readonly { name: { value: string }; value: ValueNode }[]) => {
+  const monthCount = (
+    field: GraphQLField<unknown, unknown>,
+    args: readonly { name: { value: string }; value: ValueNode }[],
+  ) => {
     if (!field.args.some((a) => a.name === 'from') || !field.args.some((a) => a.name === 'to')) return undefined;
     const month = (name: string) => {
       const v = args.find((a) => a.name.value === name)?.value;
@@ -59,10 +67,17 @@ export function operationCost({ schema, operation, fragments, variables }: CostI
       return m ? Number(m[1]) * 12 + Number(m[2]) : undefined;
     };
     const [from, to] = [month('from'), month('to')];
-    return from !== undefined && to !== undefined && to >= from ? Math.min(to - from + 1, MAX_RANGE_MONTHS) : MAX_RANGE_MONTHS;
+    return from !== undefined && to !== undefined && to >= from
+      ? Math.min(to - from + 1, MAX_RANGE_MONTHS)
+      : MAX_RANGE_MONTHS;
   };
 
-  const costOf = (set: SelectionSetNode, type: GraphQLCompositeType, visiting: Set<string>, months?: number): number => {
+  const costOf = (
+    set: SelectionSetNode,
+    type: GraphQLCompositeType,
+    visiting: Set<string>,
+    months?: number,
+  ): number => {
     let total = 0;
     for (const sel of set.selections) {
       if (sel.kind === Kind.FIELD) {
@@ -76,7 +91,10 @@ export function operationCost({ schema, operation, fragments, variables }: CostI
         // `edges` of a connection is already counted by the connection's `first`.
         // A month range given here sizes this list, or the month lists just inside it (capacityOverview's `months`).
         const range = monthCount(field, sel.arguments ?? []);
-        const unpaged = list && !(sel.name.value === 'edges' && type.name.endsWith('Connection')) ? (range ?? months ?? UNPAGED_LIST_SIZE) : 1;
+        const unpaged =
+          list && !(sel.name.value === 'edges' && type.name.endsWith('Connection'))
+            ? (range ?? months ?? UNPAGED_LIST_SIZE)
+            : 1;
         const multiplier = pageSize(field, sel.arguments ?? []) ?? unpaged;
         total += multiplier * (1 + costOf(sel.selectionSet, inner, visiting, range));
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {

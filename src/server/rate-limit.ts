@@ -18,7 +18,10 @@ export interface RateLimits {
 
 export function rateLimited(retryAfterSeconds: number): GraphQLError {
   return new GraphQLError(`Too many requests: retry after ${retryAfterSeconds} s.`, {
-    extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) } },
+    extensions: {
+      code: 'RATE_LIMITED',
+      http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
+    },
   });
 }
 

@@ -34,7 +34,8 @@ export function requestFacts(): RequestFacts | undefined {
 
 export function noteErrorCodes(errors: readonly GraphQLFormattedError[] | undefined): void {
   const facts = requestFacts();
-  if (facts && errors) facts.errorCodes.push(...errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')));
+  if (facts && errors)
+    facts.errorCodes.push(...errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')));
 }
 
 /** The client's address: the socket's, or the one a proxy on this host forwarded (as Express's `trust proxy: loopback`). */
@@ -82,7 +83,9 @@ export const requestFactsPlugin: ApolloServerPlugin<RequestContext> = {
     const facts = requestFacts();
     if (facts) {
       facts.graphql = true;
-      facts.errorCodes.push(String((error as { extensions?: { code?: unknown } }).extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+      facts.errorCodes.push(
+        String((error as { extensions?: { code?: unknown } }).extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
+      );
     }
   },
   async requestDidStart({ contextValue }) {

@@ -1,6 +1,14 @@
 // Abuse limits: graphql-armor (depth, aliases, directives), graphql-js (tokens,
 // introspection depth), anonymous introspection refused, page-size aware cost cap, rate limits; HTTP headers and CORS.
-import { GraphQLError, Kind, MaxIntrospectionDepthRule, visit, type DocumentNode, type FragmentDefinitionNode, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  MaxIntrospectionDepthRule,
+  visit,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type ValidationRule,
+} from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import helmet from 'helmet';
@@ -17,10 +25,19 @@ import { requestFacts } from './request-log';
 export function queryLimits(config: Config) {
   const armor = new ApolloArmor({
     maxDepth: { n: config.QUERY_MAX_DEPTH, exposeLimits: false, errorMessage: 'Query is nested too deeply.' },
-    maxAliases: { n: config.QUERY_MAX_ALIASES, allowList: [], exposeLimits: false, errorMessage: 'Query uses too many aliases.' },
+    maxAliases: {
+      n: config.QUERY_MAX_ALIASES,
+      allowList: [],
+      exposeLimits: false,
+      errorMessage: 'Query uses too many aliases.',
+    },
     // armor's token plugin throws from a hook Apollo 5 answers with a 500; graphql-js's parser limit gives a 400.
     maxTokens: { enabled: false },
-    maxDirectives: { n: config.QUERY_MAX_DIRECTIVES, exposeLimits: false, errorMessage: 'Query uses too many directives.' },
+    maxDirectives: {
+      n: config.QUERY_MAX_DIRECTIVES,
+      exposeLimits: false,
+      errorMessage: 'Query uses too many directives.',
+    },
     // Suggestions are removed from every message by formatError (errors.ts), also from enum and input ones.
     blockFieldSuggestion: { enabled: false },
     // armor's cost rule only sees literal page sizes; queryGuard's cost also reads variables and defaults.
@@ -52,7 +69,9 @@ const tooExpensive = () =>
 
 const noSuchOperation = (name: string | null | undefined) =>
   new GraphQLError(
-    name ? `The document has no operation named ${JSON.stringify(name.slice(0, 60))}.` : 'The document has several operations: name the one to run (operationName).',
+    name
+      ? `The document has no operation named ${JSON.stringify(name.slice(0, 60))}.`
+      : 'The document has several operations: name the one to run (operationName).',
     { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
   );
 
@@ -126,7 +145,14 @@ export function httpSecurity(config: Config): RequestHandler[] {
     cors({
       origin: config.CORS_ORIGINS,
       methods: ['GET', 'POST'],
-      allowedHeaders: ['authorization', 'content-type', 'accept', 'x-request-id', 'apollo-require-preflight', 'x-apollo-operation-name'],
+      allowedHeaders: [
+        'authorization',
+        'content-type',
+        'accept',
+        'x-request-id',
+        'apollo-require-preflight',
+        'x-apollo-operation-name',
+      ],
       exposedHeaders: ['x-request-id', 'retry-after'],
       maxAge: 600,
     }),

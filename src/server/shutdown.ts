@@ -21,7 +21,14 @@ export function inFlightRequests() {
       if (stopping) {
         res.setHeader('connection', 'close');
         res.setHeader('retry-after', '1');
-        sendJson(res, 503, { errors: [{ message: 'The server is shutting down: retry the request.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        sendJson(res, 503, {
+          errors: [
+            {
+              message: 'The server is shutting down: retry the request.',
+              extensions: { code: 'INTERNAL_SERVER_ERROR' },
+            },
+          ],
+        });
         return;
       }
       running++;

@@ -8,7 +8,19 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { WebSocketServer } from 'ws';
-import { GraphQLError, Kind, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type FragmentDefinitionNode, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  getOperationAST,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type * as GraphqlWsForWs from 'graphql-ws/dist/use/ws';
 import type { Config } from '../config';
@@ -78,7 +90,13 @@ function authorizationFrom(params: Record<string, unknown> | undefined): string 
   return typeof params.apiKey === 'string' && params.apiKey.trim() ? `Bearer ${params.apiKey.trim()}` : null;
 }
 
-const malformed = (e: GraphQLError) => new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { code: 'BAD_USER_INPUT' } });
+const malformed = (e: GraphQLError) =>
+  new GraphQLError(e.message, {
+    nodes: e.nodes,
+    source: e.source,
+    positions: e.positions,
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
 
 export interface LiveSubscriptions {
   /**
@@ -89,9 +107,12 @@ export interface LiveSubscriptions {
 }
 
 const overHttp = () =>
-  new GraphQLError('Subscriptions run over WebSocket at /graphql (graphql-ws protocol); send the API key in connection_init.', {
-    extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
-  });
+  new GraphQLError(
+    'Subscriptions run over WebSocket at /graphql (graphql-ws protocol); send the API key in connection_init.',
+    {
+      extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+    },
+  );
 
 export async function liveSubscriptions(opts: {
   httpServer: http.Server;
@@ -106,7 +127,8 @@ export async function liveSubscriptions(opts: {
   const hub = await EventHub.start(deps.store, eventsChannel(opts.namespace), deps.log);
   const rules = [...specifiedRules, ...opts.validationRules];
   const format = formatError(deps.log);
-  const formatAll = (errors: readonly GraphQLError[]): GraphQLFormattedError[] => errors.map((e) => format(e.toJSON(), e));
+  const formatAll = (errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
+    errors.map((e) => format(e.toJSON(), e));
   const connections = new WeakMap<object, Connection>();
   const open = new OpenSubscriptions();
   const connectionIds = new WeakMap<object, string>();
@@ -116,27 +138,44 @@ export async function liveSubscriptions(opts: {
     return `${c}:${id}`;
   };
   const tooMany = (what: string, limit: number) =>
-    new GraphQLError(`Too many open subscriptions for this ${what} (at most ${limit}): complete some first.`, { extensions: { code: 'RATE_LIMITED' } });
+    new GraphQLError(`Too many open subscriptions for this ${what} (at most ${limit}): complete some first.`, {
+      extensions: { code: 'RATE_LIMITED' },
+    });
   let stopping = false;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   httpServer.on('upgrade', (req: http.IncomingMessage, socket, head) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== PATH || stopping) {
-      socket.end(`HTTP/1.1 ${stopping ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${stopping ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
   /** A request context for one subscription, renewed (fresh unit of work, key checked again) per event. */
-  const liveContext = (base: Context, connection: Connection, close: (code: number, reason: string) => void): LiveContext => {
+  const liveContext = (
+    base: Context,
+    connection: Connection,
+    close: (code: number, reason: string) => void,
+  ): LiveContext => {
     const live: LiveContext = Object.assign(base, {
       events: hub,
       async renew() {
         try {
-          const fresh = await createViewerContext(deps, { authorization: connection.authorization, requestId: randomUUID() });
-          Object.assign(live, { em: fresh.em, loaders: fresh.loaders, viewer: fresh.viewer, requestId: fresh.requestId, log: fresh.log });
+          const fresh = await createViewerContext(deps, {
+            authorization: connection.authorization,
+            requestId: randomUUID(),
+          });
+          Object.assign(live, {
+            em: fresh.em,
+            loaders: fresh.loaders,
+            viewer: fresh.viewer,
+            requestId: fresh.requestId,
+            log: fresh.log,
+          });
           return true;
         } catch (e) {
           if (codeOf(e) !== 'UNAUTHENTICATED') throw e;
@@ -172,21 +211,31 @@ export async function liveSubscriptions(opts: {
           socket.close(CLOSE_RATE_LIMITED, 'Too many requests: retry later.');
           return false;
         }
-        socket.close(CLOSE_UNAUTHENTICATED, authorization ? 'The API key is not valid or has been revoked.' : 'Send { "authorization": "Bearer <api key>" } in connection_init.');
+        socket.close(
+          CLOSE_UNAUTHENTICATED,
+          authorization
+            ? 'The API key is not valid or has been revoked.'
+            : 'Send { "authorization": "Bearer <api key>" } in connection_init.',
+        );
         return false;
       },
       async onSubscribe(ctx, _id, payload) {
         const connection = connections.get(ctx)!;
         const close = (code: number, reason: string) => ctx.extra.socket.close(code, reason);
         if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
-          return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection.`, { extensions: { code: 'BAD_USER_INPUT' } })];
+          return [
+            new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection.`, {
+              extensions: { code: 'BAD_USER_INPUT' },
+            }),
+          ];
         }
         let base: Context;
         try {
           base = await createViewerContext(deps, { authorization: connection.authorization, requestId: randomUUID() });
           await limits.consume('key', base.viewer.apiKeyId, 1);
         } catch (e) {
-          if (codeOf(e) === 'UNAUTHENTICATED') close(CLOSE_UNAUTHENTICATED, 'The API key is not valid or has been revoked.');
+          if (codeOf(e) === 'UNAUTHENTICATED')
+            close(CLOSE_UNAUTHENTICATED, 'The API key is not valid or has been revoked.');
           if (e instanceof GraphQLError) return [e];
           throw e;
         }
@@ -199,19 +248,32 @@ export async function liveSubscriptions(opts: {
         const errors = validate(schema, document, rules);
         if (errors.length) return errors.map(malformed);
         const operation = getOperationAST(document, payload.operationName);
-        if (!operation) return [new GraphQLError('Name the operation to run (operationName).', { extensions: { code: 'BAD_USER_INPUT' } })];
+        if (!operation)
+          return [
+            new GraphQLError('Name the operation to run (operationName).', { extensions: { code: 'BAD_USER_INPUT' } }),
+          ];
         if (operation.operation !== 'subscription') {
-          return [new GraphQLError('Only subscriptions run over WebSocket; send queries and mutations to POST /graphql.', { extensions: { code: 'BAD_USER_INPUT' } })];
+          return [
+            new GraphQLError('Only subscriptions run over WebSocket; send queries and mutations to POST /graphql.', {
+              extensions: { code: 'BAD_USER_INPUT' },
+            }),
+          ];
         }
         const fragments: Record<string, FragmentDefinitionNode> = {};
         for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
         const cost = operationCost({ schema, operation, fragments, variables: payload.variables ?? {} });
         if (cost > config.SUBSCRIPTION_MAX_COST) {
-          return [new GraphQLError('Subscription is too expensive: select smaller pages (first) or fewer nested lists.', { extensions: { code: 'BAD_USER_INPUT' } })];
+          return [
+            new GraphQLError('Subscription is too expensive: select smaller pages (first) or fewer nested lists.', {
+              extensions: { code: 'BAD_USER_INPUT' },
+            }),
+          ];
         }
         const apiKeyId = base.viewer.apiKeyId;
-        if (open.count('key', apiKeyId) >= config.SUBSCRIPTIONS_PER_KEY) return [tooMany('API key', config.SUBSCRIPTIONS_PER_KEY)];
-        if (open.count('ip', connection.ip) >= config.SUBSCRIPTIONS_PER_IP) return [tooMany('client address', config.SUBSCRIPTIONS_PER_IP)];
+        if (open.count('key', apiKeyId) >= config.SUBSCRIPTIONS_PER_KEY)
+          return [tooMany('API key', config.SUBSCRIPTIONS_PER_KEY)];
+        if (open.count('ip', connection.ip) >= config.SUBSCRIPTIONS_PER_IP)
+          return [tooMany('client address', config.SUBSCRIPTIONS_PER_IP)];
         open.add(subscriptionId(ctx, _id), { apiKeyId, ip: connection.ip, points: costPoints(cost) });
         return {
           schema,
@@ -230,7 +292,10 @@ export async function liveSubscriptions(opts: {
             await limits.consume('key', live.apiKeyId, live.points);
           } catch (e) {
             if (codeOf(e) !== 'RATE_LIMITED') throw e;
-            ctx.extra.socket.close(CLOSE_RATE_LIMITED, 'Too many requests: events exceed the rate limit; subscribe again later.');
+            ctx.extra.socket.close(
+              CLOSE_RATE_LIMITED,
+              'Too many requests: events exceed the rate limit; subscribe again later.',
+            );
             return undefined;
           }
         }

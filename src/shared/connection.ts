@@ -18,13 +18,19 @@ export class PageInfo {
   @Field(() => String, { nullable: true, description: 'Cursor of the first item of the page.' })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Cursor of the last item of the page; pass it as `after` for the next page.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Cursor of the last item of the page; pass it as `after` for the next page.',
+  })
   endCursor!: string | null;
 }
 
 @ArgsType()
 export class PageArgs {
-  @Field(() => Int, { nullable: true, description: `Page size: default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}.` })
+  @Field(() => Int, {
+    nullable: true,
+    description: `Page size: default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}.`,
+  })
   first?: number | null;
 
   @Field(() => String, { nullable: true, description: 'Return items after this cursor.' })
@@ -56,7 +62,8 @@ export function toPage(args: { first?: number | null; after?: string | null }): 
   } catch {
     throw invalidCursor();
   }
-  if (!Array.isArray(values) || values.length < 1 || values.length > 4 || !values.every((v) => typeof v === 'string')) throw invalidCursor();
+  if (!Array.isArray(values) || values.length < 1 || values.length > 4 || !values.every((v) => typeof v === 'string'))
+    throw invalidCursor();
   return { limit: first, after: values as string[] };
 }
 
@@ -74,7 +81,10 @@ export interface SortKey {
 export function keysetCondition(keys: readonly SortKey[], after: readonly string[]): { sql: string; params: string[] } {
   if (after.length !== keys.length) throw invalidCursor();
   if (keys.every((k) => k.desc === keys[0].desc)) {
-    return { sql: `(${keys.map((k) => k.expr).join(', ')}) ${keys[0].desc ? '<' : '>'} (${keys.map(() => '?').join(', ')})`, params: [...after] };
+    return {
+      sql: `(${keys.map((k) => k.expr).join(', ')}) ${keys[0].desc ? '<' : '>'} (${keys.map(() => '?').join(', ')})`,
+      params: [...after],
+    };
   }
   const terms: string[] = [];
   const params: string[] = [];

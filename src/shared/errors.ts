@@ -11,7 +11,13 @@ export type TopLevelCode =
   | 'INTERNAL_SERVER_ERROR';
 
 /** Codes whose messages are written for clients; anything else is masked. */
-export const PUBLIC_CODES = new Set<string>(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'RATE_LIMITED']);
+export const PUBLIC_CODES = new Set<string>([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'RATE_LIMITED',
+]);
 
 const httpStatus: Partial<Record<TopLevelCode, number>> = { UNAUTHENTICATED: 401, RATE_LIMITED: 429 };
 
@@ -44,43 +50,79 @@ registerEnumType(UserErrorCode, {
   name: 'UserErrorCode',
   description: 'Why a mutation was refused on business rules; nothing was changed.',
   valuesConfig: {
-    VALIDATION: { description: 'An input value is out of range or refers to unknown reference data; `field` names it.' },
+    VALIDATION: {
+      description: 'An input value is out of range or refers to unknown reference data; `field` names it.',
+    },
     INVALID_TRANSITION: { description: 'The object is not in a state that allows this action.' },
-    CAPACITY_EXCEEDED: { description: 'Not enough sellable capacity; `month`, `requestedUnits` and `availableUnits` say where (one userError per month), and so does the message.' },
+    CAPACITY_EXCEEDED: {
+      description:
+        'Not enough sellable capacity; `month`, `requestedUnits` and `availableUnits` say where (one userError per month), and so does the message.',
+    },
     PHASE_LIMIT_REACHED: { description: "The provider's current phase allows no more active engagements." },
     QUOTE_EXPIRED: { description: 'The quote is past its validity.' },
-    GATE_NOT_MET: { description: 'The phase gate is not met; `metric` (and `month`, for a report) names what failed when one did, and the message says why.' },
+    GATE_NOT_MET: {
+      description:
+        'The phase gate is not met; `metric` (and `month`, for a report) names what failed when one did, and the message says why.',
+    },
     BAA_REQUIRED: { description: 'A signed business associate agreement is required first.' },
     IDEMPOTENCY_CONFLICT: { description: 'The idempotency key was already used with a different input.' },
     CONFLICT: { description: 'The change conflicts with existing data (for example a duplicate name).' },
-    NOT_ELIGIBLE: { description: 'The offering misses a hard rule of matching for the need; `requirement` names it (ehrPlatform, region, certifications, coverageHours or languages).' },
+    NOT_ELIGIBLE: {
+      description:
+        'The offering misses a hard rule of matching for the need; `requirement` names it (ehrPlatform, region, certifications, coverageHours or languages).',
+    },
   },
 });
 
-@ObjectType({ simpleResolvers: true, description: 'A business-rule failure of a mutation. When any is returned, nothing was changed.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'A business-rule failure of a mutation. When any is returned, nothing was changed.',
+})
 export class UserError {
   @Field(() => UserErrorCode, { description: 'Machine-readable reason.' })
   code!: UserErrorCode;
 
-  @Field(() => String, { nullable: true, description: 'Input path of the offending field, e.g. `input.pricing.unitPrice`.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Input path of the offending field, e.g. `input.pricing.unitPrice`.',
+  })
   field?: string | null;
 
   @Field({ description: 'Human-readable explanation.' })
   message!: string;
 
-  @Field(() => String, { nullable: true, description: 'The month (`YYYY-MM`) the refusal concerns: the short month for `CAPACITY_EXCEEDED`, the failing report\'s month for `GATE_NOT_MET`.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The month (`YYYY-MM`) the refusal concerns: the short month for `CAPACITY_EXCEEDED`, the failing report's month for `GATE_NOT_MET`.",
+  })
   month?: string | null;
 
-  @Field(() => Int, { nullable: true, description: '`CAPACITY_EXCEEDED`: the units that must fit in `month` (those requested, or those already reserved when capacity is lowered).' })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      '`CAPACITY_EXCEEDED`: the units that must fit in `month` (those requested, or those already reserved when capacity is lowered).',
+  })
   requestedUnits?: number | null;
 
-  @Field(() => Int, { nullable: true, description: '`CAPACITY_EXCEEDED`: the units `month` has for them (available, or sellable under the new capacity).' })
+  @Field(() => Int, {
+    nullable: true,
+    description: '`CAPACITY_EXCEEDED`: the units `month` has for them (available, or sellable under the new capacity).',
+  })
   availableUnits?: number | null;
 
-  @Field(() => String, { nullable: true, description: '`GATE_NOT_MET`: the failing metric, an SLA metric of the report for an engagement gate, or `monthsInPhase`, `reports` or `attainment` for a provider gate; null when reports are missing.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      '`GATE_NOT_MET`: the failing metric, an SLA metric of the report for an engagement gate, or `monthsInPhase`, `reports` or `attainment` for a provider gate; null when reports are missing.',
+  })
   metric?: string | null;
 
-  @Field(() => String, { nullable: true, description: '`NOT_ELIGIBLE`: the requirement of the need the offering misses (ehrPlatform, region, certifications, coverageHours, languages).' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      '`NOT_ELIGIBLE`: the requirement of the need the offering misses (ehrPlatform, region, certifications, coverageHours, languages).',
+  })
   requirement?: string | null;
 
   constructor(code: UserErrorCode, message: string, field?: string, data: UserErrorData = {}) {
@@ -96,7 +138,9 @@ export class UserError {
 }
 
 /** Typed details a userError carries besides its message, by code (see the fields' descriptions). */
-export type UserErrorData = Partial<Pick<UserError, 'month' | 'requestedUnits' | 'availableUnits' | 'metric' | 'requirement'>>;
+export type UserErrorData = Partial<
+  Pick<UserError, 'month' | 'requestedUnits' | 'availableUnits' | 'metric' | 'requirement'>
+>;
 
 /** Thrown inside a unit of work to roll it back and report userErrors in the payload. */
 export class UserErrors extends Error {

@@ -10,10 +10,18 @@ const canonical = (v: unknown): unknown =>
   Array.isArray(v)
     ? v.map(canonical)
     : v && typeof v === 'object' && !(v instanceof Date)
-      ? Object.fromEntries(Object.keys(v).sort().filter((k) => k !== 'idempotencyKey' && (v as Record<string, unknown>)[k] !== undefined).map((k) => [k, canonical((v as Record<string, unknown>)[k])]))
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .filter((k) => k !== 'idempotencyKey' && (v as Record<string, unknown>)[k] !== undefined)
+            .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+        )
       : v;
 
-export const requestHash = (input: unknown) => createHash('sha256').update(JSON.stringify(canonical(input))).digest('hex');
+export const requestHash = (input: unknown) =>
+  createHash('sha256')
+    .update(JSON.stringify(canonical(input)))
+    .digest('hex');
 
 /**
  * Runs `work` once per (organization, operation, key). `work` returns the ids to remember;
@@ -37,7 +45,12 @@ export async function idempotent<T, Saved extends object>(
   );
   if (inserted.length) {
     const { result, saved } = await work();
-    await em.execute(`update idempotency_key set result = ?::jsonb where owner = ? and operation = ? and key = ?`, [JSON.stringify(saved), owner, operation, key]);
+    await em.execute(`update idempotency_key set result = ?::jsonb where owner = ? and operation = ? and key = ?`, [
+      JSON.stringify(saved),
+      owner,
+      operation,
+      key,
+    ]);
     return result;
   }
   const [first] = await em.execute<{ request_hash: string; result: Saved }[]>(
@@ -45,7 +58,11 @@ export async function idempotent<T, Saved extends object>(
     [owner, operation, key],
   );
   if (first.request_hash !== hash) {
-    refuse(UserErrorCode.IDEMPOTENCY_CONFLICT, `The idempotency key "${key}" was already used with a different input.`, 'input.idempotencyKey');
+    refuse(
+      UserErrorCode.IDEMPOTENCY_CONFLICT,
+      `The idempotency key "${key}" was already used with a different input.`,
+      'input.idempotencyKey',
+    );
   }
   return load(first.result);
 }

@@ -2,7 +2,15 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 /** Secrets are never logged: these paths are censored should they ever appear in a log object. */
-const REDACT = ['req.headers.authorization', 'headers.authorization', 'authorization', 'secret', '*.secret', 'variables', '*.variables'];
+const REDACT = [
+  'req.headers.authorization',
+  'headers.authorization',
+  'authorization',
+  'secret',
+  '*.secret',
+  'variables',
+  '*.variables',
+];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(

@@ -107,9 +107,18 @@ export const metrics = {
     labelNames: ['state'] as const,
     registers: [registry],
     collect() {
-      this.set({ state: 'used' }, sumPools((p) => p.numUsed()));
-      this.set({ state: 'free' }, sumPools((p) => p.numFree()));
-      this.set({ state: 'pending_acquires' }, sumPools((p) => p.numPendingAcquires()));
+      this.set(
+        { state: 'used' },
+        sumPools((p) => p.numUsed()),
+      );
+      this.set(
+        { state: 'free' },
+        sumPools((p) => p.numFree()),
+      );
+      this.set(
+        { state: 'pending_acquires' },
+        sumPools((p) => p.numPendingAcquires()),
+      );
     },
   }),
 };

@@ -2,7 +2,14 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EntityClass } from '@mikro-orm/core';
-import { cursorValueRefused, encodeCursor, keysetCondition, type Page, type PageResult, type SortKey } from './connection';
+import {
+  cursorValueRefused,
+  encodeCursor,
+  keysetCondition,
+  type Page,
+  type PageResult,
+  type SortKey,
+} from './connection';
 import { rowMapper } from './read-model';
 import { prepared } from '../db/prepared';
 
@@ -26,8 +33,11 @@ export function childPageLoader<T extends object>(
   entity: EntityClass<T>,
   sql: { table: string; parentColumn: string; sortKeys: { column: string; desc?: boolean }[] },
 ) {
-  const keys = (alias: string): SortKey[] => sql.sortKeys.map((k) => ({ expr: `${alias}.${k.column}`, desc: !!k.desc }));
-  const orderBy = keys('x').map((k) => `${k.expr}${k.desc ? ' desc' : ''}`).join(', ');
+  const keys = (alias: string): SortKey[] =>
+    sql.sortKeys.map((k) => ({ expr: `${alias}.${k.column}`, desc: !!k.desc }));
+  const orderBy = keys('x')
+    .map((k) => `${k.expr}${k.desc ? ' desc' : ''}`)
+    .join(', ');
   const groupOf = (k: ChildPageKey) => JSON.stringify([k.limit, k.after, k.scope ?? '', k.scopeParams ?? []]);
   return new DataLoader<ChildPageKey, PageResult<T>, string>(
     async (batch) => {
@@ -53,7 +63,9 @@ export function childPageLoader<T extends object>(
           [...(keyset?.params ?? []), parentIds, ...(scopeParams ?? []), limit + 1],
         ).catch(cursorValueRefused);
         const map = rowMapper(em, entity);
-        const byParent = new Map<string, PageResult<T>>(parentIds.map((id) => [id, { nodes: [], cursors: [], total: 0, hasNextPage: false }]));
+        const byParent = new Map<string, PageResult<T>>(
+          parentIds.map((id) => [id, { nodes: [], cursors: [], total: 0, hasNextPage: false }]),
+        );
         for (const { _rn, _total, _after, ...row } of rows) {
           const page = byParent.get(row[sql.parentColumn] as string)!;
           page.total = Number(_total);

@@ -12,7 +12,11 @@ export interface PayloadShape<T> {
 export function Payload<T extends object>(name: string, field: string, type: ClassType<T>) {
   @ObjectType(`${name}Payload`, { description: `Result of \`${name[0].toLowerCase() + name.slice(1)}\`.` })
   class PayloadType implements PayloadShape<T> {
-    @Field(() => type, { name: field, nullable: true, description: `The ${type.name}; null when userErrors is not empty.` })
+    @Field(() => type, {
+      name: field,
+      nullable: true,
+      description: `The ${type.name}; null when userErrors is not empty.`,
+    })
     object!: T | null;
 
     @Field(() => [UserError], { description: 'Business-rule failures; empty on success.' })

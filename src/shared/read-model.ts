@@ -25,8 +25,14 @@ const persisted = new Map<string, PersistedColumn[]>();
 export function persistedColumns(em: EntityManager, entity: EntityClass<unknown>): PersistedColumn[] {
   let columns = persisted.get(entity.name);
   if (!columns) {
-    const props = em.getMetadata().get(entity.name).props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false);
-    persisted.set(entity.name, (columns = props.map((p) => ({ column: p.fieldNames[0], name: p.name, isDate: p.runtimeType === 'Date' }))));
+    const props = em
+      .getMetadata()
+      .get(entity.name)
+      .props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false);
+    persisted.set(
+      entity.name,
+      (columns = props.map((p) => ({ column: p.fieldNames[0], name: p.name, isDate: p.runtimeType === 'Date' }))),
+    );
   }
   return columns;
 }
@@ -43,7 +49,10 @@ export function rowMapper<T extends object>(em: EntityManager, entity: EntityCla
     // The ORM puts accessors on the prototype (reference tracking for managed entities). A layer in
     // between shadows them with plain data properties, so rows get ordinary own properties, assigned
     // in one order (one hidden class, fast property access), and the accessors never run.
-    const prototype = Object.create(entity.prototype, Object.fromEntries(columns.map((c) => [c.name, { value: undefined, writable: true }])));
+    const prototype = Object.create(
+      entity.prototype,
+      Object.fromEntries(columns.map((c) => [c.name, { value: undefined, writable: true }])),
+    );
     mapper = (row) => {
       const o = Object.create(prototype);
       for (const c of columns) {
@@ -60,18 +69,34 @@ export function rowMapper<T extends object>(em: EntityManager, entity: EntityCla
 const selectLists = new Map<string, string>();
 
 /** The select list of an entity's columns from table alias `alias`, each named `<prefix><column>` (see rowMapper). */
-export function prefixedColumns(em: EntityManager, entity: EntityClass<unknown>, alias: string, prefix: string): string {
+export function prefixedColumns(
+  em: EntityManager,
+  entity: EntityClass<unknown>,
+  alias: string,
+  prefix: string,
+): string {
   const key = `${entity.name}:${alias}:${prefix}`;
   let list = selectLists.get(key);
-  if (list === undefined) selectLists.set(key, (list = persistedColumns(em, entity).map((c) => `${alias}."${c.column}" as "${prefix}${c.column}"`).join(', ')));
+  if (list === undefined)
+    selectLists.set(
+      key,
+      (list = persistedColumns(em, entity)
+        .map((c) => `${alias}."${c.column}" as "${prefix}${c.column}"`)
+        .join(', ')),
+    );
   return list;
 }
 
 /** A per-request DataLoader of `entity` by id: one statement per batch; a non-UUID id is simply not found. */
-export function byIdLoader<T extends { id: string }>(em: EntityManager, entity: EntityClass<T>): DataLoader<string, T | null> {
+export function byIdLoader<T extends { id: string }>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+): DataLoader<string, T | null> {
   const table = em.getMetadata().get(entity.name).tableName;
   return new DataLoader(async (ids) => {
-    const rows = await query<Record<string, unknown>>(em, `select * from "${table}" where id = any($1::uuid[])`, [ids.filter(isUuid)]);
+    const rows = await query<Record<string, unknown>>(em, `select * from "${table}" where id = any($1::uuid[])`, [
+      ids.filter(isUuid),
+    ]);
     const map = rowMapper(em, entity);
     const byId = new Map(rows.map((r) => [r.id as string, map(r)]));
     return ids.map((id) => byId.get(id) ?? null);
@@ -84,7 +109,11 @@ export function byIdLoader<T extends { id: string }>(em: EntityManager, entity: 
  * to another status only the owner's rows. PostgreSQL does not simplify `(public or own) and public`
  * itself, and the `or` turns the listing's count into a full scan.
  */
-export function publicOrOwn<T>(narrowedTo: string | undefined, publicStatus: string, own: FilterQuery<T>): FilterQuery<T> {
+export function publicOrOwn<T>(
+  narrowedTo: string | undefined,
+  publicStatus: string,
+  own: FilterQuery<T>,
+): FilterQuery<T> {
   if (narrowedTo === publicStatus) return {};
   return narrowedTo ? own : ({ $or: [{ status: publicStatus }, own] } as FilterQuery<T>);
 }
@@ -122,7 +151,10 @@ export async function findPage<T extends object>(
 ): Promise<PageResult<T>> {
   const columnOf = new Map(persistedColumns(em, entity).map((c) => [c.name, c.column]));
   const columns = Object.keys(orderBy).map((name) => columnOf.get(name)!);
-  const keys = Object.entries(orderBy).map(([name, dir]) => ({ expr: `e.${columnOf.get(name)}`, desc: dir === 'desc' }));
+  const keys = Object.entries(orderBy).map(([name, dir]) => ({
+    expr: `e.${columnOf.get(name)}`,
+    desc: dir === 'desc',
+  }));
   const key = `${entity.name}:${JSON.stringify(where, (_k, v: unknown) => (v === undefined ? '(undefined)' : v))}`;
   const build = () => {
     const qb = em.createQueryBuilder(entity, 'e').select('*').where(where);
@@ -133,7 +165,11 @@ export async function findPage<T extends object>(
     return qb.orderBy(orderBy as QueryOrderMap<T>).limit(page.limit + 1);
   };
   // First pages repeat all day: their text is memoized; later pages carry the cursor's values.
-  const list = !page.limit ? null : page.after ? build().getKnexQuery().toSQL().toNative() : nativeSql(`${key}:${JSON.stringify(orderBy)}:${page.limit}`, build);
+  const list = !page.limit
+    ? null
+    : page.after
+      ? build().getKnexQuery().toSQL().toNative()
+      : nativeSql(`${key}:${JSON.stringify(orderBy)}:${page.limit}`, build);
   const count = nativeSql(`${key}:count`, () => em.createQueryBuilder(entity, 'e').count().where(where));
   const [rows, [{ count: total }]] = await Promise.all([
     list ? query<Record<string, unknown>>(em, list.sql, [...list.bindings]).catch(cursorValueRefused) : [],

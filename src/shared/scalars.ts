@@ -7,7 +7,13 @@ const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 /** Up to 4 decimal places, never negative, never exponent notation. */
 const DECIMAL = /^(0|[1-9]\d{0,11})(\.\d{1,4})?$/;
 
-function stringScalar(name: string, description: string, check: (v: string) => boolean, expected: string, serialize: (v: string) => string = String) {
+function stringScalar(
+  name: string,
+  description: string,
+  check: (v: string) => boolean,
+  expected: string,
+  serialize: (v: string) => string = String,
+) {
   const parse = (value: unknown): string => {
     if (typeof value !== 'string' || !check(value)) {
       throw new GraphQLError(`${name} must be ${expected}; got ${JSON.stringify(value)?.slice(0, 40)}.`, {
@@ -21,11 +27,23 @@ function stringScalar(name: string, description: string, check: (v: string) => b
     description,
     serialize: (v) => serialize(v as string),
     parseValue: parse,
-    parseLiteral: (ast) => parse(ast.kind === Kind.STRING ? ast.value : ast.kind === Kind.NULL ? null : (ast as { value?: unknown }).value ?? ast.kind),
+    parseLiteral: (ast) =>
+      parse(
+        ast.kind === Kind.STRING
+          ? ast.value
+          : ast.kind === Kind.NULL
+            ? null
+            : ((ast as { value?: unknown }).value ?? ast.kind),
+      ),
   });
 }
 
-export const MonthScalar = stringScalar('Month', 'A calendar month, `YYYY-MM` (e.g. `"2027-03"`).', (v) => MONTH.test(v), 'a string YYYY-MM');
+export const MonthScalar = stringScalar(
+  'Month',
+  'A calendar month, `YYYY-MM` (e.g. `"2027-03"`).',
+  (v) => MONTH.test(v),
+  'a string YYYY-MM',
+);
 
 export const DecimalScalar = stringScalar(
   'Decimal',

@@ -10,7 +10,9 @@ import { requestScope } from './request-scope';
 
 type OtelApi = typeof import('@opentelemetry/api');
 /** Span processors for tests (an in-memory exporter); in production the SDK builds the OTLP exporter. */
-type SpanProcessors = NonNullable<ConstructorParameters<typeof import('@opentelemetry/sdk-node').NodeSDK>[0]>['spanProcessors'];
+type SpanProcessors = NonNullable<
+  ConstructorParameters<typeof import('@opentelemetry/sdk-node').NodeSDK>[0]
+>['spanProcessors'];
 
 let otel: { api: OtelApi; tracer: Tracer; shutdown: () => Promise<void> } | null = null;
 
@@ -20,7 +22,11 @@ export const tracingOn = () => otel !== null;
 export async function startTracing(options: { spanProcessors?: SpanProcessors } = {}): Promise<void> {
   if (otel) return;
   const [{ NodeSDK }, api] = await Promise.all([import('@opentelemetry/sdk-node'), import('@opentelemetry/api')]);
-  const sdk = new NodeSDK({ serviceName: process.env.OTEL_SERVICE_NAME ?? 'health-services-exchange', instrumentations: [], ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}) });
+  const sdk = new NodeSDK({
+    serviceName: process.env.OTEL_SERVICE_NAME ?? 'health-services-exchange',
+    instrumentations: [],
+    ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
+  });
   sdk.start();
   otel = { api, tracer: api.trace.getTracer('health-services-exchange'), shutdown: () => sdk.shutdown() };
 }
@@ -38,8 +44,17 @@ export function tracingPlugin(): ApolloServerPlugin {
   return {
     async requestDidStart({ request }) {
       const headers = request.http?.headers;
-      const parent = headers ? api.propagation.extract(api.ROOT_CONTEXT, headers, { keys: (h) => [...h.keys()], get: (h, key) => h.get(key) }) : api.ROOT_CONTEXT;
-      const span = tracer.startSpan('graphql', { kind: api.SpanKind.SERVER, attributes: { 'graphql.operation.name': request.operationName ?? undefined } }, parent);
+      const parent = headers
+        ? api.propagation.extract(api.ROOT_CONTEXT, headers, {
+            keys: (h) => [...h.keys()],
+            get: (h, key) => h.get(key),
+          })
+        : api.ROOT_CONTEXT;
+      const span = tracer.startSpan(
+        'graphql',
+        { kind: api.SpanKind.SERVER, attributes: { 'graphql.operation.name': request.operationName ?? undefined } },
+        parent,
+      );
       const scope = requestScope.getStore();
       if (scope) scope.span = span;
       return {
@@ -50,7 +65,9 @@ export function tracingPlugin(): ApolloServerPlugin {
         },
         async didEncounterErrors({ errors }) {
           span.setStatus({ code: api.SpanStatusCode.ERROR, message: errors[0]?.message });
-          span.setAttribute('graphql.error.codes', [...new Set(errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))]);
+          span.setAttribute('graphql.error.codes', [
+            ...new Set(errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'))),
+          ]);
         },
         async willSendResponse() {
           span.end();
@@ -72,7 +89,11 @@ export function recordSqlSpan(sql: string, tookMs: number | undefined, failed = 
   const verb = /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase() ?? 'sql';
   const span = tracer.startSpan(
     `sql ${verb}`,
-    { kind: api.SpanKind.CLIENT, startTime: end - (tookMs ?? 0), attributes: { 'db.system': 'postgresql', 'db.statement': sql.length > 2000 ? `${sql.slice(0, 2000)}...` : sql } },
+    {
+      kind: api.SpanKind.CLIENT,
+      startTime: end - (tookMs ?? 0),
+      attributes: { 'db.system': 'postgresql', 'db.statement': sql.length > 2000 ? `${sql.slice(0, 2000)}...` : sql },
+    },
     api.trace.setSpan(api.ROOT_CONTEXT, parent),
   );
   if (failed) span.setStatus({ code: api.SpanStatusCode.ERROR });
@@ -80,4 +101,5 @@ export function recordSqlSpan(sql: string, tookMs: number | undefined, failed = 
 }
 
 /** MikroORM's query log as SQL spans: a logger factory for the ORM, used only when tracing is on. */
-export const sqlSpansFromQueryLog = (context: LogContext) => recordSqlSpan(String(context.query ?? ''), context.took, context.level === 'error');
+export const sqlSpansFromQueryLog = (context: LogContext) =>
+  recordSqlSpan(String(context.query ?? ''), context.took, context.level === 'error');

@@ -11,8 +11,14 @@ export class InputChecks {
   }
 
   /** Each code must be known to `lookup`. */
-  known(codes: readonly string[] | null | undefined, field: string, lookup: (code: string) => unknown, what: string): this {
-    for (const code of codes ?? []) this.check(!!lookup(code), field, `Unknown ${what} code ${JSON.stringify(code).slice(0, 60)}.`);
+  known(
+    codes: readonly string[] | null | undefined,
+    field: string,
+    lookup: (code: string) => unknown,
+    what: string,
+  ): this {
+    for (const code of codes ?? [])
+      this.check(!!lookup(code), field, `Unknown ${what} code ${JSON.stringify(code).slice(0, 60)}.`);
     return this;
   }
 

@@ -18,11 +18,19 @@ export interface SqlPart {
  * instances with every persisted property set) in one statement. PostgreSQL converts each JSON value
  * to its column's type (uuid, timestamptz, numeric, arrays, jsonb).
  */
-export function insertRows<T extends object>(em: EntityManager, entity: EntityClass<T>, rows: T[], returning = '', where = ''): SqlPart {
+export function insertRows<T extends object>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+  rows: T[],
+  returning = '',
+  where = '',
+): SqlPart {
   const table = em.getMetadata().get(entity.name).tableName;
   const cols = persistedColumns(em, entity);
   const list = cols.map((c) => `"${c.column}"`).join(', ');
-  const json = rows.map((r) => Object.fromEntries(cols.map((c) => [c.column, (r as Record<string, unknown>)[c.name] ?? null])));
+  const json = rows.map((r) =>
+    Object.fromEntries(cols.map((c) => [c.column, (r as Record<string, unknown>)[c.name] ?? null])),
+  );
   return {
     sql: `insert into "${table}" (${list}) select ${list} from jsonb_populate_recordset(null::"${table}", ?::jsonb)${where ? ` where ${where}` : ''}${returning ? ` returning ${returning}` : ''}`,
     params: [JSON.stringify(json)],
@@ -30,7 +38,11 @@ export function insertRows<T extends object>(em: EntityManager, entity: EntityCl
 }
 
 /** Runs `with <name> as (<part>), ... <final>` as one (prepared) statement. */
-export async function executeWith<R = Record<string, unknown>>(em: EntityManager, ctes: [string, SqlPart][], final: SqlPart): Promise<R[]> {
+export async function executeWith<R = Record<string, unknown>>(
+  em: EntityManager,
+  ctes: [string, SqlPart][],
+  final: SqlPart,
+): Promise<R[]> {
   const sql = `with ${ctes.map(([name, p]) => `${name} as (${p.sql})`).join(',\n')}\n${final.sql}`;
   return prepared<R>(em, sql, [...ctes.flatMap(([, p]) => p.params), ...final.params]);
 }

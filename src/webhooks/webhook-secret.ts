@@ -43,7 +43,10 @@ export function openSecret(stored: string, secretsKey: string | undefined): stri
   if (stored.startsWith(PLAIN)) return stored.slice(PLAIN.length);
   if (!stored.startsWith(SEALED)) throw new Error('unknown webhook secret format');
   if (!secretsKey) throw new Error('the webhook secret is sealed but WEBHOOK_SECRETS_KEY is not set');
-  const [iv, tag, data] = stored.slice(SEALED.length).split('.').map((p) => Buffer.from(p, 'base64url'));
+  const [iv, tag, data] = stored
+    .slice(SEALED.length)
+    .split('.')
+    .map((p) => Buffer.from(p, 'base64url'));
   try {
     const decipher = createDecipheriv('aes-256-gcm', keyOf(secretsKey), iv);
     decipher.setAuthTag(tag);

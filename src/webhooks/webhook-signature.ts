@@ -28,13 +28,16 @@ export function secretProblem(secret: string): string | null {
   if (secret.startsWith(PREFIX)) {
     const b64 = secret.slice(PREFIX.length);
     const bytes = BASE64.test(b64) && b64.length % 4 === 0 ? Buffer.from(b64, 'base64').length : 0;
-    return bytes >= 24 && bytes <= 64 ? null : 'secret must be whsec_ followed by 24 to 64 bytes in base64 (or leave it out: the exchange generates one).';
+    return bytes >= 24 && bytes <= 64
+      ? null
+      : 'secret must be whsec_ followed by 24 to 64 bytes in base64 (or leave it out: the exchange generates one).';
   }
   return secret.length >= 16 && secret.length <= 200 ? null : 'secret must be 16 to 200 characters long.';
 }
 
 /** The HMAC key of a secret. */
-export const signingKey = (secret: string): Buffer => (secret.startsWith(PREFIX) ? Buffer.from(secret.slice(PREFIX.length), 'base64') : Buffer.from(secret, 'utf8'));
+export const signingKey = (secret: string): Buffer =>
+  secret.startsWith(PREFIX) ? Buffer.from(secret.slice(PREFIX.length), 'base64') : Buffer.from(secret, 'utf8');
 
 /** One `v1,<base64>` signature of a delivery. */
 export function sign(secret: string, id: string, timestamp: number, body: string): string {
@@ -42,7 +45,12 @@ export function sign(secret: string, id: string, timestamp: number, body: string
 }
 
 /** The signing headers of one attempt: every secret in use signs (the current one first). */
-export function signatureHeaders(secrets: string[], id: string, timestamp: number, body: string): Record<string, string> {
+export function signatureHeaders(
+  secrets: string[],
+  id: string,
+  timestamp: number,
+  body: string,
+): Record<string, string> {
   return {
     [ID_HEADER]: id,
     [TIMESTAMP_HEADER]: String(timestamp),

@@ -56,7 +56,8 @@ export function parseWebhookUrl(raw: string): URL | string {
   return url;
 }
 
-const refusal = (host: string, address: string) => `${host} resolves to ${address}, a private, loopback or link-local address; webhooks must target public addresses.`;
+const refusal = (host: string, address: string) =>
+  `${host} resolves to ${address}, a private, loopback or link-local address; webhooks must target public addresses.`;
 
 /** Resolves the URL's host (every address) and refuses non-public targets; returns why, or null when fine. */
 export async function targetProblem(url: URL, allowPrivate: boolean): Promise<string | null> {
@@ -83,10 +84,13 @@ export const publicOnlyLookup: LookupFunction = (hostname, options, callback) =>
     const list = addresses as dns.LookupAddress[];
     const bad = list.find((a) => isNonPublicAddress(a.address));
     if (bad || !list.length) {
-      const e = Object.assign(new Error(bad ? refusal(hostname, bad.address) : `${hostname} does not resolve.`), { code: 'EBLOCKEDADDRESS' });
+      const e = Object.assign(new Error(bad ? refusal(hostname, bad.address) : `${hostname} does not resolve.`), {
+        code: 'EBLOCKEDADDRESS',
+      });
       return callback(e, '', 0);
     }
-    if ((options as dns.LookupOptions).all) (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
+    if ((options as dns.LookupOptions).all)
+      (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
     else callback(null, list[0].address, list[0].family);
   });
 };

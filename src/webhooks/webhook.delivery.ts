@@ -18,7 +18,8 @@ const MAX_BACKOFF_MS = 3_600_000;
 const ERROR_TEXT_LIMIT = 300;
 
 /** Delay before attempt `attempts + 1`: base, 2 x base, 4 x base ... capped at an hour. */
-export const retryDelayMs = (attempts: number, baseMs: number) => Math.min(baseMs * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
+export const retryDelayMs = (attempts: number, baseMs: number) =>
+  Math.min(baseMs * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
 
 /**
  * Queues one delivery per (event, matching webhook): active webhooks of the organizations that may
@@ -67,7 +68,12 @@ interface ClaimedDelivery {
  * first the oldest due delivery of each webhook, spread over organizations, then the second of
  * each, and so on. One organization's backlog against a slow endpoint cannot hold back the others.
  */
-async function claimDue(em: EntityManager, limit: number, leaseMs: number, perWebhook: number): Promise<ClaimedDelivery[]> {
+async function claimDue(
+  em: EntityManager,
+  limit: number,
+  leaseMs: number,
+  perWebhook: number,
+): Promise<ClaimedDelivery[]> {
   return em.execute<ClaimedDelivery[]>(
     `with candidates as (
        select x.id, w.organization_id, x.rn
@@ -98,7 +104,9 @@ async function claimDue(em: EntityManager, limit: number, leaseMs: number, perWe
 }
 
 /** The JSON body receivers get; `id` is the event id, identical on every retry. */
-export function deliveryBody(d: Pick<ClaimedDelivery, 'event_id' | 'action' | 'at' | 'entity_type' | 'entity_id' | 'changes'>): string {
+export function deliveryBody(
+  d: Pick<ClaimedDelivery, 'event_id' | 'action' | 'at' | 'entity_type' | 'entity_id' | 'changes'>,
+): string {
   return JSON.stringify({
     id: d.event_id,
     type: d.action,
@@ -118,10 +126,20 @@ interface AttemptResult {
 const clip = (s: string) => (s.length > ERROR_TEXT_LIMIT ? `${s.slice(0, ERROR_TEXT_LIMIT)}...` : s);
 
 /** One POST with a hard timeout; no redirects are followed; only 2xx counts as delivered. */
-function post(url: URL, body: string, headers: Record<string, string>, timeoutMs: number, allowPrivate: boolean): Promise<AttemptResult> {
+function post(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  allowPrivate: boolean,
+): Promise<AttemptResult> {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (!allowPrivate && isIP(host) && isNonPublicAddress(host)) {
-    return Promise.resolve({ ok: false, statusCode: null, error: `${host} is a private, loopback or link-local address.` });
+    return Promise.resolve({
+      ok: false,
+      statusCode: null,
+      error: `${host} is a private, loopback or link-local address.`,
+    });
   }
   return new Promise((resolve) => {
     let settled = false;
@@ -139,8 +157,13 @@ function post(url: URL, body: string, headers: Record<string, string>, timeoutMs
       agent: false,
       ...(allowPrivate ? {} : { lookup: publicOnlyLookup }),
     });
-    const timer = setTimeout(() => done({ ok: false, statusCode: null, error: `No answer within ${timeoutMs} ms.` }), timeoutMs);
-    req.on('error', (e: NodeJS.ErrnoException) => done({ ok: false, statusCode: null, error: clip(e.message || e.code || 'connection failed') }));
+    const timer = setTimeout(
+      () => done({ ok: false, statusCode: null, error: `No answer within ${timeoutMs} ms.` }),
+      timeoutMs,
+    );
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      done({ ok: false, statusCode: null, error: clip(e.message || e.code || 'connection failed') }),
+    );
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 200 && status < 300) {
@@ -158,7 +181,11 @@ function post(url: URL, body: string, headers: Record<string, string>, timeoutMs
       const finish = () => {
         const redirect = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
         const excerpt = text.replace(/\s+/g, ' ').trim();
-        done({ ok: false, statusCode: status, error: clip(`HTTP ${status}${redirect}${excerpt ? `: ${excerpt}` : ''}`) });
+        done({
+          ok: false,
+          statusCode: status,
+          error: clip(`HTTP ${status}${redirect}${excerpt ? `: ${excerpt}` : ''}`),
+        });
       };
     });
     req.end(body);
@@ -170,7 +197,9 @@ async function attempt(deps: Pick<AppDeps, 'orm' | 'config' | 'log'>, d: Claimed
   const { config } = deps;
   let result: AttemptResult;
   try {
-    const secrets = [d.secret, d.previous_secret].filter((s): s is string => !!s).map((s) => openSecret(s, config.WEBHOOK_SECRETS_KEY));
+    const secrets = [d.secret, d.previous_secret]
+      .filter((s): s is string => !!s)
+      .map((s) => openSecret(s, config.WEBHOOK_SECRETS_KEY));
     const body = deliveryBody(d);
     const timestamp = Math.floor(Date.now() / 1000);
     result = await post(
@@ -218,32 +247,62 @@ async function attempt(deps: Pick<AppDeps, 'orm' | 'config' | 'log'>, d: Claimed
        from before
       where w.id = before.id
      returning w.paused_until, (w.consecutive_failures >= ? and (before.paused_until is null or before.paused_until <= now())) as opened`,
-    [final ? 'FAILED' : 'PENDING', final, retryDelayMs(d.attempts, config.WEBHOOK_RETRY_BASE_MS), result.statusCode, result.error, d.id, d.attempts, config.WEBHOOK_BREAKER_FAILURES, config.WEBHOOK_BREAKER_PAUSE_MS, config.WEBHOOK_BREAKER_FAILURES],
+    [
+      final ? 'FAILED' : 'PENDING',
+      final,
+      retryDelayMs(d.attempts, config.WEBHOOK_RETRY_BASE_MS),
+      result.statusCode,
+      result.error,
+      d.id,
+      d.attempts,
+      config.WEBHOOK_BREAKER_FAILURES,
+      config.WEBHOOK_BREAKER_PAUSE_MS,
+      config.WEBHOOK_BREAKER_FAILURES,
+    ],
   );
   if (paused?.opened) {
     metrics.webhookAttempts.inc({ outcome: 'paused' });
-    deps.log.warn({ webhookId: d.webhook_id, pausedUntil: paused.paused_until, error: result.error }, 'webhook paused by its circuit breaker');
+    deps.log.warn(
+      { webhookId: d.webhook_id, pausedUntil: paused.paused_until, error: result.error },
+      'webhook paused by its circuit breaker',
+    );
     recordAudit({ viewer: null, requestId: 'webhook-worker' }, em, {
       action: 'webhook.paused',
       entityType: 'Webhook',
       entityId: d.webhook_id,
       partyIds: [d.organization_id],
-      after: { status: 'PAUSED', pausedUntil: paused.paused_until, consecutiveFailures: config.WEBHOOK_BREAKER_FAILURES, lastError: result.error },
+      after: {
+        status: 'PAUSED',
+        pausedUntil: paused.paused_until,
+        consecutiveFailures: config.WEBHOOK_BREAKER_FAILURES,
+        lastError: result.error,
+      },
     });
     await em.flush();
   }
-  if (final) deps.log.warn({ deliveryId: d.id, event: d.action, error: result.error }, 'webhook delivery failed for good');
+  if (final)
+    deps.log.warn({ deliveryId: d.id, event: d.action, error: result.error }, 'webhook delivery failed for good');
 }
 
 /**
  * Claims up to `slots` due deliveries and starts sending them; returns one promise per attempt
  * (each settles when its outcome is recorded).
  */
-export async function startDueDeliveries(deps: Pick<AppDeps, 'orm' | 'config' | 'log'>, slots: number): Promise<Promise<void>[]> {
+export async function startDueDeliveries(
+  deps: Pick<AppDeps, 'orm' | 'config' | 'log'>,
+  slots: number,
+): Promise<Promise<void>[]> {
   if (slots <= 0) return [];
   const leaseMs = deps.config.WEBHOOK_TIMEOUT_MS + 10_000;
   const claimed = await claimDue(deps.orm.em.fork(), slots, leaseMs, deps.config.WEBHOOK_MAX_IN_FLIGHT_PER_WEBHOOK);
-  return claimed.map((d) => attempt(deps, d).catch((err) => deps.log.warn({ err, deliveryId: d.id }, 'could not record a webhook attempt; its lease will expire and it will be retried')));
+  return claimed.map((d) =>
+    attempt(deps, d).catch((err) =>
+      deps.log.warn(
+        { err, deliveryId: d.id },
+        'could not record a webhook attempt; its lease will expire and it will be retried',
+      ),
+    ),
+  );
 }
 
 /** Delivery-log retention: deletes up to a batch of finished deliveries older than `days`; returns how many. */

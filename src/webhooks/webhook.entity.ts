@@ -6,12 +6,18 @@ import { DateTimeScalar } from '../shared/scalars';
 import { Organization } from '../organizations/organization.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
 
-@ObjectType({ simpleResolvers: true, description: 'New demand a webhook receives: needs posted by any buyer in these categories and regions.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'New demand a webhook receives: needs posted by any buyer in these categories and regions.',
+})
 export class WebhookDemand {
   @Field(() => [String], { description: 'Service category codes; empty means every category.' })
   categoryCodes!: string[];
 
-  @Field(() => [String], { description: 'Region codes; a need matches when it is located in one of them (a need in US-OH matches US-OH, HHS-5 and NATIONWIDE). Empty means everywhere.' })
+  @Field(() => [String], {
+    description:
+      'Region codes; a need matches when it is located in one of them (a need in US-OH matches US-OH, HHS-5 and NATIONWIDE). Empty means everywhere.',
+  })
   regionCodes!: string[];
 }
 
@@ -26,7 +32,10 @@ registerEnumType(WebhookStatus, {
   description: 'Whether a webhook receives deliveries now.',
   valuesConfig: {
     ACTIVE: { description: 'Deliveries are sent.' },
-    PAUSED: { description: 'The endpoint failed too many times in a row: the circuit breaker holds deliveries until `pausedUntil`, then tries again (one more failure pauses it again).' },
+    PAUSED: {
+      description:
+        'The endpoint failed too many times in a row: the circuit breaker holds deliveries until `pausedUntil`, then tries again (one more failure pauses it again).',
+    },
     DISABLED: { description: 'Deactivated: nothing is delivered.' },
   },
 });
@@ -35,7 +44,10 @@ registerEnumType(WebhookStatus, {
  * An organization's HTTP endpoint for events. The secret signs every delivery; it is stored (sealed
  * when WEBHOOK_SECRETS_KEY is set) because signing needs it, and it is never part of the schema.
  */
-@ObjectType({ simpleResolvers: true, description: "An organization's HTTPS endpoint that receives the events it subscribed to, signed with its secret." })
+@ObjectType({
+  simpleResolvers: true,
+  description: "An organization's HTTPS endpoint that receives the events it subscribed to, signed with its secret.",
+})
 @Entity({ tableName: 'webhook' })
 export class Webhook extends BaseEntity {
   @ManyToOne(() => Organization, { mapToPk: true, fieldName: 'organization_id' })
@@ -45,7 +57,10 @@ export class Webhook extends BaseEntity {
   @Property({ type: 'text' })
   url: string;
 
-  @Field(() => [String], { description: 'Event types delivered, e.g. `quote.accepted`, or `quote.*` for every quote event (see `webhookEventTypes`).' })
+  @Field(() => [String], {
+    description:
+      'Event types delivered, e.g. `quote.accepted`, or `quote.*` for every quote event (see `webhookEventTypes`).',
+  })
   @Property({ type: ArrayType })
   events: string[];
 
@@ -53,7 +68,10 @@ export class Webhook extends BaseEntity {
   @Property({ type: 'text' })
   secret: string;
 
-  @Field({ description: 'Whether events are being delivered (set with `updateWebhook`). Events of a paused webhook are not queued; deliveries already queued wait.' })
+  @Field({
+    description:
+      'Whether events are being delivered (set with `updateWebhook`). Events of a paused webhook are not queued; deliveries already queued wait.',
+  })
   @Property({ type: 'boolean' })
   active: boolean = true;
 
@@ -64,9 +82,15 @@ export class Webhook extends BaseEntity {
   @Property({ type: 'timestamptz', nullable: true })
   previousSecretExpiresAt: Date | null = null;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: 'During a secret rotation: until when every delivery is also signed with the previous secret. Null otherwise.' })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description:
+      'During a secret rotation: until when every delivery is also signed with the previous secret. Null otherwise.',
+  })
   get rotationEndsAt(): Date | null {
-    return this.previousSecretExpiresAt && this.previousSecretExpiresAt.getTime() > Date.now() ? this.previousSecretExpiresAt : null;
+    return this.previousSecretExpiresAt && this.previousSecretExpiresAt.getTime() > Date.now()
+      ? this.previousSecretExpiresAt
+      : null;
   }
 
   /** Market-wide new demand: category codes (empty = all), null when not subscribed. */
@@ -81,23 +105,37 @@ export class Webhook extends BaseEntity {
   @Property({ type: ArrayType, nullable: true })
   demandNeedRegionCodes: string[] | null = null;
 
-  @Field(() => WebhookDemand, { nullable: true, description: 'New demand this webhook receives market-wide (`need.created` of any buyer, public fields only); null for only your own organization’s events.' })
+  @Field(() => WebhookDemand, {
+    nullable: true,
+    description:
+      'New demand this webhook receives market-wide (`need.created` of any buyer, public fields only); null for only your own organization’s events.',
+  })
   get demand(): WebhookDemand | null {
-    return this.demandCategoryCodes && this.demandRegionCodes ? { categoryCodes: this.demandCategoryCodes, regionCodes: this.demandRegionCodes } : null;
+    return this.demandCategoryCodes && this.demandRegionCodes
+      ? { categoryCodes: this.demandCategoryCodes, regionCodes: this.demandRegionCodes }
+      : null;
   }
 
   /** Failed attempts in a row (any delivery); reaching WEBHOOK_BREAKER_FAILURES pauses the webhook. */
   @Property({ type: 'integer' })
   consecutiveFailures: number = 0;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: 'While the circuit breaker has paused the webhook (too many failures in a row): when deliveries resume.' })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description:
+      'While the circuit breaker has paused the webhook (too many failures in a row): when deliveries resume.',
+  })
   @Property({ type: 'timestamptz', nullable: true })
   pausedUntil: Date | null = null;
 
-  @Field(() => WebhookStatus, { description: 'ACTIVE, PAUSED by the circuit breaker (until `pausedUntil`), or DISABLED.' })
+  @Field(() => WebhookStatus, {
+    description: 'ACTIVE, PAUSED by the circuit breaker (until `pausedUntil`), or DISABLED.',
+  })
   get status(): WebhookStatus {
     if (!this.active) return WebhookStatus.DISABLED;
-    return this.pausedUntil && new Date(this.pausedUntil).getTime() > Date.now() ? WebhookStatus.PAUSED : WebhookStatus.ACTIVE;
+    return this.pausedUntil && new Date(this.pausedUntil).getTime() > Date.now()
+      ? WebhookStatus.PAUSED
+      : WebhookStatus.ACTIVE;
   }
 
   constructor(init: { organizationId: string; url: string; events: string[]; secret: string }) {
@@ -125,7 +163,10 @@ registerEnumType(WebhookDeliveryStatus, {
 });
 
 /** One event for one webhook: its attempts so far and the outcome. Written by the event dispatcher. */
-@ObjectType({ simpleResolvers: true, description: 'One event sent (or to be sent) to one webhook, with its attempts and outcome.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'One event sent (or to be sent) to one webhook, with its attempts and outcome.',
+})
 @Entity({ tableName: 'webhook_delivery' })
 export class WebhookDelivery {
   [OptionalProps]?: 'createdAt';
@@ -141,7 +182,11 @@ export class WebhookDelivery {
   @ManyToOne(() => Webhook, { mapToPk: true, fieldName: 'webhook_id' })
   webhookId!: string;
 
-  @Field(() => ID, { name: 'eventId', simple: false, description: 'Id of the event (the `id` of the JSON body): the same on every retry, use it to ignore duplicates.' })
+  @Field(() => ID, {
+    name: 'eventId',
+    simple: false,
+    description: 'Id of the event (the `id` of the JSON body): the same on every retry, use it to ignore duplicates.',
+  })
   @ManyToOne(() => AuditEvent, { mapToPk: true, fieldName: 'audit_event_id' })
   auditEventId!: string;
 
@@ -165,7 +210,11 @@ export class WebhookDelivery {
   @Property({ type: 'timestamptz', nullable: true })
   lastAttemptAt: Date | null = null;
 
-  @Field(() => Int, { nullable: true, description: 'HTTP status of the last answer (null when there was none: timeout, refused connection, blocked address).' })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'HTTP status of the last answer (null when there was none: timeout, refused connection, blocked address).',
+  })
   @Property({ type: 'integer', nullable: true })
   lastStatusCode: number | null = null;
 

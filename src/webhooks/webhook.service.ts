@@ -2,7 +2,14 @@
 // (or the operator), visible only to them; a webhook of another organization reads as not found.
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { Webhook, WebhookDelivery, WebhookDeliveryStatus } from './webhook.entity';
-import { DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS, type CreateWebhookInput, type RotateWebhookSecretInput, type UpdateWebhookInput, type WebhookDemandInput } from './webhook.types';
+import {
+  DEFAULT_OVERLAP_SECONDS,
+  MAX_OVERLAP_SECONDS,
+  type CreateWebhookInput,
+  type RotateWebhookSecretInput,
+  type UpdateWebhookInput,
+  type WebhookDemandInput,
+} from './webhook.types';
 import { sealSecret } from './webhook-secret';
 import { generateSecret, secretProblem } from './webhook-signature';
 import { parseWebhookUrl, targetProblem } from './webhook-target';
@@ -23,9 +30,11 @@ const MAX_WEBHOOKS_PER_ORGANIZATION = 20;
 
 /** Whose webhooks a key manages: any for the operator, its own organization's for ADMIN and INTEGRATION keys. */
 const canManage = (viewer: Viewer, organizationId: string) =>
-  viewer.isOperator || ((viewer.role === Role.ADMIN || viewer.role === Role.INTEGRATION) && viewer.organizationId === organizationId);
+  viewer.isOperator ||
+  ((viewer.role === Role.ADMIN || viewer.role === Role.INTEGRATION) && viewer.organizationId === organizationId);
 
-export const webhookEventTypes = () => Object.entries(WEBHOOK_EVENT_TYPES).map(([name, description]) => ({ name, description }));
+export const webhookEventTypes = () =>
+  Object.entries(WEBHOOK_EVENT_TYPES).map(([name, description]) => ({ name, description }));
 
 /** A URL that parses and resolves to public addresses (DNS is asked here, before any transaction), or VALIDATION on `field`. */
 async function checkedUrl(ctx: Context, raw: string, field: string): Promise<string> {
@@ -39,7 +48,12 @@ async function checkedUrl(ctx: Context, raw: string, field: string): Promise<str
 const checkedEvents = (checks: InputChecks, raw: string[], field: string) => {
   const events = uniq(raw.map((e) => e.trim()));
   checks.check(events.length > 0, field, 'events must name at least one event type.');
-  for (const e of events) checks.check(isWebhookEventName(e), field, `Unknown event type ${JSON.stringify(e).slice(0, 60)}; see webhookEventTypes.`);
+  for (const e of events)
+    checks.check(
+      isWebhookEventName(e),
+      field,
+      `Unknown event type ${JSON.stringify(e).slice(0, 60)}; see webhookEventTypes.`,
+    );
   return events;
 };
 
@@ -55,7 +69,11 @@ function checkedDemand(checks: InputChecks, input: WebhookDemandInput, events: s
   const regionCodes = uniq(input.regionCodes ?? []);
   checks.known(categoryCodes, `${field}.categoryCodes`, serviceCategory, 'service category');
   checks.known(regionCodes, `${field}.regionCodes`, region, 'region');
-  checks.check(events.includes('need.created') || events.includes('need.*'), field, 'demand is delivered as need.created events: add need.created (or need.*) to events.');
+  checks.check(
+    events.includes('need.created') || events.includes('need.*'),
+    field,
+    'demand is delivered as need.created events: add need.created (or need.*) to events.',
+  );
   return { categoryCodes, regionCodes, needRegionCodes: uniq(regionCodes.flatMap((c) => regionsOfNeedsIn(c))) };
 }
 
@@ -65,7 +83,10 @@ const setDemand = (w: Webhook, d: Demand | null) => {
   w.demandNeedRegionCodes = d?.needRegionCodes ?? null;
 };
 
-export async function createWebhook(ctx: Context, input: CreateWebhookInput): Promise<{ webhook: Webhook; secret: string | null }> {
+export async function createWebhook(
+  ctx: Context,
+  input: CreateWebhookInput,
+): Promise<{ webhook: Webhook; secret: string | null }> {
   const viewer = ctx.viewer;
   const organizationId = input.organizationId ?? viewer.organizationId;
   if (!organizationId) throw badInput('organizationId is required for operator keys.', 'input.organizationId');
@@ -82,12 +103,27 @@ export async function createWebhook(ctx: Context, input: CreateWebhookInput): Pr
   const webhook = await ctx.em.transactional(async (em) => {
     if (!(isUuid(organizationId) && (await em.findOne(Organization, organizationId)))) throw notFound('Organization');
     if ((await em.count(Webhook, { organizationId })) >= MAX_WEBHOOKS_PER_ORGANIZATION) {
-      refuse(UserErrorCode.VALIDATION, `An organization may have at most ${MAX_WEBHOOKS_PER_ORGANIZATION} webhooks; delete one first.`, 'input.url');
+      refuse(
+        UserErrorCode.VALIDATION,
+        `An organization may have at most ${MAX_WEBHOOKS_PER_ORGANIZATION} webhooks; delete one first.`,
+        'input.url',
+      );
     }
-    const w = new Webhook({ organizationId, url: href, events, secret: sealSecret(generated ?? input.secret!, ctx.deps.config.WEBHOOK_SECRETS_KEY) });
+    const w = new Webhook({
+      organizationId,
+      url: href,
+      events,
+      secret: sealSecret(generated ?? input.secret!, ctx.deps.config.WEBHOOK_SECRETS_KEY),
+    });
     setDemand(w, demand);
     em.persist(w);
-    recordAudit(ctx, em, { action: 'webhook.created', entityType: 'Webhook', entityId: w.id, partyIds: [organizationId], after: { url: w.url, events, demand: w.demand } });
+    recordAudit(ctx, em, {
+      action: 'webhook.created',
+      entityType: 'Webhook',
+      entityId: w.id,
+      partyIds: [organizationId],
+      after: { url: w.url, events, demand: w.demand },
+    });
     return w;
   });
   return { webhook, secret: generated };
@@ -99,18 +135,27 @@ export async function findWebhook(ctx: Context, id: string, em: EntityManager = 
   return w && canManage(ctx.viewer, w.organizationId) ? w : null;
 }
 
-const ownWebhook = async (ctx: Context, em: EntityManager, id: string) => (await findWebhook(ctx, id, em)) ?? Promise.reject(notFound('Webhook'));
+const ownWebhook = async (ctx: Context, em: EntityManager, id: string) =>
+  (await findWebhook(ctx, id, em)) ?? Promise.reject(notFound('Webhook'));
 
 const snapshot = (w: Webhook) => ({ url: w.url, events: w.events, active: w.active, demand: w.demand });
 
 export async function updateWebhook(ctx: Context, input: UpdateWebhookInput): Promise<Webhook> {
   // Tenancy first: someone else's webhook reads as missing, whatever the input.
   const current = await ownWebhook(ctx, ctx.em, input.id);
-  const checks = new InputChecks().check(!(input.demand && input.clearDemand), 'input.clearDemand', 'Give demand or clearDemand, not both.');
+  const checks = new InputChecks().check(
+    !(input.demand && input.clearDemand),
+    'input.clearDemand',
+    'Give demand or clearDemand, not both.',
+  );
   const events = input.events ? checkedEvents(checks, input.events, 'input.events') : current.events;
   const demand = input.demand ? checkedDemand(checks, input.demand, events, 'input.demand') : undefined;
   if (!input.demand && !input.clearDemand && current.demand && input.events) {
-    checks.check(events.includes('need.created') || events.includes('need.*'), 'input.events', 'This webhook receives new demand as need.created events: keep need.created (or need.*), or clear the demand.');
+    checks.check(
+      events.includes('need.created') || events.includes('need.*'),
+      'input.events',
+      'This webhook receives new demand as need.created events: keep need.created (or need.*), or clear the demand.',
+    );
   }
   checks.done();
   const url = input.url != null ? await checkedUrl(ctx, input.url, 'input.url') : undefined;
@@ -122,17 +167,30 @@ export async function updateWebhook(ctx: Context, input: UpdateWebhookInput): Pr
     if (input.active != null) w.active = input.active;
     if (demand) setDemand(w, demand);
     if (input.clearDemand) setDemand(w, null);
-    recordAudit(ctx, em, { action: 'webhook.updated', entityType: 'Webhook', entityId: w.id, partyIds: [w.organizationId], ...diff(before, snapshot(w)) });
+    recordAudit(ctx, em, {
+      action: 'webhook.updated',
+      entityType: 'Webhook',
+      entityId: w.id,
+      partyIds: [w.organizationId],
+      ...diff(before, snapshot(w)),
+    });
     return w;
   });
 }
 
-export async function rotateWebhookSecret(ctx: Context, input: RotateWebhookSecretInput): Promise<{ webhook: Webhook; secret: string | null }> {
+export async function rotateWebhookSecret(
+  ctx: Context,
+  input: RotateWebhookSecretInput,
+): Promise<{ webhook: Webhook; secret: string | null }> {
   await ownWebhook(ctx, ctx.em, input.id);
   const overlap = input.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS;
   const problem = input.secret == null ? null : secretProblem(input.secret);
   new InputChecks()
-    .check(Number.isInteger(overlap) && overlap >= 0 && overlap <= MAX_OVERLAP_SECONDS, 'input.overlapSeconds', `overlapSeconds must be 0 to ${MAX_OVERLAP_SECONDS}.`)
+    .check(
+      Number.isInteger(overlap) && overlap >= 0 && overlap <= MAX_OVERLAP_SECONDS,
+      'input.overlapSeconds',
+      `overlapSeconds must be 0 to ${MAX_OVERLAP_SECONDS}.`,
+    )
     .check(!problem, 'input.secret', problem ?? '')
     .done();
   const generated = input.secret == null ? generateSecret() : null;
@@ -157,7 +215,13 @@ export async function rotateWebhookSecret(ctx: Context, input: RotateWebhookSecr
         'input.id',
       );
     }
-    recordAudit(ctx, em, { action: 'webhook.secretRotated', entityType: 'Webhook', entityId: w.id, partyIds: [w.organizationId], after: { overlapSeconds: overlap, rotationEndsAt: row.ends } });
+    recordAudit(ctx, em, {
+      action: 'webhook.secretRotated',
+      entityType: 'Webhook',
+      entityId: w.id,
+      partyIds: [w.organizationId],
+      after: { overlapSeconds: overlap, rotationEndsAt: row.ends },
+    });
     return em.refresh(w) as Promise<Webhook>;
   });
   return { webhook, secret: generated };
@@ -167,9 +231,27 @@ export async function rotateWebhookSecret(ctx: Context, input: RotateWebhookSecr
 export async function pingWebhook(ctx: Context, id: string): Promise<WebhookDelivery> {
   return ctx.em.transactional(async (em) => {
     const w = await ownWebhook(ctx, em, id);
-    if (!w.active) refuse(UserErrorCode.INVALID_TRANSITION, 'The webhook is paused: resume it (updateWebhook active: true) before pinging it.', 'input.id');
-    const event = recordAudit(ctx, em, { action: 'webhook.ping', entityType: 'Webhook', entityId: w.id, partyIds: [w.organizationId], after: { url: w.url } });
-    const d = em.create(WebhookDelivery, { webhookId: w.id, auditEventId: event.id, event: event.action, status: WebhookDeliveryStatus.PENDING, attempts: 0, nextAttemptAt: new Date() });
+    if (!w.active)
+      refuse(
+        UserErrorCode.INVALID_TRANSITION,
+        'The webhook is paused: resume it (updateWebhook active: true) before pinging it.',
+        'input.id',
+      );
+    const event = recordAudit(ctx, em, {
+      action: 'webhook.ping',
+      entityType: 'Webhook',
+      entityId: w.id,
+      partyIds: [w.organizationId],
+      after: { url: w.url },
+    });
+    const d = em.create(WebhookDelivery, {
+      webhookId: w.id,
+      auditEventId: event.id,
+      event: event.action,
+      status: WebhookDeliveryStatus.PENDING,
+      attempts: 0,
+      nextAttemptAt: new Date(),
+    });
     em.persist(d);
     return d;
   });
@@ -181,14 +263,30 @@ export async function redeliverWebhookDelivery(ctx: Context, id: string): Promis
     const d = isUuid(id) ? await em.findOne(WebhookDelivery, id) : null;
     const w = d && (await findWebhook(ctx, d.webhookId, em));
     if (!d || !w) throw notFound('Webhook delivery');
-    if (!w.active) refuse(UserErrorCode.INVALID_TRANSITION, 'The webhook is paused: resume it (updateWebhook active: true) before redelivering.', 'input.id');
+    if (!w.active)
+      refuse(
+        UserErrorCode.INVALID_TRANSITION,
+        'The webhook is paused: resume it (updateWebhook active: true) before redelivering.',
+        'input.id',
+      );
     const [row] = await em.execute(
       `update webhook_delivery set status = 'PENDING', attempts = 0, next_attempt_at = now(), delivered_at = null
         where id = ? and status <> 'PENDING' returning id`,
       [d.id],
     );
-    if (!row) refuse(UserErrorCode.INVALID_TRANSITION, 'This delivery is still pending: it is sent at its next attempt.', 'input.id');
-    recordAudit(ctx, em, { action: 'webhook.redelivered', entityType: 'Webhook', entityId: w.id, partyIds: [w.organizationId], after: { deliveryId: d.id, eventId: d.auditEventId } });
+    if (!row)
+      refuse(
+        UserErrorCode.INVALID_TRANSITION,
+        'This delivery is still pending: it is sent at its next attempt.',
+        'input.id',
+      );
+    recordAudit(ctx, em, {
+      action: 'webhook.redelivered',
+      entityType: 'Webhook',
+      entityId: w.id,
+      partyIds: [w.organizationId],
+      after: { deliveryId: d.id, eventId: d.auditEventId },
+    });
     return em.refresh(d) as Promise<WebhookDelivery>;
   });
 }
@@ -198,7 +296,13 @@ export async function deleteWebhook(ctx: Context, id: string): Promise<Webhook> 
     const w = await ownWebhook(ctx, em, id);
     // Its delivery log goes with it (ON DELETE CASCADE); the audit trail keeps the creation and deletion.
     await em.nativeDelete(Webhook, { id: w.id });
-    recordAudit(ctx, em, { action: 'webhook.deleted', entityType: 'Webhook', entityId: w.id, partyIds: [w.organizationId], before: { url: w.url, events: w.events } });
+    recordAudit(ctx, em, {
+      action: 'webhook.deleted',
+      entityType: 'Webhook',
+      entityId: w.id,
+      partyIds: [w.organizationId],
+      before: { url: w.url, events: w.events },
+    });
     return w;
   });
 }
@@ -209,7 +313,12 @@ export async function listWebhooks(ctx: Context, page: Page) {
   return findPage(ctx.em, Webhook, where, { createdAt: 'desc', id: 'desc' }, page);
 }
 
-export async function listDeliveries(ctx: Context, webhookId: string, status: WebhookDeliveryStatus | null | undefined, page: Page) {
+export async function listDeliveries(
+  ctx: Context,
+  webhookId: string,
+  status: WebhookDeliveryStatus | null | undefined,
+  page: Page,
+) {
   const webhook = await findWebhook(ctx, webhookId);
   if (!webhook) throw notFound('Webhook');
   const where: FilterQuery<WebhookDelivery> = { webhookId: webhook.id, ...(status ? { status } : {}) };

@@ -5,15 +5,25 @@ import { Payload } from '../shared/payload';
 import { UserError } from '../shared/errors';
 import { Webhook, WebhookDelivery } from './webhook.entity';
 
-@InputType({ description: 'New demand to receive market-wide: `need.created` of any buyer in these categories and regions (public fields of the need only).' })
+@InputType({
+  description:
+    'New demand to receive market-wide: `need.created` of any buyer in these categories and regions (public fields of the need only).',
+})
 export class WebhookDemandInput {
-  @Field(() => [String], { nullable: true, description: 'Service category codes; omitted or empty means every category.' })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Service category codes; omitted or empty means every category.',
+  })
   @IsOptional()
   @ArrayMaxSize(100)
   @MaxLength(60, { each: true })
   categoryCodes?: string[] | null;
 
-  @Field(() => [String], { nullable: true, description: 'Region codes; a need located in one of them matches (a need in US-OH matches US-OH, HHS-5 and NATIONWIDE). Omitted or empty means everywhere.' })
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'Region codes; a need located in one of them matches (a need in US-OH matches US-OH, HHS-5 and NATIONWIDE). Omitted or empty means everywhere.',
+  })
   @IsOptional()
   @ArrayMaxSize(100)
   @MaxLength(60, { each: true })
@@ -22,7 +32,10 @@ export class WebhookDemandInput {
 
 @InputType({ description: 'A new webhook: where to POST which events, and the secret that signs them.' })
 export class CreateWebhookInput {
-  @Field(() => ID, { nullable: true, description: 'Owner: taken from ADMIN and INTEGRATION keys (must match if given); required for the operator.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Owner: taken from ADMIN and INTEGRATION keys (must match if given); required for the operator.',
+  })
   @IsOptional()
   organizationId?: string | null;
 
@@ -30,7 +43,9 @@ export class CreateWebhookInput {
   @MaxLength(2000)
   url!: string;
 
-  @Field(() => [String], { description: 'Event types to receive, e.g. `["quote.accepted", "engagement.*"]` (see `webhookEventTypes`).' })
+  @Field(() => [String], {
+    description: 'Event types to receive, e.g. `["quote.accepted", "engagement.*"]` (see `webhookEventTypes`).',
+  })
   @ArrayMaxSize(100)
   @MaxLength(60, { each: true })
   events!: string[];
@@ -44,7 +59,10 @@ export class CreateWebhookInput {
   @MaxLength(1000)
   secret?: string | null;
 
-  @Field(() => WebhookDemandInput, { nullable: true, description: 'Also receive new demand market-wide (needs `need.created` or `need.*` in `events`): for sellers.' })
+  @Field(() => WebhookDemandInput, {
+    nullable: true,
+    description: 'Also receive new demand market-wide (needs `need.created` or `need.*` in `events`): for sellers.',
+  })
   @IsOptional()
   demand?: WebhookDemandInput | null;
 }
@@ -54,7 +72,10 @@ export class UpdateWebhookInput {
   @Field(() => ID, { description: 'The webhook.' })
   id!: string;
 
-  @Field(() => String, { nullable: true, description: 'New URL (checked as at creation: it must resolve to public addresses).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'New URL (checked as at creation: it must resolve to public addresses).',
+  })
   @IsOptional()
   @MaxLength(2000)
   url?: string | null;
@@ -65,11 +86,17 @@ export class UpdateWebhookInput {
   @MaxLength(60, { each: true })
   events?: string[] | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'false pauses deliveries (events meanwhile are not queued for it), true resumes them.' })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'false pauses deliveries (events meanwhile are not queued for it), true resumes them.',
+  })
   @IsOptional()
   active?: boolean | null;
 
-  @Field(() => WebhookDemandInput, { nullable: true, description: 'New market-wide demand subscription (replaces it).' })
+  @Field(() => WebhookDemandInput, {
+    nullable: true,
+    description: 'New market-wide demand subscription (replaces it).',
+  })
   @IsOptional()
   demand?: WebhookDemandInput | null;
 
@@ -87,7 +114,10 @@ export class DeleteWebhookInput {
 export const DEFAULT_OVERLAP_SECONDS = 24 * 3600;
 export const MAX_OVERLAP_SECONDS = 7 * 24 * 3600;
 
-@InputType({ description: 'Replaces the signing secret of a webhook, with an overlap during which both secrets sign every delivery.' })
+@InputType({
+  description:
+    'Replaces the signing secret of a webhook, with an overlap during which both secrets sign every delivery.',
+})
 export class RotateWebhookSecretInput {
   @Field(() => ID, { description: 'The webhook.' })
   id!: string;
@@ -99,7 +129,10 @@ export class RotateWebhookSecretInput {
   @IsOptional()
   overlapSeconds?: number | null;
 
-  @Field(() => String, { nullable: true, description: 'The new secret (`whsec_` and 24-64 bytes in base64); left out, the exchange generates one.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The new secret (`whsec_` and 24-64 bytes in base64); left out, the exchange generates one.',
+  })
   @IsOptional()
   @MaxLength(1000)
   secret?: string | null;
@@ -130,10 +163,17 @@ export class WebhookEventType {
 function SecretPayload(name: string, description: string) {
   @ObjectType(`${name}Payload`, { description })
   class SecretPayloadType {
-    @Field(() => Webhook, { name: 'webhook', nullable: true, description: 'The webhook; null when userErrors is not empty.' })
+    @Field(() => Webhook, {
+      name: 'webhook',
+      nullable: true,
+      description: 'The webhook; null when userErrors is not empty.',
+    })
     object!: Webhook | null;
 
-    @Field(() => String, { nullable: true, description: 'The signing secret the exchange generated (`whsec_...`), shown this once; null when you chose it.' })
+    @Field(() => String, {
+      nullable: true,
+      description: 'The signing secret the exchange generated (`whsec_...`), shown this once; null when you chose it.',
+    })
     secret!: string | null;
 
     @Field(() => [UserError], { description: 'Business-rule failures; empty on success.' })

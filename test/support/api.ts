@@ -28,7 +28,10 @@ export async function createDatabase(): Promise<{ url: string; drop: () => Promi
     }
   };
   await run(`create database ${name}`);
-  return { url: admin.replace(/\/[^/?]*(\?|$)/, `/${name}$1`), drop: () => run(`drop database if exists ${name} with (force)`) };
+  return {
+    url: admin.replace(/\/[^/?]*(\?|$)/, `/${name}$1`),
+    drop: () => run(`drop database if exists ${name} with (force)`),
+  };
 }
 
 export interface TestApi {
@@ -72,7 +75,12 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   };
 }
 
-export async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, key: string | null = OPERATOR_KEY): Promise<GqlResult<T>> {
+export async function gql<T = any>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  key: string | null = OPERATOR_KEY,
+): Promise<GqlResult<T>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },

@@ -12,13 +12,21 @@ import { ensureBuilt, sleep, waitFor } from './server-process';
 const root = path.join(__dirname, '../..');
 
 export const CREATE_ORG = `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } userErrors { code message } } }`;
-export const orgInput = (tag: string) => ({ name: `Burst ${tag} ${randomBytes(4).toString('hex')}`, kind: 'HOSPITAL', stateCode: 'US-OH', ehrPlatformCode: 'EPIC', beds: 50 });
+export const orgInput = (tag: string) => ({
+  name: `Burst ${tag} ${randomBytes(4).toString('hex')}`,
+  kind: 'HOSPITAL',
+  stateCode: 'US-OH',
+  ehrPlatformCode: 'EPIC',
+  beds: 50,
+});
 
 /** No organization without its audit event, and no audit event without its organization. */
 export async function expectNoPartialWrites(sql: (q: string) => Promise<{ n: number }[]>) {
   const [orgs] = await sql('select count(*)::int as n from organization');
   const [events] = await sql(`select count(*)::int as n from audit_event where action = 'organization.created'`);
-  const [orphans] = await sql(`select count(*)::int as n from organization o where not exists (select 1 from audit_event a where a.entity_id = o.id and a.action = 'organization.created')`);
+  const [orphans] = await sql(
+    `select count(*)::int as n from organization o where not exists (select 1 from audit_event a where a.entity_id = o.id and a.action = 'organization.created')`,
+  );
   expect(events.n).toBe(orgs.n);
   expect(orphans.n).toBe(0);
   return orgs.n;
@@ -28,13 +36,27 @@ export async function expectNoPartialWrites(sql: (q: string) => Promise<{ n: num
  * SIGTERM during a burst of writes: every accepted request completes, nothing is written partially,
  * and the process exits cleanly. The API runs on `databaseUrl` (with `env`); checks read `primaryUrl`.
  */
-export async function sigtermDuringBurst(o: { databaseUrl: string; primaryUrl: string; env?: Record<string, string> }): Promise<void> {
+export async function sigtermDuringBurst(o: {
+  databaseUrl: string;
+  primaryUrl: string;
+  env?: Record<string, string>;
+}): Promise<void> {
   ensureBuilt();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/graphql`;
   const server = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
     cwd: root,
-    env: { PATH: process.env.PATH, DATABASE_URL: o.databaseUrl, PORT: String(port), NODE_ENV: 'test', DEMO_DATA: 'false', LOG_LEVEL: 'warn', OPERATOR_API_KEY: OPERATOR_KEY, REDIS_URL: process.env.TEST_REDIS_URL, ...o.env },
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: o.databaseUrl,
+      PORT: String(port),
+      NODE_ENV: 'test',
+      DEMO_DATA: 'false',
+      LOG_LEVEL: 'warn',
+      OPERATOR_API_KEY: OPERATOR_KEY,
+      REDIS_URL: process.env.TEST_REDIS_URL,
+      ...o.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -82,7 +104,8 @@ export async function sigtermDuringBurst(o: { databaseUrl: string; primaryUrl: s
     // Requests in flight when the signal came were finished, not dropped.
     expect(answered.filter((o) => o.sentAt < stopAt && o.doneAt >= stopAt).length).toBeGreaterThan(0);
     // The rest were refused at the door (connection refused or closed), never half-done.
-    for (const o of all.filter((x) => !x.result)) expect(o.error).toMatch(/ECONNREFUSED|ECONNRESET|closed|socket|terminated/i);
+    for (const o of all.filter((x) => !x.result))
+      expect(o.error).toMatch(/ECONNREFUSED|ECONNRESET|closed|socket|terminated/i);
 
     const count = await expectNoPartialWrites((q) => pg.query(q).then((r) => r.rows));
     expect(count).toBe(answered.length);
@@ -106,24 +129,69 @@ export async function postgresRestartedMidRun(o: {
   /** False behind PgBouncer: it holds new requests until the server is back, so some runs see no failure at all. */
   failuresExpected?: boolean;
 }): Promise<void> {
-  const must = async (query: string, variables: Record<string, unknown>, key = OPERATOR_KEY) => ok(await gql(o.apiUrl, query, variables, key));
+  const must = async (query: string, variables: Record<string, unknown>, key = OPERATOR_KEY) =>
+    ok(await gql(o.apiUrl, query, variables, key));
   const org = async (kind: string) => {
-    const id = (await must(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } } }`, { i: { name: `Restart ${kind} ${Date.now()}`, kind, stateCode: 'US-OH', ehrPlatformCode: 'EPIC' } })).createOrganization.organization.id;
-    const key = (await must(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret } }`, { i: { organizationId: id, role: 'ADMIN', label: 'restart' } })).createApiKey.secret;
+    const id = (
+      await must(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } } }`, {
+        i: { name: `Restart ${kind} ${Date.now()}`, kind, stateCode: 'US-OH', ehrPlatformCode: 'EPIC' },
+      })
+    ).createOrganization.organization.id;
+    const key = (
+      await must(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret } }`, {
+        i: { organizationId: id, role: 'ADMIN', label: 'restart' },
+      })
+    ).createApiKey.secret;
     return { id, key };
   };
   const p = await org('HEALTH_SYSTEM');
   const b = await org('HOSPITAL');
   const month = nextMonth(1);
-  const offeringId = (await must(`mutation($i: CreateOfferingInput!) { createOffering(input: $i) { offering { id } } }`, { i: { categoryCode: 'DATA_ANALYTICS', title: 'Reports', ehrPlatformCodes: ['EPIC'], regionCodes: ['US-OH'], pricing: { currency: 'USD', unitPrice: '300.00' } } }, p.key)).createOffering.offering.id;
+  const offeringId = (
+    await must(
+      `mutation($i: CreateOfferingInput!) { createOffering(input: $i) { offering { id } } }`,
+      {
+        i: {
+          categoryCode: 'DATA_ANALYTICS',
+          title: 'Reports',
+          ehrPlatformCodes: ['EPIC'],
+          regionCodes: ['US-OH'],
+          pricing: { currency: 'USD', unitPrice: '300.00' },
+        },
+      },
+      p.key,
+    )
+  ).createOffering.offering.id;
   await must(`mutation { publishOffering(input: { id: "${offeringId}" }) { userErrors { code } } }`, {}, p.key);
-  await must(`mutation($i: SetCapacityInput!) { setCapacity(input: $i) { userErrors { code } } }`, { i: { offeringId, months: [{ month, totalUnits: 1000 }] } }, p.key);
+  await must(
+    `mutation($i: SetCapacityInput!) { setCapacity(input: $i) { userErrors { code } } }`,
+    { i: { offeringId, months: [{ month, totalUnits: 1000 }] } },
+    p.key,
+  );
   const needIds: string[] = [];
   for (let i = 0; i < 40; i++) {
-    needIds.push((await must(`mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } } }`, { i: { categoryCode: 'DATA_ANALYTICS', monthlyVolume: 1, startMonth: month, durationMonths: 1, ehrPlatformCode: 'EPIC', regionCode: 'US-OH' } }, b.key)).createNeed.need.id);
+    needIds.push(
+      (
+        await must(
+          `mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } } }`,
+          {
+            i: {
+              categoryCode: 'DATA_ANALYTICS',
+              monthlyVolume: 1,
+              startMonth: month,
+              durationMonths: 1,
+              ehrPlatformCode: 'EPIC',
+              regionCode: 'US-OH',
+            },
+          },
+          b.key,
+        )
+      ).createNeed.need.id,
+    );
   }
   const ISSUE = `mutation($i: IssueQuoteInput!) { issueQuote(input: $i) { quote { id } userErrors { code } } }`;
-  const issue = (needId: string) => gql(o.apiUrl, ISSUE, { i: { needId, offeringId, validDays: 7, idempotencyKey: `restart-${needId}` } }, p.key);
+  const issue = (needId: string) =>
+    gql(o.apiUrl, ISSUE, { i: { needId, offeringId, validDays: 7, idempotencyKey: `restart-${needId}` } }, p.key);
 
   // A steady stream of quotes; PostgreSQL stops in the middle and comes back.
   const outcomes: GqlResult[] = [];
@@ -134,7 +202,9 @@ export async function postgresRestartedMidRun(o: {
       await o.stopDatabase();
       restarted = sleep(1500).then(o.startDatabase);
     }
-    const r = await issue(needId).catch((e) => ({ status: 0, headers: new Headers(), errors: [{ message: String(e) }] }) as GqlResult);
+    const r = await issue(needId).catch(
+      (e) => ({ status: 0, headers: new Headers(), errors: [{ message: String(e) }] }) as GqlResult,
+    );
     outcomes.push(r);
     if (r.data?.issueQuote?.quote) done.add(needId);
     await sleep(50);
@@ -143,14 +213,19 @@ export async function postgresRestartedMidRun(o: {
   const failures = outcomes.filter((r) => r.errors);
   if (o.failuresExpected ?? true) expect(failures.length).toBeGreaterThan(0);
   for (const r of failures) {
-    if (r.status !== 503) throw new Error(`not a retryable 503: ${r.status} ${JSON.stringify(r.errors)} ${JSON.stringify(r.data)}`);
+    if (r.status !== 503)
+      throw new Error(`not a retryable 503: ${r.status} ${JSON.stringify(r.errors)} ${JSON.stringify(r.data)}`);
     expect(r.headers.get('retry-after')).toBe('1');
     expect(r.errors![0].extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', retryable: true });
     expect(JSON.stringify(r.errors)).not.toMatch(/ECONNREFUSED|postgres|terminat/i);
   }
 
   // The API recovers by itself; clients retry every request with its idempotency key.
-  await waitFor('recovery', async () => ((await gql(o.apiUrl, '{ viewer { role } }', {}, p.key)).data ? true : undefined), 30_000);
+  await waitFor(
+    'recovery',
+    async () => ((await gql(o.apiUrl, '{ viewer { role } }', {}, p.key)).data ? true : undefined),
+    30_000,
+  );
   for (const needId of needIds) {
     const r = await issue(needId);
     expect(r.status).toBe(200);
@@ -161,9 +236,18 @@ export async function postgresRestartedMidRun(o: {
   const sql = new Client({ connectionString: o.primaryUrl() });
   await sql.connect();
   try {
-    const { rows: [q] } = await sql.query(`select count(*)::int as n from quote where offering_id = $1`, [offeringId]);
-    const { rows: [c] } = await sql.query(`select held_units, sellable_units from capacity_month where offering_id = $1`, [offeringId]);
-    const { rows: [r] } = await sql.query(`select count(*)::int as n, coalesce(sum(units), 0)::int as units from reservation where offering_id = $1 and status = 'ACTIVE'`, [offeringId]);
+    const {
+      rows: [q],
+    } = await sql.query(`select count(*)::int as n from quote where offering_id = $1`, [offeringId]);
+    const {
+      rows: [c],
+    } = await sql.query(`select held_units, sellable_units from capacity_month where offering_id = $1`, [offeringId]);
+    const {
+      rows: [r],
+    } = await sql.query(
+      `select count(*)::int as n, coalesce(sum(units), 0)::int as units from reservation where offering_id = $1 and status = 'ACTIVE'`,
+      [offeringId],
+    );
     expect(q.n).toBe(needIds.length); // each need quoted exactly once: nothing doubled
     expect(r).toEqual({ n: needIds.length, units: needIds.length }); // nothing lost
     expect(c).toEqual({ held_units: needIds.length, sellable_units: 100 });

@@ -9,7 +9,16 @@ export async function createOrg(t: TestApi, input: Record<string, unknown> = {})
   const r = ok(
     await t.gql(
       `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } userErrors { code field message } } }`,
-      { i: { name: unique('Org'), kind: 'HEALTH_SYSTEM', stateCode: 'US-OH', ehrPlatformCode: 'EPIC', beds: 500, ...input } },
+      {
+        i: {
+          name: unique('Org'),
+          kind: 'HEALTH_SYSTEM',
+          stateCode: 'US-OH',
+          ehrPlatformCode: 'EPIC',
+          beds: 500,
+          ...input,
+        },
+      },
     ),
   );
   if (r.createOrganization.userErrors.length) throw new Error(JSON.stringify(r.createOrganization.userErrors));
@@ -18,9 +27,12 @@ export async function createOrg(t: TestApi, input: Record<string, unknown> = {})
 
 export async function createKey(t: TestApi, organizationId: string | null, role = 'ADMIN'): Promise<string> {
   const r = ok(
-    await t.gql(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id } secret userErrors { code message } } }`, {
-      i: { organizationId, role, label: `${role.toLowerCase()} key` },
-    }),
+    await t.gql(
+      `mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id } secret userErrors { code message } } }`,
+      {
+        i: { organizationId, role, label: `${role.toLowerCase()} key` },
+      },
+    ),
   );
   if (r.createApiKey.userErrors.length) throw new Error(JSON.stringify(r.createApiKey.userErrors));
   return r.createApiKey.secret;
@@ -32,7 +44,13 @@ export const offeringInput = (overrides: Record<string, unknown> = {}) => ({
   description: 'Claims, denials and AR follow-up.',
   ehrPlatformCodes: ['EPIC'],
   regionCodes: ['US-OH'],
-  pricing: { currency: 'USD', unitPrice: '5.25', setupFee: '1000.00', monthlyMinimum: '0.00', tiers: [{ fromUnits: 10000, unitPrice: '4.75' }] },
+  pricing: {
+    currency: 'USD',
+    unitPrice: '5.25',
+    setupFee: '1000.00',
+    monthlyMinimum: '0.00',
+    tiers: [{ fromUnits: 10000, unitPrice: '4.75' }],
+  },
   slaTargets: [{ metric: 'clean_claim_rate_pct', target: 95, unit: '%', direction: 'AT_LEAST' }],
   coverageHours: 'BUSINESS_HOURS',
   languages: ['en'],
@@ -40,7 +58,12 @@ export const offeringInput = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-export async function createOffering(t: TestApi, key: string, overrides: Record<string, unknown> = {}, publish = true): Promise<string> {
+export async function createOffering(
+  t: TestApi,
+  key: string,
+  overrides: Record<string, unknown> = {},
+  publish = true,
+): Promise<string> {
   const r = ok(
     await t.gql(
       `mutation($i: CreateOfferingInput!) { createOffering(input: $i) { offering { id } userErrors { code field message } } }`,
@@ -51,7 +74,13 @@ export async function createOffering(t: TestApi, key: string, overrides: Record<
   if (r.createOffering.userErrors.length) throw new Error(JSON.stringify(r.createOffering.userErrors));
   const id = r.createOffering.offering.id;
   if (publish) {
-    const p = ok(await t.gql(`mutation($i: PublishOfferingInput!) { publishOffering(input: $i) { userErrors { code message } } }`, { i: { id } }, key));
+    const p = ok(
+      await t.gql(
+        `mutation($i: PublishOfferingInput!) { publishOffering(input: $i) { userErrors { code message } } }`,
+        { i: { id } },
+        key,
+      ),
+    );
     if (p.publishOffering.userErrors.length) throw new Error(JSON.stringify(p.publishOffering.userErrors));
   }
   return id;
@@ -65,15 +94,25 @@ export async function provider(t: TestApi, input: Record<string, unknown> = {}) 
 
 /** A buyer hospital with an ADMIN key. */
 export async function buyer(t: TestApi, input: Record<string, unknown> = {}) {
-  const id = await createOrg(t, { kind: 'HOSPITAL', stateCode: 'US-OH', ehrPlatformCode: 'MEDITECH_EXPANSE', beds: 60, ...input });
+  const id = await createOrg(t, {
+    kind: 'HOSPITAL',
+    stateCode: 'US-OH',
+    ehrPlatformCode: 'MEDITECH_EXPANSE',
+    beds: 60,
+    ...input,
+  });
   return { id, key: await createKey(t, id, 'ADMIN') };
 }
 
 export async function setCapacity(t: TestApi, key: string, offeringId: string, months: string[], totalUnits: number) {
   const r = ok(
-    await t.gql(`mutation($i: SetCapacityInput!) { setCapacity(input: $i) { userErrors { code message } } }`, {
-      i: { offeringId, months: months.map((month) => ({ month, totalUnits })) },
-    }, key),
+    await t.gql(
+      `mutation($i: SetCapacityInput!) { setCapacity(input: $i) { userErrors { code message } } }`,
+      {
+        i: { offeringId, months: months.map((month) => ({ month, totalUnits })) },
+      },
+      key,
+    ),
   );
   if (r.setCapacity.userErrors.length) throw new Error(JSON.stringify(r.setCapacity.userErrors));
 }
@@ -89,7 +128,13 @@ export const needInput = (overrides: Record<string, unknown> = {}) => ({
 });
 
 export async function createNeed(t: TestApi, key: string, overrides: Record<string, unknown> = {}): Promise<string> {
-  const r = ok(await t.gql(`mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } userErrors { code field message } } }`, { i: needInput(overrides) }, key));
+  const r = ok(
+    await t.gql(
+      `mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } userErrors { code field message } } }`,
+      { i: needInput(overrides) },
+      key,
+    ),
+  );
   if (r.createNeed.userErrors.length) throw new Error(JSON.stringify(r.createNeed.userErrors));
   return r.createNeed.need.id;
 }

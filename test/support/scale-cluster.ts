@@ -53,11 +53,14 @@ export function pgBinDir(): string | null {
   if (process.env.PG_BINDIR) return process.env.PG_BINDIR;
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
-  const versions = readdirSync(root).filter((v) => existsSync(path.join(root, v, 'bin/pg_basebackup'))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(path.join(root, v, 'bin/pg_basebackup')))
+    .sort((a, b) => Number(b) - Number(a));
   return versions.length ? path.join(root, versions[0], 'bin') : null;
 }
 
-export const pgbouncerBinary = (): string | null => ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'].find((p) => existsSync(p)) ?? null;
+export const pgbouncerBinary = (): string | null =>
+  ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'].find((p) => existsSync(p)) ?? null;
 
 /** PgBouncer 1.21 and later carry protocol-level named prepared statements in transaction mode (max_prepared_statements). */
 export function pgbouncerCarriesNamedStatements(binary: string): boolean {
@@ -75,7 +78,10 @@ const postgresUser = () => {
 export async function startScaleCluster(o: { log?: (line: string) => void } = {}): Promise<ScaleCluster> {
   const bin = pgBinDir();
   const bouncer = pgbouncerBinary();
-  if (!bin || !bouncer) throw new Error('The scale-out tests need Debian postgresql (pg_basebackup) and pgbouncer: run `node scripts/ensure-test-tools.js` as root or install them.');
+  if (!bin || !bouncer)
+    throw new Error(
+      'The scale-out tests need Debian postgresql (pg_basebackup) and pgbouncer: run `node scripts/ensure-test-tools.js` as root or install them.',
+    );
   const user = postgresUser();
   const dir = mkdtempSync(path.join(tmpdir(), 'hsx-scale-'));
   chmodSync(dir, 0o755);
@@ -92,29 +98,74 @@ export async function startScaleCluster(o: { log?: (line: string) => void } = {}
   const pwfile = writeOwned(path.join(dir, 'pwfile'), password + '\n');
   const children: ChildProcess[] = [];
   const run = (cmd: string, args: string[], env: Record<string, string> = {}) =>
-    execFileSync(path.join(bin, cmd), args, { ...user, env: { PATH: process.env.PATH, ...env }, stdio: 'pipe', cwd: dir });
+    execFileSync(path.join(bin, cmd), args, {
+      ...user,
+      env: { PATH: process.env.PATH, ...env },
+      stdio: 'pipe',
+      cwd: dir,
+    });
 
   const [primaryPort, replicaPort, bouncerPort] = [await freePort(), await freePort(), await freePort()];
   const primaryDir = path.join(dir, 'primary');
   const replicaDir = path.join(dir, 'replica');
-  run('initdb', ['-D', primaryDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8', '--locale=C']);
+  run('initdb', [
+    '-D',
+    primaryDir,
+    '-U',
+    'postgres',
+    '--auth=scram-sha-256',
+    `--pwfile=${pwfile}`,
+    '--no-sync',
+    '-E',
+    'UTF8',
+    '--locale=C',
+  ]);
 
   const serverFlags = (port: number, dataDir: string) => [
-    '-D', dataDir, '-p', String(port), '-k', dataDir,
-    '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'wal_level=replica', '-c', 'max_wal_senders=10',
-    '-c', 'wal_keep_size=256MB', '-c', 'hot_standby=on', '-c', 'hot_standby_feedback=on',
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    '-k',
+    dataDir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'max_connections=300',
+    '-c',
+    'wal_level=replica',
+    '-c',
+    'max_wal_senders=10',
+    '-c',
+    'wal_keep_size=256MB',
+    '-c',
+    'hot_standby=on',
+    '-c',
+    'hot_standby_feedback=on',
+    '-c',
+    'fsync=off',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'full_page_writes=off',
   ];
   const url = (port: number, database: string) => `postgres://postgres:${password}@127.0.0.1:${port}/${database}`;
   const ready = async (port: number, what: string) =>
-    waitFor(what, async () => {
-      const c = new Client({ connectionString: url(port, 'postgres') });
-      await c.connect();
-      await c.end();
-      return true;
-    }, 30_000);
+    waitFor(
+      what,
+      async () => {
+        const c = new Client({ connectionString: url(port, 'postgres') });
+        await c.connect();
+        await c.end();
+        return true;
+      },
+      30_000,
+    );
   const spawnServer = (name: string, port: number, dataDir: string) => {
-    const child = spawn(path.join(bin, 'postgres'), serverFlags(port, dataDir), { ...user, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(path.join(bin, 'postgres'), serverFlags(port, dataDir), {
+      ...user,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const keep = (d: Buffer) => {
       output = (output + d).slice(-4000);
@@ -128,7 +179,24 @@ export async function startScaleCluster(o: { log?: (line: string) => void } = {}
 
   let primary = spawnServer('primary', primaryPort, primaryDir);
   await ready(primaryPort, 'the primary');
-  run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream', '--no-sync'], { PGPASSWORD: password });
+  run(
+    'pg_basebackup',
+    [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primaryPort),
+      '-U',
+      'postgres',
+      '-D',
+      replicaDir,
+      '-R',
+      '-X',
+      'stream',
+      '--no-sync',
+    ],
+    { PGPASSWORD: password },
+  );
   let replica = spawnServer('replica', replicaPort, replicaDir);
   await ready(replicaPort, 'the standby');
 
@@ -193,7 +261,9 @@ export async function startScaleCluster(o: { log?: (line: string) => void } = {}
       const name = `s_${process.env.JEST_WORKER_ID ?? 0}_${randomBytes(6).toString('hex')}`;
       await sqlOn(primaryPort, `create database ${name}`);
       // The standby has it once it has replayed the creation.
-      await waitFor('the database on the standby', async () => ((await sqlOn(replicaPort, `select 1 from pg_database where datname = '${name}'`)).length ? true : undefined));
+      await waitFor('the database on the standby', async () =>
+        (await sqlOn(replicaPort, `select 1 from pg_database where datname = '${name}'`)).length ? true : undefined,
+      );
       return name;
     },
     onReplica: (sql) => sqlOn(replicaPort, sql),

@@ -23,7 +23,8 @@ export function ensureBuilt() {
   try {
     built = newest(path.join(root, 'dist/src'), '.js');
   } catch {}
-  if (built < newest(path.join(root, 'src'), '.ts')) spawnSync(path.join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
+  if (built < newest(path.join(root, 'src'), '.ts'))
+    spawnSync(path.join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -45,7 +46,10 @@ export interface ServerProcess {
 }
 
 /** Starts one API process on `databaseUrl` and waits until it is ready. */
-export async function startServerProcess(databaseUrl: string, env: Record<string, string | undefined> = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  databaseUrl: string,
+  env: Record<string, string | undefined> = {},
+): Promise<ServerProcess> {
   ensureBuilt();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/graphql`;
@@ -95,7 +99,11 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
  * be imported inside jest's module sandbox). Stopping and starting it again on the same directory
  * and port is a database restart.
  */
-export async function startPostgresProcess(o: { dataDir: string; port: number; database: string }): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startPostgresProcess(o: {
+  dataDir: string;
+  port: number;
+  database: string;
+}): Promise<{ url: string; stop(): Promise<void> }> {
   ensureBuilt();
   const code = `
     const { startEmbeddedPostgres } = require(${JSON.stringify(path.join(root, 'dist/src/db/embedded-postgres.js'))});

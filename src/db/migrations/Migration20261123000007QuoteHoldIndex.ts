@@ -8,6 +8,8 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261123000007QuoteHoldIndex extends Migration {
   async up(): Promise<void> {
-    this.addSql(`create index reservation_quote_holds_idx on reservation (quote_id) where status = 'ACTIVE' and kind = 'HELD';`);
+    this.addSql(
+      `create index reservation_quote_holds_idx on reservation (quote_id) where status = 'ACTIVE' and kind = 'HELD';`,
+    );
   }
 }

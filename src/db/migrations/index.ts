@@ -24,7 +24,10 @@ export const migrationsList = [
   { name: 'Migration20261122000005Events', class: Migration20261122000005Events },
   { name: 'Migration20261123000006ReservationDelta', class: Migration20261123000006ReservationDelta },
   { name: 'Migration20261123000007QuoteHoldIndex', class: Migration20261123000007QuoteHoldIndex },
-  { name: 'Migration20261123000008ReservationCountersPerStatement', class: Migration20261123000008ReservationCountersPerStatement },
+  {
+    name: 'Migration20261123000008ReservationCountersPerStatement',
+    class: Migration20261123000008ReservationCountersPerStatement,
+  },
   { name: 'Migration20261123000009AuditTrailIsTheOutbox', class: Migration20261123000009AuditTrailIsTheOutbox },
   { name: 'Migration20261123000010ConsistentParties', class: Migration20261123000010ConsistentParties },
   { name: 'Migration20261204180001AuditEventSides', class: Migration20261204180001AuditEventSides },

@@ -21,7 +21,8 @@ const KEY_STORAGE = 'hsx-explorer:api-key';
 const workerFiles: Record<string, string> = { json: 'json.worker.js', graphql: 'graphql.worker.js' };
 Object.assign(self, {
   MonacoEnvironment: {
-    getWorker: (_moduleId: string, label: string) => new Worker(`${assets}${workerFiles[label] ?? 'editor.worker.js'}?v=${build}`),
+    getWorker: (_moduleId: string, label: string) =>
+      new Worker(`${assets}${workerFiles[label] ?? 'editor.worker.js'}?v=${build}`),
   },
 });
 
@@ -76,7 +77,10 @@ type ViewerState =
 
 async function checkKey(fetcher: Fetcher): Promise<ViewerState> {
   try {
-    const result = (await fetcher({ query: 'query ExplorerViewer { viewer { role organization { id name } } }', operationName: 'ExplorerViewer' })) as {
+    const result = (await fetcher({
+      query: 'query ExplorerViewer { viewer { role organization { id name } } }',
+      operationName: 'ExplorerViewer',
+    })) as {
       data?: { viewer: { role: string; organization: { id: string; name: string } | null } };
       errors?: { message: string }[];
     };
@@ -95,7 +99,11 @@ const variablesText = (op: SavedOperation, context: ExplorerContext) => JSON.str
 function SavedOperationsList() {
   const context = useContext(OperationContext);
   const { addTab, changeTab, setOperationName } = useGraphiQLActions();
-  const { tabs, queryEditor, variableEditor } = useGraphiQL((s) => ({ tabs: s.tabs, queryEditor: s.queryEditor, variableEditor: s.variableEditor }));
+  const { tabs, queryEditor, variableEditor } = useGraphiQL((s) => ({
+    tabs: s.tabs,
+    queryEditor: s.queryEditor,
+    variableEditor: s.variableEditor,
+  }));
   const open = (op: SavedOperation) => {
     const index = tabs.findIndex((tab) => tab.query === op.query);
     if (index >= 0) changeTab(index);
@@ -125,7 +133,11 @@ function SavedOperationsList() {
   );
 }
 
-const savedOperationsPlugin: GraphiQLPlugin = { title: 'Saved operations', icon: StarIcon, content: SavedOperationsList };
+const savedOperationsPlugin: GraphiQLPlugin = {
+  title: 'Saved operations',
+  icon: StarIcon,
+  content: SavedOperationsList,
+};
 const plugins = [savedOperationsPlugin];
 
 function statusText(viewer: ViewerState): string {
@@ -209,7 +221,9 @@ function Explorer() {
   const organizationId = viewer.status === 'ok' ? (viewer.organization?.id ?? null) : null;
   const context = useMemo(() => ({ today: new Date(), organizationId }), [organizationId]);
   // Used only on a first visit: afterwards GraphiQL restores the user's own tabs.
-  const [defaultTabs] = useState(() => savedOperations.map((op) => ({ query: op.query, variables: variablesText(op, context) })));
+  const [defaultTabs] = useState(() =>
+    savedOperations.map((op) => ({ query: op.query, variables: variablesText(op, context) })),
+  );
   return (
     <OperationContext.Provider value={context}>
       <KeyBar apiKey={apiKey} viewer={viewer} onSave={saveKey} />
