@@ -32,7 +32,7 @@ export async function lockProvider(em: EntityManager, providerId: string): Promi
   const rows = await prepared<LockedProvider>(
     em,
     `select id, phase_policy as "phasePolicy", current_phase as "currentPhase", phase_entered_at as "phaseEnteredAt"
-       from organization where id = ? for update`,
+       from organization where id = ? for no key update`,
     [providerId],
   );
   return rows[0] ?? null;

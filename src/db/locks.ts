@@ -4,6 +4,10 @@
 //      (a transaction that needs more months later re-locks a subset of what it holds).
 // Domains keep their own lock queries beside them, in this order: the provider's row and the capacity
 // months in src/capacity/capacity.locks.ts, the acceptance's quotes in src/quotes/quote.acceptance.ts.
+// Rows other rows reference (organization, need) are locked FOR NO KEY UPDATE, never FOR UPDATE: FOR
+// UPDATE also blocks the KEY SHARE lock every insert referencing the row takes (foreign key check), so a
+// quote insert by a transaction holding capacity months waited for an acceptance holding the provider's
+// row and waiting for those months: a deadlock outside the order above.
 // A statement that locks a row reads the row as it is after the lock, but every other row (subqueries,
 // counts) as of the statement's start, possibly before a wait for that lock: what must be read under a
 // lock is read by a later statement of the transaction.
@@ -27,7 +31,7 @@ export async function lockNeedReadingOffering(
   const rows = await prepared(
     em,
     `select n.*, ${GENERIC_PLANS_FOR_TRANSACTION}, ${offeringColumns} from need n left join offering o on o.id = ?
-      where n.id = ? and (?::uuid[] is null or o.provider_id = any(?::uuid[])) for update of n`,
+      where n.id = ? and (?::uuid[] is null or o.provider_id = any(?::uuid[])) for no key update of n`,
     [offeringId, needId, sellerIds && pgArray(sellerIds), sellerIds && pgArray(sellerIds)],
   );
   return rows[0] ?? null;
@@ -41,9 +45,11 @@ const pgArray = (values: string[]) => `{${values.join(',')}}`;
  * transactions: the statements after it run on generic plans.
  */
 export async function lockNeed(em: EntityManager, needId: string): Promise<Record<string, unknown> | null> {
-  const rows = await prepared(em, `select *, ${GENERIC_PLANS_FOR_TRANSACTION} from need where id = ? for update`, [
-    needId,
-  ]);
+  const rows = await prepared(
+    em,
+    `select *, ${GENERIC_PLANS_FOR_TRANSACTION} from need where id = ? for no key update`,
+    [needId],
+  );
   return rows[0] ?? null;
 }
 

@@ -37,7 +37,7 @@ export async function lockPartiesOfQuote(
     `select q.*, o.phase_policy as "provider.phase_policy", o.current_phase as "provider.current_phase",
             n.status as "need.status", n.buyer_id as "need.buyer_id", n.category_code as "need.category_code", ${GENERIC_PLANS_FOR_TRANSACTION}
        from quote q join organization o on o.id = q.provider_id join need n on n.id = q.need_id
-      where q.id = ? and (?::uuid[] is null or q.buyer_id = any(?::uuid[])) for update of o, n`,
+      where q.id = ? and (?::uuid[] is null or q.buyer_id = any(?::uuid[])) for no key update of o, n`,
     [quoteId, buyers, buyers],
   );
   return row

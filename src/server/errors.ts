@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { PUBLIC_CODES } from '../shared/errors';
 import { requestScope } from '../shared/request-scope';
 import { commitOutcomeUnknown } from '../db/commit-outcome';
+import { isTransactionConflict } from '../db/retry';
 
 /** Errors raised by GraphQL itself for malformed requests; their messages describe the request only. */
 const MALFORMED = new Set([
@@ -58,6 +59,21 @@ export function formatError(log: Logger) {
       log.warn({ err: original, requestId }, 'connection lost after COMMIT was sent: outcome unknown');
       return { ...base, message: OUTCOME_UNKNOWN, extensions: { code: 'OUTCOME_UNKNOWN', retryable: true, requestId } };
     }
+    // Rolled back whole by PostgreSQL: a deadlock or serialization failure still there after
+    // db/retry.ts's attempts, or a lock or statement timeout under load. Nothing was changed; the
+    // client retries (503 and Retry-After, set in app.ts for every retryable error).
+    const busy = isTransactionConflict(original)
+      ? 'TRANSACTION_CONFLICT'
+      : isDatabaseBusy(original)
+        ? 'DATABASE_BUSY'
+        : null;
+    if (busy) {
+      log.warn(
+        { err: original, requestId, path: formatted.path },
+        busy === 'TRANSACTION_CONFLICT' ? 'transaction conflict after every retry' : 'database busy',
+      );
+      return { ...base, message: DATABASE_BUSY, extensions: { code: busy, retryable: true, requestId } };
+    }
     if (formatted.extensions?.retryable || isDatabaseUnavailable(original)) {
       log.warn({ err: original, requestId }, 'database unavailable');
       return {
@@ -72,6 +88,8 @@ export function formatError(log: Logger) {
 }
 
 const DATABASE_UNAVAILABLE = 'The database is unavailable; nothing was changed. Retry shortly.';
+const DATABASE_BUSY =
+  'The database was too busy with concurrent changes to apply this one; nothing was changed. Retry shortly.';
 const OUTCOME_UNKNOWN =
   'The connection to the database was lost while the change was being committed: it may have been applied; retry with the same idempotency key.';
 
@@ -103,6 +121,19 @@ const UNAVAILABLE = new Set([
   '08004',
   '08006',
 ]);
+
+/** Lock timeout (55P03) or statement timeout (57014): the statement was cancelled and its transaction rolled back. */
+export function isDatabaseBusy(error: unknown): boolean {
+  for (
+    let e = error as { code?: string; cause?: unknown; previous?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    depth++
+  ) {
+    if (e.code === '55P03' || e.code === '57014') return true;
+    e = (e.cause ?? e.previous) as typeof e;
+  }
+  return false;
+}
 
 /** Whether an error means the database could not be reached (the request is safe to retry). */
 export function isDatabaseUnavailable(error: unknown): boolean {

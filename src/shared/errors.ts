@@ -8,6 +8,9 @@ export type TopLevelCode =
   | 'NOT_FOUND'
   | 'BAD_USER_INPUT'
   | 'RATE_LIMITED'
+  // Retryable (503, Retry-After; nothing was changed): a deadlock or serialization failure after every retry, a lock or statement timeout.
+  | 'TRANSACTION_CONFLICT'
+  | 'DATABASE_BUSY'
   | 'INTERNAL_SERVER_ERROR';
 
 /** Codes whose messages are written for clients; anything else is masked. */

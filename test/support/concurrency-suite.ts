@@ -18,10 +18,12 @@ export function concurrencySuite(
 ) {
   let urls: string[] = [];
   let pg: Client;
+  let primaryUrl = '';
 
   beforeAll(async () => {
     const t = await topology();
     urls = t.urls;
+    primaryUrl = t.primaryUrl;
     pg = new Client({ connectionString: t.primaryUrl });
     await pg.connect();
   }, 60_000);
@@ -218,6 +220,50 @@ export function concurrencySuite(
       const { rows } = await pg.query(`select count(*)::int as n from engagement where quote_id = $1`, [quoteId]);
       expect(rows[0].n).toBe(1);
       await invariant(offeringId);
+    });
+  });
+
+  describe('foreign-key locks against acceptance', () => {
+    // Issuing holds an offering's capacity months, then its quote insert takes a KEY SHARE lock on the
+    // provider's organization row (the foreign key); acceptance locks that row, then the same months.
+    // With the row locked FOR UPDATE (which conflicts with KEY SHARE) the two deadlocked under load.
+    it('a transaction holding the months can still reference the provider while an acceptance waits for them', async () => {
+      const p = await org('HEALTH_SYSTEM');
+      const b = await org('HOSPITAL');
+      const offeringId = await offering(p.key, { [nextMonth(1)]: 100 });
+      const [needId] = await needs(b.key, 1, 1);
+      const quoteId = (await must(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)).issueQuote.quote.id;
+      const issuer = new Client({ connectionString: primaryUrl });
+      await issuer.connect();
+      try {
+        await issuer.query('begin');
+        await issuer.query(
+          `select 1 from capacity_month where offering_id = $1 order by offering_id, month for update`,
+          [offeringId],
+        );
+        const ACCEPT = `mutation($i: AcceptQuoteInput!) { acceptQuote(input: $i) { engagement { id } userErrors { code message } } }`;
+        const accepting = call(ACCEPT, { i: { quoteId } }, b.key);
+        // Wait until the acceptance holds the provider and the need and waits for the months.
+        for (let i = 0; ; i++) {
+          const { rows } = await pg.query(
+            `select 1 from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%capacity_month%' and pid <> $1`,
+            [(issuer as unknown as { processID: number }).processID],
+          );
+          if (rows.length) break;
+          if (i > 200) throw new Error('the acceptance never waited for the months');
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        // What a quote insert's foreign key does, without waiting: it waited (and deadlocked: PostgreSQL
+        // then rolled back one of the two) when acceptance locked the row FOR UPDATE.
+        await issuer.query(`select 1 from organization where id = $1 for key share nowait`, [p.id]);
+        await issuer.query('commit');
+        const r = await accepting;
+        expect([r.status, r.errors]).toEqual([200, undefined]);
+        expect(r.data!.acceptQuote.engagement.id).toBeTruthy();
+      } finally {
+        await issuer.query('rollback').catch(() => {});
+        await issuer.end();
+      }
     });
   });
 
