@@ -110,7 +110,7 @@ it('costs nothing when off: the compiled server loads no OpenTelemetry SDK modul
     process.execPath,
     [
       '-e',
-      "require('./dist/src/server/start'); process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((m) => m.includes('@opentelemetry/') && !m.includes('@opentelemetry/api/'))))",
+      "require('./dist/src/app/start'); process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((m) => m.includes('@opentelemetry/') && !m.includes('@opentelemetry/api/'))))",
     ],
     {
       cwd: path.join(__dirname, '..'),
