@@ -82,7 +82,7 @@ async function open(key: string, view: 'selling' | 'buying'): Promise<{ page: Pa
   // In the page: every figure's chart is drawn.
   await page.waitForFunction(`(() => {
     const figures = [...document.querySelectorAll('figure[data-chart]')];
-    return figures.length > 0 && figures.every((f) => window.hsxCharts[f.dataset.chart]);
+    return figures.length > 0 && figures.every((f) => f.dataset.drawn === 'true');
   })()`);
   return { page, problems };
 }
@@ -210,7 +210,7 @@ describe('dashboard page', () => {
     const first = api.utilization.offerings[0];
     await page.getByLabel('Offering', { exact: true }).selectOption(first.offeringId);
     await page.waitForFunction(
-      `document.querySelector('figure[data-chart="utilization"] h3')?.textContent?.includes(${JSON.stringify(first.title)})`,
+      `document.querySelector('figure[data-chart="utilization"][data-drawn="true"] h3')?.textContent?.includes(${JSON.stringify(first.title)})`,
     );
     expect((await chartData(page, 'utilization')).datasets.Committed).toEqual(
       first.months.map((m: any) => m.committedUnits),

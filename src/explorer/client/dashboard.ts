@@ -148,7 +148,8 @@ function chartFigure(spec: ChartSpec): HTMLElement {
     toggle,
     table,
   );
-  // Drawn once the figure is in the page (Chart.js sizes the canvas from its container).
+  // Drawn once the figure is in the page (Chart.js sizes the canvas from its container); `data-drawn`
+  // then tells readers (the browser test) that `hsxCharts[id]` holds this figure's chart.
   let frames = 0;
   const draw = () => {
     if (!canvas.isConnected) return void (++frames < 600 && requestAnimationFrame(draw));
@@ -156,6 +157,7 @@ function chartFigure(spec: ChartSpec): HTMLElement {
     const chart = new Chart(canvas, spec.config);
     charts[spec.id] = chart;
     keyboardTooltips(chart, frame, live);
+    figure.dataset.drawn = 'true';
   };
   requestAnimationFrame(draw);
   return figure;
