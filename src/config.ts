@@ -95,8 +95,10 @@ const schema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(12),
   /** Time a webhook receiver has to answer one attempt. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** Webhook attempts in flight at once on this instance (an attempt mostly waits for its receiver). */
+  WEBHOOK_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(32),
   /** Attempts in flight at once per webhook, across instances: a slow endpoint cannot take every delivery slot. */
-  WEBHOOK_MAX_IN_FLIGHT_PER_WEBHOOK: z.coerce.number().int().min(1).max(100).default(2),
+  WEBHOOK_MAX_IN_FLIGHT_PER_WEBHOOK: z.coerce.number().int().min(1).max(100).default(4),
   /** Failed attempts in a row (any of its deliveries) after which a webhook is paused (circuit breaker). */
   WEBHOOK_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
   /** How long the circuit breaker pauses a failing webhook before trying it again. */

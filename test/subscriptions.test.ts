@@ -1,6 +1,7 @@
 // Live events over WebSocket (graphql-ws) with two API processes on one database and real Redis:
 // a change made through instance A reaches subscribers connected to instance B, with the same
 // API-key auth and tenancy as queries.
+import { Client as PgClient } from 'pg';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { createDatabase, gql, ok, OPERATOR_KEY, startTestApi, type TestApi } from './support/api';
@@ -331,6 +332,42 @@ describe('one instance without Redis', () => {
     expect(((await sub.ended) as { code?: number }).code).toBe(1001);
     expect(Date.now() - started).toBeLessThan(5000);
   });
+
+  it('reads an event’s object once for all the instance’s subscribers, each still seeing only what it may read', async () => {
+    const t = await startTestApi({ REDIS_URL: '' });
+    // The API runs in this process: count the statements that read needs by id (the needById loader's).
+    const sent = jest.spyOn(PgClient.prototype, 'query');
+    const needReads = () =>
+      sent.mock.calls.filter(([q]) =>
+        /^select \* from "need" where id = any/.test((q as { text?: string })?.text ?? ''),
+      ).length;
+    try {
+      const server = { url: t.url } as ServerProcess;
+      const hospital = await buyer(t);
+      const sellers = [await provider(t), await provider(t)];
+      const subs = Array.from({ length: 6 }, (_, i) =>
+        subscribe(
+          connect(server, { authorization: `Bearer ${sellers[i % 2].key}` }),
+          `subscription { needEvents { need { id status maxUnitPrice buyer { id } } } }`,
+        ),
+      );
+      const own = subscribe(
+        connect(server, { authorization: `Bearer ${hospital.key}` }),
+        `subscription { needEvents { need { id maxUnitPrice } } }`,
+      );
+      await subscribed(server, 0, 7);
+      const needId = await createNeed(t, hospital.key, { maxUnitPrice: '7.25' });
+      const before = needReads(); // the event is dispatched after the mutation's answer
+      for (const sub of [...subs, own]) await sub.next((e) => e.needEvents.need.id === needId);
+      expect(needReads() - before).toBe(1); // was one per subscriber (7)
+      // Shared reads, per-viewer access: sellers do not see the buyer's price, the buyer does.
+      for (const sub of subs) expect(sub.events[0].needEvents.need).toMatchObject({ id: needId, maxUnitPrice: null });
+      expect(own.events[0].needEvents.need).toEqual({ id: needId, maxUnitPrice: '7.25' });
+    } finally {
+      sent.mockRestore();
+      await t.close();
+    }
+  }, 60_000);
 
   it('refuses subscriptions whose selection is too expensive to run for every event', async () => {
     const t = await startTestApi({ REDIS_URL: '' });

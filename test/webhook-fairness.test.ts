@@ -151,3 +151,37 @@ it('the delivery log keeps finished deliveries WEBHOOK_DELIVERY_RETENTION_DAYS (
     await hook.close();
   }
 });
+
+describe('pacing', () => {
+  // Polls every 2 s: a worker paced by its poll alone sends a webhook at most its in-flight cap (2)
+  // per poll, so 30 deliveries to a prompt receiver took 15 polls (30 s). Claiming again as soon as
+  // an attempt ends sends them all right after the poll that found them.
+  const POLL_MS = 2000;
+  let slowPoll: TestApi;
+  beforeAll(async () => {
+    slowPoll = await startTestApi({
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      EVENTS_POLL_MS: String(POLL_MS),
+      WEBHOOK_MAX_IN_FLIGHT_PER_WEBHOOK: '2',
+      HOLD_SWEEP_INTERVAL_MS: '0',
+      WEBHOOK_SECRETS_KEY: 'test-webhook-secrets-key-0123456789abcdef',
+    });
+  });
+  afterAll(() => slowPoll.close());
+
+  it('a prompt receiver is sent its next delivery as soon as the last one is answered, not one poll later', async () => {
+    const prompt = await receiver(0);
+    try {
+      const b = await buyer(slowPoll);
+      await createWebhook(slowPoll, b.key, prompt.url);
+      for (let i = 0; i < 30; i++) await createNeed(slowPoll, b.key);
+      const posted = Date.now();
+      await waitFor('30 deliveries', async () => (prompt.arrivals.length >= 30 ? true : undefined), 20_000);
+      // At most two polls to find every event (one may start while the needs are still being posted).
+      expect(Math.max(...prompt.arrivals) - posted).toBeLessThan(2 * POLL_MS + 1500);
+      expect(prompt.maxInFlight()).toBeLessThanOrEqual(2);
+    } finally {
+      await prompt.close();
+    }
+  }, 60_000);
+});

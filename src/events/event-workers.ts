@@ -5,8 +5,6 @@ import type { AppDeps } from '../shared/context';
 import { DISPATCH_BATCH, dispatchPendingEvents } from './event-dispatcher';
 import { startDueDeliveries } from '../webhooks/webhook.delivery';
 
-/** Webhook attempts in flight per instance. */
-const MAX_IN_FLIGHT = 16;
 const WARN_EVERY_MS = 30_000;
 
 /** Starts both loops; the returned function stops them and waits for running work (attempts included). */
@@ -28,6 +26,40 @@ export function startEventWorkers(deps: AppDeps, channel: string): () => Promise
   let timer: NodeJS.Timeout | undefined;
   let tick: Promise<void> | null = null;
 
+  // Claims due deliveries into the free slots. It runs on every poll and again each time an attempt
+  // ends, so a prompt endpoint is sent its next delivery at once, not one poll later (a poll-paced
+  // worker sent each webhook at most its in-flight cap per poll: 10 per second at the defaults).
+  // One claim at a time; a request that comes in meanwhile runs once the current claim is done.
+  let claiming: Promise<void> | null = null;
+  let claimAgain = false;
+  const claim = (): Promise<void> => {
+    if (claiming) {
+      claimAgain = true;
+      return claiming;
+    }
+    claiming = (async () => {
+      do {
+        claimAgain = false;
+        if (stopped) break;
+        try {
+          for (const p of await startDueDeliveries(deps, deps.config.WEBHOOK_MAX_IN_FLIGHT - inFlight.size)) {
+            const tracked = p.finally(() => {
+              inFlight.delete(tracked);
+              void claim();
+            });
+            inFlight.add(tracked);
+          }
+        } catch (err) {
+          warn('webhook delivery poll failed; will retry', err);
+          break;
+        }
+      } while (claimAgain);
+    })().finally(() => {
+      claiming = null;
+    });
+    return claiming;
+  };
+
   const runOnce = async () => {
     try {
       // A burst of changes is dispatched in consecutive full batches.
@@ -40,16 +72,7 @@ export function startEventWorkers(deps: AppDeps, channel: string): () => Promise
     } catch (err) {
       warn('event dispatch failed; will retry', err);
     }
-    try {
-      if (!stopped) {
-        for (const p of await startDueDeliveries(deps, MAX_IN_FLIGHT - inFlight.size)) {
-          const tracked = p.finally(() => inFlight.delete(tracked));
-          inFlight.add(tracked);
-        }
-      }
-    } catch (err) {
-      warn('webhook delivery poll failed; will retry', err);
-    }
+    await claim();
   };
 
   const schedule = () => {
@@ -68,6 +91,7 @@ export function startEventWorkers(deps: AppDeps, channel: string): () => Promise
     stopped = true;
     clearTimeout(timer);
     await tick;
+    await claiming;
     await Promise.all(inFlight);
   };
 }

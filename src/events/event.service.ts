@@ -24,8 +24,12 @@ import {
 /** The context of a subscription: a request context renewed for every event it delivers. */
 export interface LiveContext extends Context {
   events: EventHub;
-  /** A fresh unit of work and loaders, with the API key checked again; false (and the connection closed) once it is revoked. */
-  renew(): Promise<boolean>;
+  /**
+   * Before each event: a fresh unit of work, with the API key checked again (false, and the
+   * connection closed, once it is revoked), and the loaders this instance's subscribers share for
+   * `event` (loaders know no viewer; access is applied to what they return, per subscriber).
+   */
+  renew(event: ExchangeEvent): Promise<boolean>;
 }
 
 const QUOTE_TYPES: Record<string, QuoteEventType> = {
@@ -56,7 +60,7 @@ const mayKnow = (ctx: LiveContext, e: ExchangeEvent) =>
 export function quoteEvents(ctx: LiveContext): AsyncIterableIterator<QuoteEvent> {
   return ctx.events.stream(async (e) => {
     const type = QUOTE_TYPES[e.type];
-    if (!type || !mayKnow(ctx, e) || !(await ctx.renew())) return null;
+    if (!type || !mayKnow(ctx, e) || !(await ctx.renew(e))) return null;
     const quote = await findQuote(ctx, e.entityId);
     return quote && { id: e.id, type, occurredAt: new Date(e.occurredAt), quote };
   });
@@ -65,7 +69,7 @@ export function quoteEvents(ctx: LiveContext): AsyncIterableIterator<QuoteEvent>
 export function engagementEvents(ctx: LiveContext): AsyncIterableIterator<EngagementEvent> {
   return ctx.events.stream(async (e) => {
     const type = ENGAGEMENT_TYPES[e.type];
-    if (!type || !mayKnow(ctx, e) || !(await ctx.renew())) return null;
+    if (!type || !mayKnow(ctx, e) || !(await ctx.renew(e))) return null;
     const engagement = await findEngagement(ctx, e.entityId);
     return engagement && { id: e.id, type, occurredAt: new Date(e.occurredAt), engagement };
   });
@@ -102,7 +106,7 @@ export function needEvents(ctx: LiveContext, filter: NeedEventFilter): AsyncIter
     if (e.type !== 'need.created' || !e.categoryCode || !e.regionCode) return null;
     if (categories.length && !categories.includes(e.categoryCode)) return null;
     if (regions && !regions.has(e.regionCode)) return null;
-    if (!(await ctx.renew())) return null;
+    if (!(await ctx.renew(e))) return null;
     const need = await findNeed(ctx, e.entityId);
     return need && need.status === NeedStatus.OPEN
       ? { id: e.id, type: NeedEventType.CREATED, occurredAt: new Date(e.occurredAt), need }

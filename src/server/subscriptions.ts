@@ -25,9 +25,10 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type * as GraphqlWsForWs from 'graphql-ws/dist/use/ws';
 import type { Config } from '../config';
 import type { AppDeps, Context, RequestContext } from '../shared/context';
-import { createViewerContext } from '../app/context';
+import { createLoaders, createViewerContext } from '../app/context';
 import { EventHub } from '../events/event-hub';
 import { eventsChannel } from '../events/event-catalog';
+import type { ExchangeEvent } from '../events/event-catalog';
 import type { LiveContext } from '../events/event.service';
 import type { RateLimits } from './rate-limit';
 import { formatError } from './errors';
@@ -155,6 +156,17 @@ export async function liveSubscriptions(opts: {
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
+  // The loaders every subscriber of this instance reads one event's objects through. Loaders are
+  // the same for every viewer (each service applies the viewer's access to what they return, as
+  // findNeed does with canSeeNeed), so 50 subscribers told of one new need read it with one
+  // statement, not 50; the event object is shared by every listener, and the loaders go with it.
+  const eventLoaders = new WeakMap<ExchangeEvent, ReturnType<typeof createLoaders>>();
+  const loadersFor = (event: ExchangeEvent) => {
+    let loaders = eventLoaders.get(event);
+    if (!loaders) eventLoaders.set(event, (loaders = createLoaders(deps.orm.em.fork())));
+    return loaders;
+  };
+
   /** A request context for one subscription, renewed (fresh unit of work, key checked again) per event. */
   const liveContext = (
     base: Context,
@@ -163,7 +175,7 @@ export async function liveSubscriptions(opts: {
   ): LiveContext => {
     const live: LiveContext = Object.assign(base, {
       events: hub,
-      async renew() {
+      async renew(event: ExchangeEvent) {
         try {
           const fresh = await createViewerContext(deps, {
             authorization: connection.authorization,
@@ -171,7 +183,7 @@ export async function liveSubscriptions(opts: {
           });
           Object.assign(live, {
             em: fresh.em,
-            loaders: fresh.loaders,
+            loaders: loadersFor(event),
             viewer: fresh.viewer,
             requestId: fresh.requestId,
             log: fresh.log,

@@ -80,7 +80,7 @@ async function claimDue(
          from webhook w
          cross join lateral (
            select count(*)::int as n from webhook_delivery b
-            where b.webhook_id = w.id and b.status = 'PENDING' and b.leased_until > now()) busy
+            where b.webhook_id = w.id and b.status = 'PENDING' and b.leased_until is not null and b.leased_until > now()) busy
          cross join lateral (
            select d.id, row_number() over (order by d.next_attempt_at, d.id) as rn from webhook_delivery d
             where d.webhook_id = w.id and d.status = 'PENDING' and d.next_attempt_at <= now()

@@ -14,6 +14,7 @@ import { Migration20261204180002ApiKeyLastUsed } from './Migration20261204180002
 import { Migration20261204170001ContractTerms } from './Migration20261204170001ContractTerms';
 import { Migration2026120421001WebhookRotationAndDemand } from './Migration2026120421001WebhookRotationAndDemand';
 import { Migration20261204230001WebhookFairness } from './Migration20261204230001WebhookFairness';
+import { Migration20261205230001WebhookLeaseIndex } from './Migration20261205230001WebhookLeaseIndex';
 import { Migration20261204170002HonestOutcomes } from './Migration20261204170002HonestOutcomes';
 
 export const migrationsList = [
@@ -36,4 +37,5 @@ export const migrationsList = [
   { name: 'Migration2026120421001WebhookRotationAndDemand', class: Migration2026120421001WebhookRotationAndDemand },
   { name: 'Migration20261204230001WebhookFairness', class: Migration20261204230001WebhookFairness },
   { name: 'Migration20261204170002HonestOutcomes', class: Migration20261204170002HonestOutcomes },
+  { name: 'Migration20261205230001WebhookLeaseIndex', class: Migration20261205230001WebhookLeaseIndex },
 ];
