@@ -65,7 +65,7 @@ describe('authentication', () => {
     );
     const { secret, apiKey } = r.createApiKey;
     expect(secret).toMatch(/^hsx_[A-Za-z0-9_-]{40,}$/);
-    const [row] = await t.sql('select secret_hash from api_key where id = $1', [apiKey.id]);
+    const [row] = await t.sql('select secret_hash from api_key where id = $1', [apiKey!.id]);
     expect(row.secret_hash).not.toContain(secret);
     expect(row.secret_hash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -82,7 +82,7 @@ describe('authentication', () => {
         p.key,
       ),
     );
-    expect(rev.revokeApiKey.apiKey.revokedAt).toBeTruthy();
+    expect(rev.revokeApiKey.apiKey!.revokedAt).toBeTruthy();
     await new Promise((r) => setTimeout(r, 1000));
     expect(errorCode(await t.gql('{ viewer { role } }', {}, second))).toBe('UNAUTHENTICATED');
   });
@@ -142,7 +142,7 @@ describe('tenancy', () => {
       errors: random.errors,
     });
     expect(seenByOther.data).toEqual({ offering: null });
-    expect(ok(await t.gql(OFFERING, { id: draft }, a.key)).offering.status).toBe('DRAFT');
+    expect(ok(await t.gql(OFFERING, { id: draft }, a.key)).offering!.status).toBe('DRAFT');
     const list = ok(
       await t.gql(`query($p: ID!) { offerings(filter: { providerId: $p }) { totalCount } }`, { p: a.id }, b.key),
     );
@@ -150,20 +150,20 @@ describe('tenancy', () => {
     const nested = ok(
       await t.gql(`query($p: ID!) { organization(id: $p) { offerings { totalCount } } }`, { p: a.id }, b.key),
     );
-    expect(nested.organization.offerings.totalCount).toBe(0);
+    expect(nested.organization!.offerings.totalCount).toBe(0);
   });
 
   it('shows published offerings to any key', async () => {
     const a = await provider(t);
     const b = await provider(t);
     const id = await createOffering(t, a.key);
-    expect(ok(await t.gql(OFFERING, { id }, b.key)).offering.id).toBe(id);
+    expect(ok(await t.gql(OFFERING, { id }, b.key)).offering!.id).toBe(id);
   });
 
   it('refuses every write of a SALES key as FORBIDDEN and writes nothing', async () => {
     const p = await provider(t);
     const sales = await createKey(t, p.id, 'SALES');
-    const before = await t.sql('select count(*)::int as n from offering');
+    const before = await t.sql<{ n: number }>('select count(*)::int as n from offering');
     const r = await t.gql(CREATE_OFFERING, { i: offeringInput() }, sales);
     expect(errorCode(r)).toBe('FORBIDDEN');
     const id = await createOffering(t, p.key, {}, false);
@@ -179,7 +179,7 @@ describe('tenancy', () => {
         ),
       ),
     ).toBe('FORBIDDEN');
-    const after = await t.sql('select count(*)::int as n from offering');
+    const after = await t.sql<{ n: number }>('select count(*)::int as n from offering');
     expect(after[0].n).toBe(before[0].n + 1);
   });
 
@@ -244,7 +244,7 @@ describe('tenancy', () => {
         key,
       ),
     );
-    expect(d.organization.members.edges.map((e: any) => e.node.id)).toEqual([member]);
+    expect(d.organization!.members.edges.map((e) => e.node.id)).toEqual([member]);
     expect(errorCode(await t.gql(CREATE_OFFERING, { i: offeringInput({ providerId: member }) }, key))).toBe(
       'FORBIDDEN',
     );
@@ -261,7 +261,7 @@ describe('tenancy', () => {
         a.key,
       ),
     );
-    expect(own.auditTrail.edges.map((e: any) => e.node.action)).toEqual(['offering.published', 'offering.created']);
+    expect(own.auditTrail.edges.map((e) => e.node.action)).toEqual(['offering.published', 'offering.created']);
     const other = ok(await t.gql(`query($id: ID!) { auditTrail(entityId: $id) { totalCount } }`, { id }, b.key));
     expect(other.auditTrail.totalCount).toBe(0);
   });
@@ -343,7 +343,7 @@ describe('a network INTEGRATION key acts as buyer for its members, not as their 
         integration,
       ),
     );
-    expect(cap.offering.capacity).toEqual([{ totalUnits: null, availableUnits: 10 }]);
+    expect(cap.offering!.capacity).toEqual([{ totalUnits: null, availableUnits: 10 }]);
     const policy = ok(
       await t.gql(
         `query($id: ID!) { organization(id: $id) { phasePolicy { currentPhase { name } } } }`,
@@ -351,7 +351,7 @@ describe('a network INTEGRATION key acts as buyer for its members, not as their 
         integration,
       ),
     );
-    expect(policy.organization.phasePolicy).toBeNull();
+    expect(policy.organization!.phasePolicy).toBeNull();
     const need = ok(
       await t.gql(
         `mutation { createNeed(input: { buyerId: "${member}", categoryCode: "TELEHEALTH", monthlyVolume: 5, startMonth: "${month}", durationMonths: 1, ehrPlatformCode: "EPIC", regionCode: "US-OH", maxUnitPrice: "9.00" }) { need { id maxUnitPrice } userErrors { code } } }`,
@@ -359,6 +359,6 @@ describe('a network INTEGRATION key acts as buyer for its members, not as their 
         integration,
       ),
     );
-    expect(need.createNeed.need.maxUnitPrice).toBe('9.00');
+    expect(need.createNeed.need!.maxUnitPrice).toBe('9.00');
   });
 });

@@ -1,6 +1,6 @@
 // Capacity book and phased limits: sellable = floor(total x share), tenancy of figures, refusals
 // below reservations, expired holds, and PostgreSQL refusing an oversell written directly in SQL.
-import { errorCode, ok, startTestApi, type TestApi } from './support/api';
+import { type AuditChanges, errorCode, ok, startTestApi, type TestApi } from './support/api';
 import { createKey, createOffering, provider } from './support/fixtures';
 import { addMonths, currentMonth } from '../src/shared/month';
 import { sweepExpiredHolds } from '../src/app/hold-sweeper';
@@ -33,7 +33,7 @@ async function offeringWithCapacity(units: Record<string, number>, providerInput
 }
 
 const capacity = async (offeringId: string, key: string, from = M1, to = M2) =>
-  ok(await t.gql(CAPACITY, { id: offeringId, f: from, t: to }, key)).offering.capacity;
+  ok(await t.gql(CAPACITY, { id: offeringId, f: from, t: to }, key)).offering!.capacity;
 
 /** Places a reservation directly (the quote flow does this through the ledger). */
 const reserve = (
@@ -87,9 +87,9 @@ describe('sellable units', () => {
         { i: { providerId: id, overrideReason: 'Pilot stable for 6 months' } },
       ),
     );
-    expect(adv.advanceProviderPhase.organization.phasePolicy.currentPhase.name).toBe('EXPANSION');
+    expect(adv.advanceProviderPhase.organization!.phasePolicy!.currentPhase.name).toBe('EXPANSION');
     expect((await capacity(offeringId, key, M1, M1))[0]).toMatchObject({ sellableUnits: 250, phase: 'EXPANSION' });
-    const [ev] = await t.sql(
+    const [ev] = await t.sql<{ changes: AuditChanges }>(
       `select changes from audit_event where entity_id = $1 and action = 'provider.phaseAdvanced'`,
       [id],
     );
@@ -124,7 +124,7 @@ describe('phase moves', () => {
     expect((await capacity(offeringId, key, M1, M1))[0]).toMatchObject({ sellableUnits: 25, phase: 'EXPANSION' });
     await t.sql(`update reservation set status = 'RELEASED', released_at = now() where offering_id = $1`, [offeringId]);
     await reserve(offeringId, M1, 10);
-    expect(ok(await t.gql(back, {}, key)).retreatProviderPhase.organization.phasePolicy.currentPhase.name).toBe(
+    expect(ok(await t.gql(back, {}, key)).retreatProviderPhase.organization!.phasePolicy!.currentPhase.name).toBe(
       'PILOT',
     );
     expect((await capacity(offeringId, key, M1, M1))[0]).toMatchObject({
@@ -164,7 +164,7 @@ describe('phase moves', () => {
         key,
       ),
     );
-    expect(d.organization.phasePolicy.phases.map((p: any) => [p.name, p.maxExternalShare])).toEqual([
+    expect(d.organization!.phasePolicy!.phases.map((p) => [p.name, p.maxExternalShare])).toEqual([
       ['PILOT', 0.1],
       ['EXPANSION', 0.25],
       ['SCALE', 0.5],
@@ -189,7 +189,7 @@ describe('phase moves', () => {
         p.key,
       ),
     );
-    expect(r.setPhasePolicy.userErrors.map((e: any) => e.field)).toEqual([
+    expect(r.setPhasePolicy.userErrors.map((e) => e.field)).toEqual([
       'input.phases.1.name',
       'input.phases.1.maxExternalShare',
       'input.phases.2.maxExternalShare',
@@ -223,7 +223,7 @@ describe('setCapacity', () => {
         message: `${M1}: 7 units are reserved; 50 total units leave only 5 sellable.`,
       },
     ]);
-    expect((await capacity(offeringId, key)).map((m: any) => m.totalUnits)).toEqual([100, 100]);
+    expect((await capacity(offeringId, key)).map((m) => m.totalUnits)).toEqual([100, 100]);
   });
 
   it('refuses months in the past, beyond 60 months, duplicated, or negative units', async () => {
@@ -246,7 +246,7 @@ describe('setCapacity', () => {
         p.key,
       ),
     );
-    expect(r.setCapacity.userErrors.map((e: any) => e.field)).toEqual([
+    expect(r.setCapacity.userErrors.map((e) => e.field)).toEqual([
       'input.months.0.month',
       'input.months.1.month',
       'input.months.3.month',
@@ -263,9 +263,10 @@ describe('setCapacity', () => {
 
   it('is written to the audit trail', async () => {
     const { offeringId } = await offeringWithCapacity({ [M1]: 40 });
-    const [ev] = await t.sql(`select changes from audit_event where entity_id = $1 and action = 'capacity.set'`, [
-      offeringId,
-    ]);
+    const [ev] = await t.sql<{ changes: AuditChanges }>(
+      `select changes from audit_event where entity_id = $1 and action = 'capacity.set'`,
+      [offeringId],
+    );
     expect(ev.changes.after).toEqual({ months: [{ month: M1, totalUnits: 40, sellableUnits: 4 }] });
   });
 
@@ -310,8 +311,8 @@ describe('tenancy of capacity figures', () => {
       },
     ]);
     const own = ok(await t.gql(q, { p: id }, key)).capacityOverview;
-    expect(own.map((o: any) => o.offering.id).sort()).toEqual([offeringId, draft].sort());
-    expect(own.find((o: any) => o.offering.id === offeringId).months[0]).toEqual({
+    expect(own.map((o) => o.offering.id).sort()).toEqual([offeringId, draft].sort());
+    expect(own.find((o) => o.offering.id === offeringId)!.months[0]).toEqual({
       month: M1,
       totalUnits: 100,
       committedUnits: 3,
@@ -329,7 +330,7 @@ describe('tenancy of capacity figures', () => {
         b.key,
       ),
     );
-    expect(d.organization.phasePolicy).toBeNull();
+    expect(d.organization!.phasePolicy).toBeNull();
   });
 });
 

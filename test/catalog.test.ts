@@ -1,5 +1,6 @@
 // Offerings: creation, validation (nothing written on bad input), filters, lifecycle, exact money.
-import { errorCode, ok, startTestApi, type TestApi } from './support/api';
+import { type Answer, type AuditChanges, errorCode, ok, startTestApi, type TestApi } from './support/api';
+import type { Region } from './support/schema-types';
 import { createOffering, offeringInput, provider } from './support/fixtures';
 
 let t: TestApi;
@@ -86,13 +87,13 @@ describe('offerings', () => {
         p.key,
       ),
     );
-    expect(r.createOffering.offering.pricing).toEqual({
+    expect(r.createOffering.offering!.pricing).toEqual({
       unitPrice: '0.035',
       setupFee: '2500.10',
       tiers: [{ fromUnits: 100000, unitPrice: '0.0275' }],
     });
     const [row] = await t.sql('select unit_price::text, setup_fee::text from offering where id = $1', [
-      r.createOffering.offering.id,
+      r.createOffering.offering!.id,
     ]);
     expect(row).toEqual({ unit_price: '0.0350', setup_fee: '2500.10' });
   });
@@ -109,10 +110,10 @@ describe('offerings', () => {
         ),
       )[op];
     expect((await act('pauseOffering')).userErrors[0]).toMatchObject({ code: 'INVALID_TRANSITION' });
-    expect((await act('publishOffering')).offering.status).toBe('PUBLISHED');
+    expect((await act('publishOffering')).offering!.status).toBe('PUBLISHED');
     expect((await act('publishOffering')).userErrors[0].code).toBe('INVALID_TRANSITION');
-    expect((await act('pauseOffering')).offering.status).toBe('PAUSED');
-    expect((await act('publishOffering')).offering.status).toBe('PUBLISHED');
+    expect((await act('pauseOffering')).offering!.status).toBe('PAUSED');
+    expect((await act('publishOffering')).offering!.status).toBe('PUBLISHED');
   });
 
   it('matches a state filter with offerings serving its HHS region or the whole nation', async () => {
@@ -128,7 +129,7 @@ describe('offerings', () => {
           f: { regionCode, providerId: p.id },
         }),
       )
-        .offerings.edges.map((e: any) => e.node.id)
+        .offerings.edges.map((e) => e.node.id)
         .sort();
     expect(await ids('US-OH')).toEqual([ohio, hhs5, nation].sort());
     expect(await ids('US-IN')).toEqual([hhs5, nation].sort());
@@ -150,7 +151,7 @@ describe('offerings', () => {
         { p: p.id },
       ),
     );
-    expect(d.offerings.edges.map((e: any) => e.node.id)).toEqual([a]);
+    expect(d.offerings.edges.map((e) => e.node.id)).toEqual([a]);
   });
 
   it('updates an offering and records the change', async () => {
@@ -164,11 +165,12 @@ describe('offerings', () => {
       ),
     );
     expect(r.updateOffering.offering).toEqual({ title: 'Denials management', languages: ['en', 'es'] });
-    const [ev] = await t.sql(`select changes from audit_event where entity_id = $1 and action = 'offering.updated'`, [
-      id,
-    ]);
+    const [ev] = await t.sql<{ changes: AuditChanges }>(
+      `select changes from audit_event where entity_id = $1 and action = 'offering.updated'`,
+      [id],
+    );
     expect(ev.changes.after).toEqual({ title: 'Denials management', languages: ['en', 'es'] });
-    expect(Object.keys(ev.changes.before).sort()).toEqual(['languages', 'title']);
+    expect(Object.keys(ev.changes.before!).sort()).toEqual(['languages', 'title']);
   });
 });
 
@@ -215,15 +217,15 @@ describe('organizations', () => {
 describe('reference data', () => {
   it('lists EHR platforms, regions with their states, and categories', async () => {
     const d = ok(
-      await t.gql(
+      await t.gql<Answer & { hhs: Region[]; all: Region[] }>(
         `{ ehrPlatforms { code } hhs: regions(kind: HHS_REGION) { code states } all: regions { code } serviceCategories { code unit touchesPhi } }`,
       ),
     );
-    expect(d.ehrPlatforms.map((e: any) => e.code)).toEqual(
+    expect(d.ehrPlatforms.map((e) => e.code)).toEqual(
       expect.arrayContaining(['EPIC', 'ORACLE_HEALTH', 'MEDITECH_EXPANSE', 'MEDITECH_LEGACY', 'TRUBRIDGE']),
     );
     expect(d.hhs).toHaveLength(10);
-    expect(d.hhs.find((r: any) => r.code === 'HHS-5').states).toEqual([
+    expect(d.hhs.find((r) => r.code === 'HHS-5')!.states).toEqual([
       'US-IL',
       'US-IN',
       'US-MI',
@@ -232,7 +234,7 @@ describe('reference data', () => {
       'US-WI',
     ]);
     expect(d.all).toHaveLength(52 + 10 + 1);
-    expect(d.serviceCategories.find((c: any) => c.code === 'REVENUE_CYCLE')).toEqual({
+    expect(d.serviceCategories.find((c) => c.code === 'REVENUE_CYCLE')).toEqual({
       code: 'REVENUE_CYCLE',
       unit: 'claims',
       touchesPhi: true,

@@ -2,7 +2,8 @@
 // only by the operator, two-party task boundaries and BAA, reports validated, versioned and
 // disputable, termination with notice. Every refusal is checked to change nothing, next to a
 // positive control.
-import { errorCode, ok, startTestApi, type TestApi } from './support/api';
+import { type AuditChanges, errorCode, ok, startTestApi, type TestApi } from './support/api';
+import type { Engagement, UserError } from './support/schema-types';
 import {
   ACCEPT,
   buyer,
@@ -34,7 +35,7 @@ const E = `engagement { id status phase baaSignedAt baaSignatures { side signedA
 const mutate = async (name: string, input: Record<string, unknown>, key?: string) => {
   const type = name[0].toUpperCase() + name.slice(1);
   return ok(
-    await t.gql(
+    await t.gql<Record<string, { engagement: Engagement | null; userErrors: UserError[] }>>(
       `mutation($i: ${type}Input!) { ${name}(input: $i) { ${E} userErrors { code field message } } }`,
       { i: input },
       key,
@@ -57,14 +58,14 @@ async function engagement(
   const quoteId = await issueQuote(t, p.key, { needId, offeringId, ...ramp });
   const r = ok(await t.gql(ACCEPT, { i: { quoteId } }, b.key)).acceptQuote;
   expect(r.userErrors).toEqual([]);
-  return { p, b, offeringId, quoteId, needId, id: r.engagement.id as string };
+  return { p, b, offeringId, quoteId, needId, id: r.engagement!.id as string };
 }
 
 /** Both parties sign, and the engagement is moved to have begun last month (so last month can be reported). */
 async function active(offering: Record<string, unknown> = {}) {
   const w = await engagement(offering);
   expect((await mutate('signBaa', { engagementId: w.id }, w.b.key)).userErrors).toEqual([]);
-  expect((await mutate('signBaa', { engagementId: w.id }, w.p.key)).engagement.status).toBe('ACTIVE');
+  expect((await mutate('signBaa', { engagementId: w.id }, w.p.key)).engagement!.status).toBe('ACTIVE');
   await t.sql(`update engagement set start_month = $2::date where id = $1`, [w.id, `${M[1]}-01`]);
   return w;
 }
@@ -83,7 +84,10 @@ const report = (w: { id: string; p: { key: string } }, month: string, clean: num
     w.p.key,
   );
 const audit = (entityId: string, action: string) =>
-  t.sql(`select changes from audit_event where entity_id = $1 and action = $2 order by at`, [entityId, action]);
+  t.sql<{ changes: AuditChanges }>(`select changes from audit_event where entity_id = $1 and action = $2 order by at`, [
+    entityId,
+    action,
+  ]);
 
 describe('terms fixed at issue', () => {
   const QUOTE = `query($id: ID!) { quote(id: $id) { gateReportCount terminationNoticeMonths slaTargets { metric target } pricing { unitPrice monthlyMinimum tiers { fromUnits unitPrice } }
@@ -170,10 +174,10 @@ describe('terms fixed at issue', () => {
 
   it('a pilot shorter than the gate is issued with a warning on the quote (not refused)', async () => {
     const short = await engagement({ gateReportCount: 2 }, { pilotMonths: 1, pilotUnits: 100 });
-    const w1 = ok(await t.gql(QUOTE, { id: short.quoteId }, short.b.key)).quote.warnings;
+    const w1 = ok(await t.gql(QUOTE, { id: short.quoteId }, short.b.key)).quote!.warnings;
     expect(w1).toEqual([expect.stringContaining('PILOT has 1 month(s) but the phase gate needs 2 monthly report(s)')]);
     const enough = await engagement({ gateReportCount: 2 }, { pilotMonths: 2, pilotUnits: 100 });
-    expect(ok(await t.gql(QUOTE, { id: enough.quoteId }, enough.b.key)).quote.warnings).toEqual([]);
+    expect(ok(await t.gql(QUOTE, { id: enough.quoteId }, enough.b.key)).quote!.warnings).toEqual([]);
   });
 });
 
@@ -193,7 +197,7 @@ describe('phase policy: tightened by the provider at once, loosened only by the 
     const tighter = [{ ...DEFAULT[0], maxExternalShare: 0.05, maxActiveEngagements: 1 }, DEFAULT[1], DEFAULT[2]];
     const a = ok(await t.gql(SET, { i: { providerId: p.id, phases: tighter } }, p.key)).setPhasePolicy;
     expect(a.userErrors).toEqual([]);
-    expect(a.organization.phasePolicy).toMatchObject({
+    expect(a.organization!.phasePolicy).toMatchObject({
       currentPhase: { maxExternalShare: 0.05, maxActiveEngagements: 1 },
       pendingChange: null,
     });
@@ -201,12 +205,12 @@ describe('phase policy: tightened by the provider at once, loosened only by the 
     const looser = [{ name: 'PILOT', maxExternalShare: 0.25, maxActiveEngagements: null }, DEFAULT[1], DEFAULT[2]];
     const b = ok(await t.gql(SET, { i: { providerId: p.id, phases: looser } }, p.key)).setPhasePolicy;
     expect(b.userErrors).toEqual([]);
-    expect(b.organization.phasePolicy.currentPhase).toEqual({
+    expect(b.organization!.phasePolicy!.currentPhase).toEqual({
       name: 'PILOT',
       maxExternalShare: 0.05,
       maxActiveEngagements: 1,
     }); // unchanged
-    expect(b.organization.phasePolicy.pendingChange.phases[0]).toEqual({
+    expect(b.organization!.phasePolicy!.pendingChange!.phases[0]).toEqual({
       name: 'PILOT',
       maxExternalShare: 0.25,
       maxActiveEngagements: null,
@@ -217,7 +221,7 @@ describe('phase policy: tightened by the provider at once, loosened only by the 
     expect(errorCode(await t.gql(APPROVE, { i: { providerId: p.id } }, p.key))).toBe('FORBIDDEN');
     const approved = ok(await t.gql(APPROVE, { i: { providerId: p.id } })).approvePhasePolicyChange;
     expect(approved.userErrors).toEqual([]);
-    expect(approved.organization.phasePolicy).toMatchObject({
+    expect(approved.organization!.phasePolicy).toMatchObject({
       currentPhase: { maxExternalShare: 0.25, maxActiveEngagements: null },
       pendingChange: null,
     });
@@ -235,21 +239,21 @@ describe('phase policy: tightened by the provider at once, loosened only by the 
       [{ name: 'PILOT', maxExternalShare: 0.5, maxActiveEngagements: null }],
     ]) {
       const r = ok(await t.gql(SET, { i: { providerId: p.id, phases } }, p.key)).setPhasePolicy;
-      expect(r.organization.phasePolicy.pendingChange).not.toBeNull();
-      expect(r.organization.phasePolicy.phases).toEqual(DEFAULT);
+      expect(r.organization!.phasePolicy!.pendingChange).not.toBeNull();
+      expect(r.organization!.phasePolicy!.phases).toEqual(DEFAULT);
     }
     const rejected = ok(
       await t.gql(REJECT, { i: { providerId: p.id, reason: 'The board approved 25% at most this year.' } }),
     ).rejectPhasePolicyChange;
     expect(rejected.userErrors).toEqual([]);
-    expect(rejected.organization.phasePolicy).toMatchObject({ phases: DEFAULT, pendingChange: null });
+    expect(rejected.organization!.phasePolicy).toMatchObject({ phases: DEFAULT, pendingChange: null });
     const [ev] = await audit(p.id, 'phasePolicy.changeRejected');
     expect(ev.changes.after).toEqual({ pendingPhases: null, reason: 'The board approved 25% at most this year.' });
     expect(errorCode(await t.gql(REJECT, { i: { providerId: p.id, reason: 'x' } }, p.key))).toBe('FORBIDDEN');
     // Nobody else reads the policy or its pending change.
     const other = await provider(t);
     expect(
-      ok(await t.gql(`query($id: ID!) { organization(id: $id) { ${POLICY} } }`, { id: p.id }, other.key)).organization
+      ok(await t.gql(`query($id: ID!) { organization(id: $id) { ${POLICY} } }`, { id: p.id }, other.key)).organization!
         .phasePolicy,
     ).toBeNull();
   });
@@ -261,7 +265,7 @@ describe('phase policy: tightened by the provider at once, loosened only by the 
         i: { providerId: p.id, phases: [{ name: 'PILOT', maxExternalShare: 0.3, maxActiveEngagements: 5 }] },
       }),
     ).setPhasePolicy;
-    expect(r.organization.phasePolicy).toMatchObject({
+    expect(r.organization!.phasePolicy).toMatchObject({
       currentPhase: { maxExternalShare: 0.3, maxActiveEngagements: 5 },
       pendingChange: null,
     });
@@ -303,7 +307,7 @@ describe('two-party terms', () => {
         ),
       ),
     ).toBe('FORBIDDEN');
-    expect((await read(w.id, w.b.key)).taskBoundaries).toEqual([]);
+    expect((await read(w.id, w.b.key))!.taskBoundaries).toEqual([]);
     const confirmed = await mutate('confirmTaskBoundaries', { engagementId: w.id }, w.b.key);
     expect(confirmed.engagement).toMatchObject({
       taskBoundaries: tasks,
@@ -328,8 +332,8 @@ describe('two-party terms', () => {
         { id: w.id },
         w.b.key,
       )
-    ).data.engagement.taskBoundaryProposal.proposedAt;
-    expect(seen.proposedTaskBoundaries).toEqual(first);
+    ).data!.engagement!.taskBoundaryProposal!.proposedAt;
+    expect(seen!.proposedTaskBoundaries).toEqual(first);
     await new Promise((r) => setTimeout(r, 5));
     const replaced = [
       { task: 'Claim submission', owner: 'BUYER' },
@@ -348,7 +352,7 @@ describe('two-party terms', () => {
         { id: w.id },
         w.b.key,
       )
-    ).data.engagement.taskBoundaryProposal.proposedAt;
+    ).data!.engagement!.taskBoundaryProposal!.proposedAt;
     const confirmed = await mutate('confirmTaskBoundaries', { engagementId: w.id, proposedAt: current }, w.b.key);
     expect(confirmed.engagement).toMatchObject({ taskBoundaries: replaced, proposedTaskBoundaries: null });
   });
@@ -366,7 +370,7 @@ describe('two-party terms', () => {
       field: 'input.tasks',
       message: expect.stringContaining('at most one task'),
     });
-    expect((await read(w.id, w.b.key)).proposedTaskBoundaries).toBeNull();
+    expect((await read(w.id, w.b.key))!.proposedTaskBoundaries).toBeNull();
     expect(
       (await mutate('setTaskBoundaries', { engagementId: w.id, tasks: two.slice(1) }, w.b.key)).userErrors,
     ).toEqual([]);
@@ -389,7 +393,7 @@ describe('two-party terms', () => {
     expect(future.userErrors[0]).toMatchObject({ code: 'VALIDATION', field: 'input.signedAt' });
     const ancient = await mutate('signBaa', { engagementId: w.id, signedAt: '1999-01-01T00:00:00.000Z' }, w.b.key);
     expect(ancient.userErrors[0]).toMatchObject({ code: 'VALIDATION', field: 'input.signedAt' });
-    expect((await read(w.id, w.b.key)).baaSignatures).toEqual([]);
+    expect((await read(w.id, w.b.key))!.baaSignatures).toEqual([]);
     const first = await mutate('signBaa', { engagementId: w.id }, w.b.key);
     expect(first.engagement).toMatchObject({
       status: 'PENDING_BAA',
@@ -402,7 +406,7 @@ describe('two-party terms', () => {
       status: 'ACTIVE',
       baaSignatures: [{ side: 'BUYER' }, { side: 'PROVIDER', organization: { id: w.p.id } }],
     });
-    expect(both.engagement.baaSignedAt).toBe(both.engagement.baaSignatures[1].signedAt);
+    expect(both.engagement!.baaSignedAt).toBe(both.engagement!.baaSignatures[1].signedAt);
   });
 });
 
@@ -458,7 +462,7 @@ describe('reports you can rely on', () => {
     const w = await active();
     await report(w, M[1], 70, 30, 80);
     const second = await report(w, M[1], 90, 35, 85);
-    const node = second.engagement.performanceReports.edges[0].node;
+    const node = second.engagement!.performanceReports.edges[0].node;
     expect(node).toMatchObject({
       month: M[1],
       version: 2,
@@ -466,8 +470,8 @@ describe('reports you can rely on', () => {
       earlierVersions: [{ version: 1, deliveredUnits: 80, metrics: [{ value: 70 }, { value: 30 }] }],
     });
     expect(
-      (await report(w, M[1], 91, 35, 86)).engagement.performanceReports.edges[0].node.earlierVersions.map(
-        (v: any) => v.version,
+      (await report(w, M[1], 91, 35, 86)).engagement!.performanceReports.edges[0].node.earlierVersions.map(
+        (v) => v.version,
       ),
     ).toEqual([1, 2]);
   });
@@ -495,7 +499,7 @@ describe('reports you can rely on', () => {
     ).toMatchObject({ code: 'VALIDATION', field: 'input.month' });
     const d = await mutate('disputePerformanceReport', dispute, w.b.key);
     expect(d.userErrors).toEqual([]);
-    expect(d.engagement.performanceReports.edges[0].node).toMatchObject({
+    expect(d.engagement!.performanceReports.edges[0].node).toMatchObject({
       month: M[2],
       disputed: true,
       dispute: { reason: dispute.reason, resolvedAt: null },
@@ -507,14 +511,14 @@ describe('reports you can rely on', () => {
       message: expect.stringContaining(`Report ${M[2]} is disputed`),
     });
     const resolved = await mutate('resolvePerformanceDispute', { engagementId: w.id, month: M[2] }, w.b.key);
-    expect(resolved.engagement.performanceReports.edges[0].node).toMatchObject({
+    expect(resolved.engagement!.performanceReports.edges[0].node).toMatchObject({
       disputed: false,
       dispute: { reason: dispute.reason },
     });
     expect(
       (await mutate('resolvePerformanceDispute', { engagementId: w.id, month: M[2] }, w.b.key)).userErrors[0].code,
     ).toBe('INVALID_TRANSITION');
-    expect((await mutate('advanceEngagementPhase', { engagementId: w.id }, w.b.key)).engagement.phase).toBe('STEADY');
+    expect((await mutate('advanceEngagementPhase', { engagementId: w.id }, w.b.key)).engagement!.phase).toBe('STEADY');
     expect((await audit(w.id, 'engagement.reportDisputed')).length).toBe(1);
   });
 });
@@ -532,13 +536,13 @@ describe('termination with notice', () => {
       field: 'input.effectiveMonth',
       message: `The earliest effectiveMonth is ${M[4]} (the agreed notice is 2 month(s)).`,
     });
-    expect((await read(w.id, w.b.key)).status).toBe('ACTIVE');
+    expect((await read(w.id, w.b.key))!.status).toBe('ACTIVE');
     const r = await mutate(
       'terminateEngagement',
       { engagementId: w.id, effectiveMonth: M[4], reason: 'Budget' },
       w.p.key,
     );
-    expect(r.engagement.status).toBe('TERMINATED');
+    expect(r.engagement!.status).toBe('TERMINATED');
   });
 
   it('forCause: the buyer side sooner only when the provider’s latest report missed a target; the provider never; the operator always', async () => {
@@ -555,8 +559,8 @@ describe('termination with notice', () => {
       code: 'INVALID_TRANSITION',
       message: expect.stringContaining(M[3]),
     });
-    expect((await read(w.id, w.b.key)).status).toBe('ACTIVE');
-    expect((await mutate('terminateEngagement', now, w.b.key)).engagement.status).toBe('TERMINATED');
+    expect((await read(w.id, w.b.key))!.status).toBe('ACTIVE');
+    expect((await mutate('terminateEngagement', now, w.b.key)).engagement!.status).toBe('TERMINATED');
 
     const w2 = await active();
     expect(
@@ -567,7 +571,7 @@ describe('termination with notice', () => {
           reason: 'Compliance finding',
           forCause: true,
         })
-      ).engagement.status,
+      ).engagement!.status,
     ).toBe('TERMINATED');
   });
 
@@ -580,7 +584,7 @@ describe('termination with notice', () => {
           { engagementId: w.id, effectiveMonth: M[2], reason: 'Month to month' },
           w.b.key,
         )
-      ).engagement.status,
+      ).engagement!.status,
     ).toBe('TERMINATED');
   });
 });
@@ -594,7 +598,7 @@ const held = async (key: string, offeringId: string) =>
       { id: offeringId },
       key,
     ),
-  ).offering.capacity.map((m: any) => m.heldUnits);
+  ).offering!.capacity.map((m) => m.heldUnits);
 
 /** A buyer's need from next month, two providers each with a live quote on it. */
 async function quotedNeed(need: Record<string, unknown> = {}) {
@@ -619,15 +623,15 @@ describe('need changes close stale quotes', () => {
     ).updateNeed;
     expect(notes.userErrors).toEqual([]);
     for (const s of sellers) {
-      expect(ok(await t.gql(QUOTE_STATE, { id: s.quoteId }, s.p.key)).quote.status).toBe('ISSUED');
+      expect(ok(await t.gql(QUOTE_STATE, { id: s.quoteId }, s.p.key)).quote!.status).toBe('ISSUED');
       expect(await held(s.p.key, s.offeringId)).toEqual([100, 100]);
     }
     const changed = ok(await t.gql(UPDATE_NEED, { i: { id: needId, monthlyVolume: 200 } }, b.key)).updateNeed;
-    expect(changed.need.monthlyVolume).toBe(200);
+    expect(changed.need!.monthlyVolume).toBe(200);
     for (const s of sellers) {
       const q = ok(await t.gql(QUOTE_STATE, { id: s.quoteId }, s.p.key)).quote;
       expect(q).toMatchObject({ status: 'EXPIRED', closedReason: expect.stringContaining('monthlyVolume') });
-      expect(ok(await t.gql(QUOTE_STATE, { id: s.quoteId }, b.key)).quote.closedReason).toBe(q.closedReason); // both parties read it
+      expect(ok(await t.gql(QUOTE_STATE, { id: s.quoteId }, b.key)).quote!.closedReason).toBe(q!.closedReason); // both parties read it
       expect(await held(s.p.key, s.offeringId)).toEqual([0, 0]);
       const [ev] = await t.sql(`select party_ids from audit_event where entity_id = $1 and action = 'quote.expired'`, [
         s.quoteId,
@@ -704,7 +708,7 @@ describe('one rule set for matching and quoting', () => {
         { id: needId },
         b.key,
       ),
-    ).matches.map((m: any) => m.offering.id);
+    ).matches.map((m) => m.offering.id);
     expect(matched).toContain(eligible);
     for (const id of refused) expect(matched).not.toContain(id);
     expect(await t.sql(`select 1 from quote where offering_id = any($1::uuid[])`, [refused])).toEqual([]);
@@ -760,7 +764,7 @@ describe('honest outcomes', () => {
     expect(
       ok(
         await t.gql(`{ quotes(first: 5, filter: { status: NOT_AWARDED }) { edges { node { id } } } }`, {}, loser.p.key),
-      ).quotes.edges.map((e: any) => e.node.id),
+      ).quotes.edges.map((e) => e.node.id),
     ).toEqual([loser.quoteId]);
 
     const second = await quotedNeed();
@@ -805,7 +809,7 @@ describe('honest outcomes', () => {
       await setCapacity(t, p.key, offeringId, [M[3], M[4]], 10_000);
       const quoteId = await issueQuote(t, p.key, { needId, offeringId });
       flags[name] = ok(await t.gql(QUOTE_STATE, { id: quoteId }, b.key)).quote;
-      expect(ok(await t.gql(QUOTE_STATE, { id: quoteId }, p.key)).quote.aboveMaxUnitPrice).toBeNull(); // the budget is the buyer's
+      expect(ok(await t.gql(QUOTE_STATE, { id: quoteId }, p.key)).quote!.aboveMaxUnitPrice).toBeNull(); // the budget is the buyer's
     }
     expect(flags).toEqual({
       cheap: expect.objectContaining({ aboveMaxUnitPrice: false, costPerUnit: '5.25' }),

@@ -120,7 +120,7 @@ describe('explorer subscriptions', () => {
         PROVIDER_ADMIN,
       ),
     ).servableDemand;
-    const target = demand.needs.find((n: any) => !n.quoted);
+    const target = demand.needs.find((n) => !n.quoted);
     expect(target).toBeTruthy();
     const page = await browser.newPage();
     await page.goto(`${base}/graphql`);
@@ -133,7 +133,7 @@ describe('explorer subscriptions', () => {
     const issued = ok(
       await t.gql(
         `mutation($i: IssueQuoteInput!) { issueQuote(input: $i) { quote { id } userErrors { code message } } }`,
-        { i: { needId: target.needId, offeringId: target.offerings[0].offeringId } },
+        { i: { needId: target!.needId, offeringId: target!.offerings[0].offeringId } },
         PROVIDER_ADMIN,
       ),
     ).issueQuote;
@@ -148,12 +148,14 @@ describe('explorer subscriptions', () => {
       const revised = ok(
         await t.gql(
           `mutation($i: ReviseQuoteInput!) { reviseQuote(input: $i) { userErrors { code } } }`,
-          { i: { quoteId: issued.quote.id, discountPercent: attempt + 1 } },
+          { i: { quoteId: issued.quote!.id, discountPercent: attempt + 1 } },
           PROVIDER_ADMIN,
         ),
       );
       expect(revised.reviseQuote.userErrors).toEqual([]);
-      issued.quote.id = (await t.sql(`select id from quote where supersedes_id = $1`, [issued.quote.id]))[0].id;
+      issued.quote!.id = (
+        await t.sql<{ id: string }>(`select id from quote where supersedes_id = $1`, [issued.quote!.id])
+      )[0].id;
     }
     const text = await page
       .locator('.graphiql-response')
@@ -192,15 +194,15 @@ describe('dashboard page', () => {
 
     const utilization = await chartData(page, 'utilization');
     const totals = api.utilization.totals;
-    expect(utilization.labels).toEqual(totals.map((m: any) => m.month));
+    expect(utilization.labels).toEqual(totals.map((m) => m.month));
     expect(utilization.datasets).toEqual({
-      Committed: totals.map((m: any) => m.committedUnits),
-      Conditional: totals.map((m: any) => m.conditionalUnits),
-      Held: totals.map((m: any) => m.heldUnits),
-      Available: totals.map((m: any) => m.availableUnits),
-      Sellable: totals.map((m: any) => m.sellableUnits),
+      Committed: totals.map((m) => m.committedUnits),
+      Conditional: totals.map((m) => m.conditionalUnits),
+      Held: totals.map((m) => m.heldUnits),
+      Available: totals.map((m) => m.availableUnits),
+      Sellable: totals.map((m) => m.sellableUnits),
     });
-    expect(totals.some((m: any) => m.committedUnits > 0)).toBe(true);
+    expect(totals.some((m) => m.committedUnits > 0)).toBe(true);
     const note = await page.locator('figure[data-chart="utilization"] .hsx-note').textContent();
     expect(note).toContain(`engagement slots used: ${api.utilization.engagementSlots.label}`);
     expect(note).toContain(
@@ -213,14 +215,14 @@ describe('dashboard page', () => {
       `document.querySelector('figure[data-chart="utilization"][data-drawn="true"] h3')?.textContent?.includes(${JSON.stringify(first.title)})`,
     );
     expect((await chartData(page, 'utilization')).datasets.Committed).toEqual(
-      first.months.map((m: any) => m.committedUnits),
+      first.months.map((m) => m.committedUnits),
     );
 
     const revenue = api.bookedRevenue[0];
     const revenueTable = await tableView(page, 'revenue');
     expect(revenueTable[0]).toEqual(['Month', 'Committed', 'Conditional', 'Delivered', 'Engagements']);
     expect(revenueTable.slice(1).map((r) => [r[0], num(r[1]), num(r[2]), num(r[3]), num(r[4])])).toEqual(
-      revenue.months.map((m: any) => [
+      revenue.months.map((m) => [
         m.month,
         Number(m.committedAmount),
         Number(m.conditionalAmount),
@@ -229,18 +231,16 @@ describe('dashboard page', () => {
       ]),
     );
     expect((await chartData(page, 'revenue')).datasets.Committed).toEqual(
-      revenue.months.map((m: any) => Number(m.committedAmount)),
+      revenue.months.map((m) => Number(m.committedAmount)),
     );
 
     const pipeline = await chartData(page, 'pipeline');
-    expect(pipeline.labels).toEqual(api.pipeline.byExpiry.map((b: any) => b.label));
-    expect(pipeline.datasets['Open quotes']).toEqual(api.pipeline.byExpiry.map((b: any) => b.count));
+    expect(pipeline.labels).toEqual(api.pipeline.byExpiry.map((b) => b.label));
+    expect(pipeline.datasets['Open quotes']).toEqual(api.pipeline.byExpiry.map((b) => b.count));
     const outcomes = await page
       .locator('table[data-table="outcomes"] tbody tr')
       .evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
-    expect(outcomes.map((r) => [r[0], Number(r[1])])).toEqual(
-      api.pipeline.outcomes.map((o: any) => [o.outcome, o.count]),
-    );
+    expect(outcomes.map((r) => [r[0], Number(r[1])])).toEqual(api.pipeline.outcomes.map((o) => [o.outcome, o.count]));
     const demandRows = await page.locator('table[data-table="servable-demand"] tbody tr').count();
     expect(demandRows).toBe(api.servableDemand.needs.length);
 
@@ -266,7 +266,7 @@ describe('dashboard page', () => {
     expect(await chartData(sales.page, 'utilization')).toEqual(utilization);
     expect(await chartData(sales.page, 'revenue')).toEqual(await chartData(sales.page, 'revenue'));
     expect((await chartData(sales.page, 'revenue')).datasets.Committed).toEqual(
-      revenue.months.map((m: any) => Number(m.committedAmount)),
+      revenue.months.map((m) => Number(m.committedAmount)),
     );
     await expect(sales.page.locator('.hsx-status').textContent()).resolves.toContain('Signed in: SALES');
     await sales.page.close();
@@ -277,39 +277,39 @@ describe('dashboard page', () => {
     const api = ok(
       await t.gql(
         BUYING_DASHBOARD,
-        { buyerId: viewer.organization.id, filterBuyerId: viewer.organization.id },
+        { buyerId: viewer.organization!.id, filterBuyerId: viewer.organization!.id },
         BUYER_ADMIN,
       ),
     );
     const { page, problems } = await open(BUYER_ADMIN, 'buying');
     const engagementId = await page.getByLabel('Engagement', { exact: true }).inputValue();
-    const card = api.engagements.edges.find((e: any) => e.node.id === engagementId).node.scorecard;
-    expect(card.metrics.some((m: any) => m.points.length > 0)).toBe(true);
+    const card = api.engagements.edges.find((e) => e.node.id === engagementId)!.node.scorecard;
+    expect(card.metrics.some((m) => m.points.length > 0)).toBe(true);
 
     const delivery = await chartData(page, 'delivery');
-    expect(delivery.labels).toEqual(card.months.map((m: any) => m.month));
+    expect(delivery.labels).toEqual(card.months.map((m) => m.month));
     expect(delivery.datasets).toEqual({
-      Scheduled: card.months.map((m: any) => m.scheduledUnits),
-      Delivered: card.months.map((m: any) => m.deliveredUnits ?? 0),
+      Scheduled: card.months.map((m) => m.scheduledUnits),
+      Delivered: card.months.map((m) => m.deliveredUnits ?? 0),
     });
     for (const m of card.metrics) {
       const chart = await chartData(page, `sla-${m.metric}`);
-      expect(chart.labels).toEqual(m.points.map((p: any) => p.month));
-      expect(chart.datasets[m.metric]).toEqual(m.points.map((p: any) => p.value));
+      expect(chart.labels).toEqual(m.points.map((p) => p.month));
+      expect(chart.datasets[m.metric]).toEqual(m.points.map((p) => p.value));
       const target = Object.entries(chart.datasets).find(([label]) => label.startsWith('Target'))!;
       expect(target[1]).toEqual(m.points.map(() => m.target));
       const table = await tableView(page, `sla-${m.metric}`);
       expect(table.slice(1).map((r) => [r[0], num(r[1]), num(r[2]), r[3]])).toEqual(
-        m.points.map((p: any) => [p.month, p.value, m.target, p.met ? 'yes' : 'no']),
+        m.points.map((p) => [p.month, p.value, m.target, p.met ? 'yes' : 'no']),
       );
     }
     const portfolio = await page
       .locator('table[data-table="portfolio"] tbody tr')
       .evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
     expect(portfolio.map((r) => r[2])).toEqual(
-      api.vendorPortfolio.categories.map((c: any) => (c.fragmented ? 'yes' : 'no')),
+      api.vendorPortfolio.categories.map((c) => (c.fragmented ? 'yes' : 'no')),
     );
-    expect(portfolio.map((r) => r[0])).toEqual(api.vendorPortfolio.categories.map((c: any) => c.category.name));
+    expect(portfolio.map((r) => r[0])).toEqual(api.vendorPortfolio.categories.map((c) => c.category.name));
 
     // Keyboard only: tab to the view buttons and switch.
     await page.getByRole('button', { name: 'Selling' }).focus();

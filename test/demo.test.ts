@@ -2,14 +2,15 @@
 // and a living marketplace (needs, quotes in every status, engagements in every status and phase
 // with performance history, capacity months near their phase limit), consistent with the ledger.
 import { addMonths, currentMonth } from '../src/shared/month';
-import { ok, startTestApi, type TestApi } from './support/api';
+import { type Answer, ok, startTestApi, type TestApi } from './support/api';
+import type { Engagement } from './support/schema-types';
 
 const DEMO_OPERATOR = 'hsx_demo_operator';
 const DEMO_BUYER_ADMIN = 'hsx_demo_buyer_admin';
 const DEMO_PROVIDER_ADMIN = 'hsx_demo_provider_admin';
 
 let t: TestApi;
-const q = <T = any>(query: string, variables: Record<string, unknown> = {}, key: string = DEMO_OPERATOR) =>
+const q = <T = Answer>(query: string, variables: Record<string, unknown> = {}, key: string = DEMO_OPERATOR) =>
   t.gql<T>(query, variables, key).then(ok);
 
 beforeAll(async () => {
@@ -55,7 +56,7 @@ describe('the demo network', () => {
   });
 
   it('has engagements in all four statuses, and active ones in all three phases', async () => {
-    const byStatus: Record<string, any[]> = {};
+    const byStatus: Record<string, Engagement[]> = {};
     for (const status of ['PENDING_BAA', 'ACTIVE', 'COMPLETED', 'TERMINATED']) {
       const d = await q(
         `query($s: EngagementStatus) { engagements(first: 50, filter: { status: $s }) { totalCount edges { node {
@@ -64,7 +65,7 @@ describe('the demo network', () => {
         { s: status },
       );
       expect([status, d.engagements.totalCount >= 1]).toEqual([status, true]);
-      byStatus[status] = d.engagements.edges.map((e: any) => e.node);
+      byStatus[status] = d.engagements.edges.map((e) => e.node);
     }
     const active = byStatus.ACTIVE;
     expect(new Set(active.map((e) => e.phase))).toEqual(new Set(['PILOT', 'EXPANSION', 'STEADY']));
@@ -80,19 +81,19 @@ describe('the demo network', () => {
 
     // Steady engagements report every month from their start up to last month.
     for (const e of active.filter((x) => x.phase === 'STEADY')) {
-      const months = e.performanceReports.edges.map((r: any) => r.node.month).sort();
+      const months = e.performanceReports.edges.map((r) => r.node.month).sort();
       expect(months[0]).toBe(e.startMonth);
       expect(months[months.length - 1]).toBe(addMonths(currentMonth(), -1));
       expect(e.performanceReports.totalCount).toBeGreaterThanOrEqual(4);
     }
     // One engagement held in PILOT: its last pilot report missed a target, so the gate refused.
     const held = active.find(
-      (e) => e.phase === 'PILOT' && e.performanceReports.edges.some((r: any) => !r.node.allTargetsMet),
+      (e) => e.phase === 'PILOT' && e.performanceReports.edges.some((r) => !r.node.allTargetsMet),
     );
     expect(held).toBeDefined();
     const refused = await t.gql(
       `mutation($id: ID!) { advanceEngagementPhase(input: { engagementId: $id }) { userErrors { code message } } }`,
-      { id: held.id },
+      { id: held!.id },
       DEMO_OPERATOR,
     );
     expect(ok(refused).advanceEngagementPhase.userErrors[0].code).toBe('GATE_NOT_MET');
@@ -112,7 +113,7 @@ describe('the demo network', () => {
       );
       for (const o of d.capacityOverview) {
         for (const m of o.months) {
-          expect(m.reservedUnits).toBeLessThanOrEqual(m.sellableUnits);
+          expect(m.reservedUnits).toBeLessThanOrEqual(m.sellableUnits!);
           if (m.utilization !== null && m.utilization >= 0.8) near.push(`${o.offering.title} ${m.month}`);
         }
       }
@@ -146,25 +147,23 @@ describe('the demo network', () => {
       {},
       DEMO_PROVIDER_ADMIN,
     );
-    const policy = pending.viewer.organization.phasePolicy;
-    expect(policy.pendingChange.phases[0].maxActiveEngagements).toBe(policy.currentPhase.maxActiveEngagements + 2);
+    const policy = pending.viewer.organization!.phasePolicy;
+    expect(policy!.pendingChange!.phases[0].maxActiveEngagements).toBe(policy!.currentPhase.maxActiveEngagements! + 2);
     const engagements =
       await q(`{ engagements(first: 50) { edges { node { status baaRequired baaSignatures { side } proposedTaskBoundaries { task }
       performanceReports(first: 30) { edges { node { disputed dispute { reason } } } } } } } }`);
-    const nodes = engagements.engagements.edges.map((e: any) => e.node);
-    expect(nodes.filter((e: any) => e.proposedTaskBoundaries).length).toBe(1);
-    const disputed = nodes
-      .flatMap((e: any) => e.performanceReports.edges.map((r: any) => r.node))
-      .filter((r: any) => r.disputed);
+    const nodes = engagements.engagements.edges.map((e) => e.node);
+    expect(nodes.filter((e) => e.proposedTaskBoundaries).length).toBe(1);
+    const disputed = nodes.flatMap((e) => e.performanceReports.edges.map((r) => r.node)).filter((r) => r.disputed);
     expect(disputed).toEqual([{ disputed: true, dispute: { reason: expect.stringContaining('reconcile') } }]);
-    for (const e of nodes.filter((x: any) => x.baaRequired && x.status !== 'PENDING_BAA'))
-      expect(e.baaSignatures.map((s: any) => s.side).sort()).toEqual(['BUYER', 'PROVIDER']);
+    for (const e of nodes.filter((x) => x.baaRequired && x.status !== 'PENDING_BAA'))
+      expect(e.baaSignatures.map((s) => s.side).sort()).toEqual(['BUYER', 'PROVIDER']);
     const buyerView = await q(
       `{ engagements(first: 20) { edges { node { proposedTaskBoundaries { task owner } taskBoundaryProposal { side } } } } }`,
       {},
       DEMO_BUYER_ADMIN,
     );
-    expect(buyerView.engagements.edges.map((e: any) => e.node.taskBoundaryProposal?.side)).toContain('PROVIDER');
+    expect(buyerView.engagements.edges.map((e) => e.node.taskBoundaryProposal?.side)).toContain('PROVIDER');
   });
 
   it('shows each demo key its own side of the market', async () => {
@@ -173,7 +172,7 @@ describe('the demo network', () => {
       {},
       DEMO_BUYER_ADMIN,
     );
-    expect(buyer.quotes.edges.map((e: any) => e.node.status)).toEqual(
+    expect(buyer.quotes.edges.map((e) => e.node.status)).toEqual(
       expect.arrayContaining(['ISSUED', 'SUPERSEDED', 'ACCEPTED']),
     );
     expect(buyer.engagements.totalCount).toBeGreaterThanOrEqual(1);
@@ -182,7 +181,7 @@ describe('the demo network', () => {
       {},
       DEMO_PROVIDER_ADMIN,
     );
-    expect(provider.quotes.edges.map((e: any) => e.node.status)).toEqual(
+    expect(provider.quotes.edges.map((e) => e.node.status)).toEqual(
       expect.arrayContaining(['ISSUED', 'DECLINED', 'ACCEPTED']),
     );
     expect(provider.engagements.totalCount).toBeGreaterThanOrEqual(1);
@@ -197,7 +196,7 @@ describe('the demo network', () => {
         `query($id: ID!) { quotes(first: 10, filter: { needId: $id }) { edges { node { offering { id title } buyer { name } } } } matches(needId: $id, first: 20, includePartial: true) { offering { id } } }`,
         { id: node.id },
       );
-      const matched = new Set(d.matches.map((m: any) => m.offering.id));
+      const matched = new Set(d.matches.map((m) => m.offering.id));
       for (const e of d.quotes.edges) {
         if (!matched.has(e.node.offering.id)) unmatched.push(`${e.node.offering.title} for ${e.node.buyer.name}`);
         checked++;

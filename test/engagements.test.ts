@@ -1,6 +1,7 @@
 // Engagements through GraphQL: BAA gating, task boundaries, performance, phase gates, termination,
 // and the provider phase gate.
 import { errorCode, ok, startTestApi, type TestApi } from './support/api';
+import type { Engagement, UserError } from './support/schema-types';
 import {
   ACCEPT,
   buyer,
@@ -43,13 +44,13 @@ async function engagement(categoryCode = 'CALL_CENTER') {
   });
   const r = ok(await t.gql(ACCEPT, { i: { quoteId } }, b.key)).acceptQuote;
   expect(r.userErrors).toEqual([]);
-  return { p, b, offeringId, id: r.engagement.id as string, status: r.engagement.status as string };
+  return { p, b, offeringId, id: r.engagement!.id as string, status: r.engagement!.status as string };
 }
 
 const mutate = async (name: string, input: Record<string, unknown>, key: string) => {
   const type = name[0].toUpperCase() + name.slice(1);
   return ok(
-    await t.gql(
+    await t.gql<Record<string, { engagement: Engagement | null; userErrors: UserError[] }>>(
       `mutation($i: ${type}Input!) { ${name}(input: $i) { ${E} userErrors { code field message } } }`,
       { i: input },
       key,
@@ -77,7 +78,7 @@ const capacity = async (key: string, offeringId: string) =>
       { id: offeringId },
       key,
     ),
-  ).offering.capacity;
+  ).offering!.capacity;
 
 describe('BAA', () => {
   it('a PHI-touching engagement waits for its BAA: reports and phase moves give BAA_REQUIRED until signed', async () => {
@@ -90,8 +91,8 @@ describe('BAA', () => {
     const one = await mutate('signBaa', { engagementId: id }, b.key);
     expect(one.engagement).toMatchObject({ status: 'PENDING_BAA', baaSignedAt: null }); // one signature of two
     const s = await mutate('signBaa', { engagementId: id }, p.key);
-    expect(s.engagement.status).toBe('ACTIVE');
-    expect(s.engagement.baaSignedAt).toBeTruthy();
+    expect(s.engagement!.status).toBe('ACTIVE');
+    expect(s.engagement!.baaSignedAt).toBeTruthy();
     expect((await mutate('signBaa', { engagementId: id }, p.key)).userErrors[0].code).toBe('INVALID_TRANSITION');
   });
 
@@ -116,10 +117,10 @@ describe('task boundaries', () => {
       b.key,
     );
     expect(ok1.userErrors).toEqual([]);
-    expect(ok1.engagement.taskBoundaries).toHaveLength(0); // a proposal until the provider confirms
-    expect((await mutate('confirmTaskBoundaries', { engagementId: id }, p.key)).engagement.taskBoundaries).toHaveLength(
-      2,
-    );
+    expect(ok1.engagement!.taskBoundaries).toHaveLength(0); // a proposal until the provider confirms
+    expect(
+      (await mutate('confirmTaskBoundaries', { engagementId: id }, p.key)).engagement!.taskBoundaries,
+    ).toHaveLength(2);
     const dup = await mutate(
       'setTaskBoundaries',
       {
@@ -222,7 +223,7 @@ describe('termination', () => {
         .userErrors[0].code,
     ).toBe('INVALID_TRANSITION');
     const events = await t.sql(`select action from audit_event where entity_id = $1 order by at`, [id]);
-    expect(events.map((e: any) => e.action)).toEqual(['engagement.created', 'engagement.terminated']);
+    expect(events.map((e) => e.action)).toEqual(['engagement.created', 'engagement.terminated']);
   });
 
   it('is invisible and refused to outsiders as NOT_FOUND', async () => {
@@ -264,7 +265,7 @@ describe('provider phase gate', () => {
     await report(id, p.key, M[2], 90, 2);
     const passed = ok(await t.gql(ADVANCE, { i: { providerId: p.id } }, p.key)).advanceProviderPhase;
     expect(passed.userErrors).toEqual([]);
-    expect(passed.organization.phasePolicy.currentPhase.name).toBe('EXPANSION');
+    expect(passed.organization!.phasePolicy!.currentPhase.name).toBe('EXPANSION');
   });
 
   it('the operator override is recorded with its reason', async () => {

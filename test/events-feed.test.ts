@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { errorCode, ok, startTestApi, type TestApi } from './support/api';
 import { buyer, createKey, createNeed, createOrg, provider } from './support/fixtures';
 import { waitFor } from './support/server-process';
+import type { ExchangeEvent } from './support/schema-types';
 
 const EVENTS = `query($after: String, $types: [String!], $first: Int) { events(after: $after, types: $types, first: $first) {
   edges { cursor node { id type occurredAt entityType entityId data } } pageInfo { hasNextPage hasPreviousPage endCursor } } }`;
@@ -28,11 +29,11 @@ const readAll = (key: string | undefined, vars: Record<string, unknown> = {}, fi
   });
 
 async function readOnce(key: string | undefined, vars: Record<string, unknown> = {}, first = 2) {
-  const nodes: any[] = [];
+  const nodes: ExchangeEvent[] = [];
   let after = (vars.after as string | undefined) ?? null;
   for (;;) {
     const p = await page(key, { ...vars, after, first });
-    nodes.push(...p.edges.map((e: any) => e.node));
+    nodes.push(...p.edges.map((e) => e.node));
     after = p.pageInfo.endCursor ?? after;
     if (!p.pageInfo.hasNextPage) return { nodes, cursor: after };
   }
@@ -87,7 +88,7 @@ it('filters by type and pattern', async () => {
       },
       seller.key,
     ),
-  ).createOffering.offering.id;
+  ).createOffering.offering!.id;
   await createNeed(t, seller.key);
   expect((await readAll(seller.key, { types: ['offering.*'] })).nodes.map((n) => [n.type, n.entityId])).toEqual([
     ['offering.created', offering],

@@ -5,6 +5,7 @@
 // who may read which view ("not yours" reads as not found), and a fixed number of SQL statements each.
 import Decimal from 'decimal.js';
 import { errorCode, ok, OPERATOR_KEY, startTestApi, type TestApi } from './support/api';
+import type { Quote, UserError } from './support/schema-types';
 import {
   ACCEPT,
   buyer,
@@ -54,9 +55,13 @@ const mutate = async (
   fields = 'userErrors { code message }',
 ) => {
   const type = name[0].toUpperCase() + name.slice(1);
-  const r = ok(await t.gql(`mutation($i: ${type}Input!) { ${name}(input: $i) { ${fields} } }`, { i: input }, key))[
-    name
-  ];
+  const r = ok(
+    await t.gql<Record<string, { userErrors?: UserError[] }>>(
+      `mutation($i: ${type}Input!) { ${name}(input: $i) { ${fields} } }`,
+      { i: input },
+      key,
+    ),
+  )[name];
   if (r.userErrors?.length) throw new Error(`${name}: ${JSON.stringify(r.userErrors)}`);
   return r;
 };
@@ -141,7 +146,7 @@ async function generate(): Promise<World> {
     if (action === 'won') {
       const r = ok(await t.gql(ACCEPT, { i: { quoteId: my } }, by.key)).acceptQuote;
       expect(r.userErrors).toEqual([]);
-      engagements.push(r.engagement.id);
+      engagements.push(r.engagement!.id);
     } else if (action === 'lost') {
       expect(ok(await t.gql(ACCEPT, { i: { quoteId: their } }, by.key)).acceptQuote.userErrors).toEqual([]);
     } else if (action === 'declined') {
@@ -161,8 +166,8 @@ async function generate(): Promise<World> {
     const e = ok(
       await t.gql(`query($id: ID!) { engagement(id: $id) { status buyer { id } } }`, { id }, p0.key),
     ).engagement;
-    const buyerKey = e.buyer.id === b0.id ? b0.key : b1.key;
-    if (e.status === 'PENDING_BAA') {
+    const buyerKey = e!.buyer.id === b0.id ? b0.key : b1.key;
+    if (e!.status === 'PENDING_BAA') {
       await mutate('signBaa', { engagementId: id }, buyerKey);
       await mutate('signBaa', { engagementId: id }, p0.key).catch(() => undefined);
     }
@@ -241,35 +246,31 @@ describe('provider views agree with the rows', () => {
       ),
     ).quotes;
     expect(quotes.totalCount).toBeLessThanOrEqual(100);
-    const rows = quotes.edges.map((e: any) => e.node);
+    const rows = quotes.edges.map((e) => e.node);
     const open = rows
-      .filter((q: any) => q.status === 'ISSUED')
-      .sort((a: any, b: any) =>
-        a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : a.id < b.id ? -1 : 1,
-      );
-    expect(view.open.map((q: any) => q.quoteId)).toEqual(open.map((q: any) => q.id));
-    expect(view.open.map((q: any) => [q.total, q.currency, q.quote.status])).toEqual(
-      open.map((q: any) => [q.total, q.currency, 'ISSUED']),
+      .filter((q) => q.status === 'ISSUED')
+      .sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : a.id < b.id ? -1 : 1));
+    expect(view.open.map((q) => q.quoteId)).toEqual(open.map((q) => q.id));
+    expect(view.open.map((q) => [q.total, q.currency, q.quote!.status])).toEqual(
+      open.map((q) => [q.total, q.currency, 'ISSUED']),
     );
-    expect(view.openTotals).toEqual([{ currency: 'USD', amount: money(sum(open.map((q: any) => q.total))) }]);
-    const days = (q: any) => (Date.parse(q.expiresAt) - Date.now()) / 86_400_000;
-    expect(view.expiringSoonCount).toBe(open.filter((q: any) => days(q) <= 7).length);
+    expect(view.openTotals).toEqual([{ currency: 'USD', amount: money(sum(open.map((q) => q.total))) }]);
+    const days = (q: Quote) => (Date.parse(q.expiresAt) - Date.now()) / 86_400_000;
+    expect(view.expiringSoonCount).toBe(open.filter((q) => days(q) <= 7).length);
     expect(view.expiringSoonCount).toBeGreaterThan(0);
-    expect(view.byExpiry.reduce((s: number, b: any) => s + b.count, 0)).toBe(open.length);
+    expect(view.byExpiry.reduce((s, b) => s + b.count, 0)).toBe(open.length);
     expect(view.byExpiry[0]).toMatchObject({ label: '0-7 days', count: view.expiringSoonCount });
 
-    const outcomeOf = (q: any) =>
+    const outcomeOf = (q: Quote) =>
       ({ ACCEPTED: 'WON', DECLINED: 'DECLINED', WITHDRAWN: 'WITHDRAWN', NOT_AWARDED: 'LOST' })[q.status as string] ??
       (q.status === 'EXPIRED' ? (q.need.status === 'AWARDED' ? 'LOST' : 'EXPIRED') : null);
-    const closed = rows.filter((q: any) => outcomeOf(q));
+    const closed = rows.filter((q) => outcomeOf(q));
     for (const o of view.outcomes) {
-      const mine = closed.filter((q: any) => outcomeOf(q) === o.outcome);
+      const mine = closed.filter((q) => outcomeOf(q) === o.outcome);
       expect([o.outcome, o.count]).toEqual([o.outcome, mine.length]);
-      expect(o.totals).toEqual(
-        mine.length ? [{ currency: 'USD', amount: money(sum(mine.map((q: any) => q.total))) }] : [],
-      );
+      expect(o.totals).toEqual(mine.length ? [{ currency: 'USD', amount: money(sum(mine.map((q) => q.total))) }] : []);
     }
-    const count = (o: string) => closed.filter((q: any) => outcomeOf(q) === o).length;
+    const count = (o: string) => closed.filter((q) => outcomeOf(q) === o).length;
     for (const o of ['WON', 'LOST', 'DECLINED', 'EXPIRED', 'WITHDRAWN']) expect(count(o)).toBeGreaterThan(0);
     expect(view.winRate).toBeCloseTo(
       count('WON') / (count('WON') + count('LOST') + count('DECLINED') + count('EXPIRED')),
@@ -277,22 +278,22 @@ describe('provider views agree with the rows', () => {
     );
     for (const o of view.outcomes) {
       const given: string[] = closed
-        .filter((q: any) => outcomeOf(q) === o.outcome && q.closedReason)
-        .map((q: any): string => q.closedReason);
+        .filter((q) => outcomeOf(q) === o.outcome && q.closedReason)
+        .map((q) => q.closedReason!);
       const counted = [...new Set<string>(given)].map((reason) => ({
         reason,
         count: given.filter((r) => r === reason).length,
       }));
-      expect([...o.reasons].sort((a: any, b: any) => (a.reason < b.reason ? -1 : 1))).toEqual(
+      expect([...o.reasons].sort((a, b) => (a.reason < b.reason ? -1 : 1))).toEqual(
         counted.sort((a, b) => (a.reason < b.reason ? -1 : 1)),
       );
     }
-    const declined = view.outcomes.find((o: any) => o.outcome === 'DECLINED');
-    expect(declined.reasons.map((r: any) => r.reason).sort()).toEqual([...new Set(w.reasons)].sort());
+    const declined = view.outcomes.find((o) => o.outcome === 'DECLINED');
+    expect(declined!.reasons.map((r) => r.reason).sort()).toEqual([...new Set(w.reasons)].sort());
 
     // A period before anything closed has no outcomes; the open quotes do not depend on the period.
     const earlier = ok(await t.gql(PIPELINE, { from: nextMonth(-12), to: nextMonth(-11) }, w.p0.key)).pipeline;
-    expect(earlier.outcomes.every((o: any) => o.count === 0)).toBe(true);
+    expect(earlier.outcomes.every((o) => o.count === 0)).toBe(true);
     expect(earlier.winRate).toBeNull();
     expect(earlier.open).toEqual(view.open);
   });
@@ -308,7 +309,7 @@ describe('provider views agree with the rows', () => {
         { p: w.p0.id },
         w.p0.key,
       ),
-    ).engagements.edges.map((e: any) => e.node);
+    ).engagements.edges.map((e) => e.node);
     expect(list.length).toBe(w.engagements.length);
     const order = ['PILOT', 'EXPANSION', 'STEADY'];
     const expected = new Map<
@@ -316,7 +317,7 @@ describe('provider views agree with the rows', () => {
       { c: Decimal; k: Decimal; d: Decimal; cu: number; ku: number; du: number; n: number }
     >();
     for (const e of list) {
-      const delivered = new Map(e.performanceReports.edges.map((r: any) => [r.node.month, r.node.deliveredUnits]));
+      const delivered = new Map(e.performanceReports.edges.map((r) => [r.node.month, r.node.deliveredUnits]));
       for (const l of e.schedule) {
         if (l.month < from || l.month > to || (e.serviceEndMonth && l.month > e.serviceEndMonth)) continue;
         const m = expected.get(l.month) ?? {
@@ -339,7 +340,7 @@ describe('provider views agree with the rows', () => {
       }
     }
     expect(view.currency).toBe('USD');
-    expect(view.months.map((m: any) => m.month)).toEqual(Array.from({ length: 7 }, (_, i) => nextMonth(i - 1)));
+    expect(view.months.map((m) => m.month)).toEqual(Array.from({ length: 7 }, (_, i) => nextMonth(i - 1)));
     for (const m of view.months) {
       const e = expected.get(m.month);
       expect(m).toEqual({
@@ -353,11 +354,11 @@ describe('provider views agree with the rows', () => {
         engagements: e?.n ?? 0,
       });
     }
-    expect(view.committedTotal).toBe(money(sum(view.months.map((m: any) => m.committedAmount))));
+    expect(view.committedTotal).toBe(money(sum(view.months.map((m) => m.committedAmount))));
     expect(new Decimal(view.conditionalTotal).gt(0)).toBe(true);
     expect(new Decimal(view.deliveredTotal).gt(0)).toBe(true);
     // The terminated engagement books nothing after its last month of service.
-    expect(list.some((e: any) => e.serviceEndMonth === M[0])).toBe(true);
+    expect(list.some((e) => e.serviceEndMonth === M[0])).toBe(true);
   });
 
   it('utilization: every month equals capacityOverview, with peak, headroom and the phase slots', async () => {
@@ -372,14 +373,14 @@ describe('provider views agree with the rows', () => {
         w.p0.key,
       ),
     );
-    expect(view.offerings.map((o: any) => o.offeringId).sort()).toEqual(
-      overview.capacityOverview.map((o: any) => o.offering.id).sort(),
+    expect(view.offerings.map((o) => o.offeringId).sort()).toEqual(
+      overview.capacityOverview.map((o) => o.offering.id).sort(),
     );
     for (const o of view.offerings) {
-      const rows = overview.capacityOverview.find((x: any) => x.offering.id === o.offeringId).months;
+      const rows = overview.capacityOverview.find((x) => x.offering.id === o.offeringId)!.months;
       for (const [i, m] of o.months.entries()) {
         const r = rows[i];
-        const sold = r.heldUnits + r.committedUnits + r.conditionalUnits;
+        const sold = r.heldUnits! + r.committedUnits! + r.conditionalUnits!;
         expect(m).toEqual({
           ...r,
           soldUnits: sold,
@@ -387,27 +388,23 @@ describe('provider views agree with the rows', () => {
           shareOfTotal: r.totalUnits ? expect.closeTo(sold / r.totalUnits, 4) : null,
         });
       }
-      const util = rows.map((r: any) =>
-        r.sellableUnits ? (r.heldUnits + r.committedUnits + r.conditionalUnits) / r.sellableUnits : -1,
+      const util = rows.map((r) =>
+        r.sellableUnits ? (r.heldUnits! + r.committedUnits! + r.conditionalUnits!) / r.sellableUnits : -1,
       );
       const peak = util.indexOf(Math.max(...util));
       expect(o.peakMonth).toBe(rows[peak].month);
       expect(o.headroomUnits).toBe(rows[peak].availableUnits);
     }
     for (const [i, total] of view.totals.entries()) {
-      const all = overview.capacityOverview.map((o: any) => o.months[i]);
-      expect(total.sellableUnits).toBe(all.reduce((s: number, m: any) => s + m.sellableUnits, 0));
-      expect(total.soldUnits).toBe(
-        all.reduce((s: number, m: any) => s + m.heldUnits + m.committedUnits + m.conditionalUnits, 0),
-      );
+      const all = overview.capacityOverview.map((o) => o.months[i]);
+      expect(total.sellableUnits).toBe(all.reduce((s, m) => s + m.sellableUnits!, 0));
+      expect(total.soldUnits).toBe(all.reduce((s, m) => s + m.heldUnits! + m.committedUnits! + m.conditionalUnits!, 0));
     }
-    expect(view.offerings.some((o: any) => o.months.some((m: any) => m.heldUnits > 0))).toBe(true);
-    expect(view.offerings.some((o: any) => o.months.some((m: any) => m.committedUnits > 0))).toBe(true);
-    expect(view.offerings.some((o: any) => o.months.some((m: any) => m.conditionalUnits > 0))).toBe(true);
-    const phase = overview.organization.phasePolicy.currentPhase;
-    const used = overview.engagements.edges.filter((e: any) =>
-      ['PENDING_BAA', 'ACTIVE'].includes(e.node.status),
-    ).length;
+    expect(view.offerings.some((o) => o.months.some((m) => m.heldUnits > 0))).toBe(true);
+    expect(view.offerings.some((o) => o.months.some((m) => m.committedUnits > 0))).toBe(true);
+    expect(view.offerings.some((o) => o.months.some((m) => m.conditionalUnits > 0))).toBe(true);
+    const phase = overview.organization!.phasePolicy!.currentPhase;
+    const used = overview.engagements.edges.filter((e) => ['PENDING_BAA', 'ACTIVE'].includes(e.node.status)).length;
     expect(view).toMatchObject({
       phase: phase.name,
       maxExternalShare: phase.maxExternalShare,
@@ -427,7 +424,7 @@ describe('provider views agree with the rows', () => {
         {},
         w.p0.key,
       ),
-    ).needs.edges.map((e: any) => e.node);
+    ).needs.edges.map((e) => e.node);
     const expected: {
       needId: string;
       offeringId: string;
@@ -444,28 +441,28 @@ describe('provider views agree with the rows', () => {
           w.p0.key,
         ),
       ).matches;
-      for (const m of matches.filter((x: any) => x.provider.id === w.p0.id)) {
+      for (const m of matches.filter((x) => x.provider.id === w.p0.id)) {
         expected.push({
           needId: n.id,
           offeringId: m.offering.id,
           score: m.score,
-          price: m.breakdown.find((f: any) => f.factor === 'PRICE').value,
+          price: m.breakdown.find((f) => f.factor === 'PRICE')!.value,
           minAvailableUnits: m.minAvailableUnits,
           estimatedMonthlyCost: m.estimatedMonthlyCost,
         });
       }
     }
-    const got = view.needs.flatMap((n: any) => n.offerings.map((o: any) => ({ needId: n.needId, ...o })));
+    const got = view.needs.flatMap((n) => n.offerings.map((o) => ({ needId: n.needId, ...o })));
     const key = (x: { needId: string; offeringId: string }) => `${x.needId}/${x.offeringId}`;
     expect(got.map(key).sort()).toEqual(expected.map(key).sort());
     expect(expected.length).toBeGreaterThan(0);
     expect(view.totalCount).toBe(new Set(expected.map((e) => e.needId)).size);
     for (const e of expected) {
-      const g = got.find((x: any) => key(x) === key(e));
-      expect([g.minAvailableUnits, g.estimatedMonthlyCost]).toEqual([e.minAvailableUnits, e.estimatedMonthlyCost]);
+      const g = got.find((x) => key(x) === key(e));
+      expect([g!.minAvailableUnits, g!.estimatedMonthlyCost]).toEqual([e.minAvailableUnits, e.estimatedMonthlyCost]);
       // Price is judged against the provider's own candidates only: never lower than in matches, equal where it was the cheapest.
-      expect(g.fit).toBeGreaterThanOrEqual(e.score - 1e-9);
-      if (e.price === 1) expect(g.fit).toBeCloseTo(e.score, 6);
+      expect(g!.fit).toBeGreaterThanOrEqual(e.score - 1e-9);
+      if (e.price === 1) expect(g!.fit).toBeCloseTo(e.score, 6);
     }
     // Quoted: its live quotes on those needs.
     const live = ok(
@@ -474,16 +471,14 @@ describe('provider views agree with the rows', () => {
         {},
         w.p0.key,
       ),
-    ).quotes.edges.map((e: any) => e.node);
+    ).quotes.edges.map((e) => e.node);
     for (const g of got)
-      expect(g.quoteId).toBe(
-        live.find((q: any) => q.need.id === g.needId && q.offering.id === g.offeringId)?.id ?? null,
-      );
-    expect(view.quotedCount).toBe(view.needs.filter((n: any) => n.offerings.some((o: any) => o.quoteId)).length);
+      expect(g.quoteId).toBe(live.find((q) => q.need.id === g.needId && q.offering.id === g.offeringId)?.id ?? null);
+    expect(view.quotedCount).toBe(view.needs.filter((n) => n.offerings.some((o) => o.quoteId)).length);
     for (const n of view.needs) {
-      const need = needs.find((x: any) => x.id === n.needId);
+      const need = needs.find((x) => x.id === n.needId);
       expect(n.months).toEqual(
-        Array.from({ length: need.durationMonths }, (_, i) => nextMonthFrom(need.startMonth, i)),
+        Array.from({ length: need!.durationMonths }, (_, i) => nextMonthFrom(need!.startMonth, i)),
       );
       expect(n.need.status).toBe('OPEN');
     }
@@ -511,36 +506,34 @@ describe('buyer views agree with the rows', () => {
           OPERATOR_KEY,
         ),
       ).engagement;
-      const s = e.scorecard;
-      const served = e.schedule.filter((l: any) => !e.serviceEndMonth || l.month <= e.serviceEndMonth);
-      const reports = new Map(e.performanceReports.edges.map((r: any) => [r.node.month, r.node]));
-      expect(s.months.map((m: any) => [m.month, m.scheduledUnits, m.scheduledAmount, m.deliveredUnits])).toEqual(
-        served.map((l: any) => [l.month, l.units, l.amount, (reports.get(l.month) as any)?.deliveredUnits ?? null]),
+      const s = e!.scorecard;
+      const served = e!.schedule.filter((l) => !e!.serviceEndMonth || l.month <= e!.serviceEndMonth);
+      const reports = new Map(e!.performanceReports.edges.map((r) => [r.node.month, r.node]));
+      expect(s.months.map((m) => [m.month, m.scheduledUnits, m.scheduledAmount, m.deliveredUnits])).toEqual(
+        served.map((l) => [l.month, l.units, l.amount, reports.get(l.month)?.deliveredUnits ?? null]),
       );
-      const toDate = served.filter((l: any) => l.month <= M[0]);
-      expect(s.spendToDate).toBe(
-        money(toDate.length ? sum([e.quote.setupFee, ...toDate.map((l: any) => l.amount)]) : 0),
-      );
-      expect(s.quoteTotal).toBe(e.quote.total);
-      expect(s.scheduledUnitsToDate).toBe(toDate.reduce((n: number, l: any) => n + l.units, 0));
-      expect(s.deliveredUnitsToDate).toBe([...reports.values()].reduce((n: number, r: any) => n + r.deliveredUnits, 0));
-      expect(s.metrics.map((m: any) => [m.metric, m.target, m.direction])).toEqual(
-        e.quote.slaTargets.map((x: any) => [x.metric, x.target, x.direction]),
+      const toDate = served.filter((l) => l.month <= M[0]);
+      expect(s.spendToDate).toBe(money(toDate.length ? sum([e!.quote.setupFee, ...toDate.map((l) => l.amount)]) : 0));
+      expect(s.quoteTotal).toBe(e!.quote.total);
+      expect(s.scheduledUnitsToDate).toBe(toDate.reduce((n, l) => n + l.units, 0));
+      expect(s.deliveredUnitsToDate).toBe([...reports.values()].reduce((n, r) => n + r.deliveredUnits, 0));
+      expect(s.metrics.map((m) => [m.metric, m.target, m.direction])).toEqual(
+        e!.quote.slaTargets.map((x) => [x.metric, x.target, x.direction]),
       );
       for (const m of s.metrics) {
         expect(m.points).toEqual(
           [...reports.values()]
-            .map((r: any) =>
+            .map((r) =>
               r.metrics
-                .filter((x: any) => x.metric === m.metric)
-                .map((x: any) => ({ month: r.month, value: x.value, met: x.met })),
+                .filter((x) => x.metric === m.metric)
+                .map((x) => ({ month: r.month, value: x.value, met: x.met })),
             )
             .flat(),
         );
       }
-      expect(s.disputesOpen).toBe([...reports.values()].filter((r: any) => r.disputed).length);
-      expect(s.months.filter((m: any) => m.disputed).map((m: any) => m.month)).toEqual(
-        [...reports.values()].filter((r: any) => r.disputed).map((r: any) => r.month),
+      expect(s.disputesOpen).toBe([...reports.values()].filter((r) => r.disputed).length);
+      expect(s.months.filter((m) => m.disputed).map((m) => m.month)).toEqual(
+        [...reports.values()].filter((r) => r.disputed).map((r) => r.month),
       );
       disputes += s.disputesOpen;
     }
@@ -556,8 +549,8 @@ describe('buyer views agree with the rows', () => {
         w.b0.key,
       ),
     )
-      .engagements.edges.map((e: any) => e.node)
-      .filter((e: any) => ['PENDING_BAA', 'ACTIVE'].includes(e.status));
+      .engagements.edges.map((e) => e.node)
+      .filter((e) => ['PENDING_BAA', 'ACTIVE'].includes(e.status));
     expect(view.activeEngagements).toBe(list.length);
     const byCategory = new Map<string, Map<string, string[]>>();
     for (const e of list) {
@@ -565,25 +558,24 @@ describe('buyer views agree with the rows', () => {
       c.set(e.provider.id, [...(c.get(e.provider.id) ?? []), e.id].sort());
       byCategory.set(e.offering.category.code, c);
     }
-    expect(view.categories.map((c: any) => c.categoryCode)).toEqual([...byCategory.keys()].sort());
-    const partners = new Set(list.map((e: any) => e.provider.id));
+    expect(view.categories.map((c) => c.categoryCode)).toEqual([...byCategory.keys()].sort());
+    const partners = new Set(list.map((e) => e.provider.id));
     const published = ok(
       await t.gql(
         `{ offerings(filter: { status: PUBLISHED }, first: 100) { edges { node { provider { id } category { code } } } } }`,
         {},
         w.b0.key,
       ),
-    ).offerings.edges.map((e: any) => e.node);
+    ).offerings.edges.map((e) => e.node);
     for (const c of view.categories) {
       const vendors = byCategory.get(c.categoryCode)!;
-      expect(Object.fromEntries(c.vendors.map((v: any) => [v.providerId, v.engagementIds]))).toEqual(
+      expect(Object.fromEntries(c.vendors.map((v) => [v.providerId, v.engagementIds]))).toEqual(
         Object.fromEntries(vendors),
       );
       expect(c.fragmented).toBe(vendors.size > 1);
       const candidates = [...partners].filter(
         (p) =>
-          !vendors.has(p as string) &&
-          published.some((o: any) => o.provider.id === p && o.category.code === c.categoryCode),
+          !vendors.has(p as string) && published.some((o) => o.provider.id === p && o.category.code === c.categoryCode),
       );
       expect(c.consolidationCandidateIds).toEqual(candidates.sort());
     }
@@ -632,7 +624,7 @@ describe('who may read the views', () => {
       ok(await t.gql(PORTFOLIO, {}, w.b0.key)).vendorPortfolio,
     );
     const card = `query($id: ID!) { engagement(id: $id) { scorecard { spendToDate } } }`;
-    expect(ok(await t.gql(card, { id: w.engagements[0] }, w.b0.key)).engagement.scorecard).toBeTruthy();
+    expect(ok(await t.gql(card, { id: w.engagements[0] }, w.b0.key)).engagement!.scorecard).toBeTruthy();
     expect(ok(await t.gql(card, { id: w.engagements[0] }, w.p1.key)).engagement).toBeNull();
   });
 });

@@ -32,14 +32,14 @@ it('verifies, deduplicates and catches up', async () => {
       hospital.key,
     ),
   ).createWebhook;
-  const server = createReceiver({ secret: created.secret, handle: (e) => void handled.push(e), seen });
+  const server = createReceiver({ secret: created.secret!, handle: (e) => void handled.push(e), seen });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/exchange`;
     ok(
       await t.gql(
         `mutation($i: UpdateWebhookInput!) { updateWebhook(input: $i) { userErrors { message } } }`,
-        { i: { id: created.webhook.id, url } },
+        { i: { id: created.webhook!.id, url } },
         hospital.key,
       ),
     );
@@ -52,10 +52,10 @@ it('verifies, deduplicates and catches up', async () => {
       const log = ok(
         await t.gql(
           `query($id: ID!) { webhookDeliveries(webhookId: $id) { edges { node { id status } } } }`,
-          { id: created.webhook.id },
+          { id: created.webhook!.id },
           hospital.key,
         ),
-      ).webhookDeliveries.edges.map((e: any) => e.node);
+      ).webhookDeliveries.edges.map((e) => e.node);
       return log[0]?.status === 'SUCCEEDED' ? log : undefined;
     });
     ok(
@@ -69,17 +69,17 @@ it('verifies, deduplicates and catches up', async () => {
       const log = ok(
         await t.gql(
           `query($id: ID!) { webhookDeliveries(webhookId: $id) { edges { node { id status attempts } } } }`,
-          { id: created.webhook.id },
+          { id: created.webhook!.id },
           hospital.key,
         ),
-      ).webhookDeliveries.edges.map((e: any) => e.node);
+      ).webhookDeliveries.edges.map((e) => e.node);
       return log[0]?.status === 'SUCCEEDED' && log[0].attempts === 1 ? true : undefined;
     });
     expect(handled).toHaveLength(1);
 
     // Catching up from the beginning: the same event (same id) is skipped, a missed one is processed.
     const missed = await createNeed(t, hospital.key);
-    await t.sql(`update webhook set active = false where id = $1`, [created.webhook.id]); // as if the receiver had been down
+    await t.sql(`update webhook set active = false where id = $1`, [created.webhook!.id]); // as if the receiver had been down
     const cursor = await waitFor('both events in the stream', async () => {
       const before = handled.length;
       const c = await catchUp({

@@ -93,8 +93,8 @@ let t: TestApi;
 let ids: Ids;
 beforeAll(async () => {
   t = await startTestApi({ DEMO_DATA: 'true' });
-  const [need] = await t.sql(`select id from need where status = 'OPEN' order by created_at limit 1`);
-  const [provider] = await t.sql(
+  const [need] = await t.sql<{ id: string }>(`select id from need where status = 'OPEN' order by created_at limit 1`);
+  const [provider] = await t.sql<{ id: string }>(
     `select o.id from organization o join api_key k on k.organization_id = o.id where k.label = 'demo provider admin'`,
   );
   ids = { needId: need.id, providerId: provider.id };

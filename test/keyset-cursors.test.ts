@@ -91,7 +91,7 @@ it('offerings (by title) and Organization.offerings: an offering inserted before
           { a: after },
           p.key,
         ),
-      ).organization.offerings,
+      ).organization!.offerings,
     insert,
   );
   expectEachOnce(nested, before);
@@ -110,7 +110,7 @@ it('Organization.members (by name): a member added before the cursor does not re
         `query($a: String) { organization(id: "${network}") { members(first: 2, after: $a) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } totalCount } } }`,
         { a: after },
       ),
-    ).organization.members;
+    ).organization!.members;
   const seen = await pageThrough(read, () =>
     createOrg(t, { kind: 'HOSPITAL', name: `${tag} a${k++}`, networkId: network }),
   );
@@ -144,7 +144,7 @@ it('Need.quotes (cheapest first) and quotes: a cheaper quote issued between page
           { a: after },
           b.key,
         ),
-      ).need.quotes,
+      ).need!.quotes,
     () => issueOne(`${cheaper--}.00`),
   );
   expect(nested).toEqual(before);
@@ -209,5 +209,5 @@ it('a cursor that is not one of ours is BAD_USER_INPUT, never a 500 (positive co
     expect(errorCode(r)).toBe('BAD_USER_INPUT');
   }
   const first = ok(await t.gql(`{ needs(first: 1) { pageInfo { endCursor } } }`, {}, b.key)).needs.pageInfo.endCursor;
-  expect(ok(await read(first)).needs.edges).toHaveLength(1);
+  expect(ok(await read(first!)).needs.edges).toHaveLength(1);
 });

@@ -34,7 +34,7 @@ async function sellerWith(
 }
 
 const matchIds = async (input: Record<string, unknown>, key?: string) =>
-  ok(await t.gql(MATCH, { i: needInput(input), n: 100 }, key)).matchOffers.map((m: any) => m.offering.id);
+  ok(await t.gql(MATCH, { i: needInput(input), n: 100 }, key)).matchOffers.map((m) => m.offering.id);
 
 describe('needs', () => {
   it('are visible to every organization, but maxUnitPrice and notes only to the buyer side', async () => {
@@ -70,7 +70,7 @@ describe('needs', () => {
     expect(
       ok(
         await t.gql(mut, { i: needInput({ categoryCode: 'NOPE', regionCode: 'US-ZZ' }) }, b.key),
-      ).createNeed.userErrors.map((e: any) => e.field),
+      ).createNeed.userErrors.map((e) => e.field),
     ).toEqual(['input.categoryCode', 'input.regionCode']);
     const [after] = await t.sql('select count(*)::int as n from need');
     expect(after.n).toBe(before.n);
@@ -87,7 +87,7 @@ describe('needs', () => {
     const outsider = await createOrg(t, { kind: 'HOSPITAL' });
     const key = await createKey(t, network, 'INTEGRATION');
     const id = await createNeed(t, key, { buyerId: member });
-    expect(ok(await t.gql(`query($id: ID!) { need(id: $id) { buyer { id } } }`, { id }, key)).need.buyer.id).toBe(
+    expect(ok(await t.gql(`query($id: ID!) { need(id: $id) { buyer { id } } }`, { id }, key)).need!.buyer.id).toBe(
       member,
     );
     const r = await t.gql(
@@ -108,7 +108,7 @@ describe('needs', () => {
         b.key,
       ),
     );
-    expect(up.updateNeed.need.monthlyVolume).toBe(250);
+    expect(up.updateNeed.need!.monthlyVolume).toBe(250);
     const other = await buyer(t);
     expect(
       errorCode(
@@ -137,7 +137,7 @@ describe('needs', () => {
         { b: b.id },
       ),
     );
-    expect(d.needs.edges.map((e: any) => e.node.id)).toEqual([id]);
+    expect(d.needs.edges.map((e) => e.node.id)).toEqual([id]);
   });
 });
 
@@ -219,15 +219,15 @@ describe('matching hard filters', () => {
     const input = needInput({ categoryCode: 'REFERRAL_COORDINATION', monthlyVolume: 100 });
     expect(await matchIds(input)).not.toContain(offeringId);
     const partial = ok(await t.gql(MATCH, { i: { ...input, includePartial: true }, n: 100 })).matchOffers.find(
-      (m: any) => m.offering.id === offeringId,
+      (m) => m.offering.id === offeringId,
     );
     expect(partial).toMatchObject({ fullyAvailable: false, minAvailableUnits: 50, shortMonths: [MONTHS[1]] });
-    expect(partial.availability).toEqual([
+    expect(partial!.availability).toEqual([
       { month: MONTHS[0], availableUnits: 1000 },
       { month: MONTHS[1], availableUnits: 50 },
       { month: MONTHS[2], availableUnits: 1000 },
     ]);
-    expect(partial.warnings[0]).toContain(MONTHS[1]);
+    expect(partial!.warnings[0]).toContain(MONTHS[1]);
   });
 
   it('capacity: held and committed units reduce availability', async () => {
@@ -242,8 +242,8 @@ describe('matching hard filters', () => {
     ]);
     const m = ok(
       await t.gql(MATCH, { i: needInput({ categoryCode: 'APPOINTMENT_REMINDERS', monthlyVolume: 50 }), n: 100 }),
-    ).matchOffers.find((x: any) => x.offering.id === a.offeringId);
-    expect(m.availability.map((x: any) => x.availableUnits)).toEqual([70, 70, 100]);
+    ).matchOffers.find((x) => x.offering.id === a.offeringId);
+    expect(m!.availability.map((x) => x.availableUnits)).toEqual([70, 70, 100]);
     expect(await matchIds({ categoryCode: 'APPOINTMENT_REMINDERS', monthlyVolume: 71 })).not.toContain(a.offeringId);
   });
 
@@ -277,9 +277,9 @@ describe('ranking', () => {
     ).matchOffers;
     expect(list.length).toBeGreaterThanOrEqual(2);
     for (const m of list) {
-      const sum = m.breakdown.reduce((s: number, f: any) => s + f.weight * f.value, 0);
+      const sum = m.breakdown.reduce((s, f) => s + f.weight * f.value, 0);
       expect(Math.abs(sum - m.score)).toBeLessThan(0.01);
-      expect(m.breakdown.map((f: any) => f.factor)).toEqual([
+      expect(m.breakdown.map((f) => f.factor)).toEqual([
         'EHR_FIT',
         'PROXIMITY',
         'PRICE',
@@ -287,7 +287,7 @@ describe('ranking', () => {
         'CAPACITY_HEADROOM',
         'EXISTING_RELATIONSHIP',
       ]);
-      expect(m.breakdown.every((f: any) => f.reason.length > 10)).toBe(true);
+      expect(m.breakdown.every((f) => f.reason.length > 10)).toBe(true);
     }
     expect(list[0].breakdown[0].reason).toContain('runs EPIC itself');
     for (let i = 1; i < list.length; i++) {
@@ -303,7 +303,7 @@ describe('ranking', () => {
     for (let i = 0; i < 3; i++)
       await sellerWith({ categoryCode: 'HR_RECRUITMENT', regionCodes: ['US-OH'] }, 1000, { stateCode: 'US-OH' });
     const first = ok(await t.gql(MATCH, { i: input, n: 100 })).matchOffers;
-    const tied = first.filter((m: any) => m.score === first[0].score).map((m: any) => m.offering.id);
+    const tied = first.filter((m) => m.score === first[0].score).map((m) => m.offering.id);
     expect(tied.length).toBeGreaterThanOrEqual(3);
     expect(tied).toEqual([...tied].sort());
     expect(ok(await t.gql(MATCH, { i: input, n: 100 })).matchOffers).toEqual(first);
@@ -315,7 +315,7 @@ describe('ranking', () => {
     const needId = await createNeed(t, b.key, { categoryCode: 'MEDICAL_CODING', maxUnitPrice: '9.99' });
     const q = `query($id: ID!) { matches(needId: $id, first: 50) { offering { id } breakdown { factor reason } } }`;
     const seller = ok(await t.gql(q, { id: needId }, a.key)).matches;
-    expect(seller.map((m: any) => m.offering.id)).toContain(a.offeringId);
+    expect(seller.map((m) => m.offering.id)).toContain(a.offeringId);
     expect(JSON.stringify(seller)).not.toContain('9.99');
     const own = ok(await t.gql(q, { id: needId }, b.key)).matches;
     expect(JSON.stringify(own)).toContain('9.99');
@@ -350,9 +350,9 @@ describe('match explanations', () => {
         b.key,
       ),
     ).matchOffers;
-    const m = found.find((x: any) => x.offering.id === offeringId);
+    const m = found.find((x) => x.offering.id === offeringId);
     expect(m).toBeTruthy();
-    const reasons = m.breakdown.map((f: any) => f.reason).join(' ');
+    const reasons = m!.breakdown.map((f) => f.reason).join(' ');
     expect(reasons).not.toContain('432');
     expect(reasons).not.toMatch(/sellable/i);
   });

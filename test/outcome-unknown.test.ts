@@ -37,7 +37,7 @@ it('createOrganization and createOffering take an idempotencyKey: a retry return
   const i = { ...input(`idem ${Date.now()}`), idempotencyKey: 'org-1' };
   const a = ok(await t.gql(CREATE, { i })).createOrganization;
   const b = ok(await t.gql(CREATE, { i })).createOrganization;
-  expect(b.organization.id).toBe(a.organization.id);
+  expect(b.organization!.id).toBe(a.organization!.id);
   expect(ok(await t.gql(CREATE, { i: { ...i, name: `${i.name} other` } })).createOrganization.userErrors).toEqual([
     { code: 'IDEMPOTENCY_CONFLICT' },
   ]);
@@ -45,8 +45,8 @@ it('createOrganization and createOffering take an idempotencyKey: a retry return
   const p = await provider(t);
   const OFFER = `mutation($i: CreateOfferingInput!) { createOffering(input: $i) { offering { id } userErrors { code } } }`;
   const o = { ...offeringInput(), idempotencyKey: 'offering-1' };
-  const first = ok(await t.gql(OFFER, { i: o }, p.key)).createOffering.offering.id;
-  expect(ok(await t.gql(OFFER, { i: o }, p.key)).createOffering.offering.id).toBe(first);
+  const first = ok(await t.gql(OFFER, { i: o }, p.key)).createOffering.offering!.id;
+  expect(ok(await t.gql(OFFER, { i: o }, p.key)).createOffering.offering!.id).toBe(first);
   expect(
     ok(await t.gql(`{ offerings(filter: { providerId: "${p.id}" }) { totalCount } }`, {}, p.key)).offerings.totalCount,
   ).toBe(1);

@@ -107,7 +107,7 @@ describe('webhook secrets at rest', () => {
       ),
     );
     expect(r.createWebhook.userErrors).toEqual([]);
-    const [row] = await t.sql(`select secret from webhook where id = $1`, [r.createWebhook.webhook.id]);
+    const [row] = await t.sql(`select secret from webhook where id = $1`, [r.createWebhook.webhook!.id]);
     expect(row.secret).toMatch(/^v1:/);
     expect(row.secret).not.toContain(secret);
     const keyFile = path.join(dataDir, 'webhook-secrets.key');

@@ -61,7 +61,7 @@ const capacityOf = async (key: string, offeringId: string) =>
       { id: offeringId },
       key,
     ),
-  ).offering.capacity;
+  ).offering!.capacity;
 
 describe('issueQuote', () => {
   it('prices the ramp exactly and holds every month', async () => {
@@ -86,17 +86,17 @@ describe('issueQuote', () => {
     ).issueQuote;
     expect(r.userErrors).toEqual([]);
     // pilot 5 x 9.00 = 45.00 -> minimum 100.00; expansion 30 x 9.00 = 270.00; steady 60 x 7.20 = 432.00 (x2); setup 500.00
-    expect(r.quote.schedule).toEqual([
+    expect(r.quote!.schedule).toEqual([
       { month: M[0], units: 5, phase: 'PILOT', unitPrice: '9.00', amount: '100.00' },
       { month: M[1], units: 30, phase: 'EXPANSION', unitPrice: '9.00', amount: '270.00' },
       { month: M[2], units: 60, phase: 'STEADY', unitPrice: '7.20', amount: '432.00' },
       { month: M[3], units: 60, phase: 'STEADY', unitPrice: '7.20', amount: '432.00' },
     ]);
     expect(r.quote).toMatchObject({ status: 'ISSUED', version: 1, total: '1734.00' });
-    const q = ok(await t.gql(QUOTE, { id: r.quote.id }, p.key)).quote;
+    const q = ok(await t.gql(QUOTE, { id: r.quote!.id }, p.key)).quote;
     expect(q).toMatchObject({ totalUnits: 155, costPerUnit: '11.1871', setupFee: '500.00', currency: 'USD' });
-    expect(new Date(q.expiresAt).getTime()).toBeGreaterThan(Date.now() + 9.9 * 86_400_000);
-    expect((await capacityOf(p.key, offeringId)).map((m: any) => m.heldUnits)).toEqual([5, 30, 60, 60]);
+    expect(new Date(q!.expiresAt).getTime()).toBeGreaterThan(Date.now() + 9.9 * 86_400_000);
+    expect((await capacityOf(p.key, offeringId)).map((m) => m.heldUnits)).toEqual([5, 30, 60, 60]);
   });
 
   it('refuses all months when one is short, naming it, and holds nothing', async () => {
@@ -107,7 +107,7 @@ describe('issueQuote', () => {
     expect(r.userErrors).toEqual([
       { code: 'CAPACITY_EXCEEDED', field: 'schedule', message: `${M[2]}: requested 60 units, 50 available.` },
     ]);
-    expect((await capacityOf(p.key, offeringId)).map((m: any) => m.heldUnits)).toEqual([0, 0, 0, 0]);
+    expect((await capacityOf(p.key, offeringId)).map((m) => m.heldUnits)).toEqual([0, 0, 0, 0]);
     const [n] = await t.sql('select count(*)::int as n from quote where need_id = $1', [needId]);
     expect(n.n).toBe(0);
   });
@@ -123,7 +123,7 @@ describe('issueQuote', () => {
     await setCapacity(t, p.key, offeringId, [M[2]], 1000); // room again: the control
     const placed = ok(await t.gql(ISSUE_DATA, { i: { needId, offeringId } }, p.key)).issueQuote;
     expect(placed.userErrors).toEqual([]);
-    expect(placed.quote.id).toBeTruthy();
+    expect(placed.quote!.id).toBeTruthy();
   });
 
   it('allows one live quote per need and offering; a lapsed one still marked ISSUED is closed by the next issue', async () => {
@@ -138,13 +138,13 @@ describe('issueQuote', () => {
     const rows = await t.sql(`select id, status from quote where need_id = $1 order by created_at`, [needId]);
     expect(rows).toEqual([
       { id: first, status: 'EXPIRED' },
-      { id: second.quote.id, status: 'ISSUED' },
+      { id: second.quote!.id, status: 'ISSUED' },
     ]);
     const held = await t.sql(
       `select quote_id, sum(units)::int as units from reservation where offering_id = $1 and status = 'ACTIVE' group by quote_id`,
       [offeringId],
     );
-    expect(held).toEqual([{ quote_id: second.quote.id, units: expect.any(Number) }]);
+    expect(held).toEqual([{ quote_id: second.quote!.id, units: expect.any(Number) }]);
     expect(held[0].units).toBeGreaterThan(0);
   });
 
@@ -157,7 +157,7 @@ describe('issueQuote', () => {
         p.key,
       ),
     ).issueQuote;
-    expect(r.userErrors.map((e: any) => e.field)).toEqual(['input.expansionMonths', 'input.pilotUnits']);
+    expect(r.userErrors.map((e) => e.field)).toEqual(['input.expansionMonths', 'input.pilotUnits']);
   });
 });
 
@@ -173,8 +173,8 @@ describe('revise, withdraw, decline, expiry', () => {
       ),
     ).reviseQuote;
     expect(r.quote).toMatchObject({ version: 2, status: 'ISSUED', supersedes: { id: v1 } });
-    expect(ok(await t.gql(QUOTE, { id: v1 }, b.key)).quote.status).toBe('SUPERSEDED');
-    expect((await capacityOf(p.key, offeringId)).map((m: any) => m.heldUnits)).toEqual([20, 60, 60, 60]);
+    expect(ok(await t.gql(QUOTE, { id: v1 }, b.key)).quote!.status).toBe('SUPERSEDED');
+    expect((await capacityOf(p.key, offeringId)).map((m) => m.heldUnits)).toEqual([20, 60, 60, 60]);
     const again = ok(
       await t.gql(
         `mutation($i: ReviseQuoteInput!) { reviseQuote(input: $i) { userErrors { code } } }`,
@@ -192,7 +192,7 @@ describe('revise, withdraw, decline, expiry', () => {
       errorCode(await t.gql(`mutation { withdrawQuote(input: { id: "${q}" }) { quote { status } } }`, {}, b.key)),
     ).toBe('FORBIDDEN');
     ok(await t.gql(`mutation { withdrawQuote(input: { id: "${q}" }) { quote { status } } }`, {}, p.key));
-    expect((await capacityOf(p.key, offeringId)).map((m: any) => m.heldUnits)).toEqual([0, 0, 0, 0]);
+    expect((await capacityOf(p.key, offeringId)).map((m) => m.heldUnits)).toEqual([0, 0, 0, 0]);
     const q2 = await issueQuote(t, p.key, { needId, offeringId });
     const d = ok(
       await t.gql(
@@ -201,8 +201,8 @@ describe('revise, withdraw, decline, expiry', () => {
         b.key,
       ),
     );
-    expect(d.declineQuote.quote.status).toBe('DECLINED');
-    expect((await capacityOf(p.key, offeringId)).map((m: any) => m.heldUnits)).toEqual([0, 0, 0, 0]);
+    expect(d.declineQuote.quote!.status).toBe('DECLINED');
+    expect((await capacityOf(p.key, offeringId)).map((m) => m.heldUnits)).toEqual([0, 0, 0, 0]);
   });
 
   it('an expired quote frees capacity at once, cannot be accepted, and the sweeper marks it', async () => {
@@ -210,8 +210,8 @@ describe('revise, withdraw, decline, expiry', () => {
     const q = await issueQuote(t, p.key, { needId, offeringId });
     await t.sql(`update quote set expires_at = now() - interval '1 second' where id = $1`, [q]);
     await t.sql(`update reservation set expires_at = now() - interval '1 second' where quote_id = $1`, [q]);
-    expect((await capacityOf(p.key, offeringId)).map((m: any) => m.heldUnits)).toEqual([0, 0, 0, 0]);
-    expect(ok(await t.gql(QUOTE, { id: q }, b.key)).quote.status).toBe('EXPIRED');
+    expect((await capacityOf(p.key, offeringId)).map((m) => m.heldUnits)).toEqual([0, 0, 0, 0]);
+    expect(ok(await t.gql(QUOTE, { id: q }, b.key)).quote!.status).toBe('EXPIRED');
     const a = ok(await t.gql(ACCEPT, { i: { quoteId: q } }, b.key)).acceptQuote;
     expect(a.userErrors[0].code).toBe('QUOTE_EXPIRED');
     expect(a.engagement).toBeNull();
@@ -243,7 +243,7 @@ describe('acceptQuote', () => {
     const other = await issueQuote(t, rival.key, { needId, offeringId: rivalOffering });
     const r = ok(await t.gql(ACCEPT, { i: { quoteId: q } }, b.key)).acceptQuote;
     expect(r.userErrors).toEqual([]);
-    expect(r.quote.status).toBe('ACCEPTED');
+    expect(r.quote!.status).toBe('ACCEPTED');
     expect(r.engagement).toMatchObject({ status: 'ACTIVE', phase: 'PILOT' }); // CYBERSECURITY touches no PHI
     expect(await capacityOf(p.key, offeringId)).toEqual([
       { heldUnits: 0, committedUnits: 10, conditionalUnits: 0, availableUnits: 90 },
@@ -251,16 +251,16 @@ describe('acceptQuote', () => {
       { heldUnits: 0, committedUnits: 0, conditionalUnits: 60, availableUnits: 40 },
       { heldUnits: 0, committedUnits: 0, conditionalUnits: 60, availableUnits: 40 },
     ]);
-    expect(ok(await t.gql(`query($id: ID!) { need(id: $id) { status } }`, { id: needId }, b.key)).need.status).toBe(
+    expect(ok(await t.gql(`query($id: ID!) { need(id: $id) { status } }`, { id: needId }, b.key)).need!.status).toBe(
       'AWARDED',
     );
-    expect(ok(await t.gql(QUOTE, { id: other }, rival.key)).quote.status).toBe('NOT_AWARDED');
-    expect((await capacityOf(rival.key, rivalOffering)).every((m: any) => m.heldUnits === 0)).toBe(true);
+    expect(ok(await t.gql(QUOTE, { id: other }, rival.key)).quote!.status).toBe('NOT_AWARDED');
+    expect((await capacityOf(rival.key, rivalOffering)).every((m) => m.heldUnits === 0)).toBe(true);
     const actions = (
       await t.sql(`select action from audit_event where entity_id = any($1::uuid[]) order by at`, [
-        [q, needId, r.engagement.id],
+        [q, needId, r.engagement!.id],
       ])
-    ).map((x: any) => x.action);
+    ).map((x) => x.action);
     expect(actions).toEqual(
       expect.arrayContaining(['quote.issued', 'quote.accepted', 'need.awarded', 'engagement.created']),
     );
@@ -303,7 +303,7 @@ describe('acceptQuote', () => {
       expect(ok(await accepting).acceptQuote.userErrors).toEqual([]);
       const [after] = await t.sql(`select status from quote where id = $1`, [late.id]);
       expect(after.status).toBe('NOT_AWARDED');
-      expect((await capacityOf(rival.key, rivalOffering)).every((m: any) => m.heldUnits === 0)).toBe(true);
+      expect((await capacityOf(rival.key, rivalOffering)).every((m) => m.heldUnits === 0)).toBe(true);
     } finally {
       await other.end();
     }
@@ -360,7 +360,7 @@ describe('parties, in PostgreSQL itself', () => {
     await expect(t.sql(`update quote set buyer_id = $2 where id = $1`, [q, stranger.id])).rejects.toThrow(
       /quote_need_buyer_fkey/,
     );
-    const engagementId = ok(await t.gql(ACCEPT, { i: { quoteId: q } }, b.key)).acceptQuote.engagement.id;
+    const engagementId = ok(await t.gql(ACCEPT, { i: { quoteId: q } }, b.key)).acceptQuote.engagement!.id;
     await expect(
       t.sql(`update engagement set buyer_id = $2 where id = $1`, [engagementId, stranger.id]),
     ).rejects.toThrow(/engagement_quote_parties_fkey/);
@@ -394,7 +394,7 @@ describe('tenancy', () => {
       await t.gql(`query($n: ID!) { quotes(filter: { needId: $n }) { totalCount } }`, { n: needId }, rival.key),
     );
     expect(list.quotes.totalCount).toBe(0);
-    expect(ok(await t.gql(QUOTE, { id: q }, b.key)).quote.id).toBe(q);
+    expect(ok(await t.gql(QUOTE, { id: q }, b.key)).quote!.id).toBe(q);
   });
 
   it('need.quotes compares every quote for the buyer, only its own for a provider', async () => {
@@ -408,11 +408,11 @@ describe('tenancy', () => {
     const mine = await issueQuote(t, p.key, { needId, offeringId });
     const theirs = await issueQuote(t, rival.key, { needId, offeringId: rivalOffering });
     const q = `query($id: ID!) { need(id: $id) { quotes { totalCount edges { node { id total costPerUnit slaTargets { metric } schedule { phase } provider { id } } } } } }`;
-    const forBuyer = ok(await t.gql(q, { id: needId }, b.key)).need.quotes;
+    const forBuyer = ok(await t.gql(q, { id: needId }, b.key)).need!.quotes;
     expect(forBuyer.totalCount).toBe(2);
-    expect(forBuyer.edges.map((e: any) => e.node.id).sort()).toEqual([mine, theirs].sort());
-    const forRival = ok(await t.gql(q, { id: needId }, rival.key)).need.quotes;
-    expect(forRival.edges.map((e: any) => e.node.id)).toEqual([theirs]);
+    expect(forBuyer.edges.map((e) => e.node.id).sort()).toEqual([mine, theirs].sort());
+    const forRival = ok(await t.gql(q, { id: needId }, rival.key)).need!.quotes;
+    expect(forRival.edges.map((e) => e.node.id)).toEqual([theirs]);
   });
 });
 
@@ -446,8 +446,8 @@ describe('idempotency', () => {
     };
     const n1 = ok(await t.gql(mut, { i }, b1.key)).createNeed.need;
     const n2 = ok(await t.gql(mut, { i }, b2.key)).createNeed.need;
-    expect(n1.id).not.toBe(n2.id);
-    expect(n2.buyer.id).toBe(b2.id);
+    expect(n1!.id).not.toBe(n2!.id);
+    expect(n2!.buyer.id).toBe(b2.id);
   });
 });
 
@@ -482,7 +482,7 @@ describe('issuing while the need is being awarded', () => {
       await blocker.query(`select 1 from capacity_month where offering_id = $1 for update`, [o1]);
       const waiting = async (n: number) => {
         for (let i = 0; i < 200; i++) {
-          const [{ c }] = await t.sql(
+          const [{ c }] = await t.sql<{ c: number }>(
             `select count(*)::int as c from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
           );
           if (c >= n) return;
@@ -503,7 +503,7 @@ describe('issuing while the need is being awarded', () => {
         [needId],
       );
       expect({ live, holds }).toEqual({ live: [], holds: [] });
-      if (!issued.errors) expect(issued.data.issueQuote.quote?.id ?? null).toBeNull();
+      if (!issued.errors) expect(issued.data!.issueQuote.quote?.id ?? null).toBeNull();
     } finally {
       await blocker.end();
     }

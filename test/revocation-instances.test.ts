@@ -26,7 +26,7 @@ it('a key revoked on instance A stops working on A at once and on instance B wit
     await gql(a, `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } } }`, {
       i: { name: `Revocation ${Date.now()}`, kind: 'HOSPITAL', stateCode: 'US-OH', ehrPlatformCode: 'EPIC' },
     }),
-  ).createOrganization.organization.id;
+  ).createOrganization.organization!.id;
   const key = async (role: string, label: string) =>
     ok(
       await gql(a, `mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id } secret } }`, {

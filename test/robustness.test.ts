@@ -1,5 +1,5 @@
 // Robustness: malformed but valid-shaped requests are client errors, never a 500.
-import { errorCode, gql, ok, startTestApi, type TestApi } from './support/api';
+import { errorCode, type GqlResult, gql, ok, startTestApi, type TestApi } from './support/api';
 import {
   buyer,
   createNeed,
@@ -72,14 +72,11 @@ describe('operationName', () => {
 describe('money bounds (API.md: unit prices <= 999999.9999, fees <= 99999999.99, totals <= 9999999999.99)', () => {
   const CREATE_OFFERING = `mutation($i: CreateOfferingInput!) { createOffering(input: $i) { offering { id pricing { unitPrice setupFee monthlyMinimum } } userErrors { code field message } } }`;
   const CREATE_NEED = `mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id maxUnitPrice } userErrors { code field message } } }`;
-  const refusedAsInput = (
-    r: { status: number; errors?: { extensions?: { code?: string } }[]; data?: any },
-    payload: string,
-  ) => {
+  const refusedAsInput = (r: GqlResult, payload: 'createOffering' | 'createNeed') => {
     expect(r.status).toBeLessThan(500);
-    const code = errorCode(r as any);
+    const code = errorCode(r);
     if (code) expect(code).toBe('BAD_USER_INPUT');
-    else expect(r.data[payload].userErrors.map((e: { code: string }) => e.code)).toContain('VALIDATION');
+    else expect(r.data![payload].userErrors.map((e) => e.code)).toContain('VALIDATION');
   };
 
   it('unit prices, tier prices, setup fees and monthly minimums above their bounds are refused; the bounds themselves are accepted', async () => {
@@ -110,7 +107,7 @@ describe('money bounds (API.md: unit prices <= 999999.9999, fees <= 99999999.99,
       p.key,
     );
     expect(ok(r).createOffering.userErrors).toEqual([]);
-    expect(ok(r).createOffering.offering.pricing).toEqual({
+    expect(ok(r).createOffering.offering!.pricing).toEqual({
       unitPrice: '999999.9999',
       setupFee: '99999999.99',
       monthlyMinimum: '99999999.99',
@@ -154,7 +151,7 @@ describe('money bounds (API.md: unit prices <= 999999.9999, fees <= 99999999.99,
     const small = await createNeed(t, b.key, { monthlyVolume: 10, durationMonths: 2 });
     const s = ok(await t.gql(ISSUE, { i: { needId: small, offeringId, validDays: 7 } }, p.key)).issueQuote;
     expect(s.userErrors).toEqual([]);
-    expect(s.quote.total).toBe('20000000.00'); // 2 months of 10 x 999999.9999, each rounded to cents
+    expect(s.quote!.total).toBe('20000000.00'); // 2 months of 10 x 999999.9999, each rounded to cents
   });
 
   it('discountPercent is priced at the precision it is stored at: more than 2 decimals is refused, 2 decimals priced exactly', async () => {
@@ -168,14 +165,12 @@ describe('money bounds (API.md: unit prices <= 999999.9999, fees <= 99999999.99,
     const r = ok(
       await t.gql(ISSUE, { i: { needId, offeringId, validDays: 7, discountPercent: 33.335 } }, p.key),
     ).issueQuote;
-    expect(r.userErrors.map((e: { code: string; field: string }) => [e.code, e.field])).toEqual([
-      ['VALIDATION', 'input.discountPercent'],
-    ]);
+    expect(r.userErrors.map((e) => [e.code, e.field])).toEqual([['VALIDATION', 'input.discountPercent']]);
     const q = ok(
       await t.gql(ISSUE, { i: { needId, offeringId, validDays: 7, discountPercent: 33.34 } }, p.key),
     ).issueQuote;
     expect(q.userErrors).toEqual([]);
-    expect(q.quote.schedule[0].unitPrice).toBe('3.4997'); // 5.25 x 0.6666 = 3.49965 -> 3.4997
+    expect(q.quote!.schedule[0].unitPrice).toBe('3.4997'); // 5.25 x 0.6666 = 3.49965 -> 3.4997
   });
 });
 
@@ -208,7 +203,7 @@ describe('bounded statements', () => {
     }
     const read = async (key: string) =>
       ok(await t.gql(`{ need(id: "${needId}") { quotes(first: 5) { totalCount edges { node { id } } } } }`, {}, key))
-        .need.quotes;
+        .need!.quotes;
     expect((await read(providers[0].key)).totalCount).toBe(1);
     expect((await read(b.key)).totalCount).toBe(4); // positive control: the buyer sees every quote
     const texts = preparedTextCount();

@@ -59,7 +59,7 @@ async function org(url: string, kind: string) {
       `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } } }`,
       { i: { name: `Scale ${kind} ${++seq} ${Date.now()}`, kind, stateCode: 'US-OH', ehrPlatformCode: 'EPIC' } },
     )
-  ).createOrganization.organization.id as string;
+  ).createOrganization.organization!.id as string;
   const key = async () =>
     (
       await must(url, `mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret } }`, {
@@ -102,18 +102,18 @@ describe('read replica routing', () => {
       await replicaInUse(tolerant);
       // Positive control: an offering written before the pause is read from the replica.
       const before = (await must(tolerant.url, CREATE_OFFERING, { i: offeringInput('Before the pause') }, p.key))
-        .createOffering.offering.id;
+        .createOffering.offering!.id;
       const seen = await waitFor('the offering on the replica', async () => {
         const r = await call(tolerant.url, READ_OFFERING, { id: before }, p.otherKey);
         return r.data?.offering && replicaStatements(r) > 0 ? r : undefined;
       });
-      expect(seen.data!.offering.title).toBe('Before the pause');
+      expect(seen.data!.offering!.title).toBe('Before the pause');
 
       await cluster.onReplica('select pg_wal_replay_pause()');
       try {
         const id = (
           await must(tolerant.url, CREATE_OFFERING, { i: offeringInput('Written while the replica is behind') }, p.key)
-        ).createOffering.offering.id;
+        ).createOffering.offering!.id;
         // The writing key reads it at once, and again and again: the primary serves it.
         for (let i = 0; i < 3; i++) {
           const mine = await call(tolerant.url, READ_OFFERING, { id }, p.key);
@@ -140,7 +140,7 @@ describe('read replica routing', () => {
     let id: string;
     try {
       id = (await must(a.url, CREATE_OFFERING, { i: offeringInput('Written while replay is paused') }, p.key))
-        .createOffering.offering.id;
+        .createOffering.offering!.id;
       await waitFor('the replica skipped', async () =>
         /db_replica_in_use\{[^}]*\} 0/.test(await metricsOf(b)) ? true : undefined,
       );
@@ -158,13 +158,13 @@ describe('read replica routing', () => {
       const x = await call(b.url, READ_OFFERING, { id }, p.otherKey);
       return replicaStatements(x) > 0 ? x : undefined;
     });
-    expect(r.data!.offering.id).toBe(id);
+    expect(r.data!.offering!.id).toBe(id);
   });
 
   it('a replica killed mid-load costs no failed request', async () => {
     const p = await org(servers[0].url, 'HEALTH_SYSTEM');
     const id = (await must(servers[0].url, CREATE_OFFERING, { i: offeringInput('Read under load') }, p.key))
-      .createOffering.offering.id;
+      .createOffering.offering!.id;
     await Promise.all(servers.map(replicaInUse));
     // Another key than the writer's: it reads the replica, once the replica has the offering.
     for (const s of servers)

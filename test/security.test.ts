@@ -5,7 +5,13 @@ import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { createClient } from 'redis';
 import { serverAudits } from 'graphql-http';
-import { Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
+import {
+  type FragmentDefinitionNode,
+  type IntrospectionQuery,
+  Kind,
+  type OperationDefinitionNode,
+  parse,
+} from 'graphql';
 import { buildAppSchema } from '../src/app/schema';
 import { operationCost } from '../src/server/query-cost';
 import { loadConfig } from '../src/config';
@@ -79,7 +85,7 @@ describe('query abuse limits', () => {
     const aliases = (n: number) => Array.from({ length: n }, (_, i) => `a${i}: __typename`).join(' ');
     expectRefused(await t.gql(`{ ${aliases(200)} }`), /^Query uses too many aliases/);
     expectRefused(await t.gql(`{ ${aliases(31)} }`));
-    expect(ok(await t.gql(`{ ${aliases(10)} }`)).a9).toBe('Query');
+    expect(ok(await t.gql<{ a9: string }>(`{ ${aliases(10)} }`)).a9).toBe('Query');
   });
 
   it('refuses huge pages: first over 100 directly, and nested pages by cost', async () => {
@@ -229,8 +235,8 @@ describe('introspection', () => {
 
   it('is allowed with an API key, with its depth limited', async () => {
     const p = await provider(t);
-    const d = ok(await t.gql(INTROSPECT, {}, p.key));
-    expect(d.__schema.types.map((x: { name: string }) => x.name)).toContain('Offering');
+    const d = ok(await t.gql<IntrospectionQuery>(INTROSPECT, {}, p.key));
+    expect(d.__schema.types.map((x) => x.name)).toContain('Offering');
     const deep = await t.gql(
       '{ __schema { types { fields { type { fields { type { fields { type { name } } } } } } } } }',
       {},
@@ -455,7 +461,7 @@ describe('observability', () => {
           url,
           'mutation CreateKey($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret apiKey { id } } }',
           {
-            i: { organizationId: org.createOrganization.organization.id, role: 'ADMIN', label: 'logged' },
+            i: { organizationId: org.createOrganization.organization!.id, role: 'ADMIN', label: 'logged' },
           },
         ),
       );
@@ -481,7 +487,7 @@ describe('observability', () => {
       expect(requests.find((l) => l.status === 401)).toMatchObject({ errorCodes: ['UNAUTHENTICATED'] });
       expect(requests.find((l) => l.operationName === 'Me')).toMatchObject({
         role: 'ADMIN',
-        apiKeyId: created.createApiKey.apiKey.id,
+        apiKeyId: created.createApiKey.apiKey!.id,
       });
     } finally {
       await api.stop();

@@ -30,14 +30,14 @@ describe('SQL statements per quote-flow write', () => {
       { i: needInput({ categoryCode: 'CYBERSECURITY', monthlyVolume: 20, startMonth: M[0], durationMonths: 3 }) },
       b.key,
     );
-    const needId = ok(need).createNeed.need.id;
+    const needId = ok(need).createNeed.need!.id;
     expect(statements(need)).toBeLessThanOrEqual(1 + KEY_LOOKUP);
 
     const issue = await t.gql(ISSUE, { i: { needId, offeringId, pilotMonths: 1, pilotUnits: 5, validDays: 7 } }, p.key);
-    const quoteId = ok(issue).issueQuote.quote.id;
+    const quoteId = ok(issue).issueQuote.quote!.id;
     expect(statements(issue)).toBeLessThanOrEqual(4 + KEY_LOOKUP);
     const other = ok(await t.gql(ISSUE, { i: { needId, offeringId: rivalOffering, validDays: 7 } }, rival.key))
-      .issueQuote.quote.id;
+      .issueQuote.quote!.id;
 
     const accept = await t.gql(ACCEPT, { i: { quoteId } }, b.key);
     expect(ok(accept).acceptQuote).toMatchObject({
@@ -47,12 +47,12 @@ describe('SQL statements per quote-flow write', () => {
     });
     expect(statements(accept)).toBeLessThanOrEqual(4 + 4 + KEY_LOOKUP);
 
-    const events = await t.sql(
+    const events = await t.sql<{ action: string; entity_id: string; tx: string }>(
       `select a.action, a.entity_id, a.tx::text from audit_event a where a.entity_id = any($1::uuid[]) order by a.action, a.at`,
-      [[needId, quoteId, other, ok(accept).acceptQuote.engagement.id]],
+      [[needId, quoteId, other, ok(accept).acceptQuote.engagement!.id]],
     );
-    expect(events.map((e: any) => [e.action, e.entity_id])).toEqual([
-      ['engagement.created', ok(accept).acceptQuote.engagement.id],
+    expect(events.map((e) => [e.action, e.entity_id])).toEqual([
+      ['engagement.created', ok(accept).acceptQuote.engagement!.id],
       ['need.awarded', needId],
       ['need.created', needId],
       ['quote.accepted', quoteId],
@@ -61,11 +61,11 @@ describe('SQL statements per quote-flow write', () => {
       ['quote.notAwarded', other],
     ]);
     // The acceptance's events (the rival's expiry included) were written in one transaction.
-    const acceptance = events.filter((e: any) =>
+    const acceptance = events.filter((e) =>
       ['engagement.created', 'need.awarded', 'quote.accepted', 'quote.notAwarded'].includes(e.action),
     );
-    expect(new Set(acceptance.map((e: any) => e.tx)).size).toBe(1);
-    expect(new Set(events.map((e: any) => e.tx)).size).toBe(4); // need, two issues, acceptance
+    expect(new Set(acceptance.map((e) => e.tx)).size).toBe(1);
+    expect(new Set(events.map((e) => e.tx)).size).toBe(4); // need, two issues, acceptance
   });
 
   it('acceptQuote without a rival quote runs 4 statements', async () => {
@@ -79,8 +79,8 @@ describe('SQL statements per quote-flow write', () => {
         { i: needInput({ categoryCode: 'CYBERSECURITY', monthlyVolume: 20, startMonth: M[0], durationMonths: 3 }) },
         b.key,
       ),
-    ).createNeed.need.id;
-    const quoteId = ok(await t.gql(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)).issueQuote.quote.id;
+    ).createNeed.need!.id;
+    const quoteId = ok(await t.gql(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)).issueQuote.quote!.id;
     const accept = await t.gql(ACCEPT, { i: { quoteId } }, b.key);
     expect(ok(accept).acceptQuote.userErrors).toEqual([]);
     expect(statements(accept)).toBeLessThanOrEqual(4 + KEY_LOOKUP);

@@ -16,6 +16,7 @@ import {
   setCapacity,
 } from './support/fixtures';
 import { sleep, startServerProcess, waitFor, type ServerProcess } from './support/server-process';
+import type { Subscription as SubscriptionRoot } from './support/schema-types';
 
 let a: ServerProcess;
 let b: ServerProcess;
@@ -55,7 +56,7 @@ function connect(server: ServerProcess, connectionParams?: Record<string, unknow
   return client;
 }
 
-interface Subscription<T> {
+interface LiveSubscription<T> {
   events: T[];
   errors: unknown[];
   /** Resolves with the first event matching `match`. */
@@ -65,7 +66,12 @@ interface Subscription<T> {
   stop(): void;
 }
 
-function subscribe<T = any>(client: Client, query: string, variables: Record<string, unknown> = {}): Subscription<T> {
+/** Events are typed as the schema's Subscription root: a test reads the root field it subscribed to. */
+function subscribe<T = SubscriptionRoot>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown> = {},
+): LiveSubscription<T> {
   const events: T[] = [];
   const errors: unknown[] = [];
   let settle!: (v: unknown) => void;
@@ -145,7 +151,7 @@ describe('quote and engagement events across instances', () => {
     expect(new Date(event.quoteEvents.occurredAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
     // the hospital hears its new engagement
     const created = await hospitalSub.next((e) => e.engagementEvents.type === 'CREATED');
-    expect(created.engagementEvents.engagement).toMatchObject({ id: accepted.engagement.id, quote: { id: quoteId } });
+    expect(created.engagementEvents.engagement).toMatchObject({ id: accepted.engagement!.id, quote: { id: quoteId } });
     // and the competitor hears that its own quote was not awarded, and nothing about the seller's quote
     const expired = await competitorSub.next((e) => e.quoteEvents.type === 'NOT_AWARDED');
     expect(expired.quoteEvents.quote).toMatchObject({ id: competitorQuoteId, status: 'NOT_AWARDED' });
@@ -239,7 +245,7 @@ describe('authentication', () => {
     const revoked = ok(
       await viaA.gql(
         `mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { userErrors { code } } }`,
-        { i: { id: apiKey.id } },
+        { i: { id: apiKey!.id } },
         p.key,
       ),
     );

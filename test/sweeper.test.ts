@@ -34,12 +34,12 @@ async function endedEngagement(api: TestApi = t): Promise<string> {
   const needId = await createNeed(api, b.key, { categoryCode: 'DATA_ANALYTICS', monthlyVolume: 10, durationMonths: 1 });
   const quoteId = await issueQuote(api, p.key, { needId, offeringId });
   const r = ok(await api.gql(ACCEPT, { i: { quoteId } }, b.key)).acceptQuote;
-  expect(r.engagement.status).toBe('ACTIVE');
+  expect(r.engagement!.status).toBe('ACTIVE');
   await api.sql(`update engagement set start_month = $2::date, end_month = $2::date where id = $1`, [
-    r.engagement.id,
+    r.engagement!.id,
     `${nextMonth(-1)}-01`,
   ]);
-  return r.engagement.id;
+  return r.engagement!.id;
 }
 const statusOf = async (id: string, api: TestApi = t) =>
   (await api.sql(`select status from engagement where id = $1`, [id]))[0].status;

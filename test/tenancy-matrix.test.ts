@@ -8,7 +8,16 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
-import { ok, OPERATOR_KEY, startTestApi, type TestApi } from './support/api';
+import {
+  type Answer,
+  type AuditChanges,
+  type GqlResult,
+  ok,
+  OPERATOR_KEY,
+  startTestApi,
+  type TestApi,
+} from './support/api';
+import type { ExchangeEvent, ExchangeEventConnection, Subscription } from './support/schema-types';
 import {
   ACCEPT,
   createKey,
@@ -84,7 +93,9 @@ let w: World;
 const received = new Map<Org, { type: string; entityId: string; id: string; data: unknown }[]>();
 const servers: http.Server[] = [];
 const clients: Client[] = [];
-const subscriptions = new Map<string, { quotes: any[]; engagements: any[]; needs: any[] }>();
+/** What a live subscription heard: one event per message, or the errors of a refused one. */
+type Heard = Partial<Subscription> & { errors?: unknown };
+const subscriptions = new Map<string, { quotes: Heard[]; engagements: Heard[]; needs: Heard[] }>();
 
 async function receiver(org: Org): Promise<string> {
   received.set(org, []);
@@ -102,7 +113,7 @@ async function receiver(org: Org): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
 }
 
-function subscribe(key: string, query: string, into: any[], variables: Record<string, unknown> = {}) {
+function subscribe(key: string, query: string, into: Heard[], variables: Record<string, unknown> = {}) {
   const client = createClient({
     url: t.url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
@@ -111,7 +122,7 @@ function subscribe(key: string, query: string, into: any[], variables: Record<st
     lazy: true,
   });
   clients.push(client);
-  client.subscribe(
+  client.subscribe<Partial<Subscription>>(
     { query, variables },
     { next: (r) => into.push(r.data ?? { errors: r.errors }), error: () => {}, complete: () => {} },
   );
@@ -150,12 +161,12 @@ async function buildWorld(): Promise<World> {
       ),
     );
     expect(r.createWebhook.userErrors).toEqual([]);
-    eventParties.set(r.createWebhook.webhook.id, { parties: [o], buyers: [] });
-    webhooks.push({ id: r.createWebhook.webhook.id, org: o });
+    eventParties.set(r.createWebhook.webhook!.id, { parties: [o], buyers: [] });
+    webhooks.push({ id: r.createWebhook.webhook!.id, org: o });
   }
   const before = await activeSubscriptions();
   for (const v of VIEWERS) {
-    const s = { quotes: [] as any[], engagements: [] as any[], needs: [] as any[] };
+    const s = { quotes: [] as Heard[], engagements: [] as Heard[], needs: [] as Heard[] };
     subscriptions.set(v.name, s);
     subscribe(keys[v.name], `subscription { quoteEvents { id type quote { id } } }`, s.quotes);
     subscribe(keys[v.name], `subscription { engagementEvents { id type engagement { id } } }`, s.engagements);
@@ -233,14 +244,14 @@ async function buildWorld(): Promise<World> {
   const a = ok(await t.gql(ACCEPT, { i: { quoteId: awarded } }, admin('B'))).acceptQuote;
   expect(a.userErrors).toEqual([]);
   needs.find((n) => n.id === needBAwarded)!.open = false;
-  const engagements = [{ id: a.engagement.id as string, provider: 'P' as Org, buyer: 'B' as Org }];
+  const engagements = [{ id: a.engagement!.id as string, provider: 'P' as Org, buyer: 'B' as Org }];
   // Sub-objects of the engagement: a pending task-boundary proposal and the buyer's BAA signature.
   const tb = ok(
     await t.gql(
       `mutation($i: SetTaskBoundariesInput!) { setTaskBoundaries(input: $i) { userErrors { message } } }`,
       {
         i: {
-          engagementId: a.engagement.id,
+          engagementId: a.engagement!.id,
           tasks: [{ owner: 'PROVIDER', task: 'private task of P and B' }],
           escalationContact: 'private contact',
         },
@@ -252,7 +263,7 @@ async function buildWorld(): Promise<World> {
   const baa = ok(
     await t.gql(
       `mutation($i: SignBaaInput!) { signBaa(input: $i) { userErrors { message } } }`,
-      { i: { engagementId: a.engagement.id } },
+      { i: { engagementId: a.engagement!.id } },
       admin('B'),
     ),
   );
@@ -267,10 +278,14 @@ async function buildWorld(): Promise<World> {
 }
 
 /** Parties of an audit event as the rule sees them (keys and webhooks belong to their organization; operator keys to nobody). */
-function partiesOf(e: { entityType: string; entityId: string; changes: any }): { parties: Org[]; buyers: Org[] } {
+function partiesOf(e: { entityType: string; entityId: string; changes: AuditChanges | null }): {
+  parties: Org[];
+  buyers: Org[];
+} {
   const known = w.eventParties.get(e.entityId);
   if (known) return known;
-  const org = w.orgOf.get(e.changes?.after?.organizationId ?? '');
+  const organizationId = e.changes?.after?.organizationId;
+  const org = typeof organizationId === 'string' ? w.orgOf.get(organizationId) : undefined;
   if (e.entityType === 'ApiKey') return { parties: org ? [org] : [], buyers: [] };
   throw new Error(`an event the matrix does not know: ${e.entityType} ${e.entityId}`);
 }
@@ -309,12 +324,19 @@ describe.each(VIEWERS)('$name', (v) => {
         expect(mine).toEqual(random);
         continue;
       }
-      expect(mine.data.offering.id).toBe(o.id);
-      const [m] = mine.data.offering.capacity;
+      expect(mine.data!.offering!.id).toBe(o.id);
+      const [m] = mine.data!.offering!.capacity;
       if (!o.published) continue;
       expect(m.availableUnits).not.toBeNull();
       const book = RULES.capacityBook(v.org, o);
-      for (const f of ['totalUnits', 'sellableUnits', 'heldUnits', 'committedUnits', 'conditionalUnits', 'phase'])
+      for (const f of [
+        'totalUnits',
+        'sellableUnits',
+        'heldUnits',
+        'committedUnits',
+        'conditionalUnits',
+        'phase',
+      ] as const)
         expect([f, m[f] !== null]).toEqual([f, book]);
     }
     for (const org of ['P', 'M', 'C'] as Org[]) {
@@ -325,7 +347,7 @@ describe.each(VIEWERS)('$name', (v) => {
           keyOf(v),
         ),
       );
-      expect([org, r.organization.phasePolicy !== null]).toEqual([org, RULES.phasePolicy(v.org, { org })]);
+      expect([org, r.organization!.phasePolicy !== null]).toEqual([org, RULES.phasePolicy(v.org, { org })]);
     }
     const list = ok(
       await t.gql(`{ offerings(first: 100) { totalCount edges { node { id } } } }`, {}, keyOf(v)),
@@ -333,7 +355,7 @@ describe.each(VIEWERS)('$name', (v) => {
     const expected = w.offerings
       .filter((o) => (o.published ? RULES.publishedOffering : RULES.draftOffering)(v.org, o))
       .map((o) => o.id);
-    expect(list.edges.map((e: any) => e.node.id).sort()).toEqual(expected.sort());
+    expect(list.edges.map((e) => e.node.id).sort()).toEqual(expected.sort());
     expect(list.totalCount).toBe(expected.length);
   });
 
@@ -349,7 +371,7 @@ describe.each(VIEWERS)('$name', (v) => {
         continue;
       }
       const priv = RULES.needPrivateFields(v.org, n);
-      expect(mine.data.need).toMatchObject({
+      expect(mine.data!.need).toMatchObject({
         id: n.id,
         maxUnitPrice: priv ? '9.00' : null,
         notes: priv ? `private note of ${n.buyer}` : null,
@@ -357,14 +379,14 @@ describe.each(VIEWERS)('$name', (v) => {
     }
     const list = ok(await t.gql(`{ needs(first: 100) { totalCount edges { node { id } } } }`, {}, keyOf(v))).needs;
     const expected = w.needs.filter((n) => (n.open ? RULES.openNeed : RULES.closedNeed)(v.org, n)).map((n) => n.id);
-    expect(list.edges.map((e: any) => e.node.id).sort()).toEqual(expected.sort());
+    expect(list.edges.map((e) => e.node.id).sort()).toEqual(expected.sort());
     expect(list.totalCount).toBe(expected.length);
   });
 
   it('reads quotes (by id, in lists, on their need) and engagements exactly as the policy says', async () => {
     for (const q of w.quotes) {
       const { mine, random } = await readBoth(`query($id: ID!) { quote(id: $id) { id status total } }`, q.id, keyOf(v));
-      if (RULES.quote(v.org, q)) expect(mine.data.quote.id).toBe(q.id);
+      if (RULES.quote(v.org, q)) expect(mine.data!.quote!.id).toBe(q.id);
       else expect(mine).toEqual(random);
     }
     const expectedQuotes = w.quotes
@@ -372,7 +394,7 @@ describe.each(VIEWERS)('$name', (v) => {
       .map((q) => q.id)
       .sort();
     const list = ok(await t.gql(`{ quotes(first: 100) { totalCount edges { node { id } } } }`, {}, keyOf(v))).quotes;
-    expect(list.edges.map((e: any) => e.node.id).sort()).toEqual(expectedQuotes);
+    expect(list.edges.map((e) => e.node.id).sort()).toEqual(expectedQuotes);
     expect(list.totalCount).toBe(expectedQuotes.length);
     const onNeeds: string[] = [];
     for (const n of w.needs) {
@@ -383,7 +405,7 @@ describe.each(VIEWERS)('$name', (v) => {
           keyOf(v),
         ),
       );
-      if (r.need) onNeeds.push(...r.need.quotes.edges.map((e: any) => e.node.id));
+      if (r.need) onNeeds.push(...r.need.quotes.edges.map((e) => e.node.id));
     }
     // Need.quotes: the quotes it may read, on the needs it may read.
     const readableNeed = (id: string) =>
@@ -401,7 +423,7 @@ describe.each(VIEWERS)('$name', (v) => {
         e.id,
         keyOf(v),
       );
-      if (RULES.engagement(v.org, e)) expect(mine.data.engagement.id).toBe(e.id);
+      if (RULES.engagement(v.org, e)) expect(mine.data!.engagement!.id).toBe(e.id);
       else expect(mine).toEqual(random);
     }
     const expectedEngagements = w.engagements
@@ -411,7 +433,7 @@ describe.each(VIEWERS)('$name', (v) => {
     const engagements = ok(
       await t.gql(`{ engagements(first: 100) { totalCount edges { node { id } } } }`, {}, keyOf(v)),
     ).engagements;
-    expect(engagements.edges.map((e: any) => e.node.id).sort()).toEqual(expectedEngagements);
+    expect(engagements.edges.map((e) => e.node.id).sort()).toEqual(expectedEngagements);
     expect(engagements.totalCount).toBe(expectedEngagements.length);
   });
 
@@ -420,12 +442,12 @@ describe.each(VIEWERS)('$name', (v) => {
       await t.gql(`{ auditTrail(first: 100) { totalCount edges { node { id action entityType entityId changes } } } }`),
     ).auditTrail;
     expect(all.totalCount).toBeLessThanOrEqual(100);
-    const expected = all.edges.map((e: any) => e.node).filter((e: any) => RULES.event(v.org, partiesOf(e)));
+    const expected = all.edges.map((e) => e.node).filter((e) => RULES.event(v.org, partiesOf(e)));
     const mine = ok(
       await t.gql(`{ auditTrail(first: 100) { totalCount edges { node { id action changes } } } }`, {}, keyOf(v)),
     ).auditTrail;
-    expect(mine.edges.map((e: any) => `${e.node.action} ${e.node.id}`).sort()).toEqual(
-      expected.map((e: any) => `${e.action} ${e.id}`).sort(),
+    expect(mine.edges.map((e) => `${e.node.action} ${e.node.id}`).sort()).toEqual(
+      expected.map((e) => `${e.action} ${e.id}`).sort(),
     );
     expect(mine.totalCount).toBe(expected.length);
     for (const [id, parties] of w.eventParties) {
@@ -454,7 +476,7 @@ describe.each(VIEWERS)('$name', (v) => {
           (o) => o.provider === provider && (o.published ? RULES.publishedOffering : RULES.draftOffering)(v.org, o),
         )
         .map((o) => o.id);
-      expect(r.map((c: any) => c.offering.id).sort()).toEqual(expected.sort());
+      expect(r.map((c) => c.offering.id).sort()).toEqual(expected.sort());
       const book = RULES.capacityBook(v.org, { provider });
       for (const c of r)
         for (const m of c.months)
@@ -475,7 +497,7 @@ describe.each(VIEWERS)('$name', (v) => {
         keyOf(v),
       );
       const readable = v.org === null || (v.org === org && v.role === 'ADMIN');
-      expect([org, r.data?.apiKeys?.totalCount > 0]).toEqual([org, readable]);
+      expect([org, (r.data?.apiKeys?.totalCount ?? 0) > 0]).toEqual([org, readable]);
     }
   });
 
@@ -483,7 +505,7 @@ describe.each(VIEWERS)('$name', (v) => {
     const rows = await t.sql<{
       entity_type: string;
       entity_id: string;
-      changes: any;
+      changes: AuditChanges | null;
       party_ids: string[];
       buyer_ids: string[];
     }>(`select entity_type, entity_id, changes, party_ids, buyer_ids from audit_event`);
@@ -516,14 +538,14 @@ describe.each(VIEWERS)('$name', (v) => {
         : undefined,
     );
     await sleep(300); // anything that should not arrive has had the time to
-    expect([...new Set(s.quotes.map((e) => e.quoteEvents.quote.id))].sort()).toEqual(expectedQuotes.sort());
-    expect([...new Set(s.engagements.map((e) => e.engagementEvents.engagement.id))].sort()).toEqual(
+    expect([...new Set(s.quotes.map((e) => e.quoteEvents!.quote.id))].sort()).toEqual(expectedQuotes.sort());
+    expect([...new Set(s.engagements.map((e) => e.engagementEvents!.engagement.id))].sort()).toEqual(
       expectedEngagements.sort(),
     );
     for (const n of openNeeds) {
-      const e = s.needs.find((x) => x.needEvents?.need.id === n.id).needEvents;
+      const e = s.needs.find((x) => x.needEvents?.need.id === n.id)!.needEvents;
       const priv = RULES.needPrivateFields(v.org, n);
-      expect(e.need).toEqual({
+      expect(e!.need).toEqual({
         id: n.id,
         maxUnitPrice: priv ? '9.00' : null,
         notes: priv ? `private note of ${n.buyer}` : null,
@@ -538,10 +560,10 @@ describe('webhooks', () => {
     async (org) => {
       const all = ok(
         await t.gql(`{ auditTrail(first: 100) { edges { node { id action entityType entityId changes } } } }`),
-      ).auditTrail.edges.map((e: any) => e.node);
+      ).auditTrail.edges.map((e) => e.node);
       const prefixes = WEBHOOK_EVENTS.map((p) => p.replace('*', ''));
       const expected = all.filter(
-        (e: any) => prefixes.some((p) => e.action.startsWith(p)) && RULES.event(org, partiesOf(e)),
+        (e) => prefixes.some((p) => e.action.startsWith(p)) && RULES.event(org, partiesOf(e)),
       );
       const got = received.get(org)!;
       await waitFor(`the deliveries to ${org}`, async () =>
@@ -549,12 +571,12 @@ describe('webhooks', () => {
       );
       await sleep(300);
       expect([...new Set(got.map((d) => `${d.type} ${d.id}`))].sort()).toEqual(
-        expected.map((e: any) => `${e.action} ${e.id}`).sort(),
+        expected.map((e) => `${e.action} ${e.id}`).sort(),
       );
       const readable = new Map(
         ok(
           await t.gql(`{ auditTrail(first: 100) { edges { node { id changes } } } }`, {}, w.keys[`admin ${org}`]),
-        ).auditTrail.edges.map((e: any) => [e.node.id, e.node.changes]),
+        ).auditTrail.edges.map((e) => [e.node.id, e.node.changes]),
       );
       for (const d of got) expect(d.data).toEqual(readable.get(d.id));
     },
@@ -588,12 +610,14 @@ const matchInput = (w: World, extra: Record<string, unknown> = {}) => ({
 const MATCH_OFFERS = `query($i: MatchInput!) { matchOffers(input: $i, first: 50) { ${MATCH_FIELDS} } }`;
 
 /** What the operator reads (every rule true): the reference a reader's answer must equal where the rule lets it read. */
-let refs: Promise<{ blind: any; withBuyerB: any; matches: Map<string, any> }> | undefined;
+let refs:
+  | Promise<{ blind: Answer['matchOffers']; withBuyerB: Answer['matchOffers']; matches: Map<string, GqlResult> }>
+  | undefined;
 const references = () =>
   (refs ??= (async () => {
     const blind = ok(await t.gql(MATCH_OFFERS, { i: matchInput(w) })).matchOffers;
     const withBuyerB = ok(await t.gql(MATCH_OFFERS, { i: matchInput(w, { buyerId: w.orgId.B }) })).matchOffers;
-    const matches = new Map<string, any>();
+    const matches = new Map<string, GqlResult>();
     for (const n of w.needs)
       matches.set(
         n.id,
@@ -616,7 +640,7 @@ describe('positive controls of the references', () => {
     const r = await references();
     const needB = w.needs.find((n) => n.buyer === 'B' && n.open)!;
     expect(r.blind.length).toBeGreaterThan(0);
-    expect(r.matches.get(needB.id).data.matches).not.toEqual(r.blind);
+    expect(r.matches.get(needB.id)!.data!.matches).not.toEqual(r.blind);
     expect(r.withBuyerB).not.toEqual(r.blind);
   });
 });
@@ -634,8 +658,8 @@ describe.each(VIEWERS)('$name (rest of the read surface)', (v) => {
         expect(mine).toEqual(random);
         continue;
       }
-      const expected = MORE_RULES.matchesWithBuyerFacts(v.org, n) ? r.matches.get(n.id).data.matches : r.blind;
-      expect([n.buyer, mine.errors, mine.data.matches]).toEqual([n.buyer, undefined, expected]);
+      const expected = MORE_RULES.matchesWithBuyerFacts(v.org, n) ? r.matches.get(n.id)!.data!.matches : r.blind;
+      expect([n.buyer, mine.errors, mine.data!.matches]).toEqual([n.buyer, undefined, expected]);
     }
     const adHoc = ok(await t.gql(MATCH_OFFERS, { i: matchInput(w, { buyerId: w.orgId.B }) }, keyOf(v))).matchOffers;
     expect(adHoc).toEqual(MORE_RULES.matchesWithBuyerFacts(v.org, { buyer: 'B' }) ? r.withBuyerB : r.blind);
@@ -646,31 +670,30 @@ describe.each(VIEWERS)('$name (rest of the read surface)', (v) => {
     const L = `id kind name network { id } phasePolicy { currentPhase { name maxActiveEngagements } } offerings(first: 10) { totalCount }`;
     const list = ok(
       await t.gql(`{ organizations(first: 50) { edges { node { ${L} } } } }`, {}, keyOf(v)),
-    ).organizations.edges.map((e: any) => e.node);
+    ).organizations.edges.map((e) => e.node);
     for (const org of Object.keys(w.orgId) as Org[]) {
       const one = ok(
         await t.gql(`query($id: ID!) { organization(id: $id) { ${F} } }`, { id: w.orgId[org] }, keyOf(v)),
       ).organization;
-      const inList = list.find((o: any) => o.id === w.orgId[org]);
+      const inList = list.find((o) => o.id === w.orgId[org]);
       expect(inList).toEqual({
-        id: one.id,
-        kind: one.kind,
-        name: one.name,
-        network: one.network,
-        phasePolicy: one.phasePolicy,
-        offerings: { totalCount: one.offerings.totalCount },
+        id: one!.id,
+        kind: one!.kind,
+        name: one!.name,
+        network: one!.network,
+        phasePolicy: one!.phasePolicy,
+        offerings: { totalCount: one!.offerings.totalCount },
       });
-      expect([org, one.phasePolicy !== null]).toEqual([org, RULES.phasePolicy(v.org, { org })]);
+      expect([org, one!.phasePolicy !== null]).toEqual([org, RULES.phasePolicy(v.org, { org })]);
       const offerings = w.offerings
         .filter((o) => o.provider === org && (o.published ? RULES.publishedOffering : RULES.draftOffering)(v.org, o))
         .map((o) => o.id);
-      expect([org, one.offerings.edges.map((e: any) => e.node.id).sort(), one.offerings.totalCount]).toEqual([
+      expect([org, one!.offerings.edges.map((e) => e.node.id).sort(), one!.offerings.totalCount]).toEqual([
         org,
         offerings.sort(),
         offerings.length,
       ]);
-      if (org === 'N')
-        expect(one.members.edges.map((e: any) => e.node.id).sort()).toEqual([w.orgId.B, w.orgId.M].sort());
+      if (org === 'N') expect(one!.members.edges.map((e) => e.node.id).sort()).toEqual([w.orgId.B, w.orgId.M].sort());
     }
   });
 
@@ -683,14 +706,14 @@ describe.each(VIEWERS)('$name (rest of the read surface)', (v) => {
         continue;
       }
       const reference = ok(await t.gql(q, { id: e.id })).engagement;
-      expect(reference.taskBoundaryProposal.escalationContact).toBe('private contact'); // control: the world filled them
-      expect(reference.baaSignatures).toHaveLength(1);
+      expect(reference!.taskBoundaryProposal!.escalationContact).toBe('private contact'); // control: the world filled them
+      expect(reference!.baaSignatures).toHaveLength(1);
       const priv = RULES.needPrivateFields(v.org, { buyer: e.buyer });
       expect(mine.errors).toBeUndefined();
-      expect(mine.data.engagement).toEqual({
+      expect(mine.data!.engagement).toEqual({
         ...reference,
         need: {
-          ...reference.need,
+          ...reference!.need,
           maxUnitPrice: priv ? '9.00' : null,
           notes: priv ? `private note of ${e.buyer}` : null,
         },
@@ -705,7 +728,7 @@ describe.each(VIEWERS)('$name (rest of the read surface)', (v) => {
       .map((h) => h.id)
       .sort();
     if (v.role === 'SALES') expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    else expect(r.data.webhooks.edges.map((e: any) => e.node.id).sort()).toEqual(expected);
+    else expect(r.data!.webhooks.edges.map((e) => e.node.id).sort()).toEqual(expected);
     for (const h of w.webhooks) {
       const { mine, random } = await readBoth(
         `query($id: ID!) { webhookDeliveries(webhookId: $id, first: 100) { totalCount edges { node { id } } } }`,
@@ -713,24 +736,24 @@ describe.each(VIEWERS)('$name (rest of the read surface)', (v) => {
         keyOf(v),
       );
       if (MORE_RULES.webhook(v.org, v.role, h))
-        expect([h.org, mine.errors, mine.data.webhookDeliveries.totalCount > 0]).toEqual([h.org, undefined, true]);
+        expect([h.org, mine.errors, mine.data!.webhookDeliveries.totalCount > 0]).toEqual([h.org, undefined, true]);
       else expect(mine).toEqual(random);
     }
   });
 
   it('reads the events(after:) feed exactly as the policy says: the events it may read, with the data of the audit trail', async () => {
     const feed = async (key: string) => {
-      const all: any[] = [];
+      const all: Pick<ExchangeEvent, 'id' | 'type' | 'entityType' | 'entityId' | 'data'>[] = [];
       let after: string | null = null;
       do {
-        const page: any = ok(
+        const page: ExchangeEventConnection = ok(
           await t.gql(
             `query($a: String) { events(first: 100, after: $a) { edges { node { id type entityType entityId data } } pageInfo { hasNextPage endCursor } } }`,
             { a: after },
             key,
           ),
         ).events;
-        all.push(...page.edges.map((e: any) => e.node));
+        all.push(...page.edges.map((e) => e.node));
         after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
       } while (after);
       return all;

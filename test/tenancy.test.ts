@@ -4,7 +4,7 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { errorCode, ok, startTestApi, type TestApi } from './support/api';
+import { errorCode, type GqlResult, ok, startTestApi, type TestApi } from './support/api';
 import {
   ACCEPT,
   buyer,
@@ -18,6 +18,7 @@ import {
   setCapacity,
 } from './support/fixtures';
 import { sleep, waitFor } from './support/server-process';
+import type { WebhookBody } from './support/webhook-receiver';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -32,7 +33,7 @@ afterAll(() => t.close());
 const AUDIT = `query($id: ID) { auditTrail(entityId: $id, first: 100) { totalCount edges { node { id action entityId changes } } } }`;
 
 async function receiver() {
-  const bodies: any[] = [];
+  const bodies: WebhookBody[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -100,9 +101,9 @@ describe("a network reads its members' buying side only", () => {
       for (const key of [integration, networkAdmin]) {
         // (The network's own events, its organization, keys and webhook, are its own business.)
         const trail = ok(await t.gql(AUDIT, {}, key))
-          .auditTrail.edges.map((e: any) => e.node)
-          .filter((e: any) => /^(offering|capacity|quote|need|engagement)\./.test(e.action));
-        expect(trail.map((e: any) => e.action)).toEqual(['need.created']);
+          .auditTrail.edges.map((e) => e.node)
+          .filter((e) => /^(offering|capacity|quote|need|engagement)\./.test(e.action));
+        expect(trail.map((e) => e.action)).toEqual(['need.created']);
         expect(trail[0]).toMatchObject({ entityId: memberNeed, changes: { after: { notes: 'network business' } } });
         expect(JSON.stringify(trail)).not.toMatch(/12345|7\.7777|too expensive/);
         for (const id of [draft, published, quoteId, outsiderNeed])
@@ -121,7 +122,7 @@ describe("a network reads its members' buying side only", () => {
         ).toEqual({ offering: null, quote: null });
       }
       // The member itself sees all of its own.
-      const own = ok(await t.gql(AUDIT, {}, memberAdmin)).auditTrail.edges.map((e: any) => e.node.action);
+      const own = ok(await t.gql(AUDIT, {}, memberAdmin)).auditTrail.edges.map((e) => e.node.action);
       expect(own).toEqual(
         expect.arrayContaining(['offering.created', 'capacity.set', 'quote.issued', 'quote.declined']),
       );
@@ -172,7 +173,7 @@ describe('refusals tell the caller only what it may read', () => {
           { id: p.id },
           b2.key,
         ),
-      ).organization.phasePolicy,
+      ).organization!.phasePolicy,
     ).toBeNull();
   });
 });
@@ -193,7 +194,7 @@ describe('revocation', () => {
     const r = ok(
       await t.gql(
         `mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { apiKey { revokedAt } userErrors { message } } }`,
-        { i: { id: created.apiKey.id } },
+        { i: { id: created.apiKey!.id } },
         admin,
       ),
     ).revokeApiKey;
@@ -219,7 +220,7 @@ describe('apiKeys(organizationId)', () => {
 
     // Last use is written in the background.
     await waitFor('the last use', async () =>
-      ok(await t.gql(KEYS, { id: org })).apiKeys.edges.some((e: any) => e.node.role === 'SALES' && e.node.lastUsedAt)
+      ok(await t.gql(KEYS, { id: org })).apiKeys.edges.some((e) => e.node.role === 'SALES' && e.node.lastUsedAt)
         ? true
         : undefined,
     );
@@ -227,10 +228,10 @@ describe('apiKeys(organizationId)', () => {
       const r = await t.gql(KEYS, { id: org }, key);
       const list = ok(r).apiKeys;
       expect(list.totalCount).toBe(2);
-      expect(list.edges.map((e: any) => e.node.role).sort()).toEqual(['ADMIN', 'SALES']);
-      const salesKey = list.edges.find((e: any) => e.node.role === 'SALES').node;
+      expect(list.edges.map((e) => e.node.role).sort()).toEqual(['ADMIN', 'SALES']);
+      const salesKey = list.edges.find((e) => e.node.role === 'SALES')!.node;
       expect(salesKey).toMatchObject({ label: 'sales key', revokedAt: null });
-      expect(new Date(salesKey.lastUsedAt).getTime()).toBeLessThanOrEqual(Date.now());
+      expect(new Date(salesKey.lastUsedAt!).getTime()).toBeLessThanOrEqual(Date.now());
       expect(JSON.stringify(r)).not.toContain(sales.slice(8));
     }
     // Not the SALES key of the organization, another organization's ADMIN, nor a network for its member.
@@ -249,10 +250,10 @@ describe('apiKeys(organizationId)', () => {
       expect(mine.data?.apiKeys?.totalCount ?? 0).toBe(0);
     }
     // The schema has no field for the secret or its hash.
-    const type = ok(await t.gql(`{ __type(name: "ApiKey") { fields { name } } }`)).__type.fields.map(
-      (f: any) => f.name,
-    );
-    expect(type.filter((n: string) => /secret(?!Prefix)|hash/i.test(n))).toEqual([]);
+    const type = ok(
+      await t.gql<{ __type: { fields: { name: string }[] } }>(`{ __type(name: "ApiKey") { fields { name } } }`),
+    ).__type.fields.map((f) => f.name);
+    expect(type.filter((n) => /secret(?!Prefix)|hash/i.test(n))).toEqual([]);
   });
 });
 
@@ -288,7 +289,7 @@ describe("authorization comes before any lock on another organization's rows", (
       [needId, otherNeed],
     ]);
     try {
-      const outsiders: [string, Promise<any>][] = [
+      const outsiders: [string, Promise<GqlResult>][] = [
         [
           'setCapacity',
           t.gql(

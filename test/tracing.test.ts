@@ -60,7 +60,7 @@ async function post(query: string, headers: Record<string, string> = {}) {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR_KEY}`, ...headers },
     body: JSON.stringify({ query }),
   });
-  return { res, body: (await res.json()) as { data?: any; errors?: unknown[] } };
+  return { res, body: (await res.json()) as { data?: unknown; errors?: unknown[] } };
 }
 
 it('traces an operation as a child of the incoming traceparent, with a span per SQL statement, and logs the trace id', async () => {

@@ -44,7 +44,7 @@ async function createWebhook(t: TestApi, key: string, url: string) {
     await t.gql(CREATE, { i: { url, events: ['need.*'], secret: 'whsec-test-0123456789abcdef' } }, key),
   ).createWebhook;
   if (r.userErrors.length) throw new Error(JSON.stringify(r.userErrors));
-  return r.webhook.id as string;
+  return r.webhook!.id as string;
 }
 
 let t: TestApi;
@@ -100,12 +100,12 @@ it('a failing endpoint is paused by the circuit breaker: Webhook.status PAUSED, 
     await createNeed(t, c.key);
     const status = async (key: string, id: string) =>
       ok(await t.gql(`{ webhooks { edges { node { id status pausedUntil } } } }`, {}, key))
-        .webhooks.edges.map((e: any) => e.node)
-        .find((w: any) => w.id === id);
+        .webhooks.edges.map((e) => e.node)
+        .find((w) => w.id === id);
     const paused = await waitFor('the breaker to open', async () =>
-      (await status(b.key, failingId)).status === 'PAUSED' ? status(b.key, failingId) : undefined,
+      (await status(b.key, failingId))!.status === 'PAUSED' ? status(b.key, failingId) : undefined,
     );
-    expect(new Date(paused.pausedUntil).getTime()).toBeGreaterThan(Date.now() + 30_000);
+    expect(new Date(paused.pausedUntil!).getTime()).toBeGreaterThan(Date.now() + 30_000);
     const attempts = failing.arrivals.length;
     expect(attempts).toBeGreaterThanOrEqual(3);
     await sleep(800); // retries would be due every 50-200 ms
@@ -116,7 +116,7 @@ it('a failing endpoint is paused by the circuit breaker: Webhook.status PAUSED, 
       ]),
     ).toEqual([{ n: 1 }]);
     await waitFor('the healthy delivery', async () => (healthy.arrivals.length ? true : undefined));
-    expect((await status(c.key, healthyId)).status).toBe('ACTIVE');
+    expect((await status(c.key, healthyId))!.status).toBe('ACTIVE');
   } finally {
     await failing.close();
     await healthy.close();

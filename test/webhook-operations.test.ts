@@ -5,7 +5,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { errorCode, ok, startTestApi, type TestApi } from './support/api';
 import { buyer, createNeed, provider } from './support/fixtures';
 import { sleep, waitFor } from './support/server-process';
-import { receiver, type Received } from './support/webhook-receiver';
+import { receiver, type Received, type WebhookBody } from './support/webhook-receiver';
 
 const WEBHOOK = `id url events active rotationEndsAt demand { categoryCodes regionCodes } organization { id }`;
 const CREATE = `mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { ${WEBHOOK} } secret userErrors { code field message } } }`;
@@ -18,11 +18,7 @@ const DELIVERIES = `query($id: ID!) { webhookDeliveries(webhookId: $id) { edges 
 const MISSING = '00000000-0000-4000-8000-00000000dead';
 
 const verify = (secret: string, r: Received) =>
-  new StandardWebhook(secret).verify(r.body, r.headers as Record<string, string>) as {
-    id: string;
-    type: string;
-    data: any;
-  };
+  new StandardWebhook(secret).verify(r.body, r.headers as Record<string, string>) as WebhookBody;
 const verifies = (secret: string, r: Received) => {
   try {
     verify(secret, r);
@@ -35,10 +31,10 @@ const verifies = (secret: string, r: Received) => {
 async function create(t: TestApi, key: string, input: Record<string, unknown>) {
   const r = ok(await t.gql(CREATE, { i: input }, key)).createWebhook;
   if (r.userErrors.length) throw new Error(JSON.stringify(r.userErrors));
-  return { id: r.webhook.id as string, secret: r.secret as string, webhook: r.webhook };
+  return { id: r.webhook!.id as string, secret: r.secret as string, webhook: r.webhook };
 }
 const deliveriesOf = async (t: TestApi, key: string, id: string) =>
-  ok(await t.gql(DELIVERIES, { id }, key)).webhookDeliveries.edges.map((e: any) => e.node);
+  ok(await t.gql(DELIVERIES, { id }, key)).webhookDeliveries.edges.map((e) => e.node);
 const storedSecret = async (t: TestApi, id: string) =>
   (await t.sql('select secret, previous_secret, previous_secret_expires_at from webhook where id = $1', [id]))[0];
 
@@ -136,7 +132,7 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
       const second = rotated.secret as string;
       expect(second).toMatch(/^whsec_/);
       expect(second).not.toBe(first);
-      const ends = new Date(rotated.webhook.rotationEndsAt).getTime();
+      const ends = new Date(rotated.webhook!.rotationEndsAt!).getTime();
       expect(Math.abs(ends - (Date.now() + 24 * 3600_000))).toBeLessThan(60_000);
 
       await createNeed(t, hospital.key);
@@ -170,7 +166,7 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
       // A leaked secret: rotate with no overlap, the old ones stop signing at once.
       const leaked = ok(await t.gql(ROTATE, { i: { id, overlapSeconds: 0 } }, hospital.key)).rotateWebhookSecret;
       expect(leaked.userErrors).toEqual([]);
-      expect(leaked.webhook.rotationEndsAt).toBeNull();
+      expect(leaked.webhook!.rotationEndsAt).toBeNull();
       const third = leaked.secret as string;
       await createNeed(t, hospital.key);
       const [, after] = await waitFor('a delivery after the rotation', async () =>
@@ -187,8 +183,8 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
           { id },
           hospital.key,
         ),
-      ).auditTrail.edges.map((e: any) => e.node);
-      expect(trail.filter((e: any) => e.action === 'webhook.secretRotated')).toHaveLength(2);
+      ).auditTrail.edges.map((e) => e.node);
+      expect(trail.filter((e) => e.action === 'webhook.secretRotated')).toHaveLength(2);
       for (const s of [first, second, third]) expect(JSON.stringify(trail)).not.toContain(s.slice(6));
     } finally {
       await hook.close();
@@ -226,7 +222,7 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
       expect(oldHook.received).toEqual([]);
 
       // Paused: events meanwhile are not queued (positive control above).
-      expect(ok(await t.gql(UPDATE, { i: { id, active: false } }, hospital.key)).updateWebhook.webhook.active).toBe(
+      expect(ok(await t.gql(UPDATE, { i: { id, active: false } }, hospital.key)).updateWebhook.webhook!.active).toBe(
         false,
       );
       await createNeed(t, hospital.key);
@@ -234,14 +230,14 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
       expect(newHook.received).toHaveLength(1);
       expect(await deliveriesOf(t, hospital.key, id)).toHaveLength(1);
       // Resumed: the next event is delivered.
-      expect(ok(await t.gql(UPDATE, { i: { id, active: true } }, hospital.key)).updateWebhook.webhook.active).toBe(
+      expect(ok(await t.gql(UPDATE, { i: { id, active: true } }, hospital.key)).updateWebhook.webhook!.active).toBe(
         true,
       );
       await createNeed(t, hospital.key);
       await waitFor('the delivery after resuming', async () => (newHook.received.length === 2 ? true : undefined));
       const trail = ok(
         await t.gql(`query($id: ID) { auditTrail(entityId: $id) { edges { node { action } } } }`, { id }, hospital.key),
-      ).auditTrail.edges.map((e: any) => e.node.action);
+      ).auditTrail.edges.map((e) => e.node.action);
       expect(trail.filter((a: string) => a === 'webhook.updated')).toHaveLength(3);
     } finally {
       await oldHook.close();
@@ -263,16 +259,14 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
       });
       const [r] = await waitFor('the ping', async () => (hook.received.length ? hook.received : undefined));
       expect(verify(secret, r)).toMatchObject({
-        id: ping.delivery.eventId,
+        id: ping.delivery!.eventId,
         type: 'webhook.ping',
         entityType: 'Webhook',
         entityId: id,
       });
       expect(hook.received).toHaveLength(1); // the other organization's attempt sent nothing
       await waitFor('the ping to be logged', async () =>
-        (await deliveriesOf(t, hospital.key, id)).some(
-          (d: any) => d.id === ping.delivery.id && d.status === 'SUCCEEDED',
-        )
+        (await deliveriesOf(t, hospital.key, id)).some((d) => d.id === ping.delivery!.id && d.status === 'SUCCEEDED')
           ? true
           : undefined,
       );
@@ -336,7 +330,7 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
         events: ['need.created'],
         demand: { categoryCodes: ['REVENUE_CYCLE'], regionCodes: ['HHS-5'] },
       });
-      expect(webhook.demand).toEqual({ categoryCodes: ['REVENUE_CYCLE'], regionCodes: ['HHS-5'] });
+      expect(webhook!.demand).toEqual({ categoryCodes: ['REVENUE_CYCLE'], regionCodes: ['HHS-5'] });
       await create(t, hospital.key, { url: buyerHook.url, events: ['need.created'] });
 
       const elsewhere = await createNeed(t, hospital.key, { regionCode: 'US-CA' }); // HHS-9

@@ -33,11 +33,11 @@ const DELIVERIES = `query($id: ID!, $status: WebhookDeliveryStatus) { webhookDel
 async function createWebhook(gqlOf: Pick<TestApi, 'gql'>, key: string, input: Record<string, unknown>) {
   const r = ok(await gqlOf.gql(CREATE, { i: { secret: SECRET, ...input } }, key)).createWebhook;
   if (r.userErrors.length) throw new Error(JSON.stringify(r.userErrors));
-  return r.webhook.id as string;
+  return r.webhook!.id as string;
 }
 
 const deliveriesOf = async (gqlOf: Pick<TestApi, 'gql'>, key: string, id: string) =>
-  ok(await gqlOf.gql(DELIVERIES, { id }, key)).webhookDeliveries.edges.map((e: any) => e.node);
+  ok(await gqlOf.gql(DELIVERIES, { id }, key)).webhookDeliveries.edges.map((e) => e.node);
 
 describe('webhook deliveries (local receiver, private targets allowed)', () => {
   let t: TestApi;
@@ -141,7 +141,7 @@ describe('webhook deliveries (local receiver, private targets allowed)', () => {
         return d[0]?.attempts >= 1 && d[0].lastStatusCode ? d : undefined;
       });
       expect(log).toMatchObject({ status: 'PENDING', lastStatusCode: 503, lastError: 'HTTP 503: receiver is down' });
-      expect(new Date(log.nextAttemptAt).getTime()).toBeGreaterThan(Date.now() - 1000);
+      expect(new Date(log.nextAttemptAt!).getTime()).toBeGreaterThan(Date.now() - 1000);
       ok(await t.gql(DELETE, { i: { id: webhookId } }, hospital.key));
     } finally {
       await hook.close();
@@ -171,11 +171,11 @@ describe('webhook deliveries (local receiver, private targets allowed)', () => {
     const webhookId = await createWebhook(t, owner.key, { url: 'http://127.0.0.1:9/hook', events: ['quote.accepted'] });
 
     const LIST = `{ webhooks { totalCount edges { node { id url events organization { id } } } } }`;
-    expect(ok(await t.gql(LIST, {}, owner.key)).webhooks.edges.map((e: any) => e.node)).toEqual([
+    expect(ok(await t.gql(LIST, {}, owner.key)).webhooks.edges.map((e) => e.node)).toEqual([
       { id: webhookId, url: 'http://127.0.0.1:9/hook', events: ['quote.accepted'], organization: { id: owner.id } },
     ]);
     expect(ok(await t.gql(LIST, {}, other.key)).webhooks.totalCount).toBe(0);
-    expect(ok(await t.gql(LIST)).webhooks.edges.map((e: any) => e.node.id)).toContain(webhookId);
+    expect(ok(await t.gql(LIST)).webhooks.edges.map((e) => e.node.id)).toContain(webhookId);
     // Someone else's webhook reads exactly like a missing one.
     const missing = await t.gql(DELIVERIES, { id: '00000000-0000-4000-8000-00000000dead' }, other.key);
     const foreign = await t.gql(DELIVERIES, { id: webhookId }, other.key);
@@ -212,8 +212,8 @@ describe('webhook deliveries (local receiver, private targets allowed)', () => {
         { id: webhookId },
         owner.key,
       ),
-    ).auditTrail.edges.map((e: any) => e.node);
-    expect(trail.map((e: any) => e.action)).toEqual(['webhook.deleted', 'webhook.created']);
+    ).auditTrail.edges.map((e) => e.node);
+    expect(trail.map((e) => e.action)).toEqual(['webhook.deleted', 'webhook.created']);
     expect(JSON.stringify(trail)).not.toContain(SECRET);
   });
 
@@ -236,7 +236,7 @@ describe('webhook deliveries (local receiver, private targets allowed)', () => {
       },
     ]);
     const types = ok(await t.gql(`{ webhookEventTypes { name description } }`, {}, owner.key)).webhookEventTypes.map(
-      (e: any) => e.name,
+      (e) => e.name,
     );
     expect(types).toEqual(expect.arrayContaining(['quote.accepted', 'engagement.phaseAdvanced', 'need.created']));
   });

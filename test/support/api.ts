@@ -4,14 +4,37 @@ import { Client } from 'pg';
 import { loadConfig } from '../../src/config';
 import { startApi, type RunningApi } from '../../src/app/start';
 import { forgetCachedKeys } from '../../src/auth/api-key.service';
+import type { Mutation, Query } from './schema-types';
 
 export const OPERATOR_KEY = `test-operator-${randomBytes(16).toString('hex')}`;
 
-export interface GqlResult<T = any> {
+/**
+ * The data of an answer as the schema describes it: every root field of Query and Mutation with its
+ * generated type (test/support/schema-types.ts, `npm run codegen`). A test reads the fields it selected;
+ * an answer with aliases or a special shape names its type explicitly: `t.gql<{ a: Offering | null }>(...)`.
+ */
+export type Answer = Query & Mutation;
+
+/** A row of a direct SQL query; a test that reads into a column's value names the row type. */
+export type Row = Record<string, unknown>;
+
+/** `audit_event.changes` (AuditEvent.changes): snapshots of the changed fields. */
+export interface AuditChanges {
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+}
+
+export interface GqlError {
+  message: string;
+  extensions?: { code?: string; [k: string]: unknown };
+  path?: (string | number)[];
+}
+
+export interface GqlResult<T = Answer> {
   status: number;
   headers: Headers;
   data?: T;
-  errors?: { message: string; extensions?: { code?: string; [k: string]: unknown }; path?: string[] }[];
+  errors?: GqlError[];
 }
 
 /** Creates an empty database on the test server and returns its URL. */
@@ -38,9 +61,9 @@ export interface TestApi {
   api: RunningApi;
   url: string;
   databaseUrl: string;
-  gql<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GqlResult<T>>;
+  gql<T = Answer>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GqlResult<T>>;
   /** Runs SQL directly against the API's database (as the application's own role). */
-  sql<R = any>(text: string, params?: unknown[]): Promise<R[]>;
+  sql<R = Row>(text: string, params?: unknown[]): Promise<R[]>;
   close(): Promise<void>;
 }
 
@@ -65,7 +88,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     url,
     databaseUrl: db.url,
     gql: (query, variables = {}, key = OPERATOR_KEY) => gql(url, query, variables, key),
-    sql: async (text, params) => (await pg.query(text, params as unknown[])).rows,
+    sql: async (text, params) => (await pg.query(text, params)).rows,
     async close() {
       await pg.end();
       await api.stop();
@@ -75,7 +98,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   };
 }
 
-export async function gql<T = any>(
+export async function gql<T = Answer>(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
@@ -91,7 +114,7 @@ export async function gql<T = any>(
 }
 
 /** The data of a response that must have no top-level errors. */
-export function ok<T = any>(r: GqlResult<T>): T {
+export function ok<T>(r: GqlResult<T>): T {
   if (r.errors?.length || !r.data) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors ?? r)}`);
   return r.data;
 }

@@ -50,7 +50,7 @@ export function concurrencySuite(
         i: { name: `Concurrency ${kind} ${++seq} ${Date.now()}`, kind, stateCode: 'US-OH', ehrPlatformCode: 'EPIC' },
       },
     );
-    const id = d.createOrganization.organization.id;
+    const id = d.createOrganization.organization!.id;
     const k = await must(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret } }`, {
       i: { organizationId: id, role: 'ADMIN', label: 'test' },
     });
@@ -71,7 +71,7 @@ export function concurrencySuite(
       },
       key,
     );
-    const id = d.createOffering.offering.id;
+    const id = d.createOffering.offering!.id;
     await must(`mutation { publishOffering(input: { id: "${id}" }) { userErrors { code } } }`, {}, key);
     await must(
       `mutation($i: SetCapacityInput!) { setCapacity(input: $i) { userErrors { code } } }`,
@@ -98,17 +98,17 @@ export function concurrencySuite(
           },
           key,
         );
-        return d.createNeed.need.id as string;
+        return d.createNeed.need!.id as string;
       }),
     );
   }
 
   const ISSUE = `mutation($i: IssueQuoteInput!) { issueQuote(input: $i) { quote { id } userErrors { code message } } }`;
 
-  function tally(results: GqlResult[], field: string) {
-    const ok = results.filter(
-      (r) => r.status === 200 && r.data?.[field]?.[field === 'acceptQuote' ? 'engagement' : 'quote'],
-    ).length;
+  function tally(results: GqlResult[], field: 'acceptQuote' | 'issueQuote') {
+    const created = (r: GqlResult) =>
+      field === 'acceptQuote' ? r.data?.acceptQuote?.engagement : r.data?.issueQuote?.quote;
+    const ok = results.filter((r) => r.status === 200 && created(r)).length;
     const refused = results.filter((r) => r.data?.[field]?.userErrors?.length).length;
     const broken = results.filter((r) => r.status >= 500 || r.errors).length;
     return { ok, refused, broken };
@@ -180,7 +180,7 @@ export function concurrencySuite(
         const p = await org('HEALTH_SYSTEM');
         const offeringId = await offering(p.key, { [nextMonth(1)]: 100, [nextMonth(2)]: 100 });
         offerings.push(offeringId);
-        quotes.push((await must(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)).issueQuote.quote.id);
+        quotes.push((await must(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)).issueQuote.quote!.id);
       }
       const ACCEPT = `mutation($i: AcceptQuoteInput!) { acceptQuote(input: $i) { engagement { id } userErrors { code message } } }`;
       const results = await Promise.all(quotes.map((quoteId) => call(ACCEPT, { i: { quoteId } }, b.key)));
@@ -208,7 +208,7 @@ export function concurrencySuite(
       const b = await org('HOSPITAL');
       const offeringId = await offering(p.key, { [nextMonth(1)]: 100 });
       const [needId] = await needs(b.key, 1, 1);
-      const quoteId = (await must(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)).issueQuote.quote.id;
+      const quoteId = (await must(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)).issueQuote.quote!.id;
       const ACCEPT = `mutation($i: AcceptQuoteInput!) { acceptQuote(input: $i) { engagement { id status phase } quote { id status } userErrors { code message } } }`;
       const results = await Promise.all(
         Array.from({ length: 20 }, () => call(ACCEPT, { i: { quoteId, idempotencyKey: 'accept-once' } }, b.key)),
@@ -216,7 +216,7 @@ export function concurrencySuite(
       expect(results.every((r) => r.status === 200 && !r.errors)).toBe(true);
       const bodies = new Set(results.map((r) => JSON.stringify(r.data)));
       expect(bodies.size).toBe(1);
-      expect(results[0].data!.acceptQuote.engagement.id).toBeTruthy();
+      expect(results[0].data!.acceptQuote.engagement!.id).toBeTruthy();
       const { rows } = await pg.query(`select count(*)::int as n from engagement where quote_id = $1`, [quoteId]);
       expect(rows[0].n).toBe(1);
       await invariant(offeringId);
@@ -232,7 +232,7 @@ export function concurrencySuite(
       const b = await org('HOSPITAL');
       const offeringId = await offering(p.key, { [nextMonth(1)]: 100 });
       const [needId] = await needs(b.key, 1, 1);
-      const quoteId = (await must(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)).issueQuote.quote.id;
+      const quoteId = (await must(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)).issueQuote.quote!.id;
       const issuer = new Client({ connectionString: primaryUrl });
       await issuer.connect();
       try {
@@ -259,7 +259,7 @@ export function concurrencySuite(
         await issuer.query('commit');
         const r = await accepting;
         expect([r.status, r.errors]).toEqual([200, undefined]);
-        expect(r.data!.acceptQuote.engagement.id).toBeTruthy();
+        expect(r.data!.acceptQuote.engagement!.id).toBeTruthy();
       } finally {
         await issuer.query('rollback').catch(() => {});
         await issuer.end();
@@ -278,7 +278,7 @@ export function concurrencySuite(
       const needIds = await needs(b.key, 12, 2);
       const quoteIds: string[] = [];
       for (const needId of needIds)
-        quoteIds.push((await must(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)).issueQuote.quote.id);
+        quoteIds.push((await must(ISSUE, { i: { needId, offeringId, validDays: 7 } }, p.key)).issueQuote.quote!.id);
       const UPDATE = `mutation($i: UpdateNeedInput!) { updateNeed(input: $i) { need { id } userErrors { code message } } }`;
       const ACCEPT = `mutation($i: AcceptQuoteInput!) { acceptQuote(input: $i) { engagement { id } userErrors { code message } } }`;
       // Each pair goes to the two instances at once: the edit to one, the acceptance to the other.

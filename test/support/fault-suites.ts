@@ -99,7 +99,7 @@ export async function sigtermDuringBurst(o: {
     for (const o of answered) {
       expect(o.result!.status).toBe(200);
       expect(o.result!.errors).toBeUndefined();
-      expect(o.result!.data.createOrganization.organization.id).toBeTruthy();
+      expect(o.result!.data!.createOrganization.organization!.id).toBeTruthy();
     }
     // Requests in flight when the signal came were finished, not dropped.
     expect(answered.filter((o) => o.sentAt < stopAt && o.doneAt >= stopAt).length).toBeGreaterThan(0);
@@ -136,12 +136,12 @@ export async function postgresRestartedMidRun(o: {
       await must(`mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } } }`, {
         i: { name: `Restart ${kind} ${Date.now()}`, kind, stateCode: 'US-OH', ehrPlatformCode: 'EPIC' },
       })
-    ).createOrganization.organization.id;
+    ).createOrganization.organization!.id;
     const key = (
       await must(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret } }`, {
         i: { organizationId: id, role: 'ADMIN', label: 'restart' },
       })
-    ).createApiKey.secret;
+    ).createApiKey.secret!;
     return { id, key };
   };
   const p = await org('HEALTH_SYSTEM');
@@ -161,7 +161,7 @@ export async function postgresRestartedMidRun(o: {
       },
       p.key,
     )
-  ).createOffering.offering.id;
+  ).createOffering.offering!.id;
   await must(`mutation { publishOffering(input: { id: "${offeringId}" }) { userErrors { code } } }`, {}, p.key);
   await must(
     `mutation($i: SetCapacityInput!) { setCapacity(input: $i) { userErrors { code } } }`,
@@ -186,7 +186,7 @@ export async function postgresRestartedMidRun(o: {
           },
           b.key,
         )
-      ).createNeed.need.id,
+      ).createNeed.need!.id,
     );
   }
   const ISSUE = `mutation($i: IssueQuoteInput!) { issueQuote(input: $i) { quote { id } userErrors { code } } }`;

@@ -22,7 +22,7 @@ export async function createOrg(t: TestApi, input: Record<string, unknown> = {})
     ),
   );
   if (r.createOrganization.userErrors.length) throw new Error(JSON.stringify(r.createOrganization.userErrors));
-  return r.createOrganization.organization.id;
+  return r.createOrganization.organization!.id;
 }
 
 export async function createKey(t: TestApi, organizationId: string | null, role = 'ADMIN'): Promise<string> {
@@ -35,7 +35,7 @@ export async function createKey(t: TestApi, organizationId: string | null, role 
     ),
   );
   if (r.createApiKey.userErrors.length) throw new Error(JSON.stringify(r.createApiKey.userErrors));
-  return r.createApiKey.secret;
+  return r.createApiKey.secret!;
 }
 
 export const offeringInput = (overrides: Record<string, unknown> = {}) => ({
@@ -72,7 +72,7 @@ export async function createOffering(
     ),
   );
   if (r.createOffering.userErrors.length) throw new Error(JSON.stringify(r.createOffering.userErrors));
-  const id = r.createOffering.offering.id;
+  const id = r.createOffering.offering!.id;
   if (publish) {
     const p = ok(
       await t.gql(
@@ -136,7 +136,7 @@ export async function createNeed(t: TestApi, key: string, overrides: Record<stri
     ),
   );
   if (r.createNeed.userErrors.length) throw new Error(JSON.stringify(r.createNeed.userErrors));
-  return r.createNeed.need.id;
+  return r.createNeed.need!.id;
 }
 
 export function nextMonth(n: number): string {
@@ -152,5 +152,5 @@ export const ACCEPT = `mutation($i: AcceptQuoteInput!) { acceptQuote(input: $i) 
 export async function issueQuote(t: TestApi, key: string, input: Record<string, unknown>): Promise<string> {
   const r = ok(await t.gql(ISSUE, { i: { validDays: 7, ...input } }, key));
   if (r.issueQuote.userErrors.length) throw new Error(JSON.stringify(r.issueQuote.userErrors));
-  return r.issueQuote.quote.id;
+  return r.issueQuote.quote!.id;
 }

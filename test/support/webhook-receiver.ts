@@ -8,6 +8,20 @@ export interface Received {
   body: string;
 }
 
+/** The JSON body a webhook receiver gets (src/webhooks/webhook.delivery.ts, deliveryBody). */
+export interface WebhookBody {
+  /** The event id, the same on every retry. */
+  id: string;
+  type: string;
+  occurredAt: string;
+  entityType: string;
+  entityId: string;
+  data: { [key: string]: unknown };
+}
+
+/** A received request's body, parsed. */
+export const bodyOf = (r: { body: string }): WebhookBody => JSON.parse(r.body);
+
 export async function receiver(answer: (n: number) => number = () => 200) {
   const received: Received[] = [];
   const server = http.createServer((req, res) => {
