@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { freePort, startEmbeddedPostgres } from '../src/db/embedded-postgres';
-import { migrate, openOrm } from '../src/db/orm';
+import { migrate, openOrm } from '../src/app/orm';
 import { seedScaleNetwork } from '../seeds/scale-network';
 import { hashSecret } from '../src/auth/api-key.service';
 

@@ -4,7 +4,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
-import { migrate, openOrm } from '../src/db/orm';
+import { migrate, openOrm } from '../src/app/orm';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
 import { seedScaleNetwork } from '../seeds/scale-network';
 

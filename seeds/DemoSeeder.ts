@@ -4,7 +4,7 @@ import { Seeder } from '@mikro-orm/seeder';
 import { Organization, OrganizationKind, type Certification } from '../src/organizations/organization.entity';
 import { Offering, type CoverageHours, type OfferingStatus, type SlaDirection } from '../src/catalog/offering.entity';
 import { keyWithSecret } from '../src/auth/api-key.service';
-import type { Role } from '../src/auth/api-key.entity';
+import type { Role } from '../src/access/role';
 import { DEMO_OFFERINGS, DEMO_ORGANIZATIONS } from './demo-network.data';
 import { DEMO_KEYS } from './demo-keys';
 import { addMonths, currentMonth } from '../src/shared/month';

@@ -1,4 +1,4 @@
-// A deadlock or serialization failure still there after db/retry.ts's attempts, or a lock or statement
+// A deadlock or serialization failure still there after shared/retry.ts's attempts, or a lock or statement
 // timeout, rolled the transaction back: the client gets a retryable error (503 in app.ts), not INTERNAL_SERVER_ERROR.
 import { GraphQLError } from 'graphql';
 import pino from 'pino';

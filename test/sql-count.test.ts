@@ -1,7 +1,7 @@
 // N+1 guard: a nested read runs the same small number of SQL statements for 5 or 50 offerings.
 // And the per-request context builds loaders and logger only when a request uses them.
 import { OPERATOR_KEY, ok, startTestApi, type TestApi } from './support/api';
-import type { Context } from '../src/shared/context';
+import type { Context } from '../src/access/context';
 import { createContext } from '../src/app/context';
 import { createOffering, provider } from './support/fixtures';
 

@@ -2,7 +2,7 @@
 // table of rules, and checked through the public API for every kind of reader: single reads, lists
 // and their counts, private fields, the capacity book, the phase policy, the audit trail, live
 // subscriptions and webhook deliveries. "Not yours" must read exactly like a random id. The rules
-// below are stated independently of src/auth/visibility.ts, so changing one rule there fails here.
+// below are stated independently of src/access/visibility.ts, so changing one rule there fails here.
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -29,7 +29,7 @@ import {
   setCapacity,
 } from './support/fixtures';
 import { sleep, waitFor } from './support/server-process';
-import { canReadEvent } from '../src/auth/visibility';
+import { canReadEvent } from '../src/access/visibility';
 
 // ---- The policy, as rules over organizations ------------------------------------------------
 type Org = 'P' | 'C' | 'N' | 'B' | 'M' | 'U';

@@ -3,7 +3,7 @@
 // is BEGIN, its statements and COMMIT, each a round trip: pg's private Query API is not patched.
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from 'pg';
-import { openOrm } from '../src/db/orm';
+import { openOrm } from '../src/app/orm';
 import { prepared, query } from '../src/db/prepared';
 import { createDatabase } from './support/api';
 

@@ -2,10 +2,10 @@
 // EntityManager, the viewer, and the DataLoaders every module registers here.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import type { Viewer } from '../auth/viewer';
+import type { Viewer } from '../access/viewer';
 import { authenticate } from '../auth/api-key.service';
 import { unauthenticated } from '../shared/errors';
-import type { AppDeps, Context, Loaders, RequestContext } from '../shared/context';
+import type { AppDeps, Context, Loaders, RequestContext } from '../access/context';
 import { createOrganizationLoaders } from '../organizations/organization.loader';
 import { createOfferingLoaders } from '../catalog/offering.loader';
 import { createCapacityLoaders } from '../capacity/capacity.loader';

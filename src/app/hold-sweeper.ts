@@ -4,9 +4,9 @@
 // by the database, like every shared key), else, or while Redis is unreachable, a PostgreSQL advisory
 // lock. Each step is one transaction, run again after a deadlock or serialization failure.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { AppDeps } from '../shared/context';
+import type { AppDeps } from '../access/context';
 import { tryAdvisoryLock } from '../db/locks';
-import { retryOnConflict } from '../db/retry';
+import { retryOnConflict } from '../shared/retry';
 import { storeNamespace } from '../redis/shared-store';
 import { releaseLapsedHolds } from '../capacity/ledger';
 import { expireLapsedQuotes } from '../quotes/quote.ledger';

@@ -12,7 +12,7 @@
 // - A query operation that met its replica unreachable runs once more on the primary (a query writes
 //   nothing): a replica lost mid-request costs no failed request.
 import type { OperationDefinitionNode } from 'graphql';
-import type { RequestContext } from '../shared/context';
+import type { RequestContext } from '../access/context';
 import { createLoaders } from './context';
 import { requestScope } from '../shared/request-scope';
 import { metrics } from '../shared/metrics';

@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { ArgumentValidationError, buildSchema } from 'type-graphql';
 import { validateOrReject, type ValidatorOptions } from 'class-validator';
-import { authChecker } from '../auth/auth-checker';
+import { authChecker } from '../access/auth-checker';
 import { ApiKeyFieldsResolver, ApiKeyResolver, ViewerResolver } from '../auth/api-key.resolver';
 import { ReferenceResolver } from '../reference/reference.resolver';
 import { OrganizationResolver } from '../organizations/organization.resolver';

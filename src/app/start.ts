@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
 import type { Config } from '../config';
-import { migrate, openOrm } from '../db/orm';
+import { entities, migrate, openOrm } from './orm';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded-postgres';
 import { memoryStore, redisStore, storeNamespace, type SharedStore } from '../redis/shared-store';
 import { bootstrapOperatorKey, revokeKeysWithSecrets } from '../auth/api-key.service';
@@ -11,8 +11,8 @@ import { DEMO_KEYS } from '../../seeds/demo-keys';
 import { countSqlStatement } from '../shared/request-scope';
 import { createLogger } from '../shared/logger';
 import { startTracing, tracingOn } from '../shared/tracing';
-import type { AppDeps } from '../shared/context';
-import { createApp } from '../server/app';
+import type { AppDeps } from '../access/context';
+import { createApp } from './http';
 import { DemoSeeder } from '../../seeds/DemoSeeder';
 import { startHoldSweeper } from './hold-sweeper';
 import { startEventWorkers } from '../events/event-workers';
@@ -87,6 +87,7 @@ export async function startApi(
       : memoryStore();
     if (config.DATABASE_REPLICA_URLS.length) {
       replicas = await ReplicaSet.open(orm, config.DATABASE_REPLICA_URLS, {
+        entities,
         traceQueries: tracingOn(),
         poolMax: config.DB_POOL_MAX,
         statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,

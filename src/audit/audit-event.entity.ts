@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ArrayType, Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { DateTimeScalar, JSONScalar } from '../shared/scalars';
-import { Role } from '../auth/api-key.entity';
+import { Role } from '../access/role';
 
 @ObjectType({ simpleResolvers: true, description: 'Who made a change.' })
 export class AuditActor {
@@ -55,7 +55,7 @@ export class AuditEvent {
   @Property({ type: 'uuid', nullable: true })
   actorOrganizationId: string | null = null;
 
-  /** The parties of the changed object: each reads the event (see auth/visibility.ts). */
+  /** The parties of the changed object: each reads the event (see access/visibility.ts). */
   @Property({ type: ArrayType })
   partyIds: string[] = [];
 

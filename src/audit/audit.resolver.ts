@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { AuditEvent } from './audit-event.entity';
 import { auditTrail } from './audit.service';
-import type { Context } from '../shared/context';
+import type { Context } from '../access/context';
 import { Connection, PageArgs, toConnection, toPage } from '../shared/connection';
 import { badInput } from '../shared/errors';
 import { isUuid } from '../shared/ids';

@@ -1,10 +1,10 @@
 // Writes audit events in the caller's unit of work, and reads the trail with tenancy.
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { AuditEvent } from './audit-event.entity';
-import type { Actor, Context } from '../shared/context';
+import type { Actor, Context } from '../access/context';
 import type { Page } from '../shared/connection';
-import { findPage } from '../shared/read-model';
-import { eventScope } from '../auth/visibility';
+import { findPage } from '../db/read-model';
+import { eventScope } from '../access/visibility';
 
 export interface AuditEntry {
   action: string;
@@ -25,7 +25,7 @@ export function recordAudit(ctx: Actor, em: EntityManager, entry: AuditEntry): A
   return e;
 }
 
-/** An event not yet written: for writes that insert it in their own statement (see shared/write-model). */
+/** An event not yet written: for writes that insert it in their own statement (see db/write-model). */
 export function auditEvent(ctx: Actor, entry: AuditEntry): AuditEvent {
   const e = new AuditEvent();
   e.action = entry.action;

@@ -1,27 +1,9 @@
 import { Entity, Enum, ManyToOne, Property } from '@mikro-orm/core';
 import { Organization } from '../organizations/organization.entity';
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
+import { Role } from '../access/role';
 import { BaseEntity } from '../shared/base.entity';
 import { DateTimeScalar } from '../shared/scalars';
-
-export enum Role {
-  OPERATOR = 'OPERATOR',
-  ADMIN = 'ADMIN',
-  SALES = 'SALES',
-  INTEGRATION = 'INTEGRATION',
-}
-registerEnumType(Role, {
-  name: 'Role',
-  description: 'What an API key may do.',
-  valuesConfig: {
-    OPERATOR: { description: 'The network operator: everything.' },
-    ADMIN: { description: 'Everything within its organization, selling and buying.' },
-    SALES: { description: "Read within its organization's view and run matches; no writes." },
-    INTEGRATION: {
-      description: "A network's server-to-server key: acts as buyer for the network and its member hospitals.",
-    },
-  },
-});
 
 /** An API key. Only a SHA-256 hash of the secret is stored; the secret is shown once at creation. */
 @ObjectType({ simpleResolvers: true, description: 'An API key (the secret itself is never readable after creation).' })

@@ -16,11 +16,12 @@ import {
 import { Connection, PageArgs, toConnection, toPage } from '../shared/connection';
 import { Organization } from '../organizations/organization.entity';
 import { IsOptional, Length } from 'class-validator';
-import { ApiKey, Role } from './api-key.entity';
-import { Viewer } from './viewer';
+import { ApiKey } from './api-key.entity';
+import { Role } from '../access/role';
+import { Viewer } from '../access/viewer';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-key.service';
-import { SELLERS } from './auth-checker';
-import type { Context } from '../shared/context';
+import { SELLERS } from '../access/auth-checker';
+import type { Context } from '../access/context';
 import { UserError } from '../shared/errors';
 import { Payload, toPayload } from '../shared/payload';
 

@@ -1,18 +1,19 @@
 // API keys: high-entropy secrets shown once, stored as SHA-256 hashes, resolved to a Viewer per request.
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ApiKey, Role } from './api-key.entity';
-import { Viewer } from './viewer';
+import { ApiKey } from './api-key.entity';
+import { Role } from '../access/role';
+import { Viewer } from '../access/viewer';
 import { Organization } from '../organizations/organization.entity';
-import type { Context } from '../shared/context';
-import { assertAdminOf } from './viewer';
+import type { Context } from '../access/context';
+import { assertAdminOf } from '../access/viewer';
 import { forbidden, invalid, notFound, refuse, UserErrorCode } from '../shared/errors';
 import { recordAudit } from '../audit/audit.service';
 import { isUuid } from '../shared/ids';
 import { prepared } from '../db/prepared';
-import { readsKeysOf } from './visibility';
+import { readsKeysOf } from '../access/visibility';
 import { requestScope } from '../shared/request-scope';
-import { findPage } from '../shared/read-model';
+import { findPage } from '../db/read-model';
 import { emptyPage, type Page } from '../shared/connection';
 
 /** The bootstrap operator key (from OPERATOR_API_KEY) has a fixed id so a new value replaces the old. */

@@ -110,7 +110,7 @@ export function createCapacityLoaders(em: EntityManager) {
   };
 }
 
-declare module '../shared/context' {
+declare module '../access/context' {
   /** This module's request loaders, registered by src/app/context.ts. */
   interface Loaders extends ReturnType<typeof createCapacityLoaders> {}
 }

@@ -4,7 +4,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PhaseDefinition } from './phase-policy';
 import { pgArray, prepared } from '../db/prepared';
-import type { SqlPart } from '../shared/write-model';
+import type { SqlPart } from '../db/write-model';
 import { expiredHold } from './availability';
 
 export interface LockedMonth {

@@ -1,10 +1,10 @@
-import { readsCapacityBook, readsPhasePolicy } from '../auth/visibility';
+import { readsCapacityBook, readsPhasePolicy } from '../access/visibility';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { MAX_PAGE_SIZE, toPage } from '../shared/connection';
 import { Offering, OfferingStatus } from '../catalog/offering.entity';
 import { Organization } from '../organizations/organization.entity';
-import { SELLERS } from '../auth/auth-checker';
-import type { Context } from '../shared/context';
+import { SELLERS } from '../access/auth-checker';
+import type { Context } from '../access/context';
 import { MonthScalar } from '../shared/scalars';
 import { isUuid } from '../shared/ids';
 import { toPayload } from '../shared/payload';

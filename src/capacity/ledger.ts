@@ -13,7 +13,7 @@ import {
 } from './capacity.locks';
 import { availableUnitsSql, expiredHold } from './availability';
 import type { EngagementPhase } from './engagement-phase';
-import { executeWith, type SqlPart } from '../shared/write-model';
+import { executeWith, type SqlPart } from '../db/write-model';
 import { metrics } from '../shared/metrics';
 
 export interface ScheduleLine {

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Offering } from './offering.entity';
-import { childPageLoader } from '../shared/paged-loader';
-import { byIdLoader } from '../shared/read-model';
+import { childPageLoader } from '../db/paged-loader';
+import { byIdLoader } from '../db/read-model';
 
 export function createOfferingLoaders(em: EntityManager) {
   return {
@@ -14,7 +14,7 @@ export function createOfferingLoaders(em: EntityManager) {
   };
 }
 
-declare module '../shared/context' {
+declare module '../access/context' {
   /** This module's request loaders, registered by src/app/context.ts. */
   interface Loaders extends ReturnType<typeof createOfferingLoaders> {}
 }

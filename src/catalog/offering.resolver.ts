@@ -16,8 +16,8 @@ import { createOffering, findOffering, listOfferings, transitionOffering, update
 import { Organization } from '../organizations/organization.entity';
 import { EhrPlatform, Region, ServiceCategory } from '../reference/reference.types';
 import { ehrPlatform, region, serviceCategory } from '../reference/reference.service';
-import { SELLERS } from '../auth/auth-checker';
-import type { Context } from '../shared/context';
+import { SELLERS } from '../access/auth-checker';
+import type { Context } from '../access/context';
 import { PageArgs, toConnection, toPage } from '../shared/connection';
 import { toPayload } from '../shared/payload';
 

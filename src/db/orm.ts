@@ -1,22 +1,20 @@
-// MikroORM configuration, migrations and the reference-data sync run at every start.
+// MikroORM configuration and the migrations run at every start (the entities and the reference-data
+// sync are the wiring layer's: app/orm.ts).
 import { Client, types } from 'pg';
-import { DefaultLogger, MikroORM, defineConfig, type LoggerOptions } from '@mikro-orm/postgresql';
+import {
+  DefaultLogger,
+  MikroORM,
+  defineConfig,
+  type AnyEntity,
+  type EntityClass,
+  type LoggerOptions,
+} from '@mikro-orm/postgresql';
 import { sqlSpansFromQueryLog } from '../shared/tracing';
 import { Migrator } from '@mikro-orm/migrations';
 import { SeedManager } from '@mikro-orm/seeder';
-import { Organization } from '../organizations/organization.entity';
-import { Offering } from '../catalog/offering.entity';
-import { ApiKey } from '../auth/api-key.entity';
-import { AuditEvent } from '../audit/audit-event.entity';
-import { Need } from '../needs/need.entity';
-import { Quote } from '../quotes/quote.entity';
-import { Engagement } from '../engagements/engagement.entity';
-import { PerformanceReport } from '../engagements/performance-report.entity';
-import { Webhook, WebhookDelivery } from '../webhooks/webhook.entity';
 import { migrationsList } from './migrations';
 import { commitTracker } from './commit-outcome';
 import { countReplicaStatement } from '../shared/request-scope';
-import { ehrPlatforms, regions, serviceCategories } from '../reference/reference.service';
 
 /**
  * text[] columns hold codes (EHRs, regions, languages, certifications, event types). PostgreSQL
@@ -31,21 +29,10 @@ types.setTypeParser(TEXT_ARRAY, (text: string) => {
   return values && !values.includes('NULL') ? values : parseTextArray(text);
 });
 
-export const entities = [
-  Organization,
-  Offering,
-  ApiKey,
-  AuditEvent,
-  Need,
-  Quote,
-  Engagement,
-  PerformanceReport,
-  Webhook,
-  WebhookDelivery,
-];
-
 export interface OrmOptions {
   databaseUrl: string;
+  /** Every module's entities: the wiring layer lists them (app/orm.ts). */
+  entities: EntityClass<AnyEntity>[];
   poolMax?: number;
   statementTimeoutMs?: number;
   debug?: boolean;
@@ -66,7 +53,7 @@ class QuerySpanLogger extends DefaultLogger {
 export function ormConfig(o: OrmOptions) {
   return defineConfig({
     clientUrl: o.databaseUrl,
-    entities,
+    entities: o.entities,
     extensions: [Migrator, SeedManager],
     subscribers: [commitTracker],
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
@@ -114,11 +101,11 @@ export async function openOrm(o: OrmOptions): Promise<MikroORM> {
 const MIGRATION_LOCK = 7_340_002;
 
 /**
- * Applies pending migrations and upserts the reference data owned by the code. Instances starting
- * together take turns (an advisory lock held by an open transaction on a connection of its own: a
+ * Applies pending migrations, then `afterwards` (the wiring layer upserts the reference data owned by
+ * the code there) under the same lock. Instances starting together take turns (an advisory lock held by an open transaction on a connection of its own: a
  * session lock would stay behind on a server connection of PgBouncer in transaction pooling mode).
  */
-export async function migrate(orm: MikroORM): Promise<void> {
+export async function migrate(orm: MikroORM, afterwards?: (orm: MikroORM) => Promise<void>): Promise<void> {
   const lock = new Client({ connectionString: orm.config.getClientUrl() });
   await lock.connect();
   try {
@@ -126,33 +113,8 @@ export async function migrate(orm: MikroORM): Promise<void> {
     await lock.query(`set local idle_in_transaction_session_timeout = 0`); // when a role default sets one (PgBouncer setups)
     await lock.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await orm.getMigrator().up();
-    await syncReferenceData(orm);
+    await afterwards?.(orm);
   } finally {
     await lock.end(); // ends the transaction, which releases the lock
   }
-}
-
-async function syncReferenceData(orm: MikroORM): Promise<void> {
-  const em = orm.em.fork();
-  const conn = em.getConnection();
-  const json = (rows: unknown[]) => JSON.stringify(rows);
-  await conn.execute(
-    `insert into ehr_platform (code, name, vendor)
-     select code, name, vendor from jsonb_to_recordset(?::jsonb) as x(code text, name text, vendor text)
-     on conflict (code) do update set name = excluded.name, vendor = excluded.vendor`,
-    [json(ehrPlatforms)],
-  );
-  // One statement: the states' references to their HHS region are checked at its end.
-  await conn.execute(
-    `insert into region (code, name, kind, hhs_region_code)
-     select code, name, kind, "hhsRegion" from jsonb_to_recordset(?::jsonb) as x(code text, name text, kind text, "hhsRegion" text)
-     on conflict (code) do update set name = excluded.name, kind = excluded.kind, hhs_region_code = excluded.hhs_region_code`,
-    [json(regions)],
-  );
-  await conn.execute(
-    `insert into service_category (code, name, unit, touches_phi)
-     select code, name, unit, "touchesPhi" from jsonb_to_recordset(?::jsonb) as x(code text, name text, unit text, "touchesPhi" boolean)
-     on conflict (code) do update set name = excluded.name, unit = excluded.unit, touches_phi = excluded.touches_phi`,
-    [json(serviceCategories)],
-  );
 }

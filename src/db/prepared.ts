@@ -79,7 +79,7 @@ export const GENERIC_PLANS_FOR_TRANSACTION = `set_config('plan_cache_mode', 'for
 const numberedTexts = new Map<string, string>();
 
 /**
- * `query` for texts with `?` placeholders, the form composable SQL parts use (shared/write-model):
+ * `query` for texts with `?` placeholders, the form composable SQL parts use (db/write-model):
  * each `?` becomes `$1`, `$2`... in order (scalars only: pass arrays as `pgArray` literals).
  */
 export function prepared<R = Record<string, unknown>>(

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Engagement } from './engagement.entity';
 import { PerformanceReport } from './performance-report.entity';
-import { childPageLoader } from '../shared/paged-loader';
-import { byIdLoader } from '../shared/read-model';
+import { childPageLoader } from '../db/paged-loader';
+import { byIdLoader } from '../db/read-model';
 
 export function createEngagementLoaders(em: EntityManager) {
   return {
@@ -15,7 +15,7 @@ export function createEngagementLoaders(em: EntityManager) {
   };
 }
 
-declare module '../shared/context' {
+declare module '../access/context' {
   /** This module's request loaders, registered by src/app/context.ts. */
   interface Loaders extends ReturnType<typeof createEngagementLoaders> {}
 }

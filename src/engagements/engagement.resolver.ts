@@ -39,8 +39,8 @@ import { Offering, SlaTarget } from '../catalog/offering.entity';
 import { MonthScalar } from '../shared/scalars';
 import { addMonths, currentMonth } from '../shared/month';
 import { Organization } from '../organizations/organization.entity';
-import { SELLERS, WRITERS } from '../auth/auth-checker';
-import type { Context } from '../shared/context';
+import { SELLERS, WRITERS } from '../access/auth-checker';
+import type { Context } from '../access/context';
 import { PageArgs, toConnection, toPage } from '../shared/connection';
 import { toPayload } from '../shared/payload';
 

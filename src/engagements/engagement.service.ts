@@ -23,11 +23,11 @@ import { evaluate, gateMiss, metricValueProblem } from './phase-gate';
 import { EngagementPhase } from '../capacity/engagement-phase';
 import { Quote } from '../quotes/quote.entity';
 import { Need, NeedStatus } from '../needs/need.entity';
-import type { Context } from '../shared/context';
-import { assertAdminOf, assertBuyerSide, type Viewer } from '../auth/viewer';
-import { canReadDeal } from '../auth/visibility';
+import type { Context } from '../access/context';
+import { assertAdminOf, assertBuyerSide, type Viewer } from '../access/viewer';
+import { canReadDeal } from '../access/visibility';
 import type { Page } from '../shared/connection';
-import { findPage } from '../shared/read-model';
+import { findPage } from '../db/read-model';
 import { forbidden, notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { addMonths, currentMonth } from '../shared/month';
@@ -36,9 +36,9 @@ import { idempotent } from '../shared/idempotency';
 import { lockEngagement } from '../db/locks';
 import { commitPhase, releaseEngagementFrom } from '../capacity/ledger';
 import { recordAudit } from '../audit/audit.service';
-import { Role } from '../auth/api-key.entity';
+import { Role } from '../access/role';
 
-/** See auth/visibility.ts. */
+/** See access/visibility.ts. */
 export const canSeeEngagement: (viewer: Viewer, e: Pick<Engagement, 'providerId' | 'buyerId'>) => boolean = canReadDeal;
 
 export async function findEngagement(ctx: Context, id: string): Promise<Engagement | null> {

@@ -10,7 +10,7 @@ export interface ExchangeEvent {
   occurredAt: string;
   entityType: string;
   entityId: string;
-  /** The parties of the changed object; with `buyerIds`, who may read the event (auth/visibility.ts `canReadEvent`). */
+  /** The parties of the changed object; with `buyerIds`, who may read the event (access/visibility.ts `canReadEvent`). */
   partyIds: string[];
   /** The parties acting as buyer: their network may read the event too. */
   buyerIds: string[];

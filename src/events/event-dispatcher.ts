@@ -8,7 +8,7 @@
 // cursor, then publishes the events on the shared bus for live subscribers (Redis pub/sub across
 // instances, in process otherwise).
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { AppDeps } from '../shared/context';
+import type { AppDeps } from '../access/context';
 import { metrics } from '../shared/metrics';
 import { enqueueDeliveries } from '../webhooks/webhook.delivery';
 import type { ExchangeEvent } from './event-catalog';

@@ -1,16 +1,16 @@
 // The pull API: `events(after:, types:)` reads the committed, ordered event stream the dispatcher
-// reads (event-dispatcher.ts) with the visibility of webhooks (auth/visibility.ts), for integrations
+// reads (event-dispatcher.ts) with the visibility of webhooks (access/visibility.ts), for integrations
 // that cannot receive webhooks. Keyset paging on the stream's own order (tx, at, id), below the oldest
 // transaction still running: an event can never appear behind a cursor already handed out. At least
 // once: a client that loses its cursor reads events again; receivers deduplicate on `id`.
 import { Args, ArgsType, Authorized, Ctx, Field, ID, Int, ObjectType, Query, Resolver } from 'type-graphql';
-import type { Context } from '../shared/context';
+import type { Context } from '../access/context';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageInfo } from '../shared/connection';
 import { badInput } from '../shared/errors';
 import { DateTimeScalar, JSONScalar } from '../shared/scalars';
 import { isUuid } from '../shared/ids';
 import { WEBHOOK_EVENT_PATTERNS, WEBHOOK_EVENT_TYPES } from './event-catalog';
-import { eventAudienceSql } from '../auth/visibility';
+import { eventAudienceSql } from '../access/visibility';
 
 @ObjectType('ExchangeEvent', {
   simpleResolvers: true,

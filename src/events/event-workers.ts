@@ -1,7 +1,7 @@
 // The background loops every instance runs: the event dispatcher and the webhook delivery worker.
 // They poll PostgreSQL (EVENTS_POLL_MS), which holds everything still to do, so a restart or a crash
 // loses nothing: pending events and deliveries are picked up by whichever instance polls next.
-import type { AppDeps } from '../shared/context';
+import type { AppDeps } from '../access/context';
 import { DISPATCH_BATCH, dispatchPendingEvents } from './event-dispatcher';
 import { startDueDeliveries } from '../webhooks/webhook.delivery';
 

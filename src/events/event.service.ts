@@ -1,8 +1,8 @@
 // Live event streams for GraphQL subscriptions. Each event is matched against the subscriber's
 // access (the parties of the change), then the object is read fresh for that subscriber with a new
 // unit of work and its key checked again, so tenancy and private fields apply exactly as in queries.
-import type { Context } from '../shared/context';
-import { canReadEvent } from '../auth/visibility';
+import type { Context } from '../access/context';
+import { canReadEvent } from '../access/visibility';
 import { badInput } from '../shared/errors';
 import { uniq } from '../shared/validation';
 import { findQuote } from '../quotes/quote.service';
@@ -53,7 +53,7 @@ const ENGAGEMENT_TYPES: Record<string, EngagementEventType> = {
   'engagement.completed': EngagementEventType.COMPLETED,
 };
 
-/** The event itself is readable (auth/visibility.ts); the object is then read with the subscriber's access. */
+/** The event itself is readable (access/visibility.ts); the object is then read with the subscriber's access. */
 const mayKnow = (ctx: LiveContext, e: ExchangeEvent) =>
   canReadEvent(ctx.viewer, { partyIds: e.partyIds, buyerIds: e.buyerIds ?? [] });
 

@@ -3,8 +3,8 @@
 // function, where it is fragmented, and which existing partners could consolidate it).
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Context } from '../shared/context';
-import { readsBuyerViews } from '../auth/visibility';
+import type { Context } from '../access/context';
+import { readsBuyerViews } from '../access/visibility';
 import { query } from '../db/prepared';
 import { badInput, notFound } from '../shared/errors';
 import { isUuid } from '../shared/ids';
@@ -163,7 +163,7 @@ export async function vendorPortfolio(ctx: Context, buyerId: string): Promise<Ve
   };
 }
 
-declare module '../shared/context' {
+declare module '../access/context' {
   /** The scorecard's loader, registered by src/app/context.ts. */
   interface Loaders {
     scorecardFacts: ReturnType<typeof createScorecardLoader>;

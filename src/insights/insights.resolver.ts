@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
-import type { Context } from '../shared/context';
+import type { Context } from '../access/context';
 import { MonthScalar } from '../shared/scalars';
 import { Engagement } from '../engagements/engagement.entity';
 import { Offering } from '../catalog/offering.entity';

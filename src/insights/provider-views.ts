@@ -1,8 +1,8 @@
 // A provider's business at a glance: its pipeline of quotes, revenue booked by month, capacity
 // utilization per offering and month. Each view is one or two SQL statements for the whole answer
 // (counted in test/insights.test.ts); the arithmetic over their rows is pure and lives below.
-import type { Context } from '../shared/context';
-import { readsProviderViews } from '../auth/visibility';
+import type { Context } from '../access/context';
+import { readsProviderViews } from '../access/visibility';
 import { query } from '../db/prepared';
 import { badInput, notFound } from '../shared/errors';
 import { isUuid } from '../shared/ids';

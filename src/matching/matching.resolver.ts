@@ -3,7 +3,7 @@ import { Match, MatchInput } from './matching.types';
 import { DEFAULT_MATCHES, findMatches, matchesForNeed, requestFromInput } from './matching.service';
 import { Offering } from '../catalog/offering.entity';
 import { Organization } from '../organizations/organization.entity';
-import type { Context } from '../shared/context';
+import type { Context } from '../access/context';
 
 @Resolver(() => Match)
 export class MatchResolver {

@@ -1,7 +1,7 @@
 // Matching: the hard filters and the capacity arithmetic run in PostgreSQL as one set-based query;
 // the surviving candidates are scored in TypeScript (scoring.ts).
-import { readsNeedPrivateFields } from '../auth/visibility';
-import type { Context } from '../shared/context';
+import { readsNeedPrivateFields } from '../access/visibility';
+import type { Context } from '../access/context';
 import type { CoverageHours } from '../catalog/offering.entity';
 import { pgArray, prepared } from '../db/prepared';
 import { badInput, notFound } from '../shared/errors';

@@ -1,7 +1,7 @@
 // Open demand a provider can actually serve: every open need for which one of its offerings passes
 // every hard rule of matching (hard-rules.ts, the same fragments `matches` uses), scored by matching's
 // own scoring from the provider's side. One statement for the whole answer.
-import type { Context } from '../shared/context';
+import type { Context } from '../access/context';
 import { query } from '../db/prepared';
 import { badInput } from '../shared/errors';
 import { addMonths, monthRange } from '../shared/month';

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Need } from './need.entity';
-import { byIdLoader } from '../shared/read-model';
+import { byIdLoader } from '../db/read-model';
 
 export function createNeedLoaders(em: EntityManager) {
   return {
@@ -8,7 +8,7 @@ export function createNeedLoaders(em: EntityManager) {
   };
 }
 
-declare module '../shared/context' {
+declare module '../access/context' {
   /** This module's request loaders, registered by src/app/context.ts. */
   interface Loaders extends ReturnType<typeof createNeedLoaders> {}
 }

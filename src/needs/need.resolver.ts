@@ -1,4 +1,4 @@
-import { readsNeedPrivateFields } from '../auth/visibility';
+import { readsNeedPrivateFields } from '../access/visibility';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Need } from './need.entity';
 import {
@@ -16,9 +16,9 @@ import { updateNeed } from './need.service';
 import { Organization } from '../organizations/organization.entity';
 import { EhrPlatform, Region, ServiceCategory } from '../reference/reference.types';
 import { ehrPlatform, region, serviceCategory } from '../reference/reference.service';
-import { WRITERS } from '../auth/auth-checker';
+import { WRITERS } from '../access/auth-checker';
 import { QuoteConnection } from '../quotes/quote.types';
-import type { Context } from '../shared/context';
+import type { Context } from '../access/context';
 import { PageArgs, toConnection, toPage } from '../shared/connection';
 import { DecimalScalar } from '../shared/scalars';
 import { toPayload } from '../shared/payload';

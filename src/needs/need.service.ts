@@ -2,11 +2,11 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { Need, NeedStatus } from './need.entity';
 import type { CancelNeedInput, CreateNeedInput, NeedFilter, UpdateNeedInput } from './need.types';
-import type { Context } from '../shared/context';
-import { assertBuyerSide, type Viewer } from '../auth/viewer';
-import { canReadNeed } from '../auth/visibility';
+import type { Context } from '../access/context';
+import { assertBuyerSide, type Viewer } from '../access/viewer';
+import { canReadNeed } from '../access/visibility';
 import type { Page } from '../shared/connection';
-import { findPage, publicOrOwn } from '../shared/read-model';
+import { findPage, publicOrOwn } from '../db/read-model';
 import { badInput, notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { currentMonth, monthsBetween } from '../shared/month';
@@ -15,11 +15,11 @@ import { idempotent } from '../shared/idempotency';
 import { ehrPlatform, isLanguage, region, regionsOfNeedsIn, serviceCategory } from '../reference/reference.service';
 import { auditEvent, diff, recordAudit } from '../audit/audit.service';
 import { AuditEvent } from '../audit/audit-event.entity';
-import { executeWith, insertRows } from '../shared/write-model';
+import { executeWith, insertRows } from '../db/write-model';
 import { CLOSED_REASONS, closeQuotesOfNeed } from '../quotes/quote.ledger';
 import { lockNeed } from '../db/locks';
 
-/** See auth/visibility.ts. */
+/** See access/visibility.ts. */
 export const canSeeNeed: (viewer: Viewer, n: Pick<Need, 'status' | 'buyerId'>) => boolean = canReadNeed;
 
 const snapshot = (n: Need) => ({

@@ -11,9 +11,9 @@ import {
 import { createOrganization, listOrganizations, updateOrganization } from './organization.service';
 import { EhrPlatform } from '../reference/reference.types';
 import { ehrPlatform, region } from '../reference/reference.service';
-import { SELLERS } from '../auth/auth-checker';
+import { SELLERS } from '../access/auth-checker';
 import { OfferingConnection } from '../catalog/offering.types';
-import type { Context } from '../shared/context';
+import type { Context } from '../access/context';
 import { PageArgs, toConnection, toPage } from '../shared/connection';
 import { isUuid } from '../shared/ids';
 import { toPayload } from '../shared/payload';

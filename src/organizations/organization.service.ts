@@ -3,14 +3,14 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Organization, OrganizationKind } from './organization.entity';
 import type { CreateOrganizationInput, OrganizationFilter, UpdateOrganizationInput } from './organization.types';
-import type { Context } from '../shared/context';
+import type { Context } from '../access/context';
 import { emptyPage, type Page } from '../shared/connection';
 import { idempotent } from '../shared/idempotency';
-import { findPage } from '../shared/read-model';
+import { findPage } from '../db/read-model';
 import { forbidden, notFound, refuse, UserErrorCode } from '../shared/errors';
 import { InputChecks, uniq } from '../shared/validation';
 import { ehrPlatform, isState } from '../reference/reference.service';
-import { assertAdminOf } from '../auth/viewer';
+import { assertAdminOf } from '../access/viewer';
 import { diff, recordAudit } from '../audit/audit.service';
 import { isUuid } from '../shared/ids';
 

@@ -7,8 +7,8 @@ import type { LockedProvider } from '../capacity/capacity.locks';
 import { GENERIC_PLANS_FOR_TRANSACTION, prepared } from '../db/prepared';
 import { phaseSlotLeft, phaseSlotsTaken } from '../engagements/engagement.slots';
 import { refuse, UserErrorCode } from '../shared/errors';
-import { providerLimitMessage, type Reader } from '../auth/visibility';
-import type { SqlPart } from '../shared/write-model';
+import { providerLimitMessage, type Reader } from '../access/visibility';
+import type { SqlPart } from '../db/write-model';
 import { NeedStatus } from '../needs/need.entity';
 import { QuoteStatus } from './quote.entity';
 

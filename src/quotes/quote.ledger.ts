@@ -6,7 +6,7 @@ import { prepared } from '../db/prepared';
 import { lockMonths } from '../capacity/capacity.locks';
 import { auditEvent, recordAudit } from '../audit/audit.service';
 import type { AuditEvent } from '../audit/audit-event.entity';
-import type { Actor } from '../shared/context';
+import type { Actor } from '../access/context';
 
 /** The audit action (and event type) of a quote entering `status`: `quote.expired`, `quote.notAwarded`, ... */
 export const quoteAction = (status: QuoteStatus) =>

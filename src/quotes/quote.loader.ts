@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Quote } from './quote.entity';
-import { childPageLoader } from '../shared/paged-loader';
-import { byIdLoader } from '../shared/read-model';
+import { childPageLoader } from '../db/paged-loader';
+import { byIdLoader } from '../db/read-model';
 
 export function createQuoteLoaders(em: EntityManager) {
   return {
@@ -14,7 +14,7 @@ export function createQuoteLoaders(em: EntityManager) {
   };
 }
 
-declare module '../shared/context' {
+declare module '../access/context' {
   /** This module's request loaders, registered by src/app/context.ts. */
   interface Loaders extends ReturnType<typeof createQuoteLoaders> {}
 }

@@ -26,10 +26,10 @@ import {
 import { Need } from '../needs/need.entity';
 import { Offering } from '../catalog/offering.entity';
 import { quoteWarnings } from './pricing';
-import { readsNeedPrivateFields } from '../auth/visibility';
+import { readsNeedPrivateFields } from '../access/visibility';
 import { Organization } from '../organizations/organization.entity';
-import { SELLERS, WRITERS } from '../auth/auth-checker';
-import type { Context } from '../shared/context';
+import { SELLERS, WRITERS } from '../access/auth-checker';
+import type { Context } from '../access/context';
 import { PageArgs, toConnection, toPage } from '../shared/connection';
 import { DecimalScalar } from '../shared/scalars';
 import { Money } from '../shared/money';

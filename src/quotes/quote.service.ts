@@ -15,15 +15,15 @@ import { Need, NeedStatus } from '../needs/need.entity';
 import { canSeeNeed } from '../needs/need.service';
 import { Offering, OfferingStatus } from '../catalog/offering.entity';
 import { Engagement } from '../engagements/engagement.entity';
-import type { Context } from '../shared/context';
-import { adminOrgIds, assertAdminOf, assertBuyerSide, buyerSideOrgIds, type Viewer } from '../auth/viewer';
-import { canReadDeal, providerLimitMessage } from '../auth/visibility';
+import type { Context } from '../access/context';
+import { adminOrgIds, assertAdminOf, assertBuyerSide, buyerSideOrgIds, type Viewer } from '../access/viewer';
+import { canReadDeal, providerLimitMessage } from '../access/visibility';
 import { hardRuleChecks, hardRuleMiss } from '../matching/hard-rules';
 import { phaseSlotLeft, phaseSlotsTaken } from '../engagements/engagement.slots';
 import { prepared } from '../db/prepared';
 import type { PhaseDefinition } from '../capacity/phase-policy';
 import type { Page } from '../shared/connection';
-import { byIdLoader, findPage, prefixedColumns, rowMapper } from '../shared/read-model';
+import { byIdLoader, findPage, prefixedColumns, rowMapper } from '../db/read-model';
 import { notFound, refuse, UserErrorCode } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { InputChecks } from '../shared/validation';
@@ -50,7 +50,7 @@ import {
 import { serviceCategory } from '../reference/reference.service';
 import { auditEvent, recordAudit } from '../audit/audit.service';
 import { AuditEvent } from '../audit/audit-event.entity';
-import { executeWith, insertRows } from '../shared/write-model';
+import { executeWith, insertRows } from '../db/write-model';
 import type { EngagementPhase } from '../capacity/engagement-phase';
 
 const DEFAULT_VALID_DAYS = 14;

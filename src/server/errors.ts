@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { PUBLIC_CODES } from '../shared/errors';
 import { requestScope } from '../shared/request-scope';
 import { commitOutcomeUnknown } from '../db/commit-outcome';
-import { isTransactionConflict } from '../db/retry';
+import { isTransactionConflict } from '../shared/retry';
 
 /** Errors raised by GraphQL itself for malformed requests; their messages describe the request only. */
 const MALFORMED = new Set([
@@ -60,7 +60,7 @@ export function formatError(log: Logger) {
       return { ...base, message: OUTCOME_UNKNOWN, extensions: { code: 'OUTCOME_UNKNOWN', retryable: true, requestId } };
     }
     // Rolled back whole by PostgreSQL: a deadlock or serialization failure still there after
-    // db/retry.ts's attempts, or a lock or statement timeout under load. Nothing was changed; the
+    // shared/retry.ts's attempts, or a lock or statement timeout under load. Nothing was changed; the
     // client retries (503 and Retry-After, set in app.ts for every retryable error).
     const busy = isTransactionConflict(original)
       ? 'TRANSACTION_CONFLICT'

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGunzip, createInflate } from 'node:zlib';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Logger } from 'pino';
-import type { RequestContext } from '../shared/context';
+import type { RequestContext } from '../access/context';
 import { requestScope } from '../shared/request-scope';
 import { noteErrorCodes } from './request-log';
 

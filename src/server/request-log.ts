@@ -6,7 +6,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { requestScope, type RequestScope } from '../shared/request-scope';
-import type { RequestContext } from '../shared/context';
+import type { RequestContext } from '../access/context';
 import { metrics, operationLabel } from '../shared/metrics';
 
 export interface RequestFacts {

@@ -15,7 +15,7 @@ import helmet from 'helmet';
 import cors from 'cors';
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
-import type { RequestContext } from '../shared/context';
+import type { RequestContext } from '../access/context';
 import { unauthenticated } from '../shared/errors';
 import { costPoints, operationCost } from './query-cost';
 import type { RateLimits } from './rate-limit';

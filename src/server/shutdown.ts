@@ -4,7 +4,7 @@
 // new starts (503, Connection: close), and the drain waits until every started request has answered.
 import type { ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { RequestContext } from '../shared/context';
+import type { RequestContext } from '../access/context';
 import { sendJson } from './graphql-http';
 
 export function inFlightRequests() {

@@ -22,10 +22,10 @@ import {
   type ValidationRule,
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type * as GraphqlWsForWs from 'graphql-ws/dist/use/ws';
 import type { Config } from '../config';
-import type { AppDeps, Context, RequestContext } from '../shared/context';
-import { createLoaders, createViewerContext } from '../app/context';
+import type { AppDeps, Context, Loaders, RequestContext } from '../access/context';
 import { EventHub } from '../events/event-hub';
 import { eventsChannel } from '../events/event-catalog';
 import type { ExchangeEvent } from '../events/event-catalog';
@@ -123,8 +123,12 @@ export async function liveSubscriptions(opts: {
   validationRules: ValidationRule[];
   namespace: string;
   config: Config;
+  /** Builds a request's context for a key, or throws UNAUTHENTICATED (app/context.ts: createViewerContext). */
+  createViewerContext: (deps: AppDeps, req: { authorization: string; requestId: string }) => Promise<Context>;
+  /** Every module's loaders on a unit of work (app/context.ts: createLoaders). */
+  createLoaders: (em: EntityManager) => Loaders;
 }): Promise<LiveSubscriptions> {
-  const { httpServer, schema, deps, limits, config } = opts;
+  const { httpServer, schema, deps, limits, config, createViewerContext, createLoaders } = opts;
   const hub = await EventHub.start(deps.store, eventsChannel(opts.namespace), deps.log);
   const rules = [...specifiedRules, ...opts.validationRules];
   const format = formatError(deps.log);
@@ -160,7 +164,7 @@ export async function liveSubscriptions(opts: {
   // the same for every viewer (each service applies the viewer's access to what they return, as
   // findNeed does with canSeeNeed), so 50 subscribers told of one new need read it with one
   // statement, not 50; the event object is shared by every listener, and the loaders go with it.
-  const eventLoaders = new WeakMap<ExchangeEvent, ReturnType<typeof createLoaders>>();
+  const eventLoaders = new WeakMap<ExchangeEvent, Loaders>();
   const loadersFor = (event: ExchangeEvent) => {
     let loaders = eventLoaders.get(event);
     if (!loaders) eventLoaders.set(event, (loaders = createLoaders(deps.orm.em.fork())));

@@ -3,7 +3,6 @@
 // first transaction); a different input with the same key is refused. Keys are scoped per organization.
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Context } from './context';
 import { refuse, UserErrorCode } from './errors';
 
 const canonical = (v: unknown): unknown =>
@@ -28,7 +27,8 @@ export const requestHash = (input: unknown) =>
  * `load` turns remembered ids back into the result. Must be called first in a transaction.
  */
 export async function idempotent<T, Saved extends object>(
-  ctx: Context,
+  /** The caller: keys belong to its organization (the operator's to 'operator'). */
+  ctx: { viewer: { organizationId: string | null } },
   em: EntityManager,
   operation: string,
   input: { idempotencyKey?: string | null },

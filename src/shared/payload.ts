@@ -1,7 +1,7 @@
 // Mutation payloads: the changed object (named after its type) plus userErrors.
 import { ClassType, Field, ObjectType } from 'type-graphql';
 import { UserError, UserErrors } from './errors';
-import { retryOnConflict } from '../db/retry';
+import { retryOnConflict } from './retry';
 
 export interface PayloadShape<T> {
   object: T | null;
@@ -27,7 +27,7 @@ export function Payload<T extends object>(name: string, field: string, type: Cla
 
 /**
  * Runs a mutation's unit of work and turns thrown UserErrors into a payload with nothing changed. A
- * deadlock or serialization failure rolled everything back: the work runs again (db/retry.ts).
+ * deadlock or serialization failure rolled everything back: the work runs again (shared/retry.ts).
  */
 export async function toPayload<T, R = { object: T | null; userErrors: UserError[] }>(
   work: () => Promise<T>,

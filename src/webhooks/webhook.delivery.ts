@@ -6,11 +6,11 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { AppDeps } from '../shared/context';
+import type { AppDeps } from '../access/context';
 import { metrics } from '../shared/metrics';
 import { recordAudit } from '../audit/audit.service';
 import { openSecret } from './webhook-secret';
-import { changesForSql, demandMatchSql, eventAudienceSql } from '../auth/visibility';
+import { changesForSql, demandMatchSql, eventAudienceSql } from '../access/visibility';
 import { signatureHeaders } from './webhook-signature';
 import { isNonPublicAddress, publicOnlyLookup } from './webhook-target';
 
@@ -23,7 +23,7 @@ export const retryDelayMs = (attempts: number, baseMs: number) =>
 
 /**
  * Queues one delivery per (event, matching webhook): active webhooks of the organizations that may
- * read the event (auth/visibility.ts: its parties, and the network of a buying party), and webhooks
+ * read the event (access/visibility.ts: its parties, and the network of a buying party), and webhooks
  * subscribed to matching new demand, whose event list names the type or its `object.*` pattern.
  */
 export async function enqueueDeliveries(em: EntityManager, auditEventIds: string[]): Promise<number> {

@@ -29,8 +29,8 @@ import {
   webhookEventTypes,
 } from './webhook.service';
 import { Organization } from '../organizations/organization.entity';
-import { WRITERS } from '../auth/auth-checker';
-import type { Context } from '../shared/context';
+import { WRITERS } from '../access/auth-checker';
+import type { Context } from '../access/context';
 import { PageArgs, toConnection, toPage } from '../shared/connection';
 import { toPayload } from '../shared/payload';
 import type { UserError } from '../shared/errors';

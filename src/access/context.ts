@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { SharedStore } from '../redis/shared-store';
 import type { ReplicaSet } from '../db/replicas';
-import type { Viewer } from '../auth/viewer';
+import type { Viewer } from './viewer';
 
 /** Long-lived parts of a running API instance. */
 export interface AppDeps {

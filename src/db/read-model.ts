@@ -2,13 +2,13 @@
 // send prepared statements straight to `pg` (db/prepared) and turn rows into entity-shaped objects
 // directly (no identity map, no change tracking, no query formatting by the ORM), which is several
 // times cheaper than managed entities. Writes keep using managed entities and em.flush(),
-// except the quote flow's (shared/write-model).
+// except the quote flow's (db/write-model).
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager, FilterQuery, QueryOrderMap } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { cursorValueRefused, encodeCursor, keysetCondition, type Page, type PageResult } from './connection';
-import { isUuid } from './ids';
-import { query } from '../db/prepared';
+import { cursorValueRefused, encodeCursor, keysetCondition, type Page, type PageResult } from '../shared/connection';
+import { isUuid } from '../shared/ids';
+import { query } from './prepared';
 
 type Mapper<T> = (row: Record<string, unknown>) => T;
 const mappers = new Map<string, Mapper<unknown>>();

@@ -10,24 +10,24 @@ import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
-import { jitGateway } from './jit-executor';
-import { buildAppSchema } from '../app/schema';
-import type { AppDeps, RequestContext } from '../shared/context';
-import { createContext } from '../app/context';
+import { jitGateway } from '../server/jit-executor';
+import { buildAppSchema } from './schema';
+import type { AppDeps, RequestContext } from '../access/context';
+import { createContext, createLoaders, createViewerContext } from './context';
 import { requestScope } from '../shared/request-scope';
-import { databaseUnavailable, formatError, isDatabaseUnavailable } from './errors';
-import { persistedQueryCache } from './apq-cache';
+import { databaseUnavailable, formatError, isDatabaseUnavailable } from '../server/errors';
+import { persistedQueryCache } from '../server/apq-cache';
 import { metrics, watchPool, type PoolLike } from '../shared/metrics';
-import { createRateLimits } from './rate-limit';
-import { logRequests, requestFactsPlugin } from './request-log';
-import { chargeUnauthenticated, httpSecurity, queryGuard, queryLimits } from './security';
-import { inFlightRequests } from './shutdown';
-import { apolloHandler, isGraphqlPost, runMiddlewares, sendHttpError, type Middleware } from './graphql-http';
+import { createRateLimits } from '../server/rate-limit';
+import { logRequests, requestFactsPlugin } from '../server/request-log';
+import { chargeUnauthenticated, httpSecurity, queryGuard, queryLimits } from '../server/security';
+import { inFlightRequests } from '../server/shutdown';
+import { apolloHandler, isGraphqlPost, runMiddlewares, sendHttpError, type Middleware } from '../server/graphql-http';
 import { explorerRouter } from '../explorer/explorer.router';
 import { storeNamespace } from '../redis/shared-store';
-import { liveSubscriptions } from './subscriptions';
+import { liveSubscriptions } from '../server/subscriptions';
 import { tracingOn, tracingPlugin } from '../shared/tracing';
-import { recordWrite, rerunOnPrimary, routeReads } from '../app/read-routing';
+import { recordWrite, rerunOnPrimary, routeReads } from './read-routing';
 
 export interface RunningApp {
   app: express.Express;
@@ -115,6 +115,8 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     validationRules: armor.validationRules,
     namespace,
     config,
+    createViewerContext,
+    createLoaders,
   });
   const apollo = new ApolloServer<RequestContext>({
     gateway: jitGateway(schema), // compiled query execution; see jit-executor.ts

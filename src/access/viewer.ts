@@ -1,6 +1,6 @@
 // Who is calling: the API key's role and organization, and the access rules that follow from it.
 import { Field, ID, ObjectType } from 'type-graphql';
-import { Role } from './api-key.entity';
+import { Role } from './role';
 import { forbidden } from '../shared/errors';
 import { buyingSideIds, readsBuyingSide, readsOwn, sellingSideIds, type Reader } from './visibility';
 

@@ -9,9 +9,9 @@ import {
   type Page,
   type PageResult,
   type SortKey,
-} from './connection';
+} from '../shared/connection';
 import { rowMapper } from './read-model';
-import { prepared } from '../db/prepared';
+import { prepared } from './prepared';
 
 export interface ChildPageKey extends Page {
   parentId: string;

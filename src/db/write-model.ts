@@ -4,7 +4,7 @@
 // The entity instances stay unmanaged: they are what the GraphQL payload returns.
 import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { prepared } from '../db/prepared';
+import { prepared } from './prepared';
 import { persistedColumns } from './read-model';
 
 /** SQL text and its `?` bindings, to be composed into one statement. */

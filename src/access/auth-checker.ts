@@ -1,7 +1,7 @@
 import type { AuthChecker } from 'type-graphql';
-import type { Context } from '../shared/context';
+import type { Context } from './context';
 import { forbidden, unauthenticated } from '../shared/errors';
-import type { Role } from './api-key.entity';
+import type { Role } from './role';
 
 /** `@Authorized()` needs a key; `@Authorized(roles)` needs one of those roles. */
 export const authChecker: AuthChecker<Context, Role> = ({ context }, roles) => {
