@@ -473,7 +473,9 @@ describe('observability', () => {
       expect(log).not.toContain(OPERATOR_KEY);
       expect(log).not.toContain('hsx_wrong-key');
       expect(log.toLowerCase()).not.toContain('bearer');
-      const requests = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'graphql request');
+      const requests = lines
+        .map((l): Record<string, unknown> => JSON.parse(l))
+        .filter((l) => l.msg === 'graphql request');
       expect(requests).toHaveLength(4);
       const createKeyLine = requests.find((l) => l.operationName === 'CreateKey');
       expect(createKeyLine).toMatchObject({
@@ -482,8 +484,8 @@ describe('observability', () => {
         apiKeyId: expect.any(String),
         requestId: expect.any(String),
       });
-      expect(createKeyLine.durationMs).toEqual(expect.any(Number));
-      expect(createKeyLine.sqlStatements).toBeGreaterThan(0);
+      expect(createKeyLine!.durationMs).toEqual(expect.any(Number));
+      expect(createKeyLine!.sqlStatements).toBeGreaterThan(0);
       expect(requests.find((l) => l.status === 401)).toMatchObject({ errorCodes: ['UNAUTHENTICATED'] });
       expect(requests.find((l) => l.operationName === 'Me')).toMatchObject({
         role: 'ADMIN',

@@ -29,6 +29,7 @@ import {
   setCapacity,
 } from './support/fixtures';
 import { sleep, waitFor } from './support/server-process';
+import { bodyOf } from './support/webhook-receiver';
 import { canReadEvent } from '../src/access/visibility';
 
 // ---- The policy, as rules over organizations ------------------------------------------------
@@ -103,7 +104,7 @@ async function receiver(org: Org): Promise<string> {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      const b = JSON.parse(body);
+      const b = bodyOf({ body });
       received.get(org)!.push({ type: b.type, entityId: b.entityId, id: b.id, data: b.data });
       res.end('ok');
     });

@@ -18,7 +18,7 @@ import {
   setCapacity,
 } from './support/fixtures';
 import { sleep, waitFor } from './support/server-process';
-import type { WebhookBody } from './support/webhook-receiver';
+import { bodyOf, type WebhookBody } from './support/webhook-receiver';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -38,7 +38,7 @@ async function receiver() {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      bodies.push(JSON.parse(body));
+      bodies.push(bodyOf({ body }));
       res.end('ok');
     });
   });

@@ -91,8 +91,10 @@ it('traces an operation as a child of the incoming traceparent, with a span per 
   expect(JSON.stringify(sql.map((s) => s.attributes))).not.toContain('Traced Hospital');
   // The request's log line names the trace.
   const requestId = res.headers.get('x-request-id');
-  const logged = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'graphql request' && l.requestId === requestId);
-  expect(logged.traceId).toBe(traceId);
+  const logged = lines
+    .map((l): Record<string, unknown> => JSON.parse(l))
+    .find((l) => l.msg === 'graphql request' && l.requestId === requestId);
+  expect(logged!.traceId).toBe(traceId);
 });
 
 it('starts a new trace without a traceparent, and marks failed operations', async () => {

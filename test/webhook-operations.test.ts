@@ -5,7 +5,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { errorCode, ok, startTestApi, type TestApi } from './support/api';
 import { buyer, createNeed, provider } from './support/fixtures';
 import { sleep, waitFor } from './support/server-process';
-import { receiver, type Received, type WebhookBody } from './support/webhook-receiver';
+import { bodyOf, receiver, type Received, type WebhookBody } from './support/webhook-receiver';
 
 const WEBHOOK = `id url events active rotationEndsAt demand { categoryCodes regionCodes } organization { id }`;
 const CREATE = `mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { ${WEBHOOK} } secret userErrors { code field message } } }`;
@@ -218,7 +218,7 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
       });
       const needId = await createNeed(t, hospital.key);
       await waitFor('the delivery at the new url', async () => (newHook.received.length ? true : undefined));
-      expect(JSON.parse(newHook.received[0].body).entityId).toBe(needId);
+      expect(bodyOf(newHook.received[0]).entityId).toBe(needId);
       expect(oldHook.received).toEqual([]);
 
       // Paused: events meanwhile are not queued (positive control above).
@@ -346,7 +346,7 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
       );
       await sleep(300);
       expect(sellerHook.received).toHaveLength(1);
-      const seen = JSON.parse(sellerHook.received[0].body);
+      const seen = bodyOf(sellerHook.received[0]);
       expect(seen).toMatchObject({
         type: 'need.created',
         entityId: matching,
@@ -355,9 +355,9 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
       expect(seen.data.after).not.toHaveProperty('maxUnitPrice');
       expect(seen.data.after).not.toHaveProperty('notes');
       // The buyer's own webhook gets its need in full.
-      const own = buyerHook.received.map((r) => JSON.parse(r.body)).find((e) => e.entityId === matching);
-      expect(own.data.after).toMatchObject({ maxUnitPrice: '6.00', notes: 'budget is tight' });
-      expect(new Set(buyerHook.received.map((r) => JSON.parse(r.body).entityId))).toEqual(
+      const own = buyerHook.received.map((r) => bodyOf(r)).find((e) => e.entityId === matching);
+      expect(own!.data.after).toMatchObject({ maxUnitPrice: '6.00', notes: 'budget is tight' });
+      expect(new Set(buyerHook.received.map((r) => bodyOf(r).entityId))).toEqual(
         new Set([elsewhere, otherCategory, matching]),
       );
 

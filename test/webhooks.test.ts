@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { createDatabase, errorCode, gql, ok, OPERATOR_KEY, startTestApi, type TestApi } from './support/api';
 import { buyer, createKey, createNeed, createOrg, provider } from './support/fixtures';
 import { sleep, startServerProcess, waitFor, type ServerProcess } from './support/server-process';
-import { receiver, type Received } from './support/webhook-receiver';
+import { bodyOf, receiver, type Received } from './support/webhook-receiver';
 
 /**
  * What a receiver does: verifies the Standard Webhooks signature with the `standardwebhooks` package
@@ -67,7 +67,7 @@ describe('webhook deliveries (local receiver, private targets allowed)', () => {
       expect(signatureValid(r, 'another-secret-0123456789')).toBe(false);
       expect(r.headers['content-type']).toBe('application/json');
       expect(r.headers['x-exchange-event']).toBe('need.created');
-      const body = JSON.parse(r.body);
+      const body = bodyOf(r);
       expect(body).toMatchObject({
         type: 'need.created',
         entityType: 'Need',
@@ -119,7 +119,7 @@ describe('webhook deliveries (local receiver, private targets allowed)', () => {
       expect(hook.received).toHaveLength(3);
       expect(hook.received.map((r) => r.headers['x-exchange-attempt'])).toEqual(['1', '2', '3']);
       // The same event (same id and body) each time, each attempt freshly signed.
-      expect(new Set(hook.received.map((r) => JSON.parse(r.body).id)).size).toBe(1);
+      expect(new Set(hook.received.map((r) => bodyOf(r).id)).size).toBe(1);
       expect(hook.received.every((r) => signatureValid(r, SECRET))).toBe(true);
       // Backoff: 300 ms, then 600 ms (base WEBHOOK_RETRY_BASE_MS=300).
       const [first, second, third] = hook.received.map((r) => r.at);
@@ -157,7 +157,7 @@ describe('webhook deliveries (local receiver, private targets allowed)', () => {
       const webhookId = await createWebhook(t, integration, { url: hook.url, events: ['need.created'] });
       const needId = await createNeed(t, integration, { buyerId: member });
       await waitFor('the delivery', async () => (hook.received.length ? true : undefined));
-      expect(JSON.parse(hook.received[0].body)).toMatchObject({ type: 'need.created', entityId: needId });
+      expect(bodyOf(hook.received[0])).toMatchObject({ type: 'need.created', entityId: needId });
       expect((await deliveriesOf(t, integration, webhookId))[0]).toMatchObject({ event: 'need.created' });
     } finally {
       await hook.close();
@@ -363,7 +363,7 @@ describe('restarts lose nothing (server processes on one database)', () => {
       // When a new instance starts, then the event reaches the receiver
       await start();
       await waitFor('the delivery', async () => (hook.received.length ? true : undefined));
-      expect(JSON.parse(hook.received[0].body)).toMatchObject({ type: 'need.created', entityId: needId });
+      expect(bodyOf(hook.received[0])).toMatchObject({ type: 'need.created', entityId: needId });
       expect(signatureValid(hook.received[0], SECRET)).toBe(true);
     } finally {
       await hook.close();
@@ -393,7 +393,7 @@ describe('restarts lose nothing (server processes on one database)', () => {
       });
       expect(d).toMatchObject({ status: 'SUCCEEDED', attempts: 2, lastStatusCode: 200 });
       expect(hook.received).toHaveLength(2);
-      expect(new Set(hook.received.map((r) => JSON.parse(r.body).id)).size).toBe(1);
+      expect(new Set(hook.received.map((r) => bodyOf(r).id)).size).toBe(1);
     } finally {
       await hook.close();
     }
@@ -425,7 +425,7 @@ describe('restarts lose nothing (server processes on one database)', () => {
       // When it commits, then both are dispatched: the first one is not left behind the cursor
       await slow.query('commit');
       await waitFor('both deliveries', async () => (hook.received.length === 2 ? true : undefined));
-      expect(new Set(hook.received.map((r) => JSON.parse(r.body).entityId))).toEqual(new Set([first, second]));
+      expect(new Set(hook.received.map((r) => bodyOf(r).entityId))).toEqual(new Set([first, second]));
       expect((await pg.query(pending, [[first, second]])).rows).toEqual([
         { entity_id: first, pending: false },
         { entity_id: second, pending: false },
