@@ -37,6 +37,15 @@ class CreateApiKeyInput {
   @Field({ description: 'Label to recognize the key by (1-100 characters).' })
   @Length(1, 100)
   label!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Retry key: the same key and input return the first result, with the same secret for 24 hours (unless the key was revoked meanwhile); after that the secret is null.',
+  })
+  @IsOptional()
+  @Length(1, 200)
+  idempotencyKey?: string | null;
 }
 
 @ObjectType({

@@ -10,7 +10,7 @@ import {
   type UpdateWebhookInput,
   type WebhookDemandInput,
 } from './webhook.types';
-import { sealSecret } from './webhook-secret';
+import { openSecret, sealSecret } from '../shared/secrets';
 import { generateSecret, secretProblem } from './webhook-signature';
 import { parseWebhookUrl, targetProblem } from './webhook-target';
 import { isWebhookEventName, WEBHOOK_EVENT_TYPES } from '../events/event-catalog';
@@ -25,6 +25,7 @@ import { isUuid } from '../shared/ids';
 import { InputChecks, uniq } from '../shared/validation';
 import { region, regionsOfNeedsIn, serviceCategory } from '../reference/reference.service';
 import { diff, recordAudit } from '../audit/audit.service';
+import { idempotent } from '../shared/idempotency';
 
 const MAX_WEBHOOKS_PER_ORGANIZATION = 20;
 
@@ -100,7 +101,8 @@ export async function createWebhook(
   checks.done();
   const href = await checkedUrl(ctx, input.url, 'input.url');
   const generated = input.secret == null ? generateSecret() : null;
-  const webhook = await ctx.em.transactional(async (em) => {
+  const secretsKey = ctx.deps.config.WEBHOOK_SECRETS_KEY;
+  const insertWebhook = async (em: EntityManager): Promise<Webhook> => {
     if (!(isUuid(organizationId) && (await em.findOne(Organization, organizationId)))) throw notFound('Organization');
     if ((await em.count(Webhook, { organizationId })) >= MAX_WEBHOOKS_PER_ORGANIZATION) {
       refuse(
@@ -113,7 +115,7 @@ export async function createWebhook(
       organizationId,
       url: href,
       events,
-      secret: sealSecret(generated ?? input.secret!, ctx.deps.config.WEBHOOK_SECRETS_KEY),
+      secret: sealSecret(generated ?? input.secret!, secretsKey),
     });
     setDemand(w, demand);
     em.persist(w);
@@ -125,8 +127,25 @@ export async function createWebhook(
       after: { url: w.url, events, demand: w.demand },
     });
     return w;
-  });
-  return { webhook, secret: generated };
+  };
+  return ctx.em.transactional((em) =>
+    idempotent(
+      ctx,
+      em,
+      'createWebhook',
+      input,
+      async () => {
+        const webhook = await insertWebhook(em);
+        return { result: { webhook, secret: generated }, saved: { id: webhook.id, generated: generated !== null } };
+      },
+      // A retry gets the webhook and, if the exchange generated its secret, that secret as it is now.
+      async (saved) => {
+        const webhook = await em.findOne(Webhook, saved.id);
+        if (!webhook) throw notFound('Webhook');
+        return { webhook, secret: saved.generated ? openSecret(webhook.secret, secretsKey) : null };
+      },
+    ),
+  );
 }
 
 /** A webhook the viewer manages; anything else reads as not found. */

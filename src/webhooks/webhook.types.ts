@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsOptional, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsOptional, MaxLength, Length } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Connection } from '../shared/connection';
 import { Payload } from '../shared/payload';
@@ -65,6 +65,15 @@ export class CreateWebhookInput {
   })
   @IsOptional()
   demand?: WebhookDemandInput | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Retry key: the same key and input return the first result (the webhook, and its generated secret as it is now).',
+  })
+  @IsOptional()
+  @Length(1, 200)
+  idempotencyKey?: string | null;
 }
 
 @InputType({ description: 'Changes to a webhook; fields left out stay as they are.' })

@@ -300,6 +300,8 @@ export type CoverageHours =
 
 /** A new API key. */
 export type CreateApiKeyInput = {
+  /** Retry key: the same key and input return the first result, with the same secret for 24 hours (unless the key was revoked meanwhile); after that the secret is null. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** Label to recognize the key by (1-100 characters). */
   label: Scalars['String']['input'];
   /** Organization of the key; null for OPERATOR keys (operator only). */
@@ -436,6 +438,8 @@ export type CreateWebhookInput = {
   demand?: InputMaybe<WebhookDemandInput>;
   /** Event types to receive, e.g. `["quote.accepted", "engagement.*"]` (see `webhookEventTypes`). */
   events: Array<Scalars['String']['input']>;
+  /** Retry key: the same key and input return the first result (the webhook, and its generated secret as it is now). */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** Owner: taken from ADMIN and INTEGRATION keys (must match if given); required for the operator. */
   organizationId?: InputMaybe<Scalars['ID']['input']>;
   /** Signing secret (Standard Webhooks): leave it out and the exchange generates a `whsec_...` secret, returned once in the payload. A secret of your own is `whsec_` and 24-64 random bytes in base64; any other string of 16-200 characters is still accepted and used as raw bytes (deprecated). It cannot be read back. */
