@@ -3,7 +3,7 @@
 // disputable, termination with notice. Every refusal is checked to change nothing, next to a
 // positive control.
 import { type AuditChanges, errorCode, ok, startTestApi, type TestApi } from './support/api';
-import type { Engagement, UserError } from './support/schema-types';
+import type { CreateOfferingInput, Engagement, PricingInput, SlaTargetInput, UserError } from './support/schema-types';
 import {
   ACCEPT,
   buyer,
@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const M = [nextMonth(-2), nextMonth(-1), nextMonth(0), nextMonth(1), nextMonth(2), nextMonth(3)];
-const SLA = [
+const SLA: SlaTargetInput[] = [
   { metric: 'clean_claim_rate_pct', target: 80, unit: '%', direction: 'AT_LEAST' },
   { metric: 'days_in_ar', target: 40, unit: 'days', direction: 'AT_MOST' },
 ];
@@ -679,8 +679,12 @@ describe('one rule set for matching and quoting', () => {
       coverageHours: 'EXTENDED',
       languages: ['en', 'es'],
     });
-    const good = { coverageHours: 'EXTENDED', languages: ['en', 'es'], certifications: ['HIPAA_BAA'] };
-    const cases: [string, Record<string, unknown>][] = [
+    const good: Partial<CreateOfferingInput> = {
+      coverageHours: 'EXTENDED',
+      languages: ['en', 'es'],
+      certifications: ['HIPAA_BAA'],
+    };
+    const cases: [string, Partial<CreateOfferingInput>][] = [
       ['ehrPlatform', { ehrPlatformCodes: ['ORACLE_HEALTH'] }],
       ['region', { regionCodes: ['US-TX'] }],
       ['certifications', { certifications: [] }],
@@ -803,7 +807,7 @@ describe('honest outcomes', () => {
     for (const [name, pricing] of [
       ['cheap', { currency: 'USD', unitPrice: '5.25', setupFee: '0.00', monthlyMinimum: '0.00', tiers: [] }],
       ['minimum', { currency: 'USD', unitPrice: '5.25', setupFee: '0.00', monthlyMinimum: '840.00', tiers: [] }], // 8.40 per unit with the minimum
-    ] as const) {
+    ] satisfies [string, PricingInput][]) {
       const p = await provider(t);
       const offeringId = await createOffering(t, p.key, { pricing });
       await setCapacity(t, p.key, offeringId, [M[3], M[4]], 10_000);

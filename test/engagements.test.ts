@@ -1,7 +1,7 @@
 // Engagements through GraphQL: BAA gating, task boundaries, performance, phase gates, termination,
 // and the provider phase gate.
 import { errorCode, ok, startTestApi, type TestApi } from './support/api';
-import type { Engagement, UserError } from './support/schema-types';
+import type { Engagement, SlaTargetInput, UserError } from './support/schema-types';
 import {
   ACCEPT,
   buyer,
@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const M = [nextMonth(-2), nextMonth(-1), nextMonth(0), nextMonth(1), nextMonth(2)];
-const SLA = [
+const SLA: SlaTargetInput[] = [
   { metric: 'answered_within_20s_pct', target: 80, unit: '%', direction: 'AT_LEAST' },
   { metric: 'abandonment_rate_pct', target: 5, unit: '%', direction: 'AT_MOST' },
 ];

@@ -5,7 +5,7 @@
 // who may read which view ("not yours" reads as not found), and a fixed number of SQL statements each.
 import Decimal from 'decimal.js';
 import { errorCode, ok, OPERATOR_KEY, startTestApi, type TestApi } from './support/api';
-import type { Quote, UserError } from './support/schema-types';
+import type { CreateOfferingInput, Quote, SlaTargetInput, UserError } from './support/schema-types';
 import {
   ACCEPT,
   buyer,
@@ -21,7 +21,7 @@ import {
 let t: TestApi;
 const M = Array.from({ length: 6 }, (_, i) => nextMonth(i));
 const PAST = nextMonth(-1);
-const SLA = [
+const SLA: SlaTargetInput[] = [
   { metric: 'report_accuracy_pct', target: 95, unit: '%', direction: 'AT_LEAST' },
   { metric: 'turnaround_days', target: 5, unit: 'days', direction: 'AT_MOST' },
 ];
@@ -72,7 +72,11 @@ async function generate(): Promise<World> {
   const p1 = await provider(t, { stateCode: 'US-MI', ehrPlatformCode: 'EPIC' });
   const b0 = await buyer(t, { ehrPlatformCode: 'EPIC' });
   const b1 = await buyer(t, { ehrPlatformCode: 'EPIC', stateCode: 'US-IN' });
-  const analytics = { categoryCode: 'DATA_ANALYTICS', slaTargets: SLA, certifications: [] };
+  const analytics: Partial<CreateOfferingInput> = {
+    categoryCode: 'DATA_ANALYTICS',
+    slaTargets: SLA,
+    certifications: [],
+  };
   const mine = [
     await createOffering(t, p0.key, { ...analytics, regionCodes: ['US-OH', 'US-IN'] }),
     await createOffering(t, p0.key, {

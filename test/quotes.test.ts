@@ -2,6 +2,7 @@
 // tenancy and idempotency.
 import { Client } from 'pg';
 import { errorCode, ok, startTestApi, type TestApi } from './support/api';
+import type { CreateNeedInput, CreateOfferingInput } from './support/schema-types';
 import {
   ACCEPT,
   ISSUE,
@@ -28,7 +29,7 @@ const QUOTE = `query($id: ID!) { quote(id: $id) { id status version total setupF
 
 /** Provider with a published offering (PILOT share 10%) and capacity, and a buyer with a need. */
 async function market(
-  opts: { units?: number; offering?: Record<string, unknown>; need?: Record<string, unknown> } = {},
+  opts: { units?: number; offering?: Partial<CreateOfferingInput>; need?: Partial<CreateNeedInput> } = {},
 ) {
   const p = await provider(t);
   const offeringId = await createOffering(t, p.key, {

@@ -17,7 +17,7 @@ import {
   startTestApi,
   type TestApi,
 } from './support/api';
-import type { ExchangeEvent, ExchangeEventConnection, Subscription } from './support/schema-types';
+import type { ExchangeEvent, ExchangeEventConnection, Role, Subscription } from './support/schema-types';
 import {
   ACCEPT,
   createKey,
@@ -59,7 +59,7 @@ const RULES = {
 };
 
 /** The kinds of reader the matrix runs for. */
-const VIEWERS: { name: string; org: ReaderOrg; role: string }[] = [
+const VIEWERS: { name: string; org: ReaderOrg; role: Role }[] = [
   { name: 'operator', org: null, role: 'OPERATOR' },
   { name: 'provider ADMIN', org: 'P', role: 'ADMIN' },
   { name: 'provider SALES', org: 'P', role: 'SALES' },

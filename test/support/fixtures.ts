@@ -1,11 +1,18 @@
 // Builds a small world through the public API: organizations, keys and offerings.
 import { randomBytes } from 'node:crypto';
 import { ok, type TestApi } from './api';
+import type {
+  CreateNeedInput,
+  CreateOfferingInput,
+  CreateOrganizationInput,
+  IssueQuoteInput,
+  Role,
+} from './schema-types';
 
 let n = 0;
 const unique = (prefix: string) => `${prefix} ${++n}-${randomBytes(3).toString('hex')}`;
 
-export async function createOrg(t: TestApi, input: Record<string, unknown> = {}): Promise<string> {
+export async function createOrg(t: TestApi, input: Partial<CreateOrganizationInput> = {}): Promise<string> {
   const r = ok(
     await t.gql(
       `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } userErrors { code field message } } }`,
@@ -25,7 +32,7 @@ export async function createOrg(t: TestApi, input: Record<string, unknown> = {})
   return r.createOrganization.organization!.id;
 }
 
-export async function createKey(t: TestApi, organizationId: string | null, role = 'ADMIN'): Promise<string> {
+export async function createKey(t: TestApi, organizationId: string | null, role: Role = 'ADMIN'): Promise<string> {
   const r = ok(
     await t.gql(
       `mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id } secret userErrors { code message } } }`,
@@ -38,7 +45,7 @@ export async function createKey(t: TestApi, organizationId: string | null, role 
   return r.createApiKey.secret!;
 }
 
-export const offeringInput = (overrides: Record<string, unknown> = {}) => ({
+export const offeringInput = (overrides: Partial<CreateOfferingInput> = {}): CreateOfferingInput => ({
   categoryCode: 'REVENUE_CYCLE',
   title: unique('Revenue cycle'),
   description: 'Claims, denials and AR follow-up.',
@@ -61,7 +68,7 @@ export const offeringInput = (overrides: Record<string, unknown> = {}) => ({
 export async function createOffering(
   t: TestApi,
   key: string,
-  overrides: Record<string, unknown> = {},
+  overrides: Partial<CreateOfferingInput> = {},
   publish = true,
 ): Promise<string> {
   const r = ok(
@@ -87,13 +94,13 @@ export async function createOffering(
 }
 
 /** A provider organization with an ADMIN key. */
-export async function provider(t: TestApi, input: Record<string, unknown> = {}) {
+export async function provider(t: TestApi, input: Partial<CreateOrganizationInput> = {}) {
   const id = await createOrg(t, { kind: 'HEALTH_SYSTEM', ...input });
   return { id, key: await createKey(t, id, 'ADMIN') };
 }
 
 /** A buyer hospital with an ADMIN key. */
-export async function buyer(t: TestApi, input: Record<string, unknown> = {}) {
+export async function buyer(t: TestApi, input: Partial<CreateOrganizationInput> = {}) {
   const id = await createOrg(t, {
     kind: 'HOSPITAL',
     stateCode: 'US-OH',
@@ -117,7 +124,7 @@ export async function setCapacity(t: TestApi, key: string, offeringId: string, m
   if (r.setCapacity.userErrors.length) throw new Error(JSON.stringify(r.setCapacity.userErrors));
 }
 
-export const needInput = (overrides: Record<string, unknown> = {}) => ({
+export const needInput = (overrides: Partial<CreateNeedInput> = {}): CreateNeedInput => ({
   categoryCode: 'REVENUE_CYCLE',
   monthlyVolume: 100,
   startMonth: nextMonth(1),
@@ -127,7 +134,7 @@ export const needInput = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-export async function createNeed(t: TestApi, key: string, overrides: Record<string, unknown> = {}): Promise<string> {
+export async function createNeed(t: TestApi, key: string, overrides: Partial<CreateNeedInput> = {}): Promise<string> {
   const r = ok(
     await t.gql(
       `mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } userErrors { code field message } } }`,
@@ -149,7 +156,7 @@ export function nextMonth(n: number): string {
 export const ISSUE = `mutation($i: IssueQuoteInput!) { issueQuote(input: $i) { quote { id status total version schedule { month units phase unitPrice amount } } userErrors { code field message } } }`;
 export const ACCEPT = `mutation($i: AcceptQuoteInput!) { acceptQuote(input: $i) { engagement { id status phase } quote { id status } userErrors { code field message } } }`;
 
-export async function issueQuote(t: TestApi, key: string, input: Record<string, unknown>): Promise<string> {
+export async function issueQuote(t: TestApi, key: string, input: IssueQuoteInput): Promise<string> {
   const r = ok(await t.gql(ISSUE, { i: { validDays: 7, ...input } }, key));
   if (r.issueQuote.userErrors.length) throw new Error(JSON.stringify(r.issueQuote.userErrors));
   return r.issueQuote.quote!.id;
