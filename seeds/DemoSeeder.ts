@@ -8,7 +8,7 @@ import type { Role } from '../src/access/role';
 import { DEMO_OFFERINGS, DEMO_ORGANIZATIONS } from './demo-network.data';
 import { DEMO_KEYS } from './demo-keys';
 import { addMonths, currentMonth } from '../src/shared/month';
-import { sellableUnits } from '../src/capacity/phase-policy';
+import { sellableUnits } from '../src/organizations/phase-policy';
 import { seedDemoTrading } from './demo-trading';
 
 export class DemoSeeder extends Seeder {

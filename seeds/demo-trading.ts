@@ -27,7 +27,8 @@ import { Need } from '../src/needs/need.entity';
 import { cancelNeed, createNeed } from '../src/needs/need.service';
 import type { Quote } from '../src/quotes/quote.entity';
 import { EngagementPhase } from '../src/capacity/engagement-phase';
-import { acceptQuote, declineQuote, issueQuote, reviseQuote, withdrawQuote } from '../src/quotes/quote.service';
+import { declineQuote, issueQuote, reviseQuote, withdrawQuote } from '../src/quotes/quote.service';
+import { acceptQuote } from '../src/engagements/accept-quote';
 import { expireLapsedQuotes } from '../src/quotes/quote.ledger';
 import { Engagement, PHASE_ORDER, TaskOwner } from '../src/engagements/engagement.entity';
 import {

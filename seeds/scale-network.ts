@@ -4,7 +4,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { HHS_REGIONS, SERVICE_CATEGORIES } from '../src/reference/reference.data';
-import { DEFAULT_PHASE_POLICY } from '../src/capacity/phase-policy';
+import { DEFAULT_PHASE_POLICY } from '../src/organizations/phase-policy';
 import { addMonths, currentMonth } from '../src/shared/month';
 
 /** Price range per unit and monthly capacity range, by category. */

@@ -2,7 +2,7 @@
 import { discounted, monthAmount, priceSchedule, rampSchedule, tierUnitPrice } from '../src/quotes/pricing';
 import { rank, scoreCandidate, WEIGHTS, type Candidate, type NeedProfile } from '../src/matching/scoring';
 import { evaluate, gateFailure } from '../src/engagements/phase-gate';
-import { policyProblems, sellableUnits } from '../src/capacity/phase-policy';
+import { policyProblems, sellableUnits } from '../src/organizations/phase-policy';
 import { SlaDirection } from '../src/catalog/offering.entity';
 import { parseIntegers } from '../src/capacity/capacity.loader';
 

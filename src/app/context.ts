@@ -1,5 +1,6 @@
 // Builds the per-request context, in one place for the server and the tests: a forked
-// EntityManager, the viewer, and the DataLoaders every module registers here.
+// EntityManager, the viewer, the DataLoaders every module registers here, and the one hook a lower
+// module calls up through (a need's changes close its quotes).
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Viewer } from '../access/viewer';
@@ -10,9 +11,14 @@ import { createOrganizationLoaders } from '../organizations/organization.loader'
 import { createOfferingLoaders } from '../catalog/offering.loader';
 import { createCapacityLoaders } from '../capacity/capacity.loader';
 import { createNeedLoaders } from '../needs/need.loader';
+import { registerCloseQuotesOfNeed } from '../needs/need.service';
+import { closeQuotesOfNeed } from '../quotes/quote.ledger';
 import { createQuoteLoaders } from '../quotes/quote.loader';
 import { createEngagementLoaders } from '../engagements/engagement.loader';
 import { createScorecardLoader } from '../insights/buyer-views';
+
+// Quotes sit above needs: a need's changes close its quotes through this (needs/need.service.ts).
+registerCloseQuotesOfNeed(closeQuotesOfNeed);
 
 export const createLoaders = (em: EntityManager): Loaders => ({
   ...createOrganizationLoaders(em),

@@ -7,11 +7,11 @@ import { authChecker } from '../access/auth-checker';
 import { ApiKeyFieldsResolver, ApiKeyResolver, ViewerResolver } from '../auth/api-key.resolver';
 import { ReferenceResolver } from '../reference/reference.resolver';
 import { OrganizationResolver } from '../organizations/organization.resolver';
-import { OfferingResolver } from '../catalog/offering.resolver';
+import { OfferingResolver, OrganizationOfferingsResolver } from '../catalog/offering.resolver';
 import { AuditResolver } from '../audit/audit.resolver';
 import { CapacityResolver, OfferingCapacityResolver, PhasePolicyResolver } from '../capacity/capacity.resolver';
 import { NeedResolver } from '../needs/need.resolver';
-import { QuoteResolver } from '../quotes/quote.resolver';
+import { NeedQuotesResolver, QuoteResolver } from '../quotes/quote.resolver';
 import { BaaSignatureResolver, EngagementResolver } from '../engagements/engagement.resolver';
 import { MatchResolver } from '../matching/matching.resolver';
 import { EventResolver } from '../events/event.resolver';
@@ -48,12 +48,14 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
       ApiKeyFieldsResolver,
       OrganizationResolver,
       OfferingResolver,
+      OrganizationOfferingsResolver,
       AuditResolver,
       CapacityResolver,
       OfferingCapacityResolver,
       PhasePolicyResolver,
       NeedResolver,
       QuoteResolver,
+      NeedQuotesResolver,
       EngagementResolver,
       BaaSignatureResolver,
       MatchResolver,

@@ -15,7 +15,7 @@ import type { AppDeps } from '../access/context';
 import { createApp } from './http';
 import { DemoSeeder } from '../../seeds/DemoSeeder';
 import { startHoldSweeper } from './hold-sweeper';
-import { startEventWorkers } from '../events/event-workers';
+import { startEventWorkers } from './event-workers';
 import { eventsChannel } from '../events/event-catalog';
 import { useNamedStatements } from '../db/prepared';
 import { ReplicaSet } from '../db/replicas';

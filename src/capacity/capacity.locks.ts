@@ -2,7 +2,7 @@
 // row (phase changes, engagement slots) first, capacity months last, in (offering_id, month) order
 // and all in one statement per transaction.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { PhaseDefinition } from './phase-policy';
+import type { PhaseDefinition } from '../organizations/phase-policy';
 import { pgArray, prepared } from '../db/prepared';
 import type { SqlPart } from '../db/write-model';
 import { expiredHold } from './availability';

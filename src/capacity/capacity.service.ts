@@ -21,7 +21,7 @@ import {
   providerGateMiss,
   sellableUnits,
   type PhaseDefinition,
-} from './phase-policy';
+} from '../organizations/phase-policy';
 import type { CapacityMonth, SetCapacityInput } from './capacity.types';
 import type { CapacityRow } from './capacity.loader';
 

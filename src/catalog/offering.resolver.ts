@@ -89,3 +89,16 @@ export class OfferingResolver {
     return o.regionCodes.map(region);
   }
 }
+
+/** An organization's offerings (catalog sits above organizations, so the field is resolved here). */
+@Resolver(() => Organization)
+export class OrganizationOfferingsResolver {
+  @FieldResolver(() => OfferingConnection, {
+    description: "The organization's offerings: published ones for everyone, all of them for the organization itself.",
+  })
+  async offerings(@Root() org: Organization, @Args() args: PageArgs, @Ctx() ctx: Context) {
+    const page = toPage(args);
+    const scope = ctx.viewer.isSellerOf(org.id) ? undefined : `t.status = 'PUBLISHED'`;
+    return toConnection(await ctx.loaders.offeringsByProvider.load({ parentId: org.id, ...page, scope }), page);
+  }
+}

@@ -6,19 +6,8 @@ import { Organization } from '../organizations/organization.entity';
 import { Offering } from '../catalog/offering.entity';
 import { Need } from '../needs/need.entity';
 import { Quote, ScheduleLine } from '../quotes/quote.entity';
-import { EngagementPhase } from '../capacity/engagement-phase';
+import { EngagementPhase, EngagementStatus } from '../capacity/engagement-phase';
 import type { PricedLine } from '../quotes/pricing';
-
-export enum EngagementStatus {
-  PENDING_BAA = 'PENDING_BAA',
-  ACTIVE = 'ACTIVE',
-  COMPLETED = 'COMPLETED',
-  TERMINATED = 'TERMINATED',
-}
-registerEnumType(EngagementStatus, {
-  name: 'EngagementStatus',
-  description: 'PENDING_BAA until a PHI-touching engagement’s BAA is signed; ACTIVE; COMPLETED; TERMINATED.',
-});
 
 export enum TaskOwner {
   BUYER = 'BUYER',

@@ -1,6 +1,8 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { BaaSignature, Engagement, TaskBoundary, TaskBoundaryProposal } from './engagement.entity';
 import {
+  AcceptQuoteInput,
+  AcceptQuotePayload,
   ConfirmTaskBoundariesInput,
   ConfirmTaskBoundariesPayload,
   DisputePerformanceReportInput,
@@ -34,6 +36,7 @@ import {
   terminateEngagement,
 } from './engagement.service';
 import { Quote } from '../quotes/quote.entity';
+import { acceptQuote } from './accept-quote';
 import { Need } from '../needs/need.entity';
 import { Offering, SlaTarget } from '../catalog/offering.entity';
 import { MonthScalar } from '../shared/scalars';
@@ -61,6 +64,17 @@ export class EngagementResolver {
   ) {
     const page = toPage(args);
     return toConnection(await listEngagements(ctx, filter, page), page);
+  }
+
+  @Authorized(...WRITERS)
+  @Mutation(() => AcceptQuotePayload, {
+    description: 'Accepts a quote (buyer side): creates the engagement, awards the need and expires the other quotes.',
+  })
+  acceptQuote(@Arg('input') input: AcceptQuoteInput, @Ctx() ctx: Context): Promise<AcceptQuotePayload> {
+    return toPayload(
+      () => acceptQuote(ctx, input),
+      (r, userErrors) => ({ quote: r?.quote ?? null, engagement: r?.engagement ?? null, userErrors }),
+    );
   }
 
   @Authorized(...WRITERS)

@@ -1,14 +1,7 @@
 // Engagements: BAA gating, task boundaries, monthly performance, phase gates and termination.
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { LockMode } from '@mikro-orm/postgresql';
-import {
-  Engagement,
-  ENGAGEMENT_TRANSITIONS,
-  EngagementStatus,
-  PartySide,
-  PHASE_ORDER,
-  TaskOwner,
-} from './engagement.entity';
+import { Engagement, ENGAGEMENT_TRANSITIONS, PartySide, PHASE_ORDER, TaskOwner } from './engagement.entity';
 import { PerformanceReport } from './performance-report.entity';
 import type {
   DisputePerformanceReportInput,
@@ -20,7 +13,7 @@ import type {
   TerminateEngagementInput,
 } from './engagement.types';
 import { evaluate, gateMiss, metricValueProblem } from './phase-gate';
-import { EngagementPhase } from '../capacity/engagement-phase';
+import { EngagementPhase, EngagementStatus } from '../capacity/engagement-phase';
 import { Quote } from '../quotes/quote.entity';
 import { Need, NeedStatus } from '../needs/need.entity';
 import type { Context } from '../access/context';

@@ -1,9 +1,12 @@
 import { ArrayMaxSize, IsOptional, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { Field, Float, ID, InputType, Int } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Connection } from '../shared/connection';
 import { Payload } from '../shared/payload';
+import { UserError } from '../shared/errors';
+import { Quote } from '../quotes/quote.entity';
 import { DateTimeScalar, MonthScalar } from '../shared/scalars';
-import { Engagement, EngagementStatus, TaskOwner } from './engagement.entity';
+import { Engagement, TaskOwner } from './engagement.entity';
+import { EngagementStatus } from '../capacity/engagement-phase';
 import { PerformanceReport } from './performance-report.entity';
 
 @InputType({ description: 'Filters for `engagements`; all given filters must hold.' })
@@ -193,3 +196,26 @@ export const TerminateEngagementPayload = Payload('TerminateEngagement', 'engage
 export const ConfirmTaskBoundariesPayload = Payload('ConfirmTaskBoundaries', 'engagement', Engagement);
 export const DisputePerformanceReportPayload = Payload('DisputePerformanceReport', 'engagement', Engagement);
 export const ResolvePerformanceDisputePayload = Payload('ResolvePerformanceDispute', 'engagement', Engagement);
+
+@InputType({ description: 'Accepts an ISSUED, unexpired quote (buyer side): creates the engagement.' })
+export class AcceptQuoteInput {
+  @Field(() => ID, { description: 'The quote.' })
+  quoteId!: string;
+
+  @Field(() => String, { nullable: true, description: 'Retry key: the same key and input return the first result.' })
+  @IsOptional()
+  @Length(1, 200)
+  idempotencyKey?: string | null;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'Result of `acceptQuote`.' })
+export class AcceptQuotePayload {
+  @Field(() => Engagement, { nullable: true, description: 'The new engagement.' })
+  engagement!: Engagement | null;
+
+  @Field(() => Quote, { nullable: true, description: 'The accepted quote.' })
+  quote!: Quote | null;
+
+  @Field(() => [UserError], { description: 'Business-rule failures; empty on success.' })
+  userErrors!: UserError[];
+}

@@ -10,7 +10,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../access/context';
 import { metrics } from '../shared/metrics';
-import { enqueueDeliveries } from '../webhooks/webhook.delivery';
 import type { ExchangeEvent } from './event-catalog';
 
 /** Events per dispatch transaction. */
@@ -75,6 +74,8 @@ const toEvent = (r: EventRow): ExchangeEvent => ({
 export async function dispatchPendingEvents(
   deps: Pick<AppDeps, 'orm' | 'store'>,
   channel: string,
+  /** Queues the events' webhook deliveries in this transaction (webhooks sit above events: app/event-workers.ts passes webhook.delivery.ts's enqueueDeliveries). */
+  enqueueDeliveries: (em: EntityManager, auditEventIds: string[]) => Promise<unknown>,
   onPublishError: (err: unknown) => void,
 ): Promise<number> {
   const rows = await deps.orm.em.fork().transactional(async (em) => {

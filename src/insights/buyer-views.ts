@@ -13,7 +13,7 @@ import { currentMonth } from '../shared/month';
 import type { SlaTarget } from '../catalog/offering.entity';
 import type { MetricResult } from '../engagements/performance-report.entity';
 import type { PricedLine } from '../quotes/pricing';
-import { takesPhaseSlot } from '../engagements/engagement.slots';
+import { takesPhaseSlot } from '../capacity/engagement-slots';
 import type { MetricSeries, PortfolioCategory, Scorecard, ScorecardMonth, VendorPortfolio } from './insights.types';
 
 // ---- Scorecard ----------------------------------------------------------------------------------

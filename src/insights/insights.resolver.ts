@@ -9,7 +9,7 @@ import { Organization } from '../organizations/organization.entity';
 import { ServiceCategory } from '../reference/reference.types';
 import { serviceCategory } from '../reference/reference.service';
 import { DEFAULT_MATCHES } from '../matching/matching.service';
-import { servableDemand } from '../matching/servable-demand';
+import { servableDemand } from './servable-demand';
 import { findQuote } from '../quotes/quote.service';
 import {
   BookedRevenue,

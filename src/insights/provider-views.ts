@@ -11,8 +11,8 @@ import { addMonths, monthRange } from '../shared/month';
 import { checkRange } from '../capacity/capacity.service';
 import { reservedUnits } from '../capacity/availability';
 import type { CapacityRow } from '../capacity/capacity.loader';
-import type { PhaseDefinition } from '../capacity/phase-policy';
-import { phaseSlotsTaken } from '../engagements/engagement.slots';
+import type { PhaseDefinition } from '../organizations/phase-policy';
+import { phaseSlotsTaken } from '../capacity/engagement-slots';
 import { PHASE_ORDER } from '../engagements/engagement.entity';
 import {
   PipelineOutcome,

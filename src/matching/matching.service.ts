@@ -12,9 +12,9 @@ import { checkNeedFields, findNeed } from '../needs/need.service';
 import { UserErrors } from '../shared/errors';
 import { rank, type Candidate, type NeedProfile, type Scored } from './scoring';
 import { availableUnitsSql } from '../capacity/availability';
-import { phaseSlotLeft, takesPhaseSlot } from '../engagements/engagement.slots';
+import { phaseSlotLeft, takesPhaseSlot } from '../capacity/engagement-slots';
 import type { Match, MatchInput } from './matching.types';
-import { coveragesSatisfying, engagementCapSql, offeringServesNeedSql } from './hard-rules';
+import { coveragesSatisfying, engagementCapSql, offeringServesNeedSql } from '../quotes/hard-rules';
 
 export const DEFAULT_MATCHES = 10;
 export const MAX_MATCHES = 100;

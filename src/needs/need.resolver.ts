@@ -17,12 +17,10 @@ import { Organization } from '../organizations/organization.entity';
 import { EhrPlatform, Region, ServiceCategory } from '../reference/reference.types';
 import { ehrPlatform, region, serviceCategory } from '../reference/reference.service';
 import { WRITERS } from '../access/auth-checker';
-import { QuoteConnection } from '../quotes/quote.types';
 import type { Context } from '../access/context';
 import { PageArgs, toConnection, toPage } from '../shared/connection';
 import { DecimalScalar } from '../shared/scalars';
 import { toPayload } from '../shared/payload';
-import { isUuid } from '../shared/ids';
 
 @Resolver(() => Need)
 export class NeedResolver {
@@ -104,18 +102,5 @@ export class NeedResolver {
   })
   notes(@Root() n: Need, @Ctx() ctx: Context) {
     return readsNeedPrivateFields(ctx.viewer, n) ? n.notes : null;
-  }
-
-  @FieldResolver(() => QuoteConnection, {
-    description: 'Quotes on the need, cheapest first: every quote for the buyer side, only your own for a provider.',
-  })
-  async quotes(@Root() n: Need, @Args() args: PageArgs, @Ctx() ctx: Context) {
-    const page = toPage(args);
-    const viewer = ctx.viewer;
-    // One statement text for every viewer: the viewer's organizations are a parameter.
-    const own = viewer.isPartyOf(n.buyerId)
-      ? {}
-      : { scope: 't.provider_id = any(?::uuid[])', scopeParams: [viewer.sellerIds.filter(isUuid)] };
-    return toConnection(await ctx.loaders.quotesByNeed.load({ parentId: n.id, ...page, ...own }), page);
   }
 }

@@ -2,7 +2,7 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { Need, NeedStatus } from './need.entity';
 import type { CancelNeedInput, CreateNeedInput, NeedFilter, UpdateNeedInput } from './need.types';
-import type { Context } from '../access/context';
+import type { Actor, Context } from '../access/context';
 import { assertBuyerSide, type Viewer } from '../access/viewer';
 import { canReadNeed } from '../access/visibility';
 import type { Page } from '../shared/connection';
@@ -16,8 +16,34 @@ import { ehrPlatform, isLanguage, region, regionsOfNeedsIn, serviceCategory } fr
 import { auditEvent, diff, recordAudit } from '../audit/audit.service';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { executeWith, insertRows } from '../db/write-model';
-import { CLOSED_REASONS, closeQuotesOfNeed } from '../quotes/quote.ledger';
 import { lockNeed } from '../db/locks';
+
+/** Why a need's live quotes closed, as both parties read it in `Quote.closedReason`. */
+export const QUOTES_CLOSED_BY_NEED = {
+  cancelled: 'The buyer cancelled the need.',
+  changed: (fields: string[]) =>
+    `The buyer changed the need (${fields.join(', ')}) after this quote was issued; it no longer prices the need. Quote again.`,
+} as const;
+
+/** Closes every ISSUED quote of a need with `closedReason`, holds released, each provider told (call with the need locked). */
+export type CloseQuotesOfNeed = (
+  ctx: Actor,
+  em: EntityManager,
+  needId: string,
+  closedReason: string,
+) => Promise<unknown>;
+
+let closeQuotesOfNeed: CloseQuotesOfNeed = () => {
+  throw new Error('No CloseQuotesOfNeed registered: the wiring layer (app/context.ts) registers one.');
+};
+
+/**
+ * Quotes sit above needs: changing or cancelling a need closes its quotes through the function the
+ * wiring layer registers here (quotes/quote.ledger.ts's closeQuotesOfNeed).
+ */
+export function registerCloseQuotesOfNeed(close: CloseQuotesOfNeed): void {
+  closeQuotesOfNeed = close;
+}
 
 /** See access/visibility.ts. */
 export const canSeeNeed: (viewer: Viewer, n: Pick<Need, 'status' | 'buyerId'>) => boolean = canReadNeed;
@@ -190,7 +216,7 @@ export async function updateNeed(ctx: Context, input: UpdateNeedInput): Promise<
     const changes = diff(before, snapshot(n));
     const priced = PRICED_FIELDS.filter((f) => f in changes.after);
     // Live quotes priced the old need: they close now (holds released, each provider told), in this transaction.
-    if (priced.length) await closeQuotesOfNeed(ctx, em, n.id, CLOSED_REASONS.needChanged([...priced]));
+    if (priced.length) await closeQuotesOfNeed(ctx, em, n.id, QUOTES_CLOSED_BY_NEED.changed([...priced]));
     recordAudit(ctx, em, {
       action: 'need.updated',
       entityType: 'Need',
@@ -209,7 +235,7 @@ export async function cancelNeed(ctx: Context, input: CancelNeedInput): Promise<
     if (n.status !== NeedStatus.OPEN)
       refuse(UserErrorCode.INVALID_TRANSITION, `A ${n.status} need cannot be cancelled.`, 'input.id');
     n.status = NeedStatus.CANCELLED;
-    await closeQuotesOfNeed(ctx, em, n.id, CLOSED_REASONS.needCancelled);
+    await closeQuotesOfNeed(ctx, em, n.id, QUOTES_CLOSED_BY_NEED.cancelled);
     recordAudit(ctx, em, {
       action: 'need.cancelled',
       entityType: 'Need',

@@ -1,7 +1,7 @@
 import { ArrayType, Entity, Enum, ManyToOne, Property } from '@mikro-orm/core';
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { BaseEntity } from '../shared/base.entity';
-import { DEFAULT_PHASE_POLICY, type PhaseDefinition } from '../capacity/phase-policy';
+import { DEFAULT_PHASE_POLICY, type PhaseDefinition } from './phase-policy';
 
 export enum OrganizationKind {
   HEALTH_SYSTEM = 'HEALTH_SYSTEM',
@@ -78,7 +78,7 @@ export class Organization extends BaseEntity {
   @ManyToOne(() => Organization, { mapToPk: true, nullable: true, fieldName: 'network_id' })
   networkId: string | null = null;
 
-  /** Ordered selling phases (see capacity/phase-policy.ts); every provider starts on the default policy. */
+  /** Ordered selling phases (see phase-policy.ts); every provider starts on the default policy. */
   @Property({ type: 'json' })
   phasePolicy: PhaseDefinition[] = DEFAULT_PHASE_POLICY.map((p) => ({ ...p }));
 

@@ -12,7 +12,6 @@ import { createOrganization, listOrganizations, updateOrganization } from './org
 import { EhrPlatform } from '../reference/reference.types';
 import { ehrPlatform, region } from '../reference/reference.service';
 import { SELLERS } from '../access/auth-checker';
-import { OfferingConnection } from '../catalog/offering.types';
 import type { Context } from '../access/context';
 import { PageArgs, toConnection, toPage } from '../shared/connection';
 import { isUuid } from '../shared/ids';
@@ -73,14 +72,5 @@ export class OrganizationResolver {
   async members(@Root() org: Organization, @Args() args: PageArgs, @Ctx() ctx: Context) {
     const page = toPage(args);
     return toConnection(await ctx.loaders.membersByNetwork.load({ parentId: org.id, ...page }), page);
-  }
-
-  @FieldResolver(() => OfferingConnection, {
-    description: "The organization's offerings: published ones for everyone, all of them for the organization itself.",
-  })
-  async offerings(@Root() org: Organization, @Args() args: PageArgs, @Ctx() ctx: Context) {
-    const page = toPage(args);
-    const scope = ctx.viewer.isSellerOf(org.id) ? undefined : `t.status = 'PUBLISHED'`;
-    return toConnection(await ctx.loaders.offeringsByProvider.load({ parentId: org.id, ...page, scope }), page);
   }
 }

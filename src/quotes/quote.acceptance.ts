@@ -2,10 +2,10 @@
 // (`acceptanceCtes`), and the refusal for each reason (`refuseAcceptance`), side by side so that the
 // check and its messages change together. Locks follow the global order (src/db/locks.ts).
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { PhaseDefinition } from '../capacity/phase-policy';
+import type { PhaseDefinition } from '../organizations/phase-policy';
 import type { LockedProvider } from '../capacity/capacity.locks';
 import { GENERIC_PLANS_FOR_TRANSACTION, prepared } from '../db/prepared';
-import { phaseSlotLeft, phaseSlotsTaken } from '../engagements/engagement.slots';
+import { phaseSlotLeft, phaseSlotsTaken } from '../capacity/engagement-slots';
 import { refuse, UserErrorCode } from '../shared/errors';
 import { providerLimitMessage, type Reader } from '../access/visibility';
 import type { SqlPart } from '../db/write-model';

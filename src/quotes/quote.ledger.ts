@@ -12,12 +12,9 @@ import type { Actor } from '../access/context';
 export const quoteAction = (status: QuoteStatus) =>
   `quote.${status.toLowerCase().replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}`;
 
-/** Why a quote left ISSUED, as both parties read it in `Quote.closedReason`. */
+/** Why a quote left ISSUED, as both parties read it in `Quote.closedReason` (a need's changes: needs/need.service.ts). */
 export const CLOSED_REASONS = {
   notAwarded: 'The buyer accepted another quote on this need.',
-  needCancelled: 'The buyer cancelled the need.',
-  needChanged: (fields: string[]) =>
-    `The buyer changed the need (${fields.join(', ')}) after this quote was issued; it no longer prices the need. Quote again.`,
   lapsed: 'The quote lapsed at its expiry.',
   declined: 'Declined by the buyer.',
   withdrawn: 'Withdrawn by the provider.',

@@ -1,8 +1,6 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Quote } from './quote.entity';
 import {
-  AcceptQuoteInput,
-  AcceptQuotePayload,
   DeclineQuoteInput,
   DeclineQuotePayload,
   IssueQuoteInput,
@@ -14,15 +12,7 @@ import {
   WithdrawQuoteInput,
   WithdrawQuotePayload,
 } from './quote.types';
-import {
-  acceptQuote,
-  declineQuote,
-  findQuote,
-  issueQuote,
-  listQuotes,
-  reviseQuote,
-  withdrawQuote,
-} from './quote.service';
+import { declineQuote, findQuote, issueQuote, listQuotes, reviseQuote, withdrawQuote } from './quote.service';
 import { Need } from '../needs/need.entity';
 import { Offering } from '../catalog/offering.entity';
 import { quoteWarnings } from './pricing';
@@ -34,6 +24,7 @@ import { PageArgs, toConnection, toPage } from '../shared/connection';
 import { DecimalScalar } from '../shared/scalars';
 import { Money } from '../shared/money';
 import { toPayload } from '../shared/payload';
+import { isUuid } from '../shared/ids';
 
 @Resolver(() => Quote)
 export class QuoteResolver {
@@ -80,17 +71,6 @@ export class QuoteResolver {
   @Mutation(() => DeclineQuotePayload, { description: 'Declines an ISSUED quote (buyer side).' })
   declineQuote(@Arg('input') input: DeclineQuoteInput, @Ctx() ctx: Context) {
     return toPayload(() => declineQuote(ctx, input));
-  }
-
-  @Authorized(...WRITERS)
-  @Mutation(() => AcceptQuotePayload, {
-    description: 'Accepts a quote (buyer side): creates the engagement, awards the need and expires the other quotes.',
-  })
-  acceptQuote(@Arg('input') input: AcceptQuoteInput, @Ctx() ctx: Context): Promise<AcceptQuotePayload> {
-    return toPayload(
-      () => acceptQuote(ctx, input),
-      (r, userErrors) => ({ quote: r?.quote ?? null, engagement: r?.engagement ?? null, userErrors }),
-    );
   }
 
   @FieldResolver(() => Need, { description: 'The need quoted.' })
@@ -151,5 +131,22 @@ export class QuoteResolver {
   })
   warnings(@Root() q: Quote) {
     return quoteWarnings(q);
+  }
+}
+
+/** A need's quotes (quotes sit above needs, so the field is resolved here). */
+@Resolver(() => Need)
+export class NeedQuotesResolver {
+  @FieldResolver(() => QuoteConnection, {
+    description: 'Quotes on the need, cheapest first: every quote for the buyer side, only your own for a provider.',
+  })
+  async quotes(@Root() n: Need, @Args() args: PageArgs, @Ctx() ctx: Context) {
+    const page = toPage(args);
+    const viewer = ctx.viewer;
+    // One statement text for every viewer: the viewer's organizations are a parameter.
+    const own = viewer.isPartyOf(n.buyerId)
+      ? {}
+      : { scope: 't.provider_id = any(?::uuid[])', scopeParams: [viewer.sellerIds.filter(isUuid)] };
+    return toConnection(await ctx.loaders.quotesByNeed.load({ parentId: n.id, ...page, ...own }), page);
   }
 }

@@ -1,27 +1,20 @@
-// Quotes: issue (holds capacity), revise (new version, holds move), withdraw, decline, accept.
+// Quotes: issue (holds capacity), revise (new version, holds move), withdraw, decline. Accepting
+// creates the engagement: engagements/accept-quote.ts, with the decision in quote.acceptance.ts.
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { Quote, QuoteStatus, termsOf } from './quote.entity';
-import type {
-  AcceptQuoteInput,
-  DeclineQuoteInput,
-  IssueQuoteInput,
-  QuoteFilter,
-  QuoteTermsInput,
-  ReviseQuoteInput,
-} from './quote.types';
+import type { DeclineQuoteInput, IssueQuoteInput, QuoteFilter, QuoteTermsInput, ReviseQuoteInput } from './quote.types';
 import { priceSchedule, rampProblems, type Ramp } from './pricing';
-import { CLOSED_REASONS, closeQuote, expireQuotesOfNeed } from './quote.ledger';
+import { CLOSED_REASONS, closeQuote } from './quote.ledger';
 import { Need, NeedStatus } from '../needs/need.entity';
 import { canSeeNeed } from '../needs/need.service';
 import { Offering, OfferingStatus } from '../catalog/offering.entity';
-import { Engagement } from '../engagements/engagement.entity';
 import type { Context } from '../access/context';
-import { adminOrgIds, assertAdminOf, assertBuyerSide, buyerSideOrgIds, type Viewer } from '../access/viewer';
+import { adminOrgIds, assertAdminOf, assertBuyerSide, type Viewer } from '../access/viewer';
 import { canReadDeal, providerLimitMessage } from '../access/visibility';
-import { hardRuleChecks, hardRuleMiss } from '../matching/hard-rules';
-import { phaseSlotLeft, phaseSlotsTaken } from '../engagements/engagement.slots';
+import { hardRuleChecks, hardRuleMiss } from './hard-rules';
+import { phaseSlotLeft, phaseSlotsTaken } from '../capacity/engagement-slots';
 import { prepared } from '../db/prepared';
-import type { PhaseDefinition } from '../capacity/phase-policy';
+import type { PhaseDefinition } from '../organizations/phase-policy';
 import type { Page } from '../shared/connection';
 import { byIdLoader, findPage, prefixedColumns, rowMapper } from '../db/read-model';
 import { notFound, refuse, UserErrorCode } from '../shared/errors';
@@ -30,28 +23,11 @@ import { InputChecks } from '../shared/validation';
 import { hasAtMostPlaces, MAX_TOTAL, Money } from '../shared/money';
 import { idempotent } from '../shared/idempotency';
 import { lockNeed, lockNeedReadingOffering, lockQuote } from '../db/locks';
-import { lockMonths, lockMonthsCtes, lockOfferingMonths } from '../capacity/capacity.locks';
-import {
-  acceptanceCtes,
-  lockPartiesOfQuote,
-  lockQuotesOfAcceptance,
-  refuseAcceptance,
-  type AcceptanceFacts,
-} from './quote.acceptance';
-import {
-  convertHoldsToEngagement,
-  fitResult,
-  holdsFitCtes,
-  holdsInsert,
-  placeHolds,
-  refuseUnlessPlaced,
-  type FitRow,
-} from '../capacity/ledger';
-import { serviceCategory } from '../reference/reference.service';
+import { lockOfferingMonths } from '../capacity/capacity.locks';
+import { fitResult, holdsFitCtes, holdsInsert, placeHolds, refuseUnlessPlaced, type FitRow } from '../capacity/ledger';
 import { auditEvent, recordAudit } from '../audit/audit.service';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { executeWith, insertRows } from '../db/write-model';
-import type { EngagementPhase } from '../capacity/engagement-phase';
 
 const DEFAULT_VALID_DAYS = 14;
 const MAX_VALID_MS = 90 * 86_400_000;
@@ -160,7 +136,7 @@ function priceQuote(
 
 /**
  * A quote obeys the hard rules of matching (hard-rules.ts) and needs an engagement slot left in the
- * provider's phase (engagement.slots.ts); refused with nothing held. The slot is checked again, under
+ * provider's phase (capacity/engagement-slots.ts); refused with nothing held. The slot is checked again, under
  * the provider's lock, when the quote is accepted. `quotableSql` reads both for an offering (as a CTE of
  * the issuing statement, or on its own when revising); `refuseUnlessQuotable` refuses from its row.
  */
@@ -464,136 +440,4 @@ export async function declineQuote(ctx: Context, input: DeclineQuoteInput): Prom
     await closeQuote(ctx, em, q, QuoteStatus.DECLINED, input.reason?.trim() || CLOSED_REASONS.declined);
     return q;
   });
-}
-
-/**
- * Accepting creates the engagement, turns holds into committed (current phase) and conditional
- * (later phases) units, awards the need and expires the other quotes, all in one transaction.
- * Locks: provider (engagement slots) and need (one acceptance wins) in one statement, reading the
- * quote; then one statement locks the quote and the need's other live quotes, checks them and the
- * provider's slots, locks the capacity months and makes the changes (engagement, need, quote,
- * reservations, audit events). With rival quotes still live it changes nothing: they expire first,
- * their months locked by a statement of their own, and the acceptance statement runs again in the
- * same transaction.
- */
-export function acceptQuote(ctx: Context, input: AcceptQuoteInput): Promise<{ quote: Quote; engagement: Engagement }> {
-  return ctx.em.transactional((em) =>
-    idempotent(
-      ctx,
-      em,
-      'acceptQuote',
-      input,
-      async () => {
-        // Only a caller acting for the quote's buyer locks anything; anyone else is refused without a lock.
-        const parties = isUuid(input.quoteId)
-          ? await lockPartiesOfQuote(em, input.quoteId, buyerSideOrgIds(ctx.viewer))
-          : null;
-        if (!parties) {
-          const seen = isUuid(input.quoteId) ? await byIdLoader(em, Quote).load(input.quoteId) : null;
-          if (seen && canSeeQuote(ctx.viewer, seen)) assertBuyerSide(ctx.viewer, seen.buyerId);
-          throw notFound('Quote');
-        }
-        const q = rowMapper(em, Quote)(parties.quoteRow);
-        if (!canSeeQuote(ctx.viewer, q)) throw notFound('Quote');
-        assertBuyerSide(ctx.viewer, q.buyerId);
-        const need = parties.need;
-        const phase = parties.provider.phasePolicy[parties.provider.currentPhase];
-        const firstPhase = q.schedule[0].phase as EngagementPhase;
-        const engagement = new Engagement({
-          quote: q,
-          phase: firstPhase,
-          baaRequired: serviceCategory(need.categoryCode)?.touchesPhi ?? true,
-        });
-        const now = new Date();
-        const partyIds = [q.providerId, q.buyerId];
-        const events = [
-          auditEvent(ctx, {
-            action: 'quote.accepted',
-            entityType: 'Quote',
-            entityId: q.id,
-            partyIds,
-            buyerIds: [q.buyerId],
-            before: { status: QuoteStatus.ISSUED },
-            after: { status: QuoteStatus.ACCEPTED, engagementId: engagement.id },
-          }),
-          auditEvent(ctx, {
-            action: 'need.awarded',
-            entityType: 'Need',
-            entityId: need.id,
-            partyIds: [need.buyerId],
-            buyerIds: [need.buyerId],
-            before: { status: NeedStatus.OPEN },
-            after: { status: NeedStatus.AWARDED, quoteId: q.id },
-          }),
-          auditEvent(ctx, {
-            action: 'engagement.created',
-            entityType: 'Engagement',
-            entityId: engagement.id,
-            partyIds,
-            buyerIds: [q.buyerId],
-            after: { quoteId: q.id, status: engagement.status, phase: engagement.phase },
-          }),
-        ];
-        const accept = async (expired: AuditEvent[]) => {
-          const [facts] = await executeWith<AcceptanceFacts>(
-            em,
-            [
-              ...acceptanceCtes({
-                needId: need.id,
-                quoteId: q.id,
-                providerId: q.providerId,
-                needOpen: need.status === NeedStatus.OPEN,
-                maxActiveEngagements: phase.maxActiveEngagements,
-              }),
-              ...lockMonthsCtes(
-                q.schedule.map((l) => ({ offeringId: q.offeringId, month: l.month })),
-                '(select ok from go)',
-              ),
-              ['e', insertRows(em, Engagement, [engagement], 'id', '(select ok from go)')],
-              [
-                'n',
-                {
-                  sql: `update need set status = ?, updated_at = ? where id = ? and (select ok from go)`,
-                  params: [NeedStatus.AWARDED, now, need.id],
-                },
-              ],
-              [
-                'q',
-                {
-                  sql: `update quote set status = ?, updated_at = ? where id = ? and (select ok from go)`,
-                  params: [QuoteStatus.ACCEPTED, now, q.id],
-                },
-              ],
-              ['r', convertHoldsToEngagement(q.id, 'e', firstPhase)],
-              ['a', insertRows(em, AuditEvent, [...expired, ...events], '', '(select ok from go)')],
-            ],
-            { sql: 'select f.*, g.ok from facts f, go g', params: [] },
-          );
-          return facts;
-        };
-        let facts = await accept([]);
-        if (!facts.ok) {
-          refuseAcceptance(facts, q, need.status, phase, ctx.viewer);
-          // Rival quotes still live: every month whose counters change (this quote's holds and theirs)
-          // is locked, they expire, and the acceptance runs again (re-locking a subset).
-          const issued = (await lockQuotesOfAcceptance(em, need.id, q.id))
-            .map(rowMapper(em, Quote))
-            .filter((o) => o.storedStatus === QuoteStatus.ISSUED);
-          await lockMonths(
-            em,
-            issued.flatMap((i) => i.schedule.map((l) => ({ offeringId: i.offeringId, month: l.month }))),
-          );
-          facts = await accept(await expireQuotesOfNeed(ctx, em, need.id, q.id));
-          if (!facts.ok) throw new Error(`acceptance of quote ${q.id} refused after its rivals expired`);
-        }
-        q.storedStatus = QuoteStatus.ACCEPTED;
-        q.updatedAt = now;
-        return { result: { quote: q, engagement }, saved: { quoteId: q.id, engagementId: engagement.id } };
-      },
-      async ({ quoteId, engagementId }) => ({
-        quote: await em.findOneOrFail(Quote, quoteId),
-        engagement: await em.findOneOrFail(Engagement, engagementId),
-      }),
-    ),
-  );
 }

@@ -1,11 +1,9 @@
 import { IsOptional, Length, Max, MaxLength, Min } from 'class-validator';
-import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int } from 'type-graphql';
 import { DateTimeScalar } from '../shared/scalars';
 import { Connection } from '../shared/connection';
 import { Payload } from '../shared/payload';
-import { UserError } from '../shared/errors';
 import { Quote, QuoteStatus } from './quote.entity';
-import { Engagement } from '../engagements/engagement.entity';
 
 @InputType({ description: 'Filters for `quotes`; all given filters must hold.' })
 export class QuoteFilter {
@@ -114,29 +112,6 @@ export class DeclineQuoteInput {
   @IsOptional()
   @MaxLength(1000)
   reason?: string | null;
-}
-
-@InputType({ description: 'Accepts an ISSUED, unexpired quote (buyer side): creates the engagement.' })
-export class AcceptQuoteInput {
-  @Field(() => ID, { description: 'The quote.' })
-  quoteId!: string;
-
-  @Field(() => String, { nullable: true, description: 'Retry key: the same key and input return the first result.' })
-  @IsOptional()
-  @Length(1, 200)
-  idempotencyKey?: string | null;
-}
-
-@ObjectType({ simpleResolvers: true, description: 'Result of `acceptQuote`.' })
-export class AcceptQuotePayload {
-  @Field(() => Engagement, { nullable: true, description: 'The new engagement.' })
-  engagement!: Engagement | null;
-
-  @Field(() => Quote, { nullable: true, description: 'The accepted quote.' })
-  quote!: Quote | null;
-
-  @Field(() => [UserError], { description: 'Business-rule failures; empty on success.' })
-  userErrors!: UserError[];
 }
 
 export const QuoteConnection = Connection(Quote);

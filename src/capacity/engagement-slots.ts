@@ -2,7 +2,7 @@
 // time (null: no cap), and an engagement takes one of those slots from its creation (PENDING_BAA)
 // until it completes or is terminated. Acceptance (src/quotes/quote.acceptance.ts) and matching both
 // build their SQL from these fragments.
-import { EngagementStatus } from './engagement.entity';
+import { EngagementStatus } from './engagement-phase';
 
 const SLOT_TAKING = [EngagementStatus.PENDING_BAA, EngagementStatus.ACTIVE].map((s) => `'${s}'`).join(', ');
 

@@ -1,22 +1,22 @@
 // Open demand a provider can actually serve: every open need for which one of its offerings passes
-// every hard rule of matching (hard-rules.ts, the same fragments `matches` uses), scored by matching's
+// every hard rule of matching (quotes/hard-rules.ts, the same fragments `matches` uses), scored by matching's
 // own scoring from the provider's side. One statement for the whole answer.
 import type { Context } from '../access/context';
 import { query } from '../db/prepared';
 import { badInput } from '../shared/errors';
 import { addMonths, monthRange } from '../shared/month';
-import type { ServableDemand, ServableNeed } from '../insights/insights.types';
+import type { ServableDemand, ServableNeed } from './insights.types';
 import { availableUnitsSql } from '../capacity/availability';
-import { phaseSlotLeft, phaseSlotsTaken } from '../engagements/engagement.slots';
+import { phaseSlotLeft, phaseSlotsTaken } from '../capacity/engagement-slots';
 import {
   coveragesSatisfyingSql,
   coveringRegionsJson,
   coveringRegionsSql,
   engagementCapSql,
   offeringServesNeedSql,
-} from './hard-rules';
-import { MAX_MATCHES, needProfile, toCandidate, type CandidateRow } from './matching.service';
-import { rank } from './scoring';
+} from '../quotes/hard-rules';
+import { MAX_MATCHES, needProfile, toCandidate, type CandidateRow } from '../matching/matching.service';
+import { rank } from '../matching/scoring';
 
 const SERVABLE_SQL = `
 with p as (

@@ -1,8 +1,8 @@
-// The hard rules of matching as SQL fragments, written once: `matches`/`matchOffers` apply them to one
-// need given as parameters, `servableDemand` to every open need at once (need columns), and
-// issueQuote/reviseQuote evaluate them one by one (`hardRuleChecks`) to name the requirement an
-// offering misses (NOT_ELIGIBLE). A candidate must pass all of them; scoring (scoring.ts) only ranks
-// the ones that do.
+// The hard rules of matching as SQL fragments, written once (in quotes, below matching: a quote obeys
+// them too): `matches`/`matchOffers` apply them to one need given as parameters, `servableDemand` to
+// every open need at once (need columns), and issueQuote/reviseQuote evaluate them one by one
+// (`hardRuleChecks`) to name the requirement an offering misses (NOT_ELIGIBLE). A candidate must pass
+// all of them; scoring (matching/scoring.ts) only ranks the ones that do.
 import { COVERAGE_ORDER, type CoverageHours } from '../catalog/offering.entity';
 import { pgArray } from '../db/prepared';
 import { coveringRegions, regions } from '../reference/reference.service';

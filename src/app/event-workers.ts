@@ -2,8 +2,8 @@
 // They poll PostgreSQL (EVENTS_POLL_MS), which holds everything still to do, so a restart or a crash
 // loses nothing: pending events and deliveries are picked up by whichever instance polls next.
 import type { AppDeps } from '../access/context';
-import { DISPATCH_BATCH, dispatchPendingEvents } from './event-dispatcher';
-import { startDueDeliveries } from '../webhooks/webhook.delivery';
+import { DISPATCH_BATCH, dispatchPendingEvents } from '../events/event-dispatcher';
+import { enqueueDeliveries, startDueDeliveries } from '../webhooks/webhook.delivery';
 
 const WARN_EVERY_MS = 30_000;
 
@@ -65,7 +65,7 @@ export function startEventWorkers(deps: AppDeps, channel: string): () => Promise
       // A burst of changes is dispatched in consecutive full batches.
       while (
         !stopped &&
-        (await dispatchPendingEvents(deps, channel, (err) =>
+        (await dispatchPendingEvents(deps, channel, enqueueDeliveries, (err) =>
           warn('could not publish an event to live subscribers', err),
         )) === DISPATCH_BATCH
       );
