@@ -64,6 +64,13 @@ module.exports = {
       to: { path: `^src/(${LAYERS.slice(i + 1).join('|')})/` },
     })),
     {
+      name: 'folder-has-a-layer',
+      comment: 'A new folder of src/ takes its place in LAYERS (and in the order above) before it imports anything.',
+      severity: 'error',
+      from: { path: '^src/[^/]+/', pathNot: `^src/(${LAYERS.join('|')})/` },
+      to: {},
+    },
+    {
       name: 'shared-knows-no-domain',
       comment: 'src/shared/ is the bottom layer: it imports no other folder of src/ (only src/config.ts).',
       severity: 'error',
