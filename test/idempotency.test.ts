@@ -121,3 +121,37 @@ describe('createWebhook with an idempotencyKey', () => {
     expect(ok(await t.gql(`{ webhooks { totalCount } }`, {}, b.key)).webhooks.totalCount).toBe(2);
   });
 });
+
+describe('pingWebhook with an idempotencyKey', () => {
+  it('a retry returns the first ping’s delivery instead of queueing another; a deleted webhook then reads as not found', async () => {
+    const b = await buyer(t);
+    const hook = ok(
+      await t.gql(CREATE_WEBHOOK, { i: { url: 'http://127.0.0.1:9/ping', events: ['need.created'] } }, b.key),
+    ).createWebhook.webhook!.id;
+    const PING = `mutation($i: PingWebhookInput!) { pingWebhook(input: $i) { delivery { id } userErrors { code } } }`;
+    const pings = async () =>
+      (
+        await t.sql<{ n: number }>(
+          `select count(*)::int as n from webhook_delivery where webhook_id = $1 and event = 'webhook.ping'`,
+          [hook],
+        )
+      )[0].n;
+    const i = { id: hook, idempotencyKey: 'ping-1' };
+    const first = ok(await t.gql(PING, { i }, b.key)).pingWebhook;
+    expect(first.userErrors).toEqual([]);
+    expect(ok(await t.gql(PING, { i }, b.key)).pingWebhook).toEqual(first);
+    expect(await pings()).toBe(1);
+    // Positive control: another key pings again.
+    ok(await t.gql(PING, { i: { ...i, idempotencyKey: 'ping-2' } }, b.key));
+    expect(await pings()).toBe(2);
+    ok(
+      await t.gql(
+        `mutation($i: DeleteWebhookInput!) { deleteWebhook(input: $i) { userErrors { code } } }`,
+        { i: { id: hook } },
+        b.key,
+      ),
+    );
+    const after = await t.gql(PING, { i }, b.key);
+    expect(after.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+});

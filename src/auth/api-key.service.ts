@@ -171,7 +171,8 @@ export async function createApiKey(
       },
       // A retry whose first answer was lost gets the same key and secret, unless it was revoked or a day has passed.
       async (saved) => {
-        const key = await em.findOneOrFail(ApiKey, saved.id);
+        const key = await em.findOne(ApiKey, saved.id);
+        if (!key) throw notFound('API key');
         const secret = saved.sealedSecret && !key.revokedAt ? openSecret(saved.sealedSecret, secretsKey) : null;
         return { key, secret };
       },

@@ -101,7 +101,7 @@ export class WebhookResolver {
     description: 'Sends a `webhook.ping` test event to a webhook now; follow the returned delivery in the log.',
   })
   pingWebhook(@Arg('input') input: PingWebhookInput, @Ctx() ctx: Context) {
-    return toPayload(() => pingWebhook(ctx, input.id));
+    return toPayload(() => pingWebhook(ctx, input));
   }
 
   @Mutation(() => RedeliverWebhookDeliveryPayload, {

@@ -247,8 +247,11 @@ export async function rotateWebhookSecret(
 }
 
 /** Queues a `webhook.ping` test event for one webhook; the delivery is returned to follow in the log. */
-export async function pingWebhook(ctx: Context, id: string): Promise<WebhookDelivery> {
-  return ctx.em.transactional(async (em) => {
+export async function pingWebhook(
+  ctx: Context,
+  input: { id: string; idempotencyKey?: string | null },
+): Promise<WebhookDelivery> {
+  const queuePing = async (em: EntityManager, id: string): Promise<WebhookDelivery> => {
     const w = await ownWebhook(ctx, em, id);
     if (!w.active)
       refuse(
@@ -273,7 +276,25 @@ export async function pingWebhook(ctx: Context, id: string): Promise<WebhookDeli
     });
     em.persist(d);
     return d;
-  });
+  };
+  return ctx.em.transactional((em) =>
+    idempotent(
+      ctx,
+      em,
+      'pingWebhook',
+      input,
+      async () => {
+        const d = await queuePing(em, input.id);
+        return { result: d, saved: { id: d.id } };
+      },
+      // The webhook (and its log) may have been deleted since: then it reads as not found.
+      async (saved) => {
+        const d = await em.findOne(WebhookDelivery, saved.id);
+        if (!d) throw notFound('Webhook');
+        return d;
+      },
+    ),
+  );
 }
 
 /** Sends a past delivery again: the same event (same id), a fresh set of attempts. */

@@ -151,6 +151,14 @@ export class RotateWebhookSecretInput {
 export class PingWebhookInput {
   @Field(() => ID, { description: 'The webhook.' })
   id!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Retry key: the same key and input return the first ping’s delivery instead of sending another.',
+  })
+  @IsOptional()
+  @Length(1, 200)
+  idempotencyKey?: string | null;
 }
 
 @InputType({ description: 'Names the delivery to send again.' })

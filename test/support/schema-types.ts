@@ -1677,6 +1677,8 @@ export type PhasePolicy = {
 export type PingWebhookInput = {
   /** The webhook. */
   id: Scalars['ID']['input'];
+  /** Retry key: the same key and input return the first ping’s delivery instead of sending another. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Result of `pingWebhook`. */
