@@ -33,7 +33,8 @@ export interface GqlError {
 export interface GqlResult<T = Answer> {
   status: number;
   headers: Headers;
-  data?: T;
+  /** Absent or null when the request failed as a whole, or a non-null field failed. */
+  data?: T | null;
   errors?: GqlError[];
 }
 
