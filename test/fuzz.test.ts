@@ -15,7 +15,6 @@ import {
   isLeafType,
   isListType,
   isNonNullType,
-  isObjectType,
   isUnionType,
   type GraphQLField,
   type GraphQLInputObjectType,

@@ -526,13 +526,9 @@ describe('buyer views agree with the rows', () => {
       );
       for (const m of s.metrics) {
         expect(m.points).toEqual(
-          [...reports.values()]
-            .map((r) =>
-              r.metrics
-                .filter((x) => x.metric === m.metric)
-                .map((x) => ({ month: r.month, value: x.value, met: x.met })),
-            )
-            .flat(),
+          [...reports.values()].flatMap((r) =>
+            r.metrics.filter((x) => x.metric === m.metric).map((x) => ({ month: r.month, value: x.value, met: x.met })),
+          ),
         );
       }
       expect(s.disputesOpen).toBe([...reports.values()].filter((r) => r.disputed).length);

@@ -3,7 +3,7 @@
 // loaded and nothing is hooked: the quote flow pays nothing. When on: a span per GraphQL operation
 // (child of the caller's W3C `traceparent` when one is sent), a span per SQL statement under it, and
 // the trace id in the request log line.
-import type { Span, Tracer } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { LogContext } from '@mikro-orm/core';
 import { requestScope } from './request-scope';
