@@ -15,7 +15,13 @@ import {
   engagementCapSql,
   offeringServesNeedSql,
 } from '../quotes/hard-rules';
-import { MAX_MATCHES, needProfile, toCandidate, type CandidateRow } from '../matching/matching.service';
+import {
+  MAX_MATCHES,
+  needProfile,
+  toCandidate,
+  type CandidateRow,
+  type MatchRequest,
+} from '../matching/matching.service';
 import { rank } from '../matching/scoring';
 
 const SERVABLE_SQL = `
@@ -60,16 +66,11 @@ select n.id as "needId", n.category_code as "categoryCode", n.monthly_volume as 
  where ${phaseSlotLeft('p.active', 'p.max_active')}
    and a.min_available >= n.monthly_volume`;
 
-type Row = CandidateRow & {
-  needId: string;
-  categoryCode: string;
-  monthlyVolume: number;
-  startMonth: string;
-  durationMonths: number;
-  ehrPlatformCode: string;
-  regionCode: string;
-  quoteId: string | null;
-};
+type Row = CandidateRow &
+  Pick<
+    MatchRequest,
+    'categoryCode' | 'monthlyVolume' | 'startMonth' | 'durationMonths' | 'ehrPlatformCode' | 'regionCode'
+  > & { needId: string; quoteId: string | null };
 
 export async function servableDemand(ctx: Context, providerId: string, first: number): Promise<ServableDemand> {
   if (!Number.isInteger(first) || first < 1 || first > MAX_MATCHES)

@@ -14,7 +14,12 @@ import { rank, type Candidate, type NeedProfile, type Scored } from './scoring';
 import { availableUnitsSql } from '../capacity/availability';
 import { phaseSlotLeft, takesPhaseSlot } from '../capacity/engagement-slots';
 import type { Match, MatchInput } from './matching.types';
-import { coveragesSatisfying, engagementCapSql, offeringServesNeedSql } from '../quotes/hard-rules';
+import {
+  coveragesSatisfying,
+  engagementCapSql,
+  NEED_TERMS_PARAMETERS,
+  offeringServesNeedSql,
+} from '../quotes/hard-rules';
 
 export const DEFAULT_MATCHES = 10;
 export const MAX_MATCHES = 100;
@@ -57,15 +62,7 @@ with months as (
          p.state_code, p.ehr_platform_code, p.ehr_product,
          ${engagementCapSql('p')} as max_active
     from offering o join organization p on p.id = o.provider_id
-   where ${offeringServesNeedSql('o', {
-     categoryCode: '?',
-     ehrPlatformCodes: '?::text[]',
-     coveringRegions: '?::text[]',
-     certifications: '?::text[]',
-     languages: '?::text[]',
-     coverages: '?::text[]',
-     buyerId: '?::uuid',
-   })}
+   where ${offeringServesNeedSql('o', NEED_TERMS_PARAMETERS)}
 ), engaged as (
   select e.provider_id,
          count(*) as active,

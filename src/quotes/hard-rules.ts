@@ -82,7 +82,8 @@ export const offeringServesNeedSql = (
      and ${RULES.map((r) => r.sql(o, n)).join(' and ')}
      and ${o}.provider_id is distinct from ${n.buyerId}`;
 
-const PARAMETERS: NeedTermsSql = {
+/** The need's terms as `?` bind parameters (each rule's `params` give the values in the same order). */
+export const NEED_TERMS_PARAMETERS: NeedTermsSql = {
   categoryCode: '?',
   ehrPlatformCodes: '?::text[]',
   coveringRegions: '?::text[]',
@@ -94,7 +95,7 @@ const PARAMETERS: NeedTermsSql = {
 
 /** SQL select list with one boolean column per hard rule (`hard_rule_<i>`) for offering `o` and the need `r`, with its bindings. */
 export const hardRuleChecks = (o: string, r: Requirements) => ({
-  sql: RULES.map((rule, i) => `(${rule.sql(o, PARAMETERS)}) as hard_rule_${i}`).join(', '),
+  sql: RULES.map((rule, i) => `(${rule.sql(o, NEED_TERMS_PARAMETERS)}) as hard_rule_${i}`).join(', '),
   params: RULES.flatMap((rule) => rule.params(r)),
   all: RULES.map((_, i) => `hard_rule_${i}`).join(' and '),
 });
