@@ -56,6 +56,7 @@ export function startEventWorkers(deps: AppDeps, channel: string): () => Promise
       } while (claimAgain);
     })().finally(() => {
       claiming = null;
+      if (claimAgain && !stopped) void claim(); // asked for between the loop's last check and here
     });
     return claiming;
   };
