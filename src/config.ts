@@ -1,5 +1,6 @@
 // Configuration comes from environment variables only, parsed and validated once at start.
 import { z } from 'zod';
+import { trustProxy } from './shared/client-ip';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -50,6 +51,22 @@ const schema = z.object({
   HOLD_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
   /** Adds `x-sql-statements` to GraphQL responses (default: everywhere but production; benchmarks turn it on). */
   SQL_COUNT_HEADER: bool.optional(),
+  /**
+   * Proxies whose `X-Forwarded-For` names the client (comma separated addresses, CIDR ranges or
+   * `loopback`, `linklocal`, `uniquelocal`, as Express's `trust proxy`): the per-IP rate limit, the
+   * per-IP subscription cap and the request log use the client address they forward.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .refine((v) => {
+      try {
+        trustProxy(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be addresses, CIDR ranges or loopback / linklocal / uniquelocal, comma separated'),
   /** Browser origins allowed to call the API cross-origin, comma separated (none by default). */
   CORS_ORIGINS: z
     .string()

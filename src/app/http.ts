@@ -20,6 +20,7 @@ import { persistedQueryCache } from '../server/apq-cache';
 import { metrics, watchPool, type PoolLike } from '../shared/metrics';
 import { createRateLimits } from '../server/rate-limit';
 import { logRequests, requestFactsPlugin } from '../server/request-log';
+import { trustProxy } from '../shared/client-ip';
 import { chargeUnauthenticated, httpSecurity, queryGuard, queryLimits } from '../server/security';
 import { inFlightRequests } from '../server/shutdown';
 import { apolloHandler, isGraphqlPost, runMiddlewares, sendHttpError, type Middleware } from '../server/graphql-http';
@@ -97,7 +98,8 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // GraphQL answers are private and POSTed: an ETag only costs a hash of the body
-  app.set('trust proxy', 'loopback');
+  const trust = trustProxy(config.TRUST_PROXY);
+  app.set('trust proxy', trust);
   let graphqlPost: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined; // set below, once Apollo runs
   const httpServer = http.createServer((req, res) =>
     graphqlPost && isGraphqlPost(req) ? graphqlPost(req, res) : app(req, res),
@@ -115,6 +117,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
     validationRules: armor.validationRules,
     namespace,
     config,
+    trust,
     createViewerContext,
     createLoaders,
   });
@@ -191,7 +194,7 @@ export async function createApp(deps: AppDeps): Promise<RunningApp> {
 
   app.use(explorerRouter()); // GET /graphql from a browser, and its bundle under /explorer/
 
-  const logRequest = logRequests(deps.log);
+  const logRequest = logRequests(deps.log, trust);
   const runApollo = apolloHandler(
     apollo,
     () => rerunOnPrimary(deps),

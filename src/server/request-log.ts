@@ -1,11 +1,11 @@
 // One structured log line and the Prometheus figures for every request to /graphql. What Apollo
 // learns (operation, key, error codes, cost) is kept per request beside the request scope.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import proxyAddr from 'proxy-addr';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { requestScope, type RequestScope } from '../shared/request-scope';
+import { clientIp, type TrustProxy } from '../shared/client-ip';
 import type { RequestContext } from '../access/context';
 import { metrics, operationLabel } from '../shared/metrics';
 
@@ -38,15 +38,11 @@ export function noteErrorCodes(errors: readonly GraphQLFormattedError[] | undefi
     facts.errorCodes.push(...errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')));
 }
 
-/** The client's address: the socket's, or the one a proxy on this host forwarded (as Express's `trust proxy: loopback`). */
-const trustLoopback = proxyAddr.compile('loopback');
-const clientIp = (req: IncomingMessage) => (req.socket.remoteAddress ? proxyAddr(req, trustLoopback) : 'unknown');
-
 /** Call inside the request scope: logs and measures the request when the response is sent. */
-export function logRequests(log: Logger) {
+export function logRequests(log: Logger, trust: TrustProxy) {
   return (req: IncomingMessage, res: ServerResponse) => {
     const scope = requestScope.getStore()!;
-    const facts: RequestFacts = { ip: clientIp(req), graphql: false, resolved: false, errorCodes: [] };
+    const facts: RequestFacts = { ip: clientIp(req, trust), graphql: false, resolved: false, errorCodes: [] };
     factsByScope.set(scope, facts);
     const started = process.hrtime.bigint();
     res.once('finish', () => {

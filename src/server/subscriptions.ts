@@ -33,6 +33,7 @@ import type { LiveContext } from '../events/event.service';
 import type { RateLimits } from './rate-limit';
 import { formatError } from './errors';
 import { costPoints, operationCost } from './query-cost';
+import { clientIp, type TrustProxy } from '../shared/client-ip';
 
 // graphql-ws publishes its ws adapter as a subpath export, which this project's TypeScript module
 // resolution ("node") cannot see; Node's require does.
@@ -127,6 +128,8 @@ export async function liveSubscriptions(opts: {
   createViewerContext: (deps: AppDeps, req: { authorization: string; requestId: string }) => Promise<Context>;
   /** Every module's loaders on a unit of work (app/context.ts: createLoaders). */
   createLoaders: (em: EntityManager) => Loaders;
+  /** Proxies whose forwarded client address counts (TRUST_PROXY), as over HTTP. */
+  trust: TrustProxy;
 }): Promise<LiveSubscriptions> {
   const { httpServer, schema, deps, limits, config, createViewerContext, createLoaders } = opts;
   const hub = await EventHub.start(deps.store, eventsChannel(opts.namespace), deps.log);
@@ -210,7 +213,7 @@ export async function liveSubscriptions(opts: {
       connectionInitWaitTimeout: 5000,
       async onConnect(ctx) {
         const socket = ctx.extra.socket;
-        const ip = ctx.extra.request.socket.remoteAddress ?? 'unknown';
+        const ip = clientIp(ctx.extra.request, opts.trust);
         const authorization = authorizationFrom(ctx.connectionParams);
         try {
           if (authorization) {
