@@ -213,6 +213,67 @@ describe('bounded statements', () => {
 });
 
 describe('found by the fuzz test', () => {
+  it('an empty networkId is a wrong id (VALIDATION), not "no network" and not a 500; null leaves the network', async () => {
+    const CREATE = `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id network { id } } userErrors { code field } } }`;
+    const input = {
+      name: `Empty network ${Date.now()}`,
+      kind: 'HOSPITAL' as const,
+      stateCode: 'US-OH',
+      ehrPlatformCode: 'EPIC',
+    };
+    expect(ok(await t.gql(CREATE, { i: { ...input, networkId: '' } })).createOrganization).toEqual({
+      organization: null,
+      userErrors: [{ code: 'VALIDATION', field: 'input.networkId' }],
+    });
+    const created = ok(await t.gql(CREATE, { i: { ...input, networkId: null } })).createOrganization;
+    expect(created.userErrors).toEqual([]);
+    const UPDATE = `mutation($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { organization { network { id } } userErrors { code field } } }`;
+    expect(ok(await t.gql(UPDATE, { i: { id: created.organization!.id, networkId: '' } })).updateOrganization).toEqual({
+      organization: null,
+      userErrors: [{ code: 'VALIDATION', field: 'input.networkId' }],
+    });
+    expect(
+      ok(await t.gql(UPDATE, { i: { id: created.organization!.id, networkId: null } })).updateOrganization,
+    ).toEqual({ organization: { network: null }, userErrors: [] });
+  });
+
+  it('a month in year 0000 is BAD_USER_INPUT (it was a 500: PostgreSQL has no year 0); years 1000-9999 answer', async () => {
+    const p = await provider(t);
+    const zero = await t.gql(`{ pipeline(from: "0000-01", to: "0000-01") { providerId } }`, {}, p.key);
+    expect(zero.status).toBe(400);
+    expect(errorCode(zero)).toBe('BAD_USER_INPUT');
+    for (const m of ['1000-01', '9999-12'])
+      expect(
+        ok(await t.gql(`{ pipeline(from: "${m}", to: "${m}") { providerId } }`, {}, p.key)).pipeline.providerId,
+      ).toBe(p.id);
+  });
+
+  it('a NUL character (U+0000) in any string, variable or literal, is BAD_USER_INPUT naming where, and writes nothing (it was a 500: PostgreSQL text cannot hold it)', async () => {
+    const CREATE = `mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { organization { id } userErrors { code } } }`;
+    const name = `NUL test ${Date.now()}`;
+    const input = { name: `${name}\u0000`, kind: 'HOSPITAL' as const, stateCode: 'US-OH', ehrPlatformCode: 'EPIC' };
+    const inVariable = await t.gql(CREATE, { i: input });
+    expect(inVariable.status).toBe(400);
+    expect(inVariable.errors).toEqual([
+      { message: 'Text may not contain the NUL character (U+0000): $i.name.', extensions: { code: 'BAD_USER_INPUT' } },
+    ]);
+    const nested = await t.gql(
+      `mutation($i: CreateNeedInput!) { createNeed(input: $i) { need { id } userErrors { code } } }`,
+      { i: needInput({ languages: ['en', 'x\u0000'] }) },
+      (await buyer(t)).key,
+    );
+    expect(nested.errors?.[0]?.message).toBe('Text may not contain the NUL character (U+0000): $i.languages[1].');
+    const inLiteral = await t.gql(`{ offering(id: "a\\u0000") { id } }`);
+    expect(inLiteral.status).toBe(400);
+    expect(errorCode(inLiteral)).toBe('BAD_USER_INPUT');
+    // An idempotency key too (where the fuzz test found it, in issueQuote).
+    const keyed = await t.gql(CREATE, { i: { ...input, name, idempotencyKey: '\u0000' } });
+    expect(errorCode(keyed)).toBe('BAD_USER_INPUT');
+    expect(await t.sql(`select id from organization where name like $1`, [`${name}%`])).toEqual([]);
+    // Positive control: the same input without it is created.
+    expect(ok(await t.gql(CREATE, { i: { ...input, name } })).createOrganization.userErrors).toEqual([]);
+  });
+
   it('an empty code is an unknown code (VALIDATION), not a 500', async () => {
     const b = await buyer(t);
     for (const field of ['categoryCode', 'ehrPlatformCode', 'regionCode']) {

@@ -52,7 +52,8 @@ async function checkInput(em: EntityManager, input: Partial<CreateOrganizationIn
       ehrPlatform,
       'EHR platform',
     );
-  if (input.networkId) {
+  if (input.networkId != null) {
+    // An empty string is a (wrong) id too, not "no network": null leaves the network.
     const network = isUuid(input.networkId) ? await em.findOne(Organization, input.networkId) : null;
     checks.check(
       !!network && network.kind === OrganizationKind.NETWORK && network.id !== selfId,

@@ -76,6 +76,38 @@ const noSuchOperation = (name: string | null | undefined) =>
   );
 
 /**
+ * Where an operation carries U+0000 (NUL) in a string, variables first (`$input.name`), then the
+ * document's literals: PostgreSQL text cannot hold it, so it is refused before anything runs.
+ */
+function nulCharacterAt(document: DocumentNode, variables: Record<string, unknown>): string | null {
+  const inValue = (value: unknown, path: string): string | null => {
+    if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+    if (value && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) {
+        const at = inValue(v, Array.isArray(value) ? `${path}[${k}]` : `${path}.${k}`);
+        if (at) return at;
+      }
+    return null;
+  };
+  for (const [name, value] of Object.entries(variables)) {
+    const at = inValue(value, `$${name}`);
+    if (at) return at;
+  }
+  let literal: string | null = null;
+  visit(document, {
+    StringValue(node) {
+      if (node.value.includes('\u0000')) literal ??= `a string literal at line ${node.loc?.startToken.line ?? '?'}`;
+    },
+  });
+  return literal;
+}
+
+const nulCharacter = (at: string) =>
+  new GraphQLError(`Text may not contain the NUL character (U+0000): ${at}.`, {
+    extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+  });
+
+/**
  * Per operation, once it is parsed and validated: the operation is charged to the key's (or,
  * without a key, the client IP's) rate limit, every operation needs a key, and the cost is capped.
  * This is the one authentication check of queries and mutations, so field resolvers run without a
@@ -108,6 +140,8 @@ export function queryGuard(config: Config, limits: RateLimits): ApolloServerPlug
           else if (facts) await limits.consume('ip', facts.ip, points);
           if (!viewer) throw unauthenticated();
           if (cost > config.QUERY_MAX_COST) throw tooExpensive();
+          const nul = nulCharacterAt(document, request.variables ?? {});
+          if (nul) throw nulCharacter(nul);
         },
       };
     },

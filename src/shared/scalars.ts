@@ -3,7 +3,8 @@ import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { formatPrice } from './money';
 export { GraphQLJSON as JSONScalar } from 'graphql-scalars';
 
-const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+/** Years 1000-9999: PostgreSQL has no year 0, and month arithmetic near the ends stays within its dates. */
+const MONTH = /^([1-9]\d{3})-(0[1-9]|1[0-2])$/;
 /** Up to 4 decimal places, never negative, never exponent notation. */
 const DECIMAL = /^(0|[1-9]\d{0,11})(\.\d{1,4})?$/;
 
@@ -40,9 +41,9 @@ function stringScalar(
 
 export const MonthScalar = stringScalar(
   'Month',
-  'A calendar month, `YYYY-MM` (e.g. `"2027-03"`).',
+  'A calendar month, `YYYY-MM` with a year from 1000 to 9999 (e.g. `"2027-03"`).',
   (v) => MONTH.test(v),
-  'a string YYYY-MM',
+  'a string YYYY-MM (year 1000-9999)',
 );
 
 export const DecimalScalar = stringScalar(

@@ -14,7 +14,7 @@ export type Scalars = {
   Decimal: { input: string; output: string; }
   /** The `JSON` scalar type represents JSON values as specified by [ECMA-404](http://www.ecma-international.org/publications/files/ECMA-ST/ECMA-404.pdf). */
   JSON: { input: { [key: string]: unknown }; output: { [key: string]: unknown }; }
-  /** A calendar month, `YYYY-MM` (e.g. `"2027-03"`). */
+  /** A calendar month, `YYYY-MM` with a year from 1000 to 9999 (e.g. `"2027-03"`). */
   Month: { input: string; output: string; }
 };
 
