@@ -7,7 +7,9 @@ import type { CreateOfferingInput, Engagement, PricingInput, SlaTargetInput, Use
 import {
   ACCEPT,
   buyer,
+  createKey,
   createNeed,
+  createOrg,
   createOffering,
   issueQuote,
   nextMonth,
@@ -573,6 +575,32 @@ describe('termination with notice', () => {
         })
       ).engagement!.status,
     ).toBe('TERMINATED');
+  });
+
+  it('only a party (or the operator) terminates: the ADMIN key of the buyer’s network is FORBIDDEN, as for every buyer action; the buyer’s own key may', async () => {
+    const w = await active({ terminationNoticeMonths: 0 });
+    const network = await createOrg(t, { kind: 'NETWORK', name: `Network ${Date.now()}` });
+    ok(
+      await t.gql(`mutation($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { userErrors { code } } }`, {
+        i: { id: w.b.id, networkId: network },
+      }),
+    );
+    const networkAdmin = await createKey(t, network, 'ADMIN');
+    const input = { engagementId: w.id, effectiveMonth: M[2], reason: 'Network decision' };
+    const TERMINATE = `mutation($i: TerminateEngagementInput!) { terminateEngagement(input: $i) { engagement { status } userErrors { code } } }`;
+    expect((await read(w.id, networkAdmin))!.status).toBe('ACTIVE'); // the network reads its member's engagement
+    expect(errorCode(await t.gql(TERMINATE, { i: input }, networkAdmin))).toBe('FORBIDDEN');
+    expect(
+      errorCode(
+        await t.gql(
+          `mutation($i: SignBaaInput!) { signBaa(input: $i) { userErrors { code } } }`,
+          { i: { engagementId: w.id } },
+          networkAdmin,
+        ),
+      ),
+    ).toBe('FORBIDDEN');
+    expect((await read(w.id, w.b.key))!.status).toBe('ACTIVE');
+    expect((await mutate('terminateEngagement', input, w.b.key)).engagement!.status).toBe('TERMINATED');
   });
 
   it('a notice of 0 months ends from the current month', async () => {

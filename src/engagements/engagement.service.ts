@@ -71,10 +71,7 @@ async function engagementFor(ctx: Context, em: EntityManager, id: string, side: 
   if (!e || !canSeeEngagement(viewer, e)) throw notFound('Engagement');
   if (side === 'provider') assertAdminOf(viewer, e.providerId);
   else if (side === 'buyer') assertBuyerSide(viewer, e.buyerId);
-  else if (side === 'party') sideOf(viewer, e);
-  else if (!viewer.isOperator && viewer.role === Role.SALES) throw forbidden('SALES keys are read-only.');
-  else if (!viewer.isOperator && viewer.role === Role.INTEGRATION && !viewer.partyIds.includes(e.buyerId))
-    throw forbidden();
+  else if (side === 'party' || !viewer.isOperator) sideOf(viewer, e); // 'either': a party, or the operator
   // Locked only once the caller is known to be a party (outsiders cannot hold the row), then re-read.
   await lockEngagement(em, e.id);
   await em.refresh(e);
@@ -380,7 +377,7 @@ export async function terminateEngagement(ctx: Context, input: TerminateEngageme
     if (input.forCause && input.effectiveMonth < withNotice) {
       // Sooner only for cause: the operator always; the buyer side when the provider's latest report
       // in the phase missed a target.
-      const buyerSide = !viewer.isOperator && !(viewer.role === Role.ADMIN && viewer.organizationId === e.providerId);
+      const buyerSide = !viewer.isOperator && sideOf(viewer, e) === PartySide.BUYER;
       const [latest] = buyerSide
         ? await em.find(
             PerformanceReport,
