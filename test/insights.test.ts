@@ -267,7 +267,7 @@ describe('provider views agree with the rows', () => {
 
     const outcomeOf = (q: Quote) =>
       ({ ACCEPTED: 'WON', DECLINED: 'DECLINED', WITHDRAWN: 'WITHDRAWN', NOT_AWARDED: 'LOST' })[q.status as string] ??
-      (q.status === 'EXPIRED' ? (q.need.status === 'AWARDED' ? 'LOST' : 'EXPIRED') : null);
+      (q.status === 'EXPIRED' ? 'EXPIRED' : null);
     const closed = rows.filter((q) => outcomeOf(q));
     for (const o of view.outcomes) {
       const mine = closed.filter((q) => outcomeOf(q) === o.outcome);

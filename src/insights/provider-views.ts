@@ -57,9 +57,11 @@ export const EXPIRING_SOON_DAYS = 7;
 export const EXPIRY_BUCKETS = [7, 14, 30, 60, 90] as const;
 
 /**
- * How a quote that is no longer open ended. LOST: the buyer took another quote (NOT_AWARDED, or a
- * lapsed quote on a need awarded to someone else). A live ISSUED quote is open, not closed; a lapsed
- * one counts as EXPIRED from its expiry on. Superseded versions are not outcomes (their revision is).
+ * How a quote that is no longer open ended, from its own status only (never from other providers'
+ * quotes): LOST is NOT_AWARDED, set when the buyer accepted another quote while this one was live; a
+ * quote that had already lapsed or been closed stays EXPIRED (the provider may have won the need with
+ * a newer quote). A live ISSUED quote is open, not closed; a lapsed one counts as EXPIRED from its
+ * expiry on. Superseded versions are not outcomes (their revision is).
  */
 const CLOSED_QUOTES_SQL = `
 with closed as (
@@ -68,7 +70,6 @@ with closed as (
               when q.status = 'DECLINED' then 'DECLINED'
               when q.status = 'WITHDRAWN' then 'WITHDRAWN'
               when q.status = 'NOT_AWARDED' then 'LOST'
-              when exists (select 1 from quote w where w.need_id = q.need_id and w.status = 'ACCEPTED' and w.id <> q.id) then 'LOST'
               else 'EXPIRED' end as outcome,
          case when q.status = 'ISSUED' then q.expires_at else q.updated_at end as closed_at
     from quote q
