@@ -12,7 +12,6 @@ import { releaseLapsedHolds } from '../capacity/ledger';
 import { expireLapsedQuotes } from '../quotes/quote.ledger';
 import { completeEndedEngagements } from '../engagements/engagement.service';
 import { pruneDeliveryLog } from '../webhooks/webhook.delivery';
-import { forgetReplaySecrets } from '../auth/api-key.service';
 
 const ADVISORY_KEY = 7_340_001;
 const BATCH = 1000;
@@ -45,7 +44,6 @@ export async function sweepExpiredHolds(deps: Pick<AppDeps, 'orm' | 'store' | 'c
     const months = await step((em) => releaseLapsedHolds(em, BATCH), 0);
     await step(completeEndedEngagements, undefined);
     await step((em) => pruneDeliveryLog(em, deps.config.WEBHOOK_DELIVERY_RETENTION_DAYS), 0);
-    await step(forgetReplaySecrets, 0);
     return months;
   } finally {
     if (release) await release().catch(() => {}); // it expires by itself

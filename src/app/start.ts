@@ -6,7 +6,7 @@ import { entities, migrate, openOrm } from './orm';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded-postgres';
 import { memoryStore, redisStore, storeNamespace, type SharedStore } from '../redis/shared-store';
 import { bootstrapOperatorKey, revokeKeysWithSecrets } from '../auth/api-key.service';
-import { resolveSecretsKey } from '../shared/secrets';
+import { resolveSecretsKey } from '../webhooks/webhook-secret';
 import { DEMO_KEYS } from '../../seeds/demo-keys';
 import { countSqlStatement } from '../shared/request-scope';
 import { createLogger } from '../shared/logger';

@@ -41,7 +41,7 @@ class CreateApiKeyInput {
   @Field(() => String, {
     nullable: true,
     description:
-      'Retry key: the same key and input return the first result, with the same secret for 24 hours (unless the key was revoked meanwhile); after that the secret is null.',
+      'Retry key: the same key and input return the key the first call created, without its secret (shown once: if that answer was lost, revoke the key and create another).',
   })
   @IsOptional()
   @Length(1, 200)

@@ -10,7 +10,6 @@ import { assertAdminOf } from '../access/viewer';
 import { forbidden, invalid, notFound, refuse, UserErrorCode } from '../shared/errors';
 import { recordAudit } from '../audit/audit.service';
 import { idempotent } from '../shared/idempotency';
-import { openSecret, sealSecret } from '../shared/secrets';
 import { isUuid } from '../shared/ids';
 import { prepared } from '../db/prepared';
 import { readsKeysOf } from '../access/visibility';
@@ -119,9 +118,6 @@ export function keyWithSecret(organizationId: string | null, role: Role, label: 
   return new ApiKey({ organizationId, role, label, secretHash: hashSecret(secret), secretPrefix: secret.slice(0, 8) });
 }
 
-/** How long a retried `createApiKey` (same idempotency key) can still return the secret; then the sweeper forgets it. */
-export const API_KEY_SECRET_REPLAY_HOURS = 24;
-
 export async function createApiKey(
   ctx: Context,
   input: { organizationId?: string | null; role: Role; label: string; idempotencyKey?: string | null },
@@ -137,7 +133,6 @@ export async function createApiKey(
   }
   const label = input.label.trim();
   if (!label) invalid('input.label', 'label must not be empty.');
-  const secretsKey = ctx.deps.config.WEBHOOK_SECRETS_KEY;
   const insertKey = async (em: EntityManager) => {
     if (orgId && !(isUuid(orgId) && (await em.findOne(Organization, orgId)))) throw notFound('Organization');
     const secret = newSecret();
@@ -159,36 +154,24 @@ export async function createApiKey(
     return { key, secret };
   };
   return ctx.em.transactional((em) =>
-    idempotent<{ key: ApiKey; secret: string | null }, { id: string; sealedSecret?: string }>(
+    idempotent<{ key: ApiKey; secret: string | null }, { id: string }>(
       ctx,
       em,
       'createApiKey',
       input,
       async () => {
         const result = await insertKey(em);
-        // Sealed like webhook secrets, and forgotten after API_KEY_SECRET_REPLAY_HOURS (forgetReplaySecrets).
-        return { result, saved: { id: result.key.id, sealedSecret: sealSecret(result.secret, secretsKey) } };
+        return { result, saved: { id: result.key.id } };
       },
-      // A retry whose first answer was lost gets the same key and secret, unless it was revoked or a day has passed.
+      // A retry gets the key the first call made, without its secret: the secret is stored hashed and
+      // shown once (API.md). A client whose first answer was lost revokes that key and creates another.
       async (saved) => {
         const key = await em.findOne(ApiKey, saved.id);
         if (!key) throw notFound('API key');
-        const secret = saved.sealedSecret && !key.revokedAt ? openSecret(saved.sealedSecret, secretsKey) : null;
-        return { key, secret };
+        return { key, secret: null };
       },
     ),
   );
-}
-
-/** The sweeper's part: API key secrets kept for retries are forgotten after API_KEY_SECRET_REPLAY_HOURS; returns how many. */
-export async function forgetReplaySecrets(em: EntityManager): Promise<number> {
-  const rows = await em.execute<{ key: string }[]>(
-    `update idempotency_key set result = result - 'sealedSecret'
-      where operation = 'createApiKey' and result->>'sealedSecret' is not null and created_at < now() - ?::int * interval '1 hour'
-      returning key`,
-    [API_KEY_SECRET_REPLAY_HOURS],
-  );
-  return rows.length;
 }
 
 export async function revokeApiKey(ctx: Context, id: string): Promise<ApiKey> {

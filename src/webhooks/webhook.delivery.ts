@@ -9,7 +9,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../access/context';
 import { metrics } from '../shared/metrics';
 import { recordAudit } from '../audit/audit.service';
-import { openSecret } from '../shared/secrets';
+import { openSecret } from './webhook-secret';
 import { changesForSql, demandMatchSql, eventAudienceSql } from '../access/visibility';
 import { signatureHeaders } from './webhook-signature';
 import { isNonPublicAddress, publicOnlyLookup } from './webhook-target';

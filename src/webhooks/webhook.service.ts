@@ -10,7 +10,7 @@ import {
   type UpdateWebhookInput,
   type WebhookDemandInput,
 } from './webhook.types';
-import { openSecret, sealSecret } from '../shared/secrets';
+import { sealSecret } from './webhook-secret';
 import { generateSecret, secretProblem } from './webhook-signature';
 import { parseWebhookUrl, targetProblem } from './webhook-target';
 import { isWebhookEventName, WEBHOOK_EVENT_TYPES } from '../events/event-catalog';
@@ -136,13 +136,14 @@ export async function createWebhook(
       input,
       async () => {
         const webhook = await insertWebhook(em);
-        return { result: { webhook, secret: generated }, saved: { id: webhook.id, generated: generated !== null } };
+        return { result: { webhook, secret: generated }, saved: { id: webhook.id } };
       },
-      // A retry gets the webhook and, if the exchange generated its secret, that secret as it is now.
+      // A retry gets the webhook without its secret, which cannot be read back: a client whose first
+      // answer was lost rotates it (rotateWebhookSecret with overlapSeconds 0).
       async (saved) => {
         const webhook = await em.findOne(Webhook, saved.id);
         if (!webhook) throw notFound('Webhook');
-        return { webhook, secret: saved.generated ? openSecret(webhook.secret, secretsKey) : null };
+        return { webhook, secret: null };
       },
     ),
   );

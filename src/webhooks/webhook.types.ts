@@ -69,7 +69,7 @@ export class CreateWebhookInput {
   @Field(() => String, {
     nullable: true,
     description:
-      'Retry key: the same key and input return the first result (the webhook, and its generated secret as it is now).',
+      'Retry key: the same key and input return the webhook the first call created, without its secret (it cannot be read back: rotate it if that answer was lost).',
   })
   @IsOptional()
   @Length(1, 200)

@@ -300,7 +300,7 @@ export type CoverageHours =
 
 /** A new API key. */
 export type CreateApiKeyInput = {
-  /** Retry key: the same key and input return the first result, with the same secret for 24 hours (unless the key was revoked meanwhile); after that the secret is null. */
+  /** Retry key: the same key and input return the key the first call created, without its secret (shown once: if that answer was lost, revoke the key and create another). */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** Label to recognize the key by (1-100 characters). */
   label: Scalars['String']['input'];
@@ -438,7 +438,7 @@ export type CreateWebhookInput = {
   demand?: InputMaybe<WebhookDemandInput>;
   /** Event types to receive, e.g. `["quote.accepted", "engagement.*"]` (see `webhookEventTypes`). */
   events: Array<Scalars['String']['input']>;
-  /** Retry key: the same key and input return the first result (the webhook, and its generated secret as it is now). */
+  /** Retry key: the same key and input return the webhook the first call created, without its secret (it cannot be read back: rotate it if that answer was lost). */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** Owner: taken from ADMIN and INTEGRATION keys (must match if given); required for the operator. */
   organizationId?: InputMaybe<Scalars['ID']['input']>;

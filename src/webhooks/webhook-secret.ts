@@ -1,5 +1,4 @@
-// Secrets at rest: webhook secrets (signing needs the secret itself, a hash would not do), and an
-// API key's secret kept for a day so that a retried createApiKey can return it again. They are stored
+// Webhook secrets at rest. Signing needs the secret itself (a hash would not do), so it is stored
 // sealed with AES-256-GCM: with WEBHOOK_SECRETS_KEY (required in production), or else with a key
 // generated once under DATA_DIR. Secrets stored in clear by earlier versions (`plain:`) still open.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
