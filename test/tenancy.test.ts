@@ -204,6 +204,31 @@ describe('revocation', () => {
   });
 });
 
+describe('revokeApiKey reads as apiKeys does', () => {
+  it("a member's key revoked by its network's ADMIN key answers as an unknown id does (it was FORBIDDEN); the member's ADMIN revokes it", async () => {
+    const network = await createOrg(t, { kind: 'NETWORK' });
+    const member = await createOrg(t, { kind: 'HOSPITAL', networkId: network });
+    const memberAdmin = await createKey(t, member, 'ADMIN');
+    const REVOKE = `mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { apiKey { revokedAt } userErrors { code } } }`;
+    const keyId = ok(
+      await t.gql(
+        `mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id } } }`,
+        { i: { organizationId: member, role: 'SALES', label: 'member key' } },
+        memberAdmin,
+      ),
+    ).createApiKey.apiKey!.id;
+    const answer = async (id: string, key: string) => {
+      const r = await t.gql(REVOKE, { i: { id } }, key);
+      return [r.status, r.errors?.map((e) => [e.message, e.extensions?.code])];
+    };
+    const networkAdmin = await createKey(t, network, 'ADMIN');
+    const unknownId = '00000000-0000-4000-8000-00000000abcd';
+    expect(await answer(keyId, networkAdmin)).toEqual(await answer(unknownId, networkAdmin));
+    expect(await answer(unknownId, networkAdmin)).toEqual([200, [['API key not found.', 'NOT_FOUND']]]);
+    expect(ok(await t.gql(REVOKE, { i: { id: keyId } }, memberAdmin)).revokeApiKey.apiKey!.revokedAt).toBeTruthy();
+  });
+});
+
 describe('apiKeys(organizationId)', () => {
   const KEYS = `query($id: ID) { apiKeys(organizationId: $id, first: 50) { totalCount edges { node { id label role createdAt lastUsedAt revokedAt } } } }`;
 

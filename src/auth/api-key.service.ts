@@ -192,9 +192,9 @@ async function revokeApiKeyRow(ctx: Context, id: string): Promise<ApiKey> {
   const viewer = ctx.viewer;
   return ctx.em.transactional(async (em) => {
     const key = isUuid(id) ? await em.findOne(ApiKey, id) : null;
-    if (!key || !viewer.isPartyOf(key.organizationId) || (key.role === Role.OPERATOR && !viewer.isOperator))
-      throw notFound('API key');
-    if (key.organizationId) assertAdminOf(viewer, key.organizationId);
+    // Who may revoke a key is who may read it (apiKeys): anyone else, a network's keys for a member's
+    // key included, reads it as not found.
+    if (!key || !readsKeysOf(viewer, key.organizationId)) throw notFound('API key');
     if (key.revokedAt) refuse(UserErrorCode.INVALID_TRANSITION, 'The API key is already revoked.', 'input.id');
     key.revokedAt = new Date();
     recordAudit(ctx, em, {
