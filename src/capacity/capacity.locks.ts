@@ -115,18 +115,18 @@ export function lockOfferingMonthsReleasingExpiredHolds(
   ];
 }
 
-/** Locks the capacity months that hold ACTIVE reservations of a quote or an engagement. */
+/** Locks the capacity months that hold ACTIVE reservations of some quotes or of an engagement. */
 export async function lockReservedMonths(
   em: EntityManager,
-  by: { quoteId?: string; engagementId?: string },
+  by: { quoteIds?: string[]; engagementId?: string },
 ): Promise<LockedMonth[]> {
-  const [column, id] = by.quoteId ? ['quote_id', by.quoteId] : ['engagement_id', by.engagementId!];
+  const [column, ids] = by.quoteIds ? ['quote_id', by.quoteIds] : ['engagement_id', [by.engagementId!]];
   return prepared<LockedMonth>(
     em,
     `select ${MONTH_COLUMNS} from capacity_month c
-      where (c.offering_id, c.month) in (select r.offering_id, r.month from reservation r where r.${column} = ? and r.status = 'ACTIVE')
+      where (c.offering_id, c.month) in (select r.offering_id, r.month from reservation r where r.${column} = any(?::uuid[]) and r.status = 'ACTIVE')
       order by c.offering_id, c.month for update`,
-    [id],
+    [pgArray(ids)],
   );
 }
 

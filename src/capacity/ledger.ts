@@ -145,7 +145,7 @@ export async function placeHolds(
 
 /** Releases every active hold of a quote (withdrawn, declined, superseded or lost to another quote). */
 export async function releaseQuoteHolds(em: EntityManager, quoteId: string): Promise<void> {
-  await lockReservedMonths(em, { quoteId });
+  await lockReservedMonths(em, { quoteIds: [quoteId] });
   await em.execute(
     `update reservation set status = 'RELEASED', released_at = now() where quote_id = ? and status = 'ACTIVE'`,
     [quoteId],

@@ -12,7 +12,7 @@
 // counts) as of the statement's start, possibly before a wait for that lock: what must be read under a
 // lock is read by a later statement of the transaction.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { GENERIC_PLANS_FOR_TRANSACTION, prepared } from './prepared';
+import { GENERIC_PLANS_FOR_TRANSACTION, pgArray, prepared } from './prepared';
 
 /**
  * Issuing: locks the need and reads it whole, with the offering's columns (`offering.<column>`, all
@@ -36,9 +36,6 @@ export async function lockNeedReadingOffering(
   );
   return rows[0] ?? null;
 }
-
-/** PostgreSQL array literal of values we produced ourselves (UUIDs). */
-const pgArray = (values: string[]) => `{${values.join(',')}}`;
 
 /**
  * Locks a need (serializes acceptances, issues and revisions on it) and reads it whole. It opens those

@@ -4,7 +4,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PhaseDefinition } from '../organizations/phase-policy';
 import type { LockedProvider } from '../capacity/capacity.locks';
-import { GENERIC_PLANS_FOR_TRANSACTION, prepared } from '../db/prepared';
+import { GENERIC_PLANS_FOR_TRANSACTION, pgArray, prepared } from '../db/prepared';
 import { phaseSlotLeft, phaseSlotsTaken } from '../capacity/engagement-slots';
 import { refuse, UserErrorCode } from '../shared/errors';
 import { providerLimitMessage, type Reader } from '../access/visibility';
@@ -31,7 +31,7 @@ export async function lockPartiesOfQuote(
   quoteId: string,
   buyerIds: string[] | null,
 ): Promise<AcceptanceParties | null> {
-  const buyers = buyerIds && `{${buyerIds.join(',')}}`;
+  const buyers = buyerIds && pgArray(buyerIds);
   const [row] = await prepared(
     em,
     `select q.*, o.phase_policy as "provider.phase_policy", o.current_phase as "provider.current_phase",

@@ -2,8 +2,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Quote, QuoteStatus } from './quote.entity';
 import { releaseQuoteHolds } from '../capacity/ledger';
-import { prepared } from '../db/prepared';
-import { lockMonths } from '../capacity/capacity.locks';
+import { pgArray, prepared } from '../db/prepared';
+import { lockMonths, lockReservedMonths } from '../capacity/capacity.locks';
 import { auditEvent, recordAudit } from '../audit/audit.service';
 import type { AuditEvent } from '../audit/audit-event.entity';
 import type { Actor } from '../access/context';
@@ -105,18 +105,26 @@ export async function expireQuotesOfNeed(
 }
 
 /**
- * Sweeper hook: ISSUED quotes past their expiry become EXPIRED and their holds are released, in one
- * statement for the whole set (quotes locked in id order, skipping any a user holds right now; the
- * next sweep gets those), with their audit events.
+ * Sweeper hook: ISSUED quotes past their expiry become EXPIRED and their holds are released, with
+ * their audit events. In the global lock order, one statement per set: the lapsed quotes (id order,
+ * skipping any a user holds right now; the next sweep gets those), then their held months, then the
+ * change (the reservation trigger updates months this transaction already holds).
  */
 export async function expireLapsedQuotes(em: EntityManager): Promise<void> {
+  const lapsed = await prepared<{ id: string }>(
+    em,
+    `select id from quote where status = 'ISSUED' and expires_at <= now() order by id limit ? for update skip locked`,
+    [500],
+  );
+  if (!lapsed.length) return;
+  const ids = lapsed.map((q) => q.id);
+  await lockReservedMonths(em, { quoteIds: ids });
   const expired = await prepared<{ id: string; provider_id: string; buyer_id: string }>(
     em,
-    `with l as (select id from quote where status = 'ISSUED' and expires_at <= now() order by id limit ? for update skip locked),
-     q as (update quote set status = 'EXPIRED', closed_reason = ?, updated_at = now() where id in (select id from l) returning id, provider_id, buyer_id),
+    `with q as (update quote set status = 'EXPIRED', closed_reason = ?, updated_at = now() where id = any(?::uuid[]) returning id, provider_id, buyer_id),
      r as (update reservation set status = 'RELEASED', released_at = now() where quote_id in (select id from q) and status = 'ACTIVE')
      select * from q order by id`,
-    [500, CLOSED_REASONS.lapsed],
+    [CLOSED_REASONS.lapsed, pgArray(ids)],
   );
   const system = { viewer: null, requestId: 'hold-sweeper' };
   for (const q of expired) {
