@@ -61,6 +61,17 @@ it('completeEndedEngagements does not overwrite a termination committed while it
   }
   expect(await statusOf(racing)).toBe('TERMINATED');
   expect(await statusOf(other)).toBe('COMPLETED');
+  // A completed engagement's need closes, with its event (the terminated one's stays as it was).
+  const need = async (engagementId: string) =>
+    (
+      await t.sql<{ status: string; events: number }>(
+        `select n.status, (select count(*)::int from audit_event a where a.entity_id = n.id and a.action = 'need.closed') as events
+           from engagement e join need n on n.id = e.need_id where e.id = $1`,
+        [engagementId],
+      )
+    )[0];
+  expect(await need(other)).toEqual({ status: 'CLOSED', events: 1 });
+  expect(await need(racing)).toEqual({ status: 'AWARDED', events: 0 });
 });
 
 it("the sweeper's Redis lock is namespaced: another exchange's (or the old global) lock does not stop it", async () => {

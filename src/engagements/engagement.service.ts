@@ -15,7 +15,7 @@ import type {
 import { evaluate, gateMiss, metricValueProblem } from './phase-gate';
 import { EngagementPhase, EngagementStatus } from '../capacity/engagement-phase';
 import { Quote } from '../quotes/quote.entity';
-import { Need, NeedStatus } from '../needs/need.entity';
+import { NeedStatus } from '../needs/need.entity';
 import type { Context } from '../access/context';
 import { assertAdminOf, assertBuyerSide, type Viewer } from '../access/viewer';
 import { canReadDeal } from '../access/visibility';
@@ -27,6 +27,7 @@ import { addMonths, currentMonth } from '../shared/month';
 import { InputChecks } from '../shared/validation';
 import { idempotent } from '../shared/idempotency';
 import { lockEngagement } from '../db/locks';
+import { pgArray } from '../db/prepared';
 import { commitPhase, releaseEngagementFrom } from '../capacity/ledger';
 import { recordAudit } from '../audit/audit.service';
 import { Role } from '../access/role';
@@ -500,11 +501,12 @@ export async function completeEndedEngagements(em: EntityManager): Promise<void>
     { limit: 500, orderBy: { id: 'asc' }, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE },
   );
   const system = { viewer: null, requestId: 'hold-sweeper' };
+  const completedNeeds: string[] = [];
   for (const e of ended) {
     const before = { status: e.status };
     if (e.status === EngagementStatus.ACTIVE) {
       e.status = EngagementStatus.COMPLETED;
-      await em.nativeUpdate(Need, { id: e.needId, status: NeedStatus.AWARDED }, { status: NeedStatus.CLOSED });
+      completedNeeds.push(e.needId);
     } else {
       await releaseEngagementFrom(em, e.id, e.startMonth);
       e.status = EngagementStatus.TERMINATED;
@@ -521,4 +523,20 @@ export async function completeEndedEngagements(em: EntityManager): Promise<void>
       after: { status: e.status },
     });
   }
+  // The needs of completed engagements close, in one statement, each with its event (as a cancel has).
+  if (!completedNeeds.length) return;
+  const closed = await em.execute<{ id: string; buyer_id: string }[]>(
+    `update need set status = ?, updated_at = now() where id = any(?::uuid[]) and status = ? returning id, buyer_id`,
+    [NeedStatus.CLOSED, pgArray(completedNeeds), NeedStatus.AWARDED],
+  );
+  for (const n of closed)
+    recordAudit(system, em, {
+      action: 'need.closed',
+      entityType: 'Need',
+      entityId: n.id,
+      partyIds: [n.buyer_id],
+      buyerIds: [n.buyer_id],
+      before: { status: NeedStatus.AWARDED },
+      after: { status: NeedStatus.CLOSED },
+    });
 }

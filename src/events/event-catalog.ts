@@ -47,6 +47,7 @@ export const WEBHOOK_EVENT_TYPES: Record<string, string> = {
   'need.updated': 'An open need changed.',
   'need.cancelled': 'The buyer cancelled a need.',
   'need.awarded': 'A quote on a need was accepted.',
+  'need.closed': 'An awarded need closed: its engagement completed.',
   'offering.created': 'An offering was created.',
   'offering.updated': 'An offering changed.',
   'offering.published': 'An offering was published.',
