@@ -783,6 +783,23 @@ describe('one rule set for matching and quoting', () => {
 });
 
 describe('honest outcomes', () => {
+  it('a rival quote that had already lapsed when another was accepted stays EXPIRED (it did not lose), not NOT_AWARDED', async () => {
+    const { b, sellers } = await quotedNeed();
+    const [winner, lapsed] = sellers;
+    await t.sql(`update quote set expires_at = now() - interval '1 minute' where id = $1`, [lapsed.quoteId]);
+    expect(ok(await t.gql(QUOTE_STATE, { id: lapsed.quoteId }, lapsed.p.key)).quote!.status).toBe('EXPIRED');
+    expect(ok(await t.gql(ACCEPT, { i: { quoteId: winner.quoteId } }, b.key)).acceptQuote.userErrors).toEqual([]);
+    expect(ok(await t.gql(QUOTE_STATE, { id: lapsed.quoteId }, lapsed.p.key)).quote).toMatchObject({
+      status: 'EXPIRED',
+      closedReason: 'The quote lapsed at its expiry.',
+    });
+    expect(
+      await t.sql(`select action from audit_event where entity_id = $1 and action like 'quote.%' order by at`, [
+        lapsed.quoteId,
+      ]),
+    ).toEqual([{ action: 'quote.issued' }, { action: 'quote.expired' }]);
+  });
+
   it('a quote that lost is NOT_AWARDED, with its closedReason visible to both parties; decline and withdraw reasons too', async () => {
     const { b, sellers } = await quotedNeed();
     const [winner, loser] = sellers;

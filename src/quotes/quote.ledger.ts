@@ -72,9 +72,10 @@ export async function closeQuotesOfNeed(
 }
 
 /**
- * Acceptance: every other quote of the need still ISSUED lost (NOT_AWARDED, with the reason) and its
- * holds are released, in one statement (the caller holds the need, those quotes and their months locked). Returns their audit events, for
- * the caller to write with its own.
+ * Acceptance: every other live quote of the need lost (NOT_AWARDED, with the reason); one already past
+ * its expiry (the sweeper had not reached it) did not lose, it lapsed (EXPIRED, as it already read).
+ * Their holds are released, in one statement (the caller holds the need, those quotes and their
+ * months locked). Returns their audit events, for the caller to write with its own.
  */
 export async function expireQuotesOfNeed(
   ctx: Actor,
@@ -82,24 +83,33 @@ export async function expireQuotesOfNeed(
   needId: string,
   keep: string,
 ): Promise<AuditEvent[]> {
-  const expired = await prepared<{ id: string; provider_id: string; buyer_id: string }>(
+  const closed = await prepared<{
+    id: string;
+    provider_id: string;
+    buyer_id: string;
+    status: QuoteStatus;
+    closed_reason: string;
+  }>(
     em,
     `with q as (
-       update quote set status = 'NOT_AWARDED', closed_reason = ?, updated_at = now() where need_id = ? and status = 'ISSUED' and id <> ?
-       returning id, provider_id, buyer_id),
+       update quote
+          set status = case when expires_at > now() then 'NOT_AWARDED' else 'EXPIRED' end,
+              closed_reason = case when expires_at > now() then ? else ? end, updated_at = now()
+        where need_id = ? and status = 'ISSUED' and id <> ?
+       returning id, provider_id, buyer_id, status, closed_reason),
      r as (update reservation set status = 'RELEASED', released_at = now() where quote_id in (select id from q) and status = 'ACTIVE')
      select * from q order by id`,
-    [CLOSED_REASONS.notAwarded, needId, keep],
+    [CLOSED_REASONS.notAwarded, CLOSED_REASONS.lapsed, needId, keep],
   );
-  return expired.map((q) =>
+  return closed.map((q) =>
     auditEvent(ctx, {
-      action: quoteAction(QuoteStatus.NOT_AWARDED),
+      action: quoteAction(q.status),
       entityType: 'Quote',
       entityId: q.id,
       partyIds: [q.provider_id, q.buyer_id],
       buyerIds: [q.buyer_id],
       before: { status: QuoteStatus.ISSUED },
-      after: { status: QuoteStatus.NOT_AWARDED, closedReason: CLOSED_REASONS.notAwarded },
+      after: { status: q.status, closedReason: q.closed_reason },
     }),
   );
 }
