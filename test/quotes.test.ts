@@ -186,6 +186,29 @@ describe('revise, withdraw, decline, expiry', () => {
     expect(again.reviseQuote.userErrors[0].code).toBe('INVALID_TRANSITION');
   });
 
+  it('a quote of a paused offering cannot be revised (as it cannot be issued); published again, it can', async () => {
+    const { p, offeringId, needId } = await market();
+    const q = await issueQuote(t, p.key, { needId, offeringId, pilotMonths: 2, pilotUnits: 10 });
+    const REVISE = `mutation($i: ReviseQuoteInput!) { reviseQuote(input: $i) { quote { version } userErrors { code field message } } }`;
+    const SET = (op: 'pauseOffering' | 'publishOffering') =>
+      t.gql(
+        `mutation($i: ${op === 'pauseOffering' ? 'PauseOfferingInput' : 'PublishOfferingInput'}!) { ${op}(input: $i) { userErrors { code } } }`,
+        { i: { id: offeringId } },
+        p.key,
+      );
+    ok(await SET('pauseOffering'));
+    expect(ok(await t.gql(REVISE, { i: { quoteId: q, pilotUnits: 20 } }, p.key)).reviseQuote).toEqual({
+      quote: null,
+      userErrors: [
+        { code: 'INVALID_TRANSITION', field: 'input.quoteId', message: 'The offering is PAUSED; publish it to quote.' },
+      ],
+    });
+    ok(await SET('publishOffering'));
+    expect(ok(await t.gql(REVISE, { i: { quoteId: q, pilotUnits: 20 } }, p.key)).reviseQuote.quote).toEqual({
+      version: 2,
+    });
+  });
+
   it('withdraw (provider) and decline (buyer) release the holds', async () => {
     const { p, b, offeringId, needId } = await market();
     const q = await issueQuote(t, p.key, { needId, offeringId });

@@ -169,6 +169,12 @@ function refuseUnlessQuotable(ctx: Context, row: QuotableRow, need: Need, provid
   }
 }
 
+/** Only a PUBLISHED offering is quoted, by an issue or a revision (matching lists no other). */
+function assertPublished(offering: Offering, field: string): void {
+  if (offering.status !== OfferingStatus.PUBLISHED)
+    refuse(UserErrorCode.INVALID_TRANSITION, `The offering is ${offering.status}; publish it to quote.`, field);
+}
+
 async function assertQuotable(ctx: Context, em: EntityManager, need: Need, offering: Offering): Promise<void> {
   const { sql, params } = quotableSql(offering.id, need);
   const [row] = await prepared<QuotableRow>(em, sql, params);
@@ -242,12 +248,7 @@ export function issueQuote(ctx: Context, input: IssueQuoteInput): Promise<Quote>
             `The need is ${need.status}; only OPEN needs can be quoted.`,
             'input.needId',
           );
-        if (offering.status !== OfferingStatus.PUBLISHED)
-          refuse(
-            UserErrorCode.INVALID_TRANSITION,
-            `The offering is ${offering.status}; publish it to quote.`,
-            'input.offeringId',
-          );
+        assertPublished(offering, 'input.offeringId');
         if (offering.categoryCode !== need.categoryCode)
           refuse(
             UserErrorCode.VALIDATION,
@@ -393,6 +394,7 @@ export async function reviseQuote(ctx: Context, input: ReviseQuoteInput): Promis
           em.findOneOrFail(Need, old.needId),
           em.findOneOrFail(Offering, old.offeringId),
         ]);
+        assertPublished(offering, 'input.quoteId');
         await assertQuotable(ctx, em, need, offering);
         const next = priceQuote(
           need,
