@@ -56,6 +56,13 @@ const RULES = {
   /** An event: its parties, and the network of a party acting as buyer in it. */
   event: (r: ReaderOrg, e: { parties: Org[]; buyers: Org[] }) =>
     e.parties.some((p) => own(r, p)) || e.buyers.some((b) => buyingSide(r, b)),
+  /** An audit entry: as its event, but an API key's only for its organization's ADMIN keys, a webhook's for its ADMIN and INTEGRATION keys (as the objects are read). */
+  auditEntry: (r: ReaderOrg, role: Role, e: { entityType: string; parties: Org[]; buyers: Org[] }) =>
+    e.entityType === 'ApiKey'
+      ? e.parties.some((p) => own(r, p)) && (r === null || role === 'ADMIN')
+      : e.entityType === 'Webhook'
+        ? e.parties.some((p) => own(r, p)) && (r === null || role === 'ADMIN' || role === 'INTEGRATION')
+        : RULES.event(r, e),
 };
 
 /** The kinds of reader the matrix runs for. */
@@ -443,7 +450,9 @@ describe.each(VIEWERS)('$name', (v) => {
       await t.gql(`{ auditTrail(first: 100) { totalCount edges { node { id action entityType entityId changes } } } }`),
     ).auditTrail;
     expect(all.totalCount).toBeLessThanOrEqual(100);
-    const expected = all.edges.map((e) => e.node).filter((e) => RULES.event(v.org, partiesOf(e)));
+    const expected = all.edges
+      .map((e) => e.node)
+      .filter((e) => RULES.auditEntry(v.org, v.role, { entityType: e.entityType, ...partiesOf(e) }));
     const mine = ok(
       await t.gql(`{ auditTrail(first: 100) { totalCount edges { node { id action changes } } } }`, {}, keyOf(v)),
     ).auditTrail;

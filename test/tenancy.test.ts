@@ -204,6 +204,44 @@ describe('revocation', () => {
   });
 });
 
+describe('the audit trail reads API key and webhook events as the objects are read', () => {
+  it('their entries are for the organization’s ADMIN (keys) and ADMIN/INTEGRATION (webhooks) keys: not its SALES keys, not its network', async () => {
+    const network = await createOrg(t, { kind: 'NETWORK' });
+    const member = await createOrg(t, { kind: 'HOSPITAL', networkId: network });
+    const admin = await createKey(t, member, 'ADMIN'); // apiKey.created for each key below
+    const sales = await createKey(t, member, 'SALES');
+    const integration = await createKey(t, member, 'INTEGRATION');
+    const networkAdmin = await createKey(t, network, 'ADMIN');
+    const webhookId = ok(
+      await t.gql(
+        `mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } } }`,
+        { i: { url: 'https://hooks.example.org/exchange', events: ['need.created'] } },
+        admin,
+      ),
+    ).createWebhook.webhook!.id;
+    await createNeed(t, admin); // an event every one of these keys reads (positive control)
+    /** How many entries of each action a key reads. */
+    const actions = async (key: string) => {
+      const counts: Record<string, number> = {};
+      for (const e of ok(await t.gql(AUDIT, {}, key)).auditTrail.edges)
+        counts[e.node.action] = (counts[e.node.action] ?? 0) + 1;
+      return counts;
+    };
+    const read = {
+      admin: await actions(admin),
+      integration: await actions(integration),
+      sales: await actions(sales),
+      network: await actions(networkAdmin),
+    };
+    const pick = (c: Record<string, number>) => [c['need.created'], c['apiKey.created'], c['webhook.created']];
+    expect(pick(read.admin)).toEqual([1, 3, 1]); // the member's three keys and its webhook
+    expect(pick(read.integration)).toEqual([1, undefined, 1]);
+    expect(pick(read.sales)).toEqual([1, undefined, undefined]);
+    expect(pick(read.network)).toEqual([1, 1, undefined]); // its member's need; only its own key
+    expect(ok(await t.gql(AUDIT, { id: webhookId }, sales)).auditTrail).toEqual({ totalCount: 0, edges: [] });
+  });
+});
+
 describe('revokeApiKey reads as apiKeys does', () => {
   it("a member's key revoked by its network's ADMIN key answers as an unknown id does (it was FORBIDDEN); the member's ADMIN revokes it", async () => {
     const network = await createOrg(t, { kind: 'NETWORK' });

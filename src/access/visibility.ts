@@ -72,9 +72,13 @@ export const providerLimitMessage = (r: Reader, providerId: string, details: str
   readsOwn(r, providerId) ? details : 'The provider has no room for this engagement now.';
 
 // ---- API keys and webhooks -------------------------------------------------------------------
-/** An organization's API keys and webhooks: its own ADMIN keys and the operator (never a network for its members). */
+/** An organization's API keys: its own ADMIN keys and the operator (never a network for its members). */
 export const readsKeysOf = (r: Reader & { role: string }, orgId: string | null) =>
   r.isOperator || (r.role === 'ADMIN' && !!orgId && orgId === r.organizationId);
+
+/** An organization's webhooks (and their deliveries): its own ADMIN and INTEGRATION keys and the operator. */
+export const managesWebhooksOf = (r: Reader & { role: string }, orgId: string) =>
+  r.isOperator || ((r.role === 'ADMIN' || r.role === 'INTEGRATION') && orgId === r.organizationId);
 
 // ---- Events (the audit trail, subscriptions, webhooks, the event feed) ------------------------
 /**
@@ -98,14 +102,26 @@ export const canReadEvent = (r: Reader, e: EventParties): boolean =>
  * SQL-side `canReadEvent` for the audit trail and event feeds (null: no restriction). The overlap on
  * `partyIds` (GIN index) narrows the rows; the `$or` keeps a network to its members' buying side.
  */
-export function eventScope<T extends EventParties>(r: Reader): FilterQuery<T> | null {
+export function eventScope<T extends EventParties & { entityType: string }>(
+  r: Reader & { role: string },
+): FilterQuery<T> | null {
   if (r.isOperator) return null;
   const own = sellingSideIds(r);
-  if (!r.memberIds.length) return { partyIds: { $overlap: own } } as unknown as FilterQuery<T>;
-  return {
-    partyIds: { $overlap: buyingSideIds(r) },
-    $or: [{ partyIds: { $overlap: own } }, { buyerIds: { $overlap: [...r.memberIds] } }],
-  } as unknown as FilterQuery<T>;
+  const parties = r.memberIds.length
+    ? {
+        partyIds: { $overlap: buyingSideIds(r) },
+        $or: [{ partyIds: { $overlap: own } }, { buyerIds: { $overlap: [...r.memberIds] } }],
+      }
+    : { partyIds: { $overlap: own } };
+  // Events about API keys and webhooks are read as the objects are (readsKeysOf, managesWebhooksOf):
+  // by the organization's own keys of those roles, never by a network for its members.
+  const org = r.organizationId ? [r.organizationId] : [];
+  const objects = [
+    { entityType: { $nin: ['ApiKey', 'Webhook'] } },
+    ...(org.length && readsKeysOf(r, r.organizationId) ? [{ entityType: 'ApiKey', partyIds: { $overlap: org } }] : []),
+    ...(org.length && managesWebhooksOf(r, org[0]) ? [{ entityType: 'Webhook', partyIds: { $overlap: org } }] : []),
+  ];
+  return { $and: [parties, { $or: objects }] } as unknown as FilterQuery<T>;
 }
 
 /**

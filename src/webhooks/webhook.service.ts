@@ -16,6 +16,7 @@ import { parseWebhookUrl, targetProblem } from './webhook-target';
 import { isWebhookEventName, WEBHOOK_EVENT_TYPES } from '../events/event-catalog';
 import { Organization } from '../organizations/organization.entity';
 import { Role } from '../access/role';
+import { managesWebhooksOf } from '../access/visibility';
 import type { Viewer } from '../access/viewer';
 import type { Context } from '../access/context';
 import type { Page } from '../shared/connection';
@@ -28,11 +29,6 @@ import { diff, recordAudit } from '../audit/audit.service';
 import { idempotent } from '../shared/idempotency';
 
 const MAX_WEBHOOKS_PER_ORGANIZATION = 20;
-
-/** Whose webhooks a key manages: any for the operator, its own organization's for ADMIN and INTEGRATION keys. */
-const canManage = (viewer: Viewer, organizationId: string) =>
-  viewer.isOperator ||
-  ((viewer.role === Role.ADMIN || viewer.role === Role.INTEGRATION) && viewer.organizationId === organizationId);
 
 export const webhookEventTypes = () =>
   Object.entries(WEBHOOK_EVENT_TYPES).map(([name, description]) => ({ name, description }));
@@ -91,7 +87,8 @@ export async function createWebhook(
   const viewer = ctx.viewer;
   const organizationId = input.organizationId ?? viewer.organizationId;
   if (!organizationId) throw badInput('organizationId is required for operator keys.', 'input.organizationId');
-  if (!canManage(viewer, organizationId)) throw forbidden('This API key may not manage webhooks of that organization.');
+  if (!managesWebhooksOf(viewer, organizationId))
+    throw forbidden('This API key may not manage webhooks of that organization.');
   const url = parseWebhookUrl(input.url);
   const checks = new InputChecks().check(typeof url !== 'string', 'input.url', typeof url === 'string' ? url : '');
   const problem = input.secret == null ? null : secretProblem(input.secret);
@@ -152,7 +149,7 @@ export async function createWebhook(
 /** A webhook the viewer manages; anything else reads as not found. */
 export async function findWebhook(ctx: Context, id: string, em: EntityManager = ctx.em): Promise<Webhook | null> {
   const w = isUuid(id) ? await em.findOne(Webhook, id) : null;
-  return w && canManage(ctx.viewer, w.organizationId) ? w : null;
+  return w && managesWebhooksOf(ctx.viewer, w.organizationId) ? w : null;
 }
 
 const ownWebhook = async (ctx: Context, em: EntityManager, id: string) =>
