@@ -11,6 +11,7 @@ import { serviceCategory } from '../reference/reference.service';
 import { DEFAULT_MATCHES } from '../matching/matching.service';
 import { servableDemand } from './servable-demand';
 import { findQuote } from '../quotes/quote.service';
+import { findNeed } from '../needs/need.service';
 import {
   BookedRevenue,
   OfferingUtilization,
@@ -139,7 +140,7 @@ export class PipelineQuoteResolver {
 
   @FieldResolver(() => Need, { nullable: true, description: 'The need quoted.' })
   need(@Root() q: PipelineQuote, @Ctx() ctx: Context) {
-    return ctx.loaders.needById.load(q.needId);
+    return findNeed(ctx, q.needId); // the need's own visibility, as everywhere
   }
 }
 
@@ -155,7 +156,7 @@ export class OfferingUtilizationResolver {
 export class ServableNeedResolver {
   @FieldResolver(() => Need, { description: 'The need.' })
   need(@Root() n: ServableNeed, @Ctx() ctx: Context) {
-    return ctx.loaders.needById.load(n.needId);
+    return findNeed(ctx, n.needId);
   }
 }
 

@@ -9,7 +9,7 @@ import { isUuid } from '../shared/ids';
 import { Money, type MoneyValue } from '../shared/money';
 import { addMonths, monthRange } from '../shared/month';
 import { checkRange } from '../capacity/capacity.service';
-import { reservedUnits } from '../capacity/availability';
+import { availableUnits, reservedUnits } from '../capacity/availability';
 import type { CapacityRow } from '../capacity/capacity.loader';
 import type { PhaseDefinition } from '../organizations/phase-policy';
 import { phaseSlotsTaken } from '../capacity/engagement-slots';
@@ -95,7 +95,7 @@ interface ClosedRow {
 }
 
 export async function pipeline(ctx: Context, providerId: string, from: string, to: string): Promise<Pipeline> {
-  checkPeriod(from, to);
+  checkRange(from, to);
   const now = Date.now();
   const [open, closed] = await Promise.all([
     query<{ quoteId: string; needId: string; total: string; currency: string; expiresAt: Date }>(
@@ -115,10 +115,6 @@ export async function pipeline(ctx: Context, providerId: string, from: string, t
     };
   });
   return { providerId, from, to, open: quotes, ...openSummary(quotes), ...outcomeSummary(closed) };
-}
-
-export function checkPeriod(from: string, to: string): void {
-  checkRange(from, to);
 }
 
 /** Open quotes' totals, the ones lapsing soon, and the expiry buckets. */
@@ -205,7 +201,7 @@ export async function bookedRevenue(
   from: string,
   to: string,
 ): Promise<BookedRevenue[]> {
-  checkPeriod(from, to);
+  checkRange(from, to);
   const rows = await query<RevenueMonth & { currency: string }>(ctx.em, REVENUE_SQL, [
     providerId,
     from,
@@ -268,7 +264,7 @@ export function utilizationMonth(r: CapacityRow): UtilizationMonth {
   return {
     ...r,
     soldUnits: sold,
-    availableUnits: Math.max(0, r.sellableUnits - sold),
+    availableUnits: availableUnits(r),
     utilization: r.sellableUnits ? Math.round((sold / r.sellableUnits) * 10_000) / 10_000 : null,
     shareOfTotal: r.totalUnits ? Math.round((sold / r.totalUnits) * 10_000) / 10_000 : null,
   };

@@ -82,11 +82,6 @@ export function phaseInForceAfter(
 /** The provider phase gate: time in the phase and SLA attainment across its engagements. */
 export const PROVIDER_GATE = { minMonthsInPhase: 3, minReports: 3, minAttainment: 0.95 } as const;
 
-/** Null when a provider may advance on its own record, else why not. */
-export function providerGateFailure(s: ProviderRecord): string | null {
-  return providerGateMiss(s)?.message ?? null;
-}
-
 interface ProviderRecord {
   monthsInPhase: number;
   reports: number;
