@@ -3,7 +3,7 @@
 // redeliveries, and market-wide new demand for sellers. Each with its tenancy and bad-input cases.
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { errorCode, ok, startTestApi, type TestApi } from './support/api';
-import { buyer, createNeed, provider } from './support/fixtures';
+import { buyer, createKey, createNeed, createOrg, provider } from './support/fixtures';
 import { sleep, waitFor } from './support/server-process';
 import { bodyOf, receiver, type Received, type WebhookBody } from './support/webhook-receiver';
 
@@ -314,6 +314,46 @@ describe('webhook operations (local receivers, private targets allowed)', () => 
       expect(third.headers['webhook-id']).toBe(done.eventId); // the same event: receivers deduplicate on it
       expect(verify(secret, third).id).toBe(done.eventId);
       expect(third.headers['x-exchange-attempt']).toBe('1');
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('re-checks at every attempt that the organization may still read the event: a network that lost its member gets no redelivery (FAILED, not sent)', async () => {
+    const hook = await receiver();
+    try {
+      const network = await createOrg(t, { kind: 'NETWORK' });
+      const member = await buyer(t, { networkId: network });
+      const networkKey = await createKey(t, network, 'INTEGRATION');
+      const { id } = await create(t, networkKey, { url: hook.url, events: ['need.created'] });
+      await createNeed(t, member.key); // the network reads its member's buying side
+      const [done] = await waitFor('the delivery', async () => {
+        const log = await deliveriesOf(t, networkKey, id);
+        return log[0]?.status === 'SUCCEEDED' ? log : undefined;
+      });
+      // Positive control: redelivered while the hospital is a member, it is sent again.
+      ok(await t.gql(REDELIVER, { i: { id: done.id } }, networkKey));
+      await waitFor('the redelivery', async () => (hook.received.length >= 2 ? true : undefined));
+      await waitFor('it to be recorded', async () =>
+        (await deliveriesOf(t, networkKey, id))[0]?.status === 'SUCCEEDED' ? true : undefined,
+      );
+      ok(
+        await t.gql(
+          `mutation($i: UpdateOrganizationInput!) { updateOrganization(input: $i) { userErrors { code } } }`,
+          { i: { id: member.id, networkId: null } },
+        ),
+      );
+      ok(await t.gql(REDELIVER, { i: { id: done.id } }, networkKey));
+      const failed = await waitFor('the refused redelivery', async () => {
+        const [d] = await t.sql<{ status: string; last_error: string | null }>(
+          `select status, last_error from webhook_delivery where id = $1`,
+          [done.id],
+        );
+        return d.status === 'FAILED' ? d : undefined;
+      });
+      expect(failed.last_error).toBe('Not sent: the organization may no longer read this event.');
+      await sleep(300);
+      expect(hook.received).toHaveLength(2);
     } finally {
       await hook.close();
     }

@@ -148,6 +148,15 @@ export const demandMatchSql = (a: string, w: string) =>
     and (cardinality(${w}.demand_category_codes) = 0 or ${a}.changes->'after'->>'categoryCode' = any(${w}.demand_category_codes))
     and (cardinality(${w}.demand_need_region_codes) = 0 or ${a}.changes->'after'->>'regionCode' = any(${w}.demand_need_region_codes)))`;
 
+/**
+ * SQL: webhook `w` may be sent event `a` now (at fan-out, and again at every attempt, retries and
+ * redeliveries included): its organization is in the event's audience, or it subscribed to demand the
+ * event matches and the need is still OPEN (public), as a subscriber must find it.
+ */
+export const webhookMayReceiveSql = (a: string, w: string) =>
+  `(${w}.organization_id = any${eventAudienceSql(a)}
+    or (${demandMatchSql(a, w)} and exists (select 1 from need n where n.id = ${a}.entity_id and n.status = 'OPEN')))`;
+
 /** SQL: the `changes` of event `a` as organization `org` may read them: in full in its audience, else (demand) without the need's private fields. */
 export const changesForSql = (a: string, org: string) =>
   `case when ${org} = any${eventAudienceSql(a)} then ${a}.changes

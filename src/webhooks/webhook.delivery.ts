@@ -10,11 +10,12 @@ import type { AppDeps } from '../access/context';
 import { metrics } from '../shared/metrics';
 import { recordAudit } from '../audit/audit.service';
 import { openSecret } from './webhook-secret';
-import { changesForSql, demandMatchSql, eventAudienceSql } from '../access/visibility';
+import { changesForSql, webhookMayReceiveSql } from '../access/visibility';
 import { signatureHeaders } from './webhook-signature';
 import { isNonPublicAddress, publicOnlyLookup } from './webhook-target';
 
 const MAX_BACKOFF_MS = 3_600_000;
+const NOT_READABLE = 'Not sent: the organization may no longer read this event.';
 const ERROR_TEXT_LIMIT = 300;
 
 /** Delay before attempt `attempts + 1`: base, 2 x base, 4 x base ... capped at an hour. */
@@ -32,10 +33,9 @@ export async function enqueueDeliveries(em: EntityManager, auditEventIds: string
     `insert into webhook_delivery (id, webhook_id, audit_event_id, event, status, attempts, next_attempt_at)
      select gen_random_uuid(), w.id, a.id, a.action, 'PENDING', 0, now()
        from audit_event a
-       cross join lateral (select ${eventAudienceSql('a')} as audience) x
        join webhook w on w.active
         and (a.action = any(w.events) or split_part(a.action, '.', 1) || '.*' = any(w.events))
-        and (w.organization_id = any(x.audience) or ${demandMatchSql('a', 'w')})
+        and ${webhookMayReceiveSql('a', 'w')}
       where a.id = any(?::uuid[])
      on conflict (webhook_id, audit_event_id) do nothing
      returning id`,
@@ -74,7 +74,7 @@ async function claimDue(
   leaseMs: number,
   perWebhook: number,
 ): Promise<ClaimedDelivery[]> {
-  return em.execute<ClaimedDelivery[]>(
+  const claimed = await em.execute<(ClaimedDelivery & { send: boolean })[]>(
     `with candidates as (
        select x.id, w.organization_id, x.rn
          from webhook w
@@ -91,16 +91,27 @@ async function claimDue(
        select id from (select id, rn, row_number() over (partition by organization_id order by rn, id) as turn from candidates) c
         order by turn, rn, id limit ?
      ),
-     due as (select d.id from webhook_delivery d where d.id in (select id from picked) and d.status = 'PENDING' for update of d skip locked)
+     due as (select d.id from webhook_delivery d where d.id in (select id from picked) and d.status = 'PENDING' for update of d skip locked),
+     -- Each attempt re-checks that the organization may still read the event (it may have left a
+     -- network, a demand need may have closed): one that may not is FAILED, never sent.
+     may as (
+       select due.id, ${webhookMayReceiveSql('a', 'w')} as send
+         from due join webhook_delivery x on x.id = due.id join webhook w on w.id = x.webhook_id join audit_event a on a.id = x.audit_event_id
+     )
      update webhook_delivery d
-        set attempts = d.attempts + 1, last_attempt_at = now(), next_attempt_at = now() + ?::float8 * interval '1 millisecond',
-            leased_until = now() + ?::float8 * interval '1 millisecond'
-       from due, webhook w, audit_event a
-      where d.id = due.id and w.id = d.webhook_id and a.id = d.audit_event_id
-     returning d.id, d.attempts, w.id as webhook_id, w.organization_id, w.url, w.secret, case when w.previous_secret_expires_at > now() then w.previous_secret end as previous_secret,
+        set attempts = d.attempts + may.send::int,
+            status = case when may.send then d.status else 'FAILED' end,
+            last_error = case when may.send then d.last_error else ? end,
+            last_attempt_at = case when may.send then now() else d.last_attempt_at end,
+            next_attempt_at = case when may.send then now() + ?::float8 * interval '1 millisecond' end,
+            leased_until = case when may.send then now() + ?::float8 * interval '1 millisecond' end
+       from may, webhook w, audit_event a
+      where d.id = may.id and w.id = d.webhook_id and a.id = d.audit_event_id
+     returning may.send, d.id, d.attempts, w.id as webhook_id, w.organization_id, w.url, w.secret, case when w.previous_secret_expires_at > now() then w.previous_secret end as previous_secret,
                a.id as event_id, a.action, a.at, a.entity_type, a.entity_id, ${changesForSql('a', 'w.organization_id')} as changes`,
-    [perWebhook, limit, leaseMs, leaseMs],
+    [perWebhook, limit, NOT_READABLE, leaseMs, leaseMs],
   );
+  return claimed.filter((d) => d.send);
 }
 
 /** The JSON body receivers get; `id` is the event id, identical on every retry. */
