@@ -630,11 +630,15 @@ describe('who may read the views', () => {
 });
 
 describe('SQL statements per view', () => {
+  /** The view's statements: the fewer of two runs, since a key lookup (cached 0.8 s) or its coarse last-used write can add one to a run on a loaded machine. */
   const statements = async (query: string, variables: Record<string, unknown>, key: string) => {
+    const once = async () => {
+      const r = await t.gql(query, variables, key);
+      ok(r);
+      return Number(r.headers.get('x-sql-statements'));
+    };
     ok(await t.gql('{ viewer { role } }', {}, key)); // the key lookup is cached for a moment after a request
-    const r = await t.gql(query, variables, key);
-    ok(r);
-    return Number(r.headers.get('x-sql-statements'));
+    return Math.min(await once(), await once());
   };
 
   it('is a small fixed number, whatever the number of offerings, quotes and engagements', async () => {
